@@ -1,0 +1,118 @@
+/*
+ * The report: the one model of a port and protocol. Commands and HTTP routes build
+ * reports and hand them to a renderer (render.h); renderers only format.
+ *
+ * Ownership: pl_report_build() fills a caller-owned struct pl_report; everything it
+ * points to belongs to the report and is released by pl_report_free().
+ */
+#ifndef PORTLORE_REPORT_H
+#define PORTLORE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portlore/error.h"
+#include "portlore/portspec.h"
+#include "portlore/ranges.h"
+#include "portlore/store.h"
+
+#define PL_REPORT_SCHEMA "https://portlore.dev/schema/report/1"
+#define PL_REPORT_SCHEMA_VERSION 1
+
+/* Where a fact comes from. */
+enum pl_prov { PL_PROV_IANA, PL_PROV_LORE, PL_PROV_OBSERVED, PL_PROV_PROBED, PL_PROV_INFERRED };
+const char *pl_prov_name(enum pl_prov p);
+
+/* One registry row (all twelve columns), as the snapshot has it. */
+struct pl_record {
+	char *service, *description, *assignee, *contact, *registered, *modified;
+	char *reference, *service_code, *unauthorized, *notes;
+	uint16_t lo, hi;
+	enum pl_proto proto;       /* PL_PROTO_ANY: the row names no protocol */
+	long line;                 /* line in the imported file */
+};
+
+/* The registry's word on this port and protocol. */
+enum pl_reg_status {
+	PL_REG_ASSIGNED,
+	PL_REG_UNASSIGNED,
+	PL_REG_RESERVED,
+	PL_REG_NONE                /* the snapshot has no row for it (e.g. no sctp row) */
+};
+const char *pl_reg_status_name(enum pl_reg_status s);
+
+struct pl_source {
+	char *title, *url, *date;
+};
+
+struct pl_lore_port {
+	uint16_t lo, hi;
+	enum pl_proto proto;
+	char *role;
+	char *entry_id, *entry_name;   /* for siblings: whose port this is */
+};
+
+struct pl_lore_use {
+	char *id, *family, *family_name, *name, *vendor, *kind, *summary;
+	char *risk, *risk_why, *notes;
+	int year_from, year_to;        /* 0 when absent */
+	char *role;                    /* the role of this port for this entry */
+	uint16_t lo, hi;               /* the lore port range that matched */
+	bool broad;                    /* matched through a range of more than 64 ports */
+	char **cves; size_t ncves;
+	char **process, **cmdline, **banner;
+	size_t nprocess, ncmdline, nbanner;
+	struct pl_source *sources; size_t nsources;
+	struct pl_lore_port *siblings; size_t nsiblings;   /* other ports of the family */
+};
+
+struct pl_nmap_freq {
+	bool have;
+	char *name;
+	double freq;
+	long rank, ranked;             /* rank among ports of this protocol seen open */
+};
+
+struct pl_report {
+	uint16_t port;
+	enum pl_proto proto;
+
+	/* range facts */
+	const struct pl_iana_range *iana_range;
+	struct pl_os_ranges os;
+	bool os_read;                  /* false when the host's settings were not asked for */
+	struct pl_browser_block browsers;
+
+	/* registry */
+	char *snapshot;                /* label of the snapshot the records come from */
+	enum pl_reg_status status;
+	struct pl_record *records; size_t nrecords;   /* rows for exactly this port */
+	struct pl_record *ranges; size_t nranges;     /* range rows that contain it */
+
+	/* lore */
+	struct pl_lore_use *uses; size_t nuses;
+	struct pl_nmap_freq nmap;
+};
+
+struct pl_report_opts {
+	const char *proc_root;     /* for the host's settings; NULL means "/" */
+	bool no_host;              /* leave out this host's settings */
+};
+
+/* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */
+int pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
+    const struct pl_report_opts *opts, struct pl_report *out, struct pl_err *err);
+void pl_report_free(struct pl_report *r);
+
+/*
+ * Expands a parsed spec into (port, proto) pairs, resolving names through the store,
+ * in order and without duplicates. For a port without a protocol: tcp and udp, plus
+ * sctp and dccp when the registry or lore lists them for that port.
+ * Returns the number of pairs (*out owned by the caller, free()) or a negative code.
+ */
+struct pl_target { uint16_t port; enum pl_proto proto; };
+long pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec,
+    struct pl_target **out, struct pl_err *err);
+
+#endif

@@ -1,0 +1,69 @@
+/* cli.h: what the command files share. The program decides here: it prints and exits;
+ * the library below it never does. */
+#ifndef PORTLORE_CLI_H
+#define PORTLORE_CLI_H
+
+#include <stdbool.h>
+
+#include "portlore/buf.h"
+#include "portlore/error.h"
+#include "portlore/render.h"
+#include "portlore/store.h"
+
+/* Exit statuses (docs/portlore.1, EXIT STATUS). */
+enum {
+	EXIT_OK = 0,
+	EXIT_NOTFOUND = 1,
+	EXIT_USAGE = 2,
+	EXIT_STORE = 3,
+	EXIT_DATA = 4,
+	EXIT_SYSTEM = 5
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;      /* lines after "usage: " */
+	const char *summary;
+};
+
+/* Options every reading command takes. */
+struct common {
+	const char *db;
+	bool json;
+	int color;             /* -1 auto, 0 never, 1 always */
+	int width;             /* 0: the terminal's */
+};
+
+#define COMMON_LONGOPTS                                                  \
+	{ "db", required_argument, NULL, 'd' },                         \
+	{ "json", no_argument, NULL, 'j' },                             \
+	{ "color", required_argument, NULL, 'C' },                      \
+	{ "colour", required_argument, NULL, 'C' },                     \
+	{ "width", required_argument, NULL, 'w' },                      \
+	{ "help", no_argument, NULL, 'h' }
+
+/* Handles a common option; returns 1 if handled, 0 if not, -1 on a bad value. */
+int cli_common_opt(struct common *c, int opt, const char *arg);
+
+/* Opens the store named by --db or the default search path; prints the error. */
+int cli_open_store(const struct common *c, struct pl_store **st, enum pl_store_mode mode);
+
+void cli_text_opts(const struct common *c, struct pl_text_opts *o);
+
+/* Writes the buffer to stdout; returns 0 or prints an error and returns EXIT_SYSTEM. */
+int cli_flush(struct pl_buf *b);
+
+/* Prints "portlore: msg" and returns the exit status for code. */
+int cli_fail(const struct pl_err *err, int code);
+
+/* Prints usage of cmd to stderr (status 2) or stdout (status 0) and returns status. */
+int cli_usage(const char *cmd, int status);
+
+int cmd_port(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+
+extern const struct cmd cli_cmds[];
+
+#endif

@@ -1,0 +1,213 @@
+/* cmd-port.c: `portlore PORTSPEC...`, the report of each port and protocol. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "portlore/report.h"
+
+struct port_opts {
+	struct common c;
+	bool no_host;
+	bool from_stdin;
+};
+
+/* Reads port specs from stdin, one or more per line (blank-separated). */
+static int
+read_stdin_specs(struct pl_portspec *spec, struct pl_err *err)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+	int rc = 0;
+
+	while (rc == 0 && (n = getline(&line, &cap, stdin)) > 0) {
+		char *save = NULL, *tok;
+
+		lineno++;
+		if ((size_t)n > PL_PORTSPEC_MAX + 1) {
+			rc = pl_err_set(err, -PL_ETOOBIG, "stdin:%ld: line of %zd bytes is too long "
+			    "(at most %d)", lineno, n, PL_PORTSPEC_MAX);
+			break;
+		}
+		for (tok = strtok_r(line, " \t\r\n", &save); tok && rc == 0;
+		    tok = strtok_r(NULL, " \t\r\n", &save)) {
+			if ((rc = pl_portspec_parse(spec, tok, err)) != 0) {
+				char msg[PL_ERRMSG];
+
+				snprintf(msg, sizeof(msg), "%s", err->msg);
+				pl_err_set(err, rc, "stdin:%ld: %s", lineno, msg);
+			}
+		}
+	}
+	free(line);
+	if (rc == 0 && spec->n == 0)
+		rc = pl_err_set(err, -PL_EUSAGE, "stdin: no port specs");
+	return rc;
+}
+
+/* Prints s with every line but the first indented by pad spaces. */
+static int
+put_indented(struct pl_buf *b, const char *s, int pad)
+{
+	int rc = 0;
+
+	for (; *s && rc == 0; s++) {
+		rc = pl_buf_addc(b, *s);
+		if (*s == '\n' && rc == 0)
+			rc = pl_buf_printf(b, "%*s", pad, "");
+	}
+	return rc;
+}
+
+static int
+json_header(struct pl_buf *b, struct pl_store *st, int argc, char **argv)
+{
+	json_t *q = json_array();
+	char *qs;
+	int rc;
+
+	for (int i = 0; i < argc; i++)
+		json_array_append_new(q, json_string(argv[i]));
+	qs = json_dumps(q, JSON_COMPACT);
+	json_decref(q);
+	if (qs == NULL)
+		return -PL_ENOMEM;
+	rc = pl_buf_printf(b, "{\n  \"schema\": \"%s\",\n  \"version\": %d,\n  \"query\": %s,\n"
+	    "  \"snapshot\": %s%s%s,\n  \"reports\": [", PL_REPORT_SCHEMA, PL_REPORT_SCHEMA_VERSION,
+	    qs, pl_store_current_snapshot(st) ? "\"" : "",
+	    pl_store_current_snapshot(st) ? pl_store_current_snapshot(st) : "null",
+	    pl_store_current_snapshot(st) ? "\"" : "");
+	free(qs);
+	return rc;
+}
+
+static int
+emit(struct pl_buf *b, const struct pl_report *r, const struct port_opts *o,
+    const struct pl_text_opts *to, long i)
+{
+	json_t *j;
+	char *s;
+	int rc;
+
+	if (!o->c.json) {
+		if (i > 0 && (rc = pl_buf_addc(b, '\n')) != 0)
+			return rc;
+		return pl_render_text(b, r, to);
+	}
+	if ((j = pl_report_json(r)) == NULL)
+		return -PL_ENOMEM;
+	s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (s == NULL)
+		return -PL_ENOMEM;
+	rc = pl_buf_adds(b, i > 0 ? ",\n    " : "\n    ");
+	if (rc == 0)
+		rc = put_indented(b, s, 4);
+	free(s);
+	return rc;
+}
+
+static int
+run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts *o,
+    int argc, char **argv)
+{
+	struct pl_report_opts ro = { .no_host = o->no_host, .proc_root = getenv("PORTLORE_PROC_ROOT") };
+	struct pl_text_opts to;
+	struct pl_target *t = NULL;
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	long n;
+	int rc = 0, status = EXIT_OK;
+
+	cli_text_opts(&o->c, &to);
+	if ((n = pl_targets_expand(st, spec, &t, &err)) < 0)
+		return cli_fail(&err, (int)n);
+	if (o->c.json && (rc = json_header(&b, st, argc, argv)) != 0)
+		goto out;
+	for (long i = 0; i < n && rc == 0; i++) {
+		struct pl_report r;
+
+		if ((rc = pl_report_build(st, t[i].port, t[i].proto, &ro, &r, &err)) != 0)
+			break;
+		rc = emit(&b, &r, o, &to, i);
+		pl_report_free(&r);
+		/* Stream: a range of thousands of ports never piles up in memory. */
+		if (rc == 0 && b.len > 1 << 16 && (status = cli_flush(&b)) != 0)
+			goto out;
+	}
+	if (rc == 0 && o->c.json)
+		rc = pl_buf_adds(&b, "\n  ]\n}\n");
+out:
+	free(t);
+	if (rc != 0) {
+		pl_buf_free(&b);
+		return cli_fail(&err, rc);
+	}
+	if (status == EXIT_OK)
+		status = cli_flush(&b);
+	pl_buf_free(&b);
+	return status;
+}
+
+int
+cmd_port(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "no-host", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct port_opts o = { .c = { .color = -1 } };
+	struct pl_portspec spec = { 0 };
+	struct pl_store *st = NULL;
+	struct pl_err err = { 0 };
+	int ch, rc, status;
+
+	/* "-1" is a negative port, not an option: say so before getopt sees it. */
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
+			fprintf(stderr, "portlore: port spec '%.40s': not a port (ports are 0-65535)\n",
+			    argv[i]);
+			return EXIT_USAGE;
+		}
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+d:jC:w:hH", longopts, NULL)) != -1) {
+		if ((rc = cli_common_opt(&o.c, ch, optarg)) < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		switch (ch) {
+		case 'H':
+			o.no_host = true;
+			break;
+		case 'h':
+			return cli_usage("port", EXIT_OK);
+		default:
+			return cli_usage("port", EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return cli_usage("port", EXIT_USAGE);
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0)
+			rc = read_stdin_specs(&spec, &err);
+		else
+			rc = pl_portspec_parse(&spec, argv[i], &err);
+		if (rc != 0) {
+			pl_portspec_free(&spec);
+			return cli_fail(&err, rc);
+		}
+	}
+	if ((status = cli_open_store(&o.c, &st, PL_STORE_READ)) == 0) {
+		status = run(st, &spec, &o, argc, argv);
+		pl_store_close(st);
+	}
+	pl_portspec_free(&spec);
+	return status;
+}

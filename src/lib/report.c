@@ -1,0 +1,460 @@
+/* report.c: build the one model of a port and protocol from the store and the host. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "portlore/report.h"
+#include "store-internal.h"
+
+static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred" };
+static const char *const status_names[] = { "assigned", "unassigned", "reserved", "none" };
+
+const char *
+pl_prov_name(enum pl_prov p)
+{
+	return (unsigned)p < 5 ? prov_names[p] : "";
+}
+
+const char *
+pl_reg_status_name(enum pl_reg_status s)
+{
+	return (unsigned)s < 4 ? status_names[s] : "";
+}
+
+#define RECORD_COLS "service, description, assignee, contact, registered, modified," \
+	" reference, service_code, unauthorized, notes, lo, hi, proto, line"
+
+static const char *const sql[PL_STMT_LAST] = {
+	[PL_STMT_RECORDS] = "SELECT " RECORD_COLS " FROM record WHERE snapshot = ?1"
+	    " AND lo = ?2 AND hi = ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
+	[PL_STMT_RANGES] = "SELECT " RECORD_COLS " FROM record WHERE snapshot = ?1"
+	    " AND lo <> hi AND lo <= ?2 AND hi >= ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
+	[PL_STMT_LORE_USES] = "SELECT e.id, e.family, e.family_name, e.name, e.vendor, e.kind,"
+	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi"
+	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
+	    " WHERE p.lo <= ?1 AND p.hi >= ?1 AND p.proto = ?2"
+	    /* Uses of this very port first; wide ranges ("any dynamic port") last. */
+	    " ORDER BY p.hi - p.lo > 64, e.family, e.id, p.lo",
+	[PL_STMT_LORE_SOURCES] = "SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
+	[PL_STMT_LORE_CVES] = "SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
+	[PL_STMT_LORE_HINTS] = "SELECT kind, pattern FROM lore_hint WHERE entry = ?1 ORDER BY rowid",
+	[PL_STMT_SIBLINGS] = "SELECT p.lo, p.hi, p.proto, p.role, e.id, e.name"
+	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry WHERE e.family = ?1"
+	    " AND NOT (p.lo <= ?2 AND p.hi >= ?2 AND p.proto = ?3) ORDER BY p.lo, p.proto, e.id",
+	[PL_STMT_NMAP] = "SELECT name, freq, rank, (SELECT max(rank) FROM nmap WHERE proto = ?2)"
+	    " FROM nmap WHERE port = ?1 AND proto = ?2",
+	[PL_STMT_PROTOS] = "SELECT proto FROM record WHERE snapshot = ?1 AND lo = ?2 AND hi = ?2"
+	    " UNION SELECT proto FROM record WHERE snapshot = ?1 AND lo <> hi AND lo <= ?2"
+	    " AND hi >= ?2 UNION SELECT proto FROM lore_port WHERE lo <= ?2 AND hi >= ?2",
+};
+
+static int
+store_err(struct pl_store *st, struct pl_err *err)
+{
+	return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
+}
+
+static void
+record_free(struct pl_record *r)
+{
+	free(r->service);
+	free(r->description);
+	free(r->assignee);
+	free(r->contact);
+	free(r->registered);
+	free(r->modified);
+	free(r->reference);
+	free(r->service_code);
+	free(r->unauthorized);
+	free(r->notes);
+}
+
+/* Appends one zeroed element to *arr (of *n elements of size sz); NULL on ENOMEM. */
+static void *
+grow(void *arr_ptr, size_t *n, size_t sz)
+{
+	void **arr = arr_ptr;
+	char *p = realloc(*arr, (*n + 1) * sz);
+
+	if (p == NULL)
+		return NULL;
+	*arr = p;
+	memset(p + *n * sz, 0, sz);
+	return p + (*n)++ * sz;
+}
+
+static int
+load_records(struct pl_store *st, int slot, struct pl_report *r, struct pl_record **out,
+    size_t *n, struct pl_err *err)
+{
+	sqlite3_stmt *s = pl__stmt(st, slot, sql[slot], err);
+	int rc;
+
+	if (s == NULL)
+		return -PL_ESTORE;
+	sqlite3_bind_int64(s, 1, st->current_id);
+	sqlite3_bind_int(s, 2, r->port);
+	sqlite3_bind_text(s, 3, pl_proto_name(r->proto), -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pl_record *rec = grow(out, n, sizeof(*rec));
+		char **cols[] = { &rec->service, &rec->description, &rec->assignee, &rec->contact,
+		    &rec->registered, &rec->modified, &rec->reference, &rec->service_code,
+		    &rec->unauthorized, &rec->notes };
+		const char *proto;
+
+		if (rec == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		for (int i = 0; i < 10; i++)
+			if ((*cols[i] = pl__col(s, i)) == NULL)
+				return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		rec->lo = (uint16_t)sqlite3_column_int(s, 10);
+		rec->hi = (uint16_t)sqlite3_column_int(s, 11);
+		proto = (const char *)sqlite3_column_text(s, 12);
+		rec->proto = proto ? pl_proto_parse(proto, strlen(proto)) : PL_PROTO_ANY;
+		rec->line = sqlite3_column_int64(s, 13);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, err);
+}
+
+/* The registry's word, exactly as it writes it: a service name means assigned; a row
+ * without one says "Reserved" or "Unassigned" in its description. */
+static enum pl_reg_status
+status_of(const struct pl_report *r)
+{
+	const struct pl_record *sets[2] = { r->records, r->ranges };
+	const size_t ns[2] = { r->nrecords, r->nranges };
+	enum pl_reg_status st = PL_REG_NONE;
+
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < ns[k]; i++) {
+			const struct pl_record *rec = &sets[k][i];
+
+			if (*rec->service != '\0')
+				return PL_REG_ASSIGNED;
+			if (strncasecmp(rec->description, "Reserved", 8) == 0)
+				st = PL_REG_RESERVED;
+			else if (strncasecmp(rec->description, "Unassigned", 10) == 0 && st == PL_REG_NONE)
+				st = PL_REG_UNASSIGNED;
+		}
+		/* Exact rows speak before the ranges around them. */
+		if (st != PL_REG_NONE)
+			return st;
+	}
+	return st;
+}
+
+static int
+load_strings(struct pl_store *st, int slot, const char *id, char ***out, size_t *n,
+    struct pl_err *err)
+{
+	sqlite3_stmt *s = pl__stmt(st, slot, sql[slot], err);
+	int rc;
+
+	if (s == NULL)
+		return -PL_ESTORE;
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char **p = grow(out, n, sizeof(char *));
+
+		if (p == NULL || (*p = pl__col(s, 0)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, err);
+}
+
+static int
+load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u,
+    struct pl_err *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if ((s = pl__stmt(st, PL_STMT_LORE_SOURCES, sql[PL_STMT_LORE_SOURCES], err)) == NULL)
+		return -PL_ESTORE;
+	sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pl_source *src = grow(&u->sources, &u->nsources, sizeof(*src));
+
+		if (src == NULL || (src->title = pl__col(s, 0)) == NULL ||
+		    (src->url = pl__col(s, 1)) == NULL || (src->date = pl__col(s, 2)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err);
+	if ((rc = load_strings(st, PL_STMT_LORE_CVES, u->id, &u->cves, &u->ncves, err)) != 0)
+		return rc;
+
+	if ((s = pl__stmt(st, PL_STMT_LORE_HINTS, sql[PL_STMT_LORE_HINTS], err)) == NULL)
+		return -PL_ESTORE;
+	sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(s, 0);
+		char ***arr = strcmp(kind, "process") == 0 ? &u->process :
+		    strcmp(kind, "cmdline") == 0 ? &u->cmdline : &u->banner;
+		size_t *n = strcmp(kind, "process") == 0 ? &u->nprocess :
+		    strcmp(kind, "cmdline") == 0 ? &u->ncmdline : &u->nbanner;
+		char **p = grow(arr, n, sizeof(char *));
+
+		if (p == NULL || (*p = pl__col(s, 1)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err);
+
+	if ((s = pl__stmt(st, PL_STMT_SIBLINGS, sql[PL_STMT_SIBLINGS], err)) == NULL)
+		return -PL_ESTORE;
+	sqlite3_bind_text(s, 1, u->family, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, r->port);
+	sqlite3_bind_text(s, 3, pl_proto_name(r->proto), -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pl_lore_port *lp = grow(&u->siblings, &u->nsiblings, sizeof(*lp));
+		const char *proto = (const char *)sqlite3_column_text(s, 2);
+
+		if (lp == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		lp->lo = (uint16_t)sqlite3_column_int(s, 0);
+		lp->hi = (uint16_t)sqlite3_column_int(s, 1);
+		lp->proto = pl_proto_parse(proto, strlen(proto));
+		if ((lp->role = pl__col(s, 3)) == NULL || (lp->entry_id = pl__col(s, 4)) == NULL ||
+		    (lp->entry_name = pl__col(s, 5)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, err);
+}
+
+static int
+load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
+{
+	sqlite3_stmt *s = pl__stmt(st, PL_STMT_LORE_USES, sql[PL_STMT_LORE_USES], err);
+	int rc;
+
+	if (s == NULL)
+		return -PL_ESTORE;
+	sqlite3_bind_int(s, 1, r->port);
+	sqlite3_bind_text(s, 2, pl_proto_name(r->proto), -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pl_lore_use *u = grow(&r->uses, &r->nuses, sizeof(*u));
+		char **cols[] = { &u->id, &u->family, &u->family_name, &u->name, &u->vendor,
+		    &u->kind, &u->summary, &u->risk, &u->risk_why, &u->notes };
+
+		if (u == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		for (int i = 0; i < 10; i++)
+			if ((*cols[i] = pl__col(s, i)) == NULL)
+				return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		u->year_from = sqlite3_column_int(s, 10);
+		u->year_to = sqlite3_column_int(s, 11);
+		if ((u->role = pl__col(s, 12)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		u->lo = (uint16_t)sqlite3_column_int(s, 13);
+		u->hi = (uint16_t)sqlite3_column_int(s, 14);
+		u->broad = u->hi - u->lo > 64;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_err(st, err);
+	/* Details after the loop: their statements must not interleave with this one. */
+	for (size_t i = 0; i < r->nuses; i++)
+		if ((rc = load_use_details(st, r, &r->uses[i], err)) != 0)
+			return rc;
+	return 0;
+}
+
+static int
+load_nmap(struct pl_store *st, struct pl_report *r, struct pl_err *err)
+{
+	sqlite3_stmt *s = pl__stmt(st, PL_STMT_NMAP, sql[PL_STMT_NMAP], err);
+	int rc;
+
+	if (s == NULL)
+		return -PL_ESTORE;
+	sqlite3_bind_int(s, 1, r->port);
+	sqlite3_bind_text(s, 2, pl_proto_name(r->proto), -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		r->nmap.have = true;
+		if ((r->nmap.name = pl__col(s, 0)) == NULL) {
+			sqlite3_reset(s);
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		}
+		r->nmap.freq = sqlite3_column_double(s, 1);
+		r->nmap.rank = sqlite3_column_int64(s, 2);
+		r->nmap.ranked = sqlite3_column_int64(s, 3);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, err);
+}
+
+int
+pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
+    const struct pl_report_opts *opts, struct pl_report *r, struct pl_err *err)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->port = port;
+	r->proto = proto;
+	r->iana_range = pl_iana_range_of(port);
+	pl_browser_block_of(port, &r->browsers);
+	if (opts == NULL || !opts->no_host) {
+		if ((rc = pl_os_ranges_read(&r->os, opts ? opts->proc_root : NULL, err)) != 0)
+			return rc;
+		r->os_read = true;
+	}
+	if (st->current[0] != '\0' && (r->snapshot = strdup(st->current)) == NULL)
+		return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	if ((rc = load_records(st, PL_STMT_RECORDS, r, &r->records, &r->nrecords, err)) != 0 ||
+	    (rc = load_records(st, PL_STMT_RANGES, r, &r->ranges, &r->nranges, err)) != 0 ||
+	    (rc = load_lore(st, r, err)) != 0 || (rc = load_nmap(st, r, err)) != 0) {
+		pl_report_free(r);
+		return rc;
+	}
+	r->status = status_of(r);
+	return 0;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+pl_report_free(struct pl_report *r)
+{
+	for (size_t i = 0; i < r->nrecords; i++)
+		record_free(&r->records[i]);
+	for (size_t i = 0; i < r->nranges; i++)
+		record_free(&r->ranges[i]);
+	free(r->records);
+	free(r->ranges);
+	for (size_t i = 0; i < r->nuses; i++) {
+		struct pl_lore_use *u = &r->uses[i];
+		char *strs[] = { u->id, u->family, u->family_name, u->name, u->vendor, u->kind,
+		    u->summary, u->risk, u->risk_why, u->notes, u->role };
+
+		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
+			free(strs[k]);
+		strv_free(u->cves, u->ncves);
+		strv_free(u->process, u->nprocess);
+		strv_free(u->cmdline, u->ncmdline);
+		strv_free(u->banner, u->nbanner);
+		for (size_t k = 0; k < u->nsources; k++) {
+			free(u->sources[k].title);
+			free(u->sources[k].url);
+			free(u->sources[k].date);
+		}
+		free(u->sources);
+		for (size_t k = 0; k < u->nsiblings; k++) {
+			free(u->siblings[k].role);
+			free(u->siblings[k].entry_id);
+			free(u->siblings[k].entry_name);
+		}
+		free(u->siblings);
+	}
+	free(r->uses);
+	free(r->nmap.name);
+	free(r->snapshot);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Adds a target unless the last few already hold it (specs rarely repeat far apart). */
+static int
+add_target(struct pl_target **t, long *n, size_t *cap, uint16_t port, enum pl_proto proto)
+{
+	for (long i = *n - 1; i >= 0 && i >= *n - 8; i--)
+		if ((*t)[i].port == port && (*t)[i].proto == proto)
+			return 0;
+	if ((size_t)*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct pl_target *p = realloc(*t, nc * sizeof(*p));
+
+		if (p == NULL)
+			return -PL_ENOMEM;
+		*t = p;
+		*cap = nc;
+	}
+	(*t)[(*n)++] = (struct pl_target){ port, proto };
+	return 0;
+}
+
+/* Protocols to report for a port given without one: tcp and udp, plus sctp and dccp
+ * where the registry or lore lists them. */
+static int
+protos_of(struct pl_store *st, uint16_t port, bool extra[PL_PROTO_COUNT], struct pl_err *err)
+{
+	sqlite3_stmt *s = pl__stmt(st, PL_STMT_PROTOS, sql[PL_STMT_PROTOS], err);
+	int rc;
+
+	if (s == NULL)
+		return -PL_ESTORE;
+	memset(extra, 0, PL_PROTO_COUNT * sizeof(bool));
+	sqlite3_bind_int64(s, 1, st->current_id);
+	sqlite3_bind_int(s, 2, port);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(s, 0);
+
+		if (p != NULL)
+			extra[pl_proto_parse(p, strlen(p))] = true;
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : store_err(st, err);
+}
+
+long
+pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl_target **out,
+    struct pl_err *err)
+{
+	struct pl_target *t = NULL;
+	size_t cap = 0;
+	long n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < spec->n && rc == 0; i++) {
+		const struct pl_portspec_item *it = &spec->items[i];
+		struct pl_port_ref *refs = NULL, one = { it->lo, it->hi, it->proto };
+		int nrefs = 1;
+
+		if (it->name[0] != '\0') {
+			if ((nrefs = pl_store_resolve_name(st, it->name, it->proto, &refs, err)) < 0) {
+				rc = nrefs;
+				break;
+			}
+		} else {
+			refs = &one;
+		}
+		for (int k = 0; k < nrefs && rc == 0; k++) {
+			for (long port = refs[k].lo; port <= refs[k].hi && rc == 0; port++) {
+				bool extra[PL_PROTO_COUNT];
+
+				if (refs[k].proto != PL_PROTO_ANY) {
+					rc = add_target(&t, &n, &cap, (uint16_t)port, refs[k].proto);
+					continue;
+				}
+				if ((rc = protos_of(st, (uint16_t)port, extra, err)) != 0)
+					break;
+				extra[PL_PROTO_TCP] = extra[PL_PROTO_UDP] = true;
+				for (int p = PL_PROTO_TCP; p < PL_PROTO_COUNT && rc == 0; p++)
+					if (extra[p])
+						rc = add_target(&t, &n, &cap, (uint16_t)port, (enum pl_proto)p);
+			}
+		}
+		if (refs != &one)
+			free(refs);
+		if (rc == -PL_ENOMEM)
+			pl_err_set(err, rc, "out of memory");
+	}
+	if (rc != 0) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return n;
+}

@@ -1,0 +1,36 @@
+/* store-internal.h: what the library's files share about the store. Not installed. */
+#ifndef PORTLORE_STORE_INTERNAL_H
+#define PORTLORE_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "portlore/store.h"
+
+struct pl_store {
+	sqlite3 *db;
+	char *path;
+	char current[32];         /* current snapshot label, "" when none */
+	long current_id;          /* its row id, 0 when none */
+	sqlite3_stmt *stmts[16];  /* prepared statements reused by reports */
+};
+
+/* Prepares (once) and returns statement slot i with sql; NULL on error (err set). */
+sqlite3_stmt *pl__stmt(struct pl_store *st, int i, const char *sql, struct pl_err *err);
+
+/* Runs sql (several statements allowed); returns 0 or -PL_ESTORE with err set. */
+int pl__exec(struct pl_store *st, const char *sql, struct pl_err *err);
+
+/* Reloads the current snapshot after an import. */
+int pl__store_refresh(struct pl_store *st, struct pl_err *err);
+
+/* Strdup of a column, "" for NULL; NULL only when out of memory. */
+char *pl__col(sqlite3_stmt *s, int i);
+
+/* Statement slots. */
+enum {
+	PL_STMT_RECORDS, PL_STMT_RANGES, PL_STMT_LORE_USES, PL_STMT_LORE_SOURCES,
+	PL_STMT_LORE_CVES, PL_STMT_LORE_HINTS, PL_STMT_SIBLINGS, PL_STMT_NMAP,
+	PL_STMT_PROTOS, PL_STMT_LAST
+};
+
+#endif

@@ -1,0 +1,421 @@
+/*
+ * text.c: the report for terminals. One block per port and protocol; each fact ends
+ * with its provenance in brackets; long text wraps at the terminal's width.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "portlore/render.h"
+
+#define LABEL_COLS 12
+
+struct out {
+	struct pl_buf *b;
+	const struct pl_text_opts *o;
+	int rc;
+};
+
+enum color { C_NONE, C_BOLD, C_DIM, C_LABEL, C_WARN, C_BAD, C_GOOD };
+static const char *const sgr[] = { "", "\033[1m", "\033[2m", "\033[36m", "\033[33m",
+	"\033[31m", "\033[32m" };
+
+static void
+put(struct out *w, const char *s)
+{
+	if (w->rc == 0)
+		w->rc = pl_buf_adds(w->b, s);
+}
+
+static void
+putf(struct out *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+putf(struct out *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->rc != 0)
+		return;
+	va_start(ap, fmt);
+	w->rc = pl_buf_vprintf(w->b, fmt, ap);
+	va_end(ap);
+}
+
+static void
+color(struct out *w, enum color c)
+{
+	if (w->o->color)
+		put(w, c == C_NONE ? "\033[0m" : sgr[c]);
+}
+
+/* Display columns of a UTF-8 string: one per code point (good enough for our text). */
+static int
+cols(const char *s, size_t len)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+int
+pl_wrap(struct pl_buf *out, const char *text, int indent, int first_col, int width)
+{
+	int col = first_col, rc = 0;
+	bool fresh = true;          /* nothing of text on the current line yet */
+	const char *p = text;
+
+	if (width < indent + 20)
+		width = indent + 20;
+	while (*p && rc == 0) {
+		const char *w;
+		int wc;
+
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			p++;
+			continue;
+		}
+		for (w = p; *p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r'; p++)
+			;
+		wc = cols(w, (size_t)(p - w));
+		/* Break before a word that does not fit; at the start of the text, only when
+		 * a prefix on the line (a label) leaves too little room. */
+		if ((!fresh && col + 1 + wc > width) || (fresh && col > indent && col + wc > width)) {
+			rc = pl_buf_printf(out, "\n%*s", indent, "");
+			col = indent;
+			fresh = true;
+		}
+		if (!fresh && rc == 0) {
+			rc = pl_buf_addc(out, ' ');
+			col++;
+		}
+		if (rc == 0)
+			rc = pl_buf_add(out, w, (size_t)(p - w));
+		col += wc;
+		fresh = false;
+	}
+	return rc;
+}
+
+/* Columns on the buffer's last line. */
+static int
+line_cols(const struct pl_buf *b)
+{
+	const char *s = pl_buf_str(b), *nl = strrchr(s, '\n');
+
+	s = nl ? nl + 1 : s;
+	return cols(s, strlen(s));
+}
+
+/* Starts a fact line: the label column (or blanks), then text wrapped, then [prov]. */
+static void
+fact(struct out *w, const char *label, const char *prov, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+fact(struct out *w, const char *label, const char *prov, const char *fmt, ...)
+{
+	char text[2048];
+	va_list ap;
+	int width = w->o->width;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	put(w, "  ");
+	color(w, C_LABEL);
+	putf(w, "%-*s", LABEL_COLS - 2, label ? label : "");
+	color(w, C_NONE);
+	if (prov != NULL) {
+		/* Keep room for " [observed]" at the end of the text. */
+		char tag[32];
+
+		snprintf(tag, sizeof(tag), "%s[%s]", *text ? " " : "", prov);
+		if (w->rc == 0)
+			w->rc = pl_wrap(w->b, text, LABEL_COLS, LABEL_COLS, width - (int)strlen(tag));
+		/* A word longer than the line can push the tag past the edge: move it down. */
+		if (w->rc == 0 && line_cols(w->b) + (int)strlen(tag) > width)
+			putf(w, "\n%*s", LABEL_COLS - 1, "");
+		color(w, C_DIM);
+		put(w, tag);
+		color(w, C_NONE);
+	} else if (w->rc == 0) {
+		w->rc = pl_wrap(w->b, text, LABEL_COLS, LABEL_COLS, width);
+	}
+	put(w, "\n");
+}
+
+static void
+detail(struct out *w, const char *name, const char *value)
+{
+	char text[4096];
+
+	if (value == NULL || *value == '\0')
+		return;
+	snprintf(text, sizeof(text), "%s: %s", name, value);
+	putf(w, "%*s", LABEL_COLS, "");
+	if (w->rc == 0)
+		w->rc = pl_wrap(w->b, text, LABEL_COLS + 2, LABEL_COLS, w->o->width);
+	put(w, "\n");
+}
+
+/* Prints "name: a, b, c" (joined by sep) as one wrapped detail. */
+static void
+list(struct out *w, const char *name, char *const *v, size_t n, const char *sep)
+{
+	struct pl_buf b = PL_BUF_INIT;
+
+	for (size_t i = 0; i < n; i++)
+		if (pl_buf_printf(&b, "%s%s", i ? sep : "", v[i]) != 0)
+			w->rc = -PL_ENOMEM;
+	if (n > 0)
+		detail(w, name, pl_buf_str(&b));
+	pl_buf_free(&b);
+}
+
+static void
+port_range(char *buf, size_t len, uint16_t lo, uint16_t hi, enum pl_proto p)
+{
+	const char *pn = pl_proto_name(p);
+
+	if (lo == hi)
+		snprintf(buf, len, "%u%s%s", (unsigned)lo, *pn ? "/" : "", pn);
+	else
+		snprintf(buf, len, "%u-%u%s%s", (unsigned)lo, (unsigned)hi, *pn ? "/" : "", pn);
+}
+
+static void
+record(struct out *w, const struct pl_record *rec, const char *label, const char *snap,
+    bool is_range)
+{
+	char ports[32], prov[48];
+
+	port_range(ports, sizeof(ports), rec->lo, rec->hi, rec->proto);
+	snprintf(prov, sizeof(prov), "iana %s", snap ? snap : "");
+	if (*rec->service)
+		fact(w, label, prov, "%s%s %s: %s", is_range ? "inside range " : "", ports,
+		    rec->service, *rec->description ? rec->description : "(no description)");
+	else
+		fact(w, label, prov, "%s%s: %s (no service name)", is_range ? "inside range " : "",
+		    ports, rec->description);
+	detail(w, "assignee", rec->assignee);
+	detail(w, "contact", rec->contact);
+	detail(w, "registered", rec->registered);
+	detail(w, "modified", rec->modified);
+	detail(w, "reference", rec->reference);
+	detail(w, "service code", rec->service_code);
+	detail(w, "unauthorized use reported", rec->unauthorized);
+	detail(w, "notes", rec->notes);
+}
+
+static void
+registry(struct out *w, const struct pl_report *r)
+{
+	char prov[48];
+
+	snprintf(prov, sizeof(prov), "iana %s", r->snapshot ? r->snapshot : "");
+	if (r->snapshot == NULL) {
+		fact(w, "registry", "iana", "the store holds no registry snapshot");
+		return;
+	}
+	if (r->status == PL_REG_NONE)
+		fact(w, "registry", prov, "no %s row for port %u in the registry of %s",
+		    pl_proto_name(r->proto), (unsigned)r->port, r->snapshot);
+	for (size_t i = 0; i < r->nrecords; i++)
+		record(w, &r->records[i], i == 0 ? "registry" : NULL, r->snapshot, false);
+	for (size_t i = 0; i < r->nranges; i++)
+		record(w, &r->ranges[i], i == 0 && r->nrecords == 0 ? "registry" : NULL, r->snapshot,
+		    true);
+}
+
+static void
+ranges(struct out *w, const struct pl_report *r)
+{
+	const struct pl_iana_range *ir = r->iana_range;
+	const struct pl_os_ranges *os = &r->os;
+
+	fact(w, "range", "iana", "%s %u-%u (%u,%03u ports; RFC 6335)", ir->name, (unsigned)ir->lo,
+	    (unsigned)ir->hi, ir->size / 1000, ir->size % 1000);
+	if (r->os_read) {
+		if (os->have_ephemeral)
+			fact(w, "this host", "observed", "%s the ephemeral range %u-%u for outgoing "
+			    "connections (ip_local_port_range)",
+			    r->port >= os->eph_lo && r->port <= os->eph_hi ? "inside" : "outside",
+			    (unsigned)os->eph_lo, (unsigned)os->eph_hi);
+		if (os->have_reserved)
+			fact(w, os->have_ephemeral ? NULL : "this host", "observed",
+			    "%s ip_local_reserved_ports (%s)",
+			    pl_port_in_list(os->reserved, r->port) ? "listed in" : "not listed in",
+			    *os->reserved ? os->reserved : "empty");
+		if (os->have_unpriv)
+			fact(w, os->have_ephemeral || os->have_reserved ? NULL : "this host", "observed",
+			    "%s: ip_unprivileged_port_start is %d", (int)r->port < os->unpriv_start ?
+			    "privileged (binding needs root or CAP_NET_BIND_SERVICE)" : "unprivileged",
+			    os->unpriv_start);
+		if (*os->reason)
+			fact(w, NULL, "observed", "not read: %s", os->reason);
+	}
+	if (r->browsers.chromium || r->browsers.firefox)
+		fact(w, "browsers", "lore", "Chromium and Firefox refuse to connect to it (a \"bad "
+		    "port\" of the Fetch standard)");
+	else
+		fact(w, "browsers", "lore", "Chromium and Firefox connect to it");
+}
+
+/* The other ports of a family, once per family: one line per port and protocol. */
+static void
+siblings(struct out *w, const struct pl_lore_use *u)
+{
+	char ports[32], text[700], head[300];
+
+
+	snprintf(head, sizeof(head), "family %s, other ports:", u->family_name);
+	putf(w, "%*s", LABEL_COLS, "");
+	if (w->rc == 0)
+		w->rc = pl_wrap(w->b, head, LABEL_COLS + 2, LABEL_COLS, w->o->width);
+	put(w, "\n");
+	for (size_t i = 0; i < u->nsiblings; i++) {
+		const struct pl_lore_port *s = &u->siblings[i];
+		size_t more = 0;
+
+		while (i + 1 < u->nsiblings && u->siblings[i + 1].lo == s->lo &&
+		    u->siblings[i + 1].hi == s->hi && u->siblings[i + 1].proto == s->proto)
+			i++, more++;
+		port_range(ports, sizeof(ports), s->lo, s->hi, s->proto);
+		if (more > 0)
+			snprintf(text, sizeof(text), "%s %s (+%zu more)", ports, s->role, more);
+		else
+			snprintf(text, sizeof(text), "%s %s", ports, s->role);
+		putf(w, "%*s", LABEL_COLS + 2, "");
+		if (w->rc == 0)
+			w->rc = pl_wrap(w->b, text, LABEL_COLS + 4, LABEL_COLS + 2, w->o->width);
+		put(w, "\n");
+	}
+}
+
+static void
+use(struct out *w, const struct pl_report *r, size_t n)
+{
+	const struct pl_lore_use *u = &r->uses[n];
+	char years[32];
+	const enum color rc = strcmp(u->risk, "critical") == 0 || strcmp(u->risk, "high") == 0 ?
+	    C_BAD : strcmp(u->risk, "medium") == 0 ? C_WARN : C_NONE;
+	bool family_seen = false;
+
+	if (u->year_to)
+		snprintf(years, sizeof(years), "%d-%d", u->year_from, u->year_to);
+	else
+		snprintf(years, sizeof(years), "since %d", u->year_from);
+	if (u->broad) {
+		/* A range such as "Windows dynamic RPC ports": one line is enough. */
+		fact(w, n == 0 || !r->uses[n - 1].broad ? "in ranges" : NULL, "lore",
+		    "%u-%u/%s %s: %s", (unsigned)u->lo, (unsigned)u->hi, pl_proto_name(r->proto),
+		    u->name, u->role);
+		return;
+	}
+	fact(w, n == 0 ? "lore" : NULL, "lore", "%zu. %s (%s; %s, %s)", n + 1, u->name, u->vendor,
+	    u->kind, years);
+	detail(w, "role", u->role);
+	detail(w, "summary", u->summary);
+	putf(w, "%*s", LABEL_COLS, "");
+	color(w, rc);
+	putf(w, "risk: %s", u->risk);
+	color(w, C_NONE);
+	put(w, ": ");
+	if (w->rc == 0)
+		w->rc = pl_wrap(w->b, u->risk_why, LABEL_COLS + 2, LABEL_COLS + 8 + (int)strlen(u->risk),
+		    w->o->width);
+	put(w, "\n");
+	list(w, "CVEs", u->cves, u->ncves, ", ");
+	list(w, "process", u->process, u->nprocess, "  ");
+	list(w, "command line", u->cmdline, u->ncmdline, "  ");
+	list(w, "banner", u->banner, u->nbanner, "  ");
+	detail(w, "notes", u->notes);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(r->uses[i].family, u->family) == 0)
+			family_seen = true;
+	if (u->nsiblings > 0 && !family_seen)
+		siblings(w, u);
+	for (size_t i = 0; i < u->nsources; i++) {
+		char text[1200];
+
+		snprintf(text, sizeof(text), "%s, %s <%s>", u->sources[i].title, u->sources[i].date,
+		    u->sources[i].url);
+		putf(w, "%*s[%zu] ", LABEL_COLS, "", i + 1);
+		if (w->rc == 0)
+			w->rc = pl_wrap(w->b, text, LABEL_COLS + 4, LABEL_COLS + 4, w->o->width);
+		put(w, "\n");
+	}
+}
+
+int
+pl_render_text(struct pl_buf *b, const struct pl_report *r, const struct pl_text_opts *o)
+{
+	struct out w = { b, o, 0 };
+	const char *title = "";
+	size_t specific = 0;
+
+	for (size_t i = 0; i < r->nrecords && !*title; i++)
+		if (*r->records[i].service)
+			title = r->records[i].service;
+	color(&w, C_BOLD);
+	putf(&w, "%u/%s", (unsigned)r->port, pl_proto_name(r->proto));
+	color(&w, C_NONE);
+	if (*title)
+		putf(&w, "  %.60s", title);
+	else if (r->status == PL_REG_UNASSIGNED || r->status == PL_REG_RESERVED) {
+		put(&w, "  ");
+		color(&w, C_WARN);
+		put(&w, r->status == PL_REG_RESERVED ? "reserved" : "unassigned");
+		color(&w, C_NONE);
+	}
+	for (size_t i = 0; i < r->nuses; i++)
+		specific += !r->uses[i].broad;
+	if (specific > 0)
+		putf(&w, "  (%zu in lore)", specific);
+	put(&w, "\n");
+	registry(&w, r);
+	ranges(&w, r);
+	for (size_t i = 0; i < r->nuses; i++)
+		use(&w, r, i);
+	if (r->nuses == 0)
+		fact(&w, "lore", "lore", "nothing curated for this port");
+	if (r->nmap.have && r->nmap.rank > 0)
+		fact(&w, "frequency", "lore", "seen open: rank %ld of %ld %s ports in nmap-services "
+		    "(%s, frequency %.6f)", r->nmap.rank, r->nmap.ranked, pl_proto_name(r->proto),
+		    r->nmap.name, r->nmap.freq);
+	else if (r->nmap.have)
+		fact(&w, "frequency", "lore", "never seen open in nmap's measurements (%s)",
+		    r->nmap.name);
+	return w.rc;
+}
+
+int
+pl_render_hits_text(struct pl_buf *b, const struct pl_hit *hits, int n, const char *query,
+    const struct pl_text_opts *o)
+{
+	struct out w = { b, o, 0 };
+
+	for (int i = 0; i < n; i++) {
+		const struct pl_hit *h = &hits[i];
+
+		putf(&w, "%2d. ", i + 1);
+		color(&w, C_BOLD);
+		put(&w, h->title);
+		color(&w, C_NONE);
+		putf(&w, "  %s", *h->ports ? h->ports : "(no port)");
+		color(&w, C_DIM);
+		putf(&w, "  [%s%s%s]", h->source, strcmp(h->source, "lore") == 0 ? " " : "",
+		    strcmp(h->source, "lore") == 0 ? h->ref : "");
+		color(&w, C_NONE);
+		put(&w, "\n    ");
+		if (w.rc == 0)
+			w.rc = pl_wrap(b, h->snippet, 4, 4, o->width);
+		put(&w, "\n");
+	}
+	(void)query;
+	return w.rc;
+}
