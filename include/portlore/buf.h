@@ -26,7 +26,8 @@ int pl_buf_adds(struct pl_buf *b, const char *s);
 int pl_buf_addc(struct pl_buf *b, char c);
 int pl_buf_printf(struct pl_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int pl_buf_vprintf(struct pl_buf *b, const char *fmt, va_list ap);
+int pl_buf_vprintf(struct pl_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Returns the content ("" when empty); the buffer keeps ownership. */
 const char *pl_buf_str(const struct pl_buf *b);
 void pl_buf_reset(struct pl_buf *b);

@@ -49,18 +49,23 @@ read_stdin_specs(struct pl_portspec *spec, struct pl_err *err)
 	return rc;
 }
 
-/* Prints s with every line but the first indented by pad spaces. */
+/* jansson dump callback: appends to a pl_buf, indenting every new line by 4 spaces
+ * so that each report sits inside the document's "reports" array. */
 static int
-put_indented(struct pl_buf *b, const char *s, int pad)
+dump_indented(const char *s, size_t len, void *arg)
 {
-	int rc = 0;
+	struct pl_buf *b = arg;
 
-	for (; *s && rc == 0; s++) {
-		rc = pl_buf_addc(b, *s);
-		if (*s == '\n' && rc == 0)
-			rc = pl_buf_printf(b, "%*s", pad, "");
+	while (len > 0) {
+		const char *nl = memchr(s, '\n', len);
+		size_t n = nl ? (size_t)(nl - s) + 1 : len;
+
+		if (pl_buf_add(b, s, n) != 0 || (nl && pl_buf_add(b, "    ", 4) != 0))
+			return -1;
+		s += n;
+		len -= n;
 	}
-	return rc;
+	return 0;
 }
 
 static int
@@ -90,7 +95,6 @@ emit(struct pl_buf *b, const struct pl_report *r, const struct port_opts *o,
     const struct pl_text_opts *to, long i)
 {
 	json_t *j;
-	char *s;
 	int rc;
 
 	if (!o->c.json) {
@@ -100,14 +104,11 @@ emit(struct pl_buf *b, const struct pl_report *r, const struct port_opts *o,
 	}
 	if ((j = pl_report_json(r)) == NULL)
 		return -PL_ENOMEM;
-	s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	if (s == NULL)
-		return -PL_ENOMEM;
 	rc = pl_buf_adds(b, i > 0 ? ",\n    " : "\n    ");
-	if (rc == 0)
-		rc = put_indented(b, s, 4);
-	free(s);
+	if (rc == 0 && json_dump_callback(j, dump_indented, b,
+	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		rc = -PL_ENOMEM;
+	json_decref(j);
 	return rc;
 }
 
@@ -175,7 +176,7 @@ cmd_port(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+d:jC:w:hH", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:jC:w:hH", longopts, NULL)) != -1) {
 		if ((rc = cli_common_opt(&o.c, ch, optarg)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)

@@ -27,7 +27,7 @@ cmd_search(int argc, char **argv)
 	int ch, rc, n = 0, status = EXIT_OK;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+d:jC:w:hn:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:jC:w:hn:", longopts, NULL)) != -1) {
 		if ((rc = cli_common_opt(&c, ch, optarg)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)

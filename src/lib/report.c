@@ -32,7 +32,8 @@ static const char *const sql[PL_STMT_LAST] = {
 	[PL_STMT_LORE_USES] = "SELECT e.id, e.family, e.family_name, e.name, e.vendor, e.kind,"
 	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi"
 	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
-	    " WHERE p.lo <= ?1 AND p.hi >= ?1 AND p.proto = ?2"
+	    " WHERE ((p.lo = ?1 AND p.hi = ?1) OR (p.lo <> p.hi AND p.lo <= ?1 AND p.hi >= ?1))"
+	    " AND p.proto = ?2"
 	    /* Uses of this very port first; wide ranges ("any dynamic port") last. */
 	    " ORDER BY p.hi - p.lo > 64, e.family, e.id, p.lo",
 	[PL_STMT_LORE_SOURCES] = "SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
@@ -45,7 +46,8 @@ static const char *const sql[PL_STMT_LAST] = {
 	    " FROM nmap WHERE port = ?1 AND proto = ?2",
 	[PL_STMT_PROTOS] = "SELECT proto FROM record WHERE snapshot = ?1 AND lo = ?2 AND hi = ?2"
 	    " UNION SELECT proto FROM record WHERE snapshot = ?1 AND lo <> hi AND lo <= ?2"
-	    " AND hi >= ?2 UNION SELECT proto FROM lore_port WHERE lo <= ?2 AND hi >= ?2",
+	    " AND hi >= ?2 UNION SELECT proto FROM lore_port WHERE lo = ?2 AND hi = ?2"
+	    " UNION SELECT proto FROM lore_port WHERE lo <> hi AND lo <= ?2 AND hi >= ?2",
 };
 
 static int

@@ -36,7 +36,10 @@ static const char schema_sql[] =
 	"CREATE INDEX lore_entry_family ON lore_entry(family);"
 	"CREATE TABLE lore_port(entry TEXT NOT NULL REFERENCES lore_entry(id) ON DELETE CASCADE,"
 	"  lo INTEGER NOT NULL, hi INTEGER NOT NULL, proto TEXT NOT NULL, role TEXT NOT NULL);"
-	"CREATE INDEX lore_port_lo ON lore_port(lo, hi);"
+	/* Most lore ports are single ports: look those up by equality, and scan only the
+	 * few ranges for containment. */
+	"CREATE INDEX lore_port_lo ON lore_port(lo, proto);"
+	"CREATE INDEX lore_port_range ON lore_port(lo) WHERE lo <> hi;"
 	"CREATE INDEX lore_port_entry ON lore_port(entry);"
 	"CREATE TABLE lore_source(entry TEXT NOT NULL REFERENCES lore_entry(id) ON DELETE CASCADE,"
 	"  n INTEGER NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL, date TEXT NOT NULL);"

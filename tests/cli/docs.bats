@@ -32,3 +32,28 @@ load helpers
 	run "$PORTLORE" help nosuch
 	[ "$status" -eq 2 ]
 }
+
+@test "the JSON report has every field docs/report.schema.json requires" {
+	schema="$PORTLORE_SRC/docs/report.schema.json"
+	db=$(debian_store)
+	run pl --db "$db" --json 3333 6010/tcp
+	[ "$status" -eq 0 ]
+	doc="$output"
+	check() {   # check JQ_PATH_TO_OBJECTS SCHEMA_DEF_PATH
+		local req missing
+		req=$(jq -c "$2.required" "$schema")
+		missing=$(printf '%s' "$doc" | jq -r --argjson req "$req" \
+			"[$1 | select(. != null) | . as \$o | \$req[] | . as \$k | select(\$o | has(\$k) | not)] | unique | join(\",\")")
+		[ -z "$missing" ] || { echo "$1 lacks $missing"; return 1; }
+	}
+	check '.' ''
+	check '.reports[]' '.["$defs"].report'
+	check '.reports[].registry' '.["$defs"].report.properties.registry'
+	check '.reports[].registry.records[], .reports[].registry.containing_ranges[]' '.["$defs"].record'
+	check '.reports[].lore[]' '.["$defs"].lore_use'
+	check '.reports[].ranges.iana' '.["$defs"].report.properties.ranges.properties.iana'
+	check '.reports[].ranges.host' '.["$defs"].report.properties.ranges.properties.host'
+	check '.reports[].frequency' '.["$defs"].report.properties.frequency'
+	# And statuses and classes are among the values the schema allows.
+	printf '%s' "$doc" | jq -e '[.reports[].registry.status] - ["assigned","unassigned","reserved","none"] | length == 0'
+}

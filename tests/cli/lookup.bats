@@ -176,3 +176,12 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" -eq 65536 ]
 }
+
+@test "options may follow the port spec: portlore 3333 --json" {
+	run pl 3333 --json --db "$FX"
+	[ "$status" -eq 0 ]
+	json_is '.reports | length' 2
+	run pl --db "$FX" search demo --json
+	[ "$status" -eq 0 ]
+	json_is '.hits[0].ref' demo-caller
+}
