@@ -63,6 +63,7 @@ int cli_usage(const char *cmd, int status);
 int cmd_port(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_lore(int argc, char **argv);
 
 extern const struct cmd cli_cmds[];
 

@@ -26,6 +26,9 @@ const struct cmd cli_cmds[] = {
 	  "portlore import [--db PATH] [--new] [--iana CSV]... [--lore DIR] [--nmap FILE]\n"
 	  "       portlore import --check --lore DIR",
 	  "build or update the store from registry CSVs, lore and nmap-services" },
+	{ "lore", cmd_lore,
+	  "portlore lore [-j] [--db PATH] stats",
+	  "lore statistics: entries, kinds, sources, coverage of frequent ports" },
 	{ "help", cmd_help, "portlore help [COMMAND]", "show usage" },
 	{ "version", cmd_version, "portlore version", "print the version" },
 	{ NULL, NULL, NULL, NULL }

@@ -106,3 +106,27 @@ setup() {
 	[ "$status" -eq 4 ]
 	[[ "$output" == *"bad-services:1: expected 'name port/proto frequency'"* ]]
 }
+
+@test "lore stats: counts agree with the store; coverage of nmap's frequent ports" {
+	db=$(debian_store)
+	run pl lore stats --db "$db" --json
+	[ "$status" -eq 0 ]
+	json_is '.entries' "$(sqlite3 "$db" 'SELECT count(*) FROM lore_entry')"
+	json_is '.families' "$(sqlite3 "$db" 'SELECT count(DISTINCT family) FROM lore_entry')"
+	json_is '.port_facts' "$(sqlite3 "$db" 'SELECT count(*) FROM lore_port')"
+	json_is '[.kinds[]] | add' "$(sqlite3 "$db" 'SELECT count(*) FROM lore_entry')"
+	json_is '[.source_domains[]] | add' "$(sqlite3 "$db" 'SELECT count(*) FROM lore_source')"
+	if [ -f /usr/share/nmap/nmap-services ]; then
+		json_is '.coverage[0].ports' 200
+		json_is '.coverage[1].ports' 1000
+		# Port 80 is the most frequent tcp port and must be covered by lore.
+		json_is '.coverage[0].most_frequent_without_lore | index(80)' null
+		# The count agrees with an independent query.
+		json_is '.coverage[1].with_lore' "$(sqlite3 "$db" "SELECT count(*) FROM nmap n WHERE n.proto = 'tcp' AND n.rank BETWEEN 1 AND 1000 AND EXISTS (SELECT 1 FROM lore_port p WHERE p.proto = 'tcp' AND p.lo <= n.port AND p.hi >= n.port AND p.hi - p.lo < 64)")"
+	fi
+	run pl lore stats --db "$db"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "lore: "*" entries in "*" families"* ]]
+	run pl lore --db "$db"
+	[ "$status" -eq 2 ]
+}
