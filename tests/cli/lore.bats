@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# The project's lore, end to end: a sample of families across kinds, through the
+# report and search, on a store built from Debian's registry copy.
+
+load helpers
+
+setup() {
+	DB=$(debian_store)
+	export NO_COLOR=1
+}
+
+# has_use PORT/PROTO ENTRY-ID: the report of PORT/PROTO lists the lore entry.
+has_use() {
+	run pl --db "$DB" --json "$1"
+	[ "$status" -eq 0 ]
+	printf '%s' "$output" | jq -e --arg id "$2" '[.reports[0].lore[].id] | index($id) != null' >/dev/null ||
+		{ echo "$1 lacks lore entry $2"; return 1; }
+}
+
+@test "databases and caches: redis 6379, mongodb 27017, memcached 11211" {
+	has_use 6379/tcp redis-server
+	has_use 27017/tcp mongodb-server
+	has_use 11211/udp memcached-server
+}
+
+@test "infrastructure: docker 2375, kubelet 10250" {
+	has_use 2375/tcp docker-api-plain
+	has_use 10250/tcp kubelet-api
+	json_is '.reports[0].lore[] | select(.id == "kubelet-api") | .risk.level | test("high|critical")' true
+}
+
+@test "ICS: modbus 502, bacnet 47808/udp" {
+	has_use 502/tcp modbus-tcp
+	has_use 47808/udp bacnet-ip
+}
+
+@test "remote access and vendor HA: rdp 3389, NetScaler heartbeat 3003/udp with its siblings" {
+	has_use 3389/tcp rdp-termservice
+	has_use 3003/udp citrix-netscaler-ha
+	json_is '[.reports[0].lore[] | select(.id == "citrix-netscaler-ha") | .siblings[] | "\(.port)/\(.protocol)"] | join(" ") | test("3008/tcp") and test("3011/tcp")' true
+}
+
+@test "OS services on common ports: AirPlay on 5000 and 7000, systemd-resolved on 53" {
+	has_use 5000/tcp macos-airplay-receiver
+	has_use 7000/tcp macos-airplay-receiver
+	has_use 53/udp systemd-resolved-stub
+}
+
+@test "malware and amplification: NetBus 12345, Back Orifice 31337/udp, DNS reflection" {
+	has_use 12345/tcp netbus
+	json_is '.reports[0].lore[] | select(.id == "netbus") | .kind' malware
+	has_use 31337/udp back-orifice
+	has_use 53/udp dns-amplification
+}
+
+@test "3333: every use, with hints that tell them apart on a host" {
+	has_use 3333/tcp ncid-server
+	has_use 3333/tcp claymore-miner-api
+	json_is '.reports[0].lore[] | select(.id == "ncid-server") | .hints.process | index("^ncidd$") != null' true
+	json_is '.reports[0].lore[] | select(.id == "claymore-miner-api") | .cves | index("CVE-2017-16930") != null' true
+	# The registry's own word stays first: 3333 is dec-notes.
+	json_is '.reports[0].registry.records[0].service' dec-notes
+}
+
+@test "every lore use in a report has numbered sources with URLs" {
+	run pl --db "$DB" --json 3333 5000 8080 53
+	[ "$status" -eq 0 ]
+	json_is '[.reports[].lore[] | .sources | length >= 1] | all' true
+	json_is '[.reports[].lore[].sources[] | .url | test("^https?://")] | all' true
+	json_is '[.reports[].lore[].sources[] | .n] | min' 1
+}
+
+@test "search reaches lore text: mining, modbus, kubelet" {
+	run pl --db "$DB" search --json claymore
+	json_is '[.hits[] | select(.provenance == "lore")] | length > 0' true
+	run pl --db "$DB" search --json modbus
+	json_is '[.hits[].ports] | join(" ") | test("502/tcp")' true
+}
