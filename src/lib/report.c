@@ -207,6 +207,10 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 	if (rc != SQLITE_DONE)
 		return store_err(st, err);
 
+	/* A use matched through a wide range ("any dynamic RPC port") says little about
+	 * this port; its family's other ports would only add noise. */
+	if (u->broad)
+		return 0;
 	if ((s = pl__stmt(st, PL_STMT_SIBLINGS, sql[PL_STMT_SIBLINGS], err)) == NULL)
 		return -PL_ESTORE;
 	sqlite3_bind_text(s, 1, u->family, -1, SQLITE_STATIC);

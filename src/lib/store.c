@@ -192,6 +192,9 @@ pl_store_open(struct pl_store **out, const char *path, enum pl_store_mode mode,
 		free(st);
 		return pl_err_set(err, -PL_ENOMEM, "out of memory");
 	}
+	/* Memory statistics cost a mutex on every allocation; portlore never reads them.
+	 * Only effective before SQLite's first initialisation, and harmless after it. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	flags = mode == PL_STORE_READ ? SQLITE_OPEN_READONLY :
 	    mode == PL_STORE_WRITE ? SQLITE_OPEN_READWRITE :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -205,6 +208,17 @@ pl_store_open(struct pl_store **out, const char *path, enum pl_store_mode mode,
 	sqlite3_busy_timeout(st->db, 5000);
 	if (mode != PL_STORE_READ && sqlite3_db_readonly(st->db, "main") == 1) {
 		pl_err_set(err, -PL_ESTORE, "store %s: read-only (no write permission)", path);
+		goto fail;
+	}
+	/*
+	 * A reader holds one read transaction for as long as the store is open: one shared
+	 * lock instead of a lock, an unlock and a journal check around every statement
+	 * (that was most of a lookup's system calls), and one consistent view of the data
+	 * even if an import commits meanwhile. Pages are read through mmap.
+	 */
+	if (mode == PL_STORE_READ &&
+	    sqlite3_exec(st->db, "PRAGMA mmap_size = 268435456; BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		pl_err_set(err, -PL_ESTORE, "store %s: %s", path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
 	if ((rc = check_schema(st, mode == PL_STORE_CREATE, err)) != 0)
@@ -227,6 +241,8 @@ pl_store_close(struct pl_store *st)
 		return;
 	for (size_t i = 0; i < sizeof(st->stmts) / sizeof(st->stmts[0]); i++)
 		sqlite3_finalize(st->stmts[i]);
+	if (st->db != NULL && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st);

@@ -7,10 +7,12 @@
 
 #include "portlore/render.h"
 
+/* Text from the store was checked to be UTF-8 when it was imported (iana.c, lore.c), so
+ * it skips jansson's second check. */
 static json_t *
 str_or_null(const char *s)
 {
-	return s && *s ? json_string(s) : json_null();
+	return s && *s ? json_string_nocheck(s) : json_null();
 }
 
 static json_t *
