@@ -15,6 +15,7 @@
 #include "portlore/error.h"
 #include "portlore/portspec.h"
 #include "portlore/ranges.h"
+#include "portlore/sockets.h"
 #include "portlore/store.h"
 
 #define PL_REPORT_SCHEMA "https://portlore.dev/schema/report/1"
@@ -93,11 +94,18 @@ struct pl_report {
 	/* lore */
 	struct pl_lore_use *uses; size_t nuses;
 	struct pl_nmap_freq nmap;
+
+	/* on this machine: the port's listeners with their processes (provenance observed),
+	 * read when opts->sockets asks; sockets_read is false otherwise */
+	struct pl_socklist sockets;
+	bool sockets_read;
+	char sockets_error[PL_ERRMSG];      /* why they could not be read, "" otherwise */
 };
 
 struct pl_report_opts {
 	const char *proc_root;     /* for the host's settings; NULL means "/" */
 	bool no_host;              /* leave out this host's settings */
+	bool sockets;              /* list this machine's listeners (not with no_host) */
 };
 
 /* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */

@@ -64,6 +64,18 @@ int cmd_port(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_lore(int argc, char **argv);
+int cmd_pick(int argc, char **argv);
+int cmd_annotate(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_feedback(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_who(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
 
 extern const struct cmd cli_cmds[];
 

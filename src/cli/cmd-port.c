@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "portlore/history.h"
 #include "portlore/report.h"
 
 struct port_opts {
@@ -90,9 +91,11 @@ json_header(struct pl_buf *b, struct pl_store *st, int argc, char **argv)
 	return rc;
 }
 
+/* Renders one report, with the port's registry history (the registry's own dates and
+ * the changes between the store's snapshots) where there is any. */
 static int
-emit(struct pl_buf *b, const struct pl_report *r, const struct port_opts *o,
-    const struct pl_text_opts *to, long i)
+emit(struct pl_buf *b, const struct pl_report *r, const struct pl_history *h,
+    const struct port_opts *o, const struct pl_text_opts *to, long i)
 {
 	json_t *j;
 	int rc;
@@ -100,10 +103,13 @@ emit(struct pl_buf *b, const struct pl_report *r, const struct port_opts *o,
 	if (!o->c.json) {
 		if (i > 0 && (rc = pl_buf_addc(b, '\n')) != 0)
 			return rc;
-		return pl_render_text(b, r, to);
+		if ((rc = pl_render_text(b, r, to)) != 0)
+			return rc;
+		return pl_render_history_brief(b, h, to);
 	}
 	if ((j = pl_report_json(r)) == NULL)
 		return -PL_ENOMEM;
+	json_object_set_new(j, "history", pl_history_json(h));
 	rc = pl_buf_adds(b, i > 0 ? ",\n    " : "\n    ");
 	if (rc == 0 && json_dump_callback(j, dump_indented, b,
 	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
@@ -127,14 +133,19 @@ run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts 
 	cli_text_opts(&o->c, &to);
 	if ((n = pl_targets_expand(st, spec, &t, &err)) < 0)
 		return cli_fail(&err, (int)n);
+	/* "on this machine" (cmd-who.c's collector) for a few ports; a range stays fast. */
+	ro.sockets = n <= 16;
 	if (o->c.json && (rc = json_header(&b, st, argc, argv)) != 0)
 		goto out;
 	for (long i = 0; i < n && rc == 0; i++) {
 		struct pl_report r;
+		struct pl_history h = { 0 };
 
 		if ((rc = pl_report_build(st, t[i].port, t[i].proto, &ro, &r, &err)) != 0)
 			break;
-		rc = emit(&b, &r, o, &to, i);
+		if ((rc = pl_history_build(st, t[i].port, t[i].proto, &h, &err)) == 0)
+			rc = emit(&b, &r, &h, o, &to, i);
+		pl_history_free(&h);
 		pl_report_free(&r);
 		/* Stream: a range of thousands of ports never piles up in memory. */
 		if (rc == 0 && b.len > 1 << 16 && (status = cli_flush(&b)) != 0)

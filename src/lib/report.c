@@ -1,4 +1,5 @@
 /* report.c: build the one model of a port and protocol from the store and the host. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -295,6 +296,31 @@ load_nmap(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_err(st, err);
 }
 
+/* The port's listeners here. A machine that hides them (no netlink, no /proc) leaves
+ * the reason in the report rather than failing the lookup. */
+static void
+load_sockets(struct pl_store *st, struct pl_report *r, const char *root)
+{
+	struct pl_sock_query q = { .lo = r->port, .hi = r->port, .root = root, .owners = true,
+		.stop_early = true, .other_netns = true };
+	struct pl_err e = { 0 };
+
+	if (r->proto != PL_PROTO_TCP && r->proto != PL_PROTO_UDP)
+		return;
+	/* Nothing listens on port 0 (a bind to it picks a free port); and lo = hi = 0
+	 * would mean "every port" to the collector. */
+	if (r->port == 0) {
+		r->sockets_read = true;
+		return;
+	}
+	q.tcp = r->proto == PL_PROTO_TCP;
+	q.udp = r->proto == PL_PROTO_UDP;
+	if (pl_sockets_collect(&q, &r->sockets, &e) != 0 ||
+	    pl_sockets_annotate(st, &r->sockets, &e) != 0)
+		snprintf(r->sockets_error, sizeof(r->sockets_error), "%s", e.msg);
+	r->sockets_read = true;
+}
+
 int
 pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
     const struct pl_report_opts *opts, struct pl_report *r, struct pl_err *err)
@@ -320,6 +346,8 @@ pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 		return rc;
 	}
 	r->status = status_of(r);
+	if (opts != NULL && opts->sockets && !opts->no_host)
+		load_sockets(st, r, opts->proc_root);
 	return 0;
 }
 
@@ -367,6 +395,7 @@ pl_report_free(struct pl_report *r)
 	free(r->uses);
 	free(r->nmap.name);
 	free(r->snapshot);
+	pl_socklist_free(&r->sockets);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "portlore/render.h"
+#include "portlore/render-sockets.h"
 
 /* Text from the store was checked to be UTF-8 when it was imported (iana.c, lore.c), so
  * it skips jansson's second check. */
@@ -125,6 +126,23 @@ use_json(const struct pl_lore_use *u)
 	return o;
 }
 
+/* The sockets renderer writes text; parsed back here so that one writer serves both
+ * `portlore ls --json` and the report (one port: a few sockets). */
+static json_t *
+machine_json(const struct pl_report *r)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	json_t *j = NULL;
+
+	if (*r->sockets_error)
+		return json_pack("{s:s, s:s}", "unavailable", r->sockets_error,
+		    "provenance", pl_prov_name(PL_PROV_OBSERVED));
+	if (pl_render_sockets_json(&b, &r->sockets) == 0)
+		j = json_loadb(b.data, b.len, 0, NULL);
+	pl_buf_free(&b);
+	return j ? j : json_null();
+}
+
 json_t *
 pl_report_json(const struct pl_report *r)
 {
@@ -157,6 +175,8 @@ pl_report_json(const struct pl_report *r)
 	    json_pack("{s:s, s:s, s:f, s:I, s:I, s:s}", "source", "nmap-services",
 	    "name", r->nmap.name, "frequency", r->nmap.freq, "rank", (json_int_t)r->nmap.rank,
 	    "ranked", (json_int_t)r->nmap.ranked, "provenance", pl_prov_name(PL_PROV_LORE)));
+	if (r->sockets_read)
+		json_object_set_new(o, "on_this_machine", machine_json(r));
 	return o;
 }
 

@@ -351,6 +351,46 @@ use(struct out *w, const struct pl_report *r, size_t n)
 	}
 }
 
+/* "on this machine": the port's listeners and who holds them (sockets.h). */
+static void
+machine(struct out *w, const struct pl_report *r)
+{
+	const struct pl_socklist *l = &r->sockets;
+	const char *label = "here";
+
+	if (*r->sockets_error) {
+		fact(w, label, "observed", "sockets not read: %s", r->sockets_error);
+		return;
+	}
+	if (l->n == 0)
+		fact(w, label, "observed", "nothing listens on %u/%s on this machine", (unsigned)r->port,
+		    pl_proto_name(r->proto));
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pl_socket *s = &l->v[i];
+		char addr[80], owners[600] = "";
+		size_t used = 0;
+
+		pl_sock_addr(addr, sizeof(addr), s->family, s->laddr, s->lport);
+		for (size_t k = 0; k < s->nowners && used < sizeof(owners) - 1; k++) {
+			const struct pl_proc *p = &l->procs[s->owners[k]];
+			int n = snprintf(owners + used, sizeof(owners) - used, "%s%d/%s (%s%s%s%s%s)",
+			    k ? ", " : "", (int)p->pid, p->comm, p->user ? p->user : "?",
+			    p->unit ? ", " : "", p->unit ? p->unit : "",
+			    p->container_kind ? ", container " : "",
+			    p->container_kind ? p->container_kind : "");
+
+			used += n > 0 ? (size_t)n : 0;
+		}
+		fact(w, i == 0 ? label : NULL, "observed", "%s %s, %s: %s%s%s", addr,
+		    pl_sock_state_name(s->proto, s->state), s->scope == PL_SCOPE_LOOPBACK ?
+		    "loopback only" : s->scope == PL_SCOPE_ALL ? "all interfaces" : "one address",
+		    s->nowners ? owners : "owner not visible", s->lore_name ? "; lore: " : "",
+		    s->lore_name ? s->lore_name : "");
+	}
+	if (*l->notes)
+		fact(w, NULL, "observed", "%s", l->notes);
+}
+
 int
 pl_render_text(struct pl_buf *b, const struct pl_report *r, const struct pl_text_opts *o)
 {
@@ -379,6 +419,8 @@ pl_render_text(struct pl_buf *b, const struct pl_report *r, const struct pl_text
 	put(&w, "\n");
 	registry(&w, r);
 	ranges(&w, r);
+	if (r->sockets_read)
+		machine(&w, r);
 	for (size_t i = 0; i < r->nuses; i++)
 		use(&w, r, i);
 	if (r->nuses == 0)

@@ -37,6 +37,9 @@ setup() {
 	json_is '.reports[0].registry.snapshot' 2026-02-13
 	json_is '.reports[0].registry.records[0].assignee' '[NetApp]'
 	json_is '.reports[0].registry.records[0].modification_date' 2014-07-18
+	# The report carries the port's history across the four snapshots.
+	json_is '[.reports[0].history.events[] | select(.field == "assignee")][0] | "\(.old) \(.new) \(.date)"' '[Ray_Jantz] [NetApp] 2014-07-18'
+	json_is '.reports[0].history.provenance' iana
 	# Port 2: de-assigned on 2025-02-13.
 	run pl --db "$db" --json 2/tcp
 	json_is '.reports[0].registry.status' reserved

@@ -1,0 +1,90 @@
+/*
+ * Reading what users already have: the output of port scanners (nmap -oX and -oG,
+ * masscan -oJ and -oL) and of socket listers (ss -tulnp, lsof -nP -i, netstat -tulpn,
+ * Windows netstat -ano, FreeBSD sockstat -l), or plain "PORT[/PROTO]" lines. The
+ * format is detected; every port found becomes an item that names its input line, so
+ * that the program can print the input back with registry and lore next to each line.
+ *
+ * Ownership: pl_ann_parse() fills a caller-owned struct pl_ann_doc; its items belong
+ * to it and are released by pl_ann_doc_free() (safe on a zeroed doc). Parsers never
+ * keep pointers into the text they were given.
+ */
+#ifndef PORTLORE_ANNOTATE_H
+#define PORTLORE_ANNOTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "portlore/error.h"
+#include "portlore/portspec.h"
+
+/* Input limits: a line longer than this, or more bytes in all, is refused. */
+#define PL_ANN_LINE_MAX 65536
+#define PL_ANN_INPUT_MAX (32L << 20)
+
+enum pl_ann_format {
+	PL_ANN_UNKNOWN = 0,
+	PL_ANN_NMAP_XML,        /* nmap -oX */
+	PL_ANN_NMAP_GREP,       /* nmap -oG */
+	PL_ANN_MASSCAN_JSON,    /* masscan -oJ */
+	PL_ANN_MASSCAN_LIST,    /* masscan -oL */
+	PL_ANN_SS,              /* ss -tulnp (iproute2) */
+	PL_ANN_LSOF,            /* lsof -nP -i */
+	PL_ANN_NETSTAT,         /* netstat -tulpn (net-tools) */
+	PL_ANN_NETSTAT_WIN,     /* Windows netstat -ano */
+	PL_ANN_SOCKSTAT,        /* FreeBSD sockstat -l */
+	PL_ANN_PLAIN,           /* "22/tcp", "8080", one per line, '#' comments */
+	PL_ANN_FORMAT_COUNT
+};
+
+/* Returns the format's name ("nmap-xml", "ss", ...; "unknown" for PL_ANN_UNKNOWN). */
+const char *pl_ann_format_name(enum pl_ann_format f);
+
+/* Returns the format named name, or PL_ANN_UNKNOWN. */
+enum pl_ann_format pl_ann_format_parse(const char *name);
+
+/* Whether the format reports a network scan (ports probed from elsewhere) rather
+ * than sockets listed on the machine that produced it. */
+bool pl_ann_format_is_scan(enum pl_ann_format f);
+
+/* One port found in the input. Text fields are "" when the input has none; they are
+ * truncated to their size and hold printable UTF-8 only (other bytes become '?'). */
+struct pl_ann_item {
+	long line;                    /* 1-based input line */
+	uint16_t port;                /* valid when name is "" */
+	char name[PL_NAME_MAX + 1];   /* a service name where a number should be
+	                               * ("*:ssh" from lsof without -P), "" otherwise */
+	enum pl_proto proto;          /* PL_PROTO_ANY: plain lines that name none */
+	char addr[72];                /* local address, or the scanned host */
+	char state[24];               /* "LISTEN", "open", ... */
+	char process[64];             /* program that owns the socket */
+	long pid;                     /* -1 when unknown */
+	char service[48];             /* the scanner's own service guess (nmap) */
+};
+
+struct pl_ann_doc {
+	enum pl_ann_format format;
+	struct pl_ann_item *items;
+	size_t nitems;
+};
+
+/*
+ * Guesses the format of text[0..len) from its first lines. Returns PL_ANN_UNKNOWN
+ * when nothing fits. Reads at most the first 64 KiB.
+ */
+enum pl_ann_format pl_ann_detect(const char *text, size_t len);
+
+/*
+ * Parses text[0..len) (need not be NUL-terminated) as fmt, or as the detected format
+ * when fmt is PL_ANN_UNKNOWN, into doc. name labels messages ("scan.xml", "stdin").
+ * Returns 0; -PL_ETOOBIG when the input or a line exceeds the limits above;
+ * -PL_EDATA for malformed input or an undetectable format (err is "name:line:
+ * reason"); -PL_ENOMEM. On failure doc is left empty.
+ */
+int pl_ann_parse(const char *name, const char *text, size_t len, enum pl_ann_format fmt,
+    struct pl_ann_doc *doc, struct pl_err *err);
+
+void pl_ann_doc_free(struct pl_ann_doc *doc);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * Renderers of sockets on this machine (sockets.h): text for terminals, JSON for
+ * programs. They only read the collected structs. Output goes into a caller's pl_buf.
+ * Every JSON socket and process carries "provenance": "observed".
+ */
+#ifndef PORTLORE_RENDER_SOCKETS_H
+#define PORTLORE_RENDER_SOCKETS_H
+
+#include <stdbool.h>
+
+#include "portlore/buf.h"
+#include "portlore/render.h"
+#include "portlore/sockets.h"
+
+#define PL_SOCKETS_SCHEMA "https://portlore.dev/schema/sockets/1"
+
+/* One line per socket; with detailed, each owner's command line, start, unit, container
+ * and namespace below it. Returns 0 or -PL_ETOOBIG/-PL_ENOMEM. */
+int pl_render_sockets_text(struct pl_buf *out, const struct pl_socklist *l, bool detailed,
+    const struct pl_text_opts *o);
+
+/* The list as one JSON object (no trailing newline):
+ * {"source", "unavailable", "sockets": [...], "processes": [...]}. */
+int pl_render_sockets_json(struct pl_buf *out, const struct pl_socklist *l);
+
+/* Why a bind fails: text lines, and the JSON object {"port", "protocol", ...}. */
+int pl_render_bind_why_text(struct pl_buf *out, const struct pl_bind_why *w,
+    const struct pl_socklist *l, const struct pl_text_opts *o);
+int pl_render_bind_why_json(struct pl_buf *out, const struct pl_bind_why *w,
+    const struct pl_socklist *l);
+
+#endif

@@ -1,0 +1,103 @@
+/* cmd-serve.c: `portlore serve`, the port reference site and its API. */
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "portlore/feedback.h"
+#include "portlore/server.h"
+
+
+struct serve_opts {
+	const char *db, *feedback_db, *listen, *locale_dir;
+	long threads;
+};
+
+static int
+parse_serve(int argc, char **argv, struct serve_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "feedback-db", required_argument, NULL, 'F' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "locale-dir", required_argument, NULL, 'L' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "d:F:l:L:t:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': o->db = optarg; break;
+		case 'F': o->feedback_db = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 'L': o->locale_dir = optarg; break;
+		case 't':
+			o->threads = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || o->threads < 1 || o->threads > 64) {
+				fprintf(stderr, "portlore: --threads '%.40s': give a number from 1 to 64\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			return cli_usage("serve", EXIT_OK) - 1;
+		default:
+			return cli_usage("serve", EXIT_USAGE);
+		}
+	}
+	if (optind != argc)
+		return cli_usage("serve", EXIT_USAGE);
+	return 0;
+}
+
+int
+cmd_serve(int argc, char **argv)
+{
+	struct serve_opts o = { 0 };
+	char dbbuf[PATH_MAX], fbbuf[PATH_MAX];
+	struct pl_server_opts so = { 0 };
+	struct pl_server *s = NULL;
+	struct pl_err err = { 0 };
+	sigset_t set;
+	int rc, sig = 0;
+
+	if ((rc = parse_serve(argc, argv, &o)) != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	so.db_path = o.db ? o.db : pl_store_default_path(dbbuf, sizeof(dbbuf));
+	so.feedback_path = o.feedback_db ? o.feedback_db : pl_feedback_default_path(fbbuf,
+	    sizeof(fbbuf));
+	so.locale_dir = o.locale_dir ? o.locale_dir : getenv("PORTLORE_LOCALEDIR");
+	if (so.locale_dir == NULL || *so.locale_dir == '\0')
+		so.locale_dir = pl_server_default_locale_dir;
+	so.listen = o.listen;
+	so.proc_root = getenv("PORTLORE_PROC_ROOT");
+	so.threads = (unsigned)o.threads;
+	/* Block the signals before the server's threads start, so that they inherit the
+	 * mask and only sigwait() below sees them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = pl_server_start(&s, &so, &err)) != 0)
+		return cli_fail(&err, rc);
+	if (!pl_server_loopback(s))
+		fprintf(stderr, "portlore: warning: serving on a non-loopback address: anyone who "
+		    "can reach it can read the pages (this host's facts are left out)\n");
+	if (*pl_server_missing_langs(s))
+		fprintf(stderr, "portlore: warning: no catalog in %s for %s: those pages are in "
+		    "English\n", so.locale_dir, pl_server_missing_langs(s));
+	printf("portlore: serving %s\n", pl_server_url(s));
+	fflush(stdout);
+	sigwait(&set, &sig);
+	pl_server_stop(s);
+	return EXIT_OK;
+}

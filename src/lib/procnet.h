@@ -1,0 +1,34 @@
+/* procnet.h: sockets of this host from /proc/net/{tcp,tcp6,udp,udp6}. Not installed.
+ *
+ * A small reader for the commands that only need to know whether a local port is in
+ * use (pick); the full socket collector lives elsewhere. */
+#ifndef PORTLORE_PROCNET_H
+#define PORTLORE_PROCNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "portlore/error.h"
+#include "portlore/portspec.h"
+
+struct pl__sock {
+	enum pl_proto proto;
+	char addr[48];          /* local address, printable */
+	uint16_t port;          /* local port */
+	const char *state;      /* "LISTEN", "ESTABLISHED", "UNCONN", ... */
+	const char *file;       /* the file it was read from */
+};
+
+/* Called for each socket; a negative return (-PL_E*) stops the walk and is returned. */
+typedef int (*pl__sock_fn)(const struct pl__sock *s, void *arg);
+
+/*
+ * Walks ROOT/proc/net/<proto> and <proto>6 (proto tcp or udp; root NULL or "" for /).
+ * Files that don't exist are skipped; *nfiles (may be NULL) receives how many were
+ * read. Returns 0, fn's negative value, or -PL_EDATA with "path:line: reason",
+ * -PL_EIO with the path when a file exists but can't be read.
+ */
+int pl__procnet_walk(const char *root, enum pl_proto proto, pl__sock_fn fn, void *arg,
+    int *nfiles, struct pl_err *err);
+
+#endif

@@ -1,0 +1,604 @@
+/*
+ * sockwalk.c: from socket inodes to processes, in one pass over /proc/[pid]/fd.
+ *
+ * Each descriptor of each process is one readlinkat() relative to that process's fd
+ * folder ("socket:[12345]"): no path is resolved from the root again. A one-port query
+ * stops once every wanted socket has an owner, then looks only at the owners' parents,
+ * children and PID 1, where the other holders of a shared socket usually are (a
+ * pre-forking server's workers, systemd's socket activation).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+
+#include "sockets-internal.h"
+
+#define MAX_PIDS (1 << 22)          /* pid_max can't exceed 2^22 (PID_MAX_LIMIT) */
+#define MAX_RELATED 4096
+#define MAX_THREADS 4
+
+/* Open addressing from inode to socket index; inode 0 marks an empty slot. */
+struct inomap {
+	uint64_t *k;
+	size_t *v;
+	size_t mask;
+};
+
+static int
+inomap_init(struct inomap *m, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < n * 2)
+		cap <<= 1;
+	m->k = calloc(cap, sizeof(*m->k));
+	m->v = malloc(cap * sizeof(*m->v));
+	m->mask = cap - 1;
+	return m->k && m->v ? 0 : -PL_ENOMEM;
+}
+
+static size_t
+inohash(uint64_t ino)
+{
+	return (size_t)(ino * 0x9E3779B97F4A7C15ull >> 17);
+}
+
+static void
+inomap_put(struct inomap *m, uint64_t ino, size_t idx)
+{
+	size_t i = inohash(ino) & m->mask;
+
+	while (m->k[i] != 0 && m->k[i] != ino)
+		i = (i + 1) & m->mask;
+	m->k[i] = ino;
+	m->v[i] = idx;
+}
+
+static long
+inomap_get(const struct inomap *m, uint64_t ino)
+{
+	size_t i = inohash(ino) & m->mask;
+
+	while (m->k[i] != 0) {
+		if (m->k[i] == ino)
+			return (long)m->v[i];
+		i = (i + 1) & m->mask;
+	}
+	return -1;
+}
+
+struct hit { size_t sock; pid_t pid; };
+
+/* What one thread of the walk found. */
+struct worker {
+	struct walk *w;
+	struct hit *hits; size_t nhits, caphits;
+	long seen, denied;
+	int rc;
+	bool may_stop;                   /* stop inside a process once all are owned */
+};
+
+struct walk {
+	struct pl_socklist *l;
+	struct inomap map;               /* read-only while the walk runs */
+	uint8_t *owned;                  /* per socket: an owner was seen (atomic) */
+	size_t wanted, found;            /* found: atomic */
+	struct hit *hits; size_t nhits;  /* every worker's, merged */
+	int procfd;
+	/* the parallel pass */
+	const pid_t *pids; size_t npids, next;   /* next: atomic */
+	bool stop_early;
+};
+
+static int
+add_hit(struct worker *k, size_t sock, pid_t pid)
+{
+	struct walk *w = k->w;
+
+	if (k->nhits == k->caphits) {
+		size_t nc = k->caphits ? k->caphits * 2 : 64;
+		struct hit *p = realloc(k->hits, nc * sizeof(*p));
+
+		if (p == NULL)
+			return -PL_ENOMEM;
+		k->hits = p;
+		k->caphits = nc;
+	}
+	k->hits[k->nhits++] = (struct hit){ sock, pid };
+	if (__atomic_exchange_n(&w->owned[sock], 1, __ATOMIC_RELAXED) == 0)
+		__atomic_add_fetch(&w->found, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Appends a worker's hits to the walk's and counts its processes. */
+static int
+merge(struct walk *w, struct worker *k)
+{
+	struct hit *p;
+
+	w->l->pids_seen += k->seen;
+	w->l->pids_denied += k->denied;
+	if (k->nhits > 0) {
+		if ((p = realloc(w->hits, (w->nhits + k->nhits) * sizeof(*p))) == NULL)
+			return -PL_ENOMEM;
+		w->hits = p;
+		memcpy(w->hits + w->nhits, k->hits, k->nhits * sizeof(*p));
+		w->nhits += k->nhits;
+	}
+	free(k->hits);
+	k->hits = NULL;
+	k->nhits = k->caphits = 0;
+	return k->rc;
+}
+
+/* Looks at every descriptor of pid. Returns 0 or -PL_ENOMEM. */
+static int
+walk_fds(struct worker *k, pid_t pid)
+{
+	struct walk *w = k->w;
+	char path[32], link[64];
+	struct dirent *e;
+	DIR *d;
+	int dfd, rc = 0;
+
+	snprintf(path, sizeof(path), "%d/fd", (int)pid);
+	if ((dfd = openat(w->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		/* Gone since the listing is fine; refused is counted and reported. */
+		if (errno == EACCES || errno == EPERM)
+			k->denied++;
+		return 0;
+	}
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return 0;
+	}
+	k->seen++;
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		ssize_t n;
+		unsigned long long ino;
+		char *end;
+		long idx;
+
+		if (e->d_name[0] == '.')
+			continue;
+		n = readlinkat(dfd, e->d_name, link, sizeof(link) - 1);
+		if (n < 10 || memcmp(link, "socket:[", 8) != 0)
+			continue;
+		link[n] = '\0';
+		ino = strtoull(link + 8, &end, 10);
+		if (*end != ']' || (idx = inomap_get(&w->map, ino)) < 0)
+			continue;
+		rc = add_hit(k, (size_t)idx, pid);
+		/* A one-port query needs one holder per socket; this process's other
+		 * descriptors can't change the answer. */
+		if (k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Lists the numeric entries of procdir, sorted. Returns the count or -PL_E*. */
+static long
+list_pids(int procfd, pid_t **out)
+{
+	DIR *d;
+	struct dirent *e;
+	pid_t *v = NULL;
+	size_t n = 0, cap = 0;
+	int fd = dup(procfd);
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -PL_ESYS;
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL && n < MAX_PIDS) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end != '\0' || pid > 0x7fffffff)
+			continue;
+		if (n == cap) {
+			pid_t *p = realloc(v, (cap = cap ? cap * 2 : 512) * sizeof(*p));
+
+			if (p == NULL) {
+				free(v);
+				closedir(d);
+				return -PL_ENOMEM;
+			}
+			v = p;
+		}
+		v[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmp_pid);
+	*out = v;
+	return (long)n;
+}
+
+/* Reads the namespace inode of pid's network namespace; 0 when unreadable. */
+static uint64_t
+netns_of(int procfd, pid_t pid)
+{
+	char path[32], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/ns/net", (int)pid);
+	if ((n = readlinkat(procfd, path, link, sizeof(link) - 1)) < 6)
+		return 0;
+	link[n] = '\0';
+	return strncmp(link, "net:[", 5) == 0 ? strtoull(link + 5, NULL, 10) : 0;
+}
+
+/* Adds the sockets of every other network namespace a process is in. */
+/* Netlink inside the namespace pid is in (root only); -1 when that can't be done. */
+static int
+nl_in_ns(const struct pl_sock_query *q, struct pl_socklist *l, int procfd, pid_t pid,
+    uint64_t ns, size_t *cap)
+{
+	char path[32];
+	struct mnl_socket *nl;
+	int nsfd, ownfd, rc = -1;
+
+	snprintf(path, sizeof(path), "%d/ns/net", (int)pid);
+	if ((nsfd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((ownfd = openat(procfd, "self/ns/net", O_RDONLY | O_CLOEXEC)) >= 0) {
+		if ((nl = pl__nl_open_in(nsfd, ownfd)) != NULL) {
+			rc = pl__nl_collect(nl, q, l, cap, ns) == 0 ? 0 : -1;
+			mnl_socket_close(nl);
+		}
+		close(ownfd);
+	}
+	close(nsfd);
+	return rc;
+}
+
+static int
+other_namespaces(const struct pl_sock_query *q, struct pl_socklist *l, int procfd,
+    const char *procdir, const pid_t *pids, size_t npids, size_t *cap, struct pl_err *err)
+{
+	uint64_t *seen = NULL;
+	size_t nseen = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < npids && rc == 0; i++) {
+		uint64_t ns = netns_of(procfd, pids[i]);
+		char dir[4200];
+		bool known = ns == 0 || ns == l->own_netns;
+
+		for (size_t k = 0; k < nseen && !known; k++)
+			known = seen[k] == ns;
+		if (known)
+			continue;
+		uint64_t *p = realloc(seen, (nseen + 1) * sizeof(*p));
+		if (p == NULL) {
+			rc = -PL_ENOMEM;
+			break;
+		}
+		seen = p;
+		seen[nseen++] = ns;
+		/* A namespace with thousands of sockets prints them all into its
+		 * /proc/PID/net files; netlink filters by port in the kernel. */
+		if (!q->no_netlink && nl_in_ns(q, l, procfd, pids[i], ns, cap) == 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%d", procdir, (int)pids[i]);
+		*cap = l->n;
+		for (int k = 0; k < 4 && rc == 0; k++) {
+			enum pl_proto proto = k < 2 ? PL_PROTO_TCP : PL_PROTO_UDP;
+			int family = k % 2 ? AF_INET6 : AF_INET;
+
+			if ((q->tcp && !q->udp && proto != PL_PROTO_TCP) ||
+			    (q->udp && !q->tcp && proto != PL_PROTO_UDP) ||
+			    (q->family && q->family != family))
+				continue;
+			rc = pl__procnet_read(l, dir, proto, family, q, ns, err);
+			/* A process that exits meanwhile takes its view with it: skip it. */
+			if (rc == -PL_ESYS || rc == -PL_EPERM)
+				rc = 0;
+		}
+	}
+	l->namespaces = nseen;
+	free(seen);
+	return rc;
+}
+
+/* Reads the parent pid from pid/stat (the field after the parenthesised name). */
+static pid_t
+parent_of(int procfd, pid_t pid)
+{
+	char path[32], buf[512], *p;
+	ssize_t n;
+	int fd;
+	long pp;
+
+	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld", &pp) != 1)
+		return 0;
+	return (pid_t)pp;
+}
+
+/* Appends pid's children (from task/PID/children) to rel. */
+static void
+children_of(int procfd, pid_t pid, pid_t *rel, size_t *n)
+{
+	char path[48], buf[8192], *save = NULL;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "%d/task/%d/children", (int)pid, (int)pid);
+	if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = '\0';
+	for (char *t = strtok_r(buf, " \n", &save); t && *n < MAX_RELATED;
+	    t = strtok_r(NULL, " \n", &save))
+		rel[(*n)++] = (pid_t)strtol(t, NULL, 10);
+}
+
+/* After an early stop: the owners' relatives and PID 1, unless walked already. */
+static int
+walk_related(struct walk *w, const pid_t *pids, size_t walked)
+{
+	pid_t *rel = malloc(MAX_RELATED * sizeof(*rel));
+	size_t n = 0, nowners = w->nhits;
+	struct worker k = { .w = w };
+	int rc = 0;
+
+	if (rel == NULL)
+		return -PL_ENOMEM;
+	rel[n++] = 1;
+	for (size_t i = 0; i < nowners && n < MAX_RELATED - 1; i++) {
+		pid_t pp;
+
+		if (i > 0 && w->hits[i].pid == w->hits[i - 1].pid)
+			continue;
+		pp = parent_of(w->procfd, w->hits[i].pid);
+
+		children_of(w->procfd, w->hits[i].pid, rel, &n);
+		if (pp > 1 && n < MAX_RELATED) {
+			rel[n++] = pp;
+			children_of(w->procfd, pp, rel, &n);
+		}
+	}
+	qsort(rel, n, sizeof(*rel), cmp_pid);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		bool done = i > 0 && rel[i] == rel[i - 1];
+
+		/* pids[0..walked) were walked in order; bsearch the rest. */
+		done |= walked > 0 && rel[i] <= pids[walked - 1] &&
+		    bsearch(&rel[i], pids, walked, sizeof(*pids), cmp_pid) != NULL;
+		if (!done)
+			rc = walk_fds(&k, rel[i]);
+	}
+	free(rel);
+	k.rc = rc;
+	return merge(w, &k);
+}
+
+/* Turns (socket, pid) hits into processes and owner lists. */
+static int
+make_owners(struct walk *w, const char *root)
+{
+	struct pl_socklist *l = w->l;
+	pid_t last = 0;
+	size_t pidx = 0;
+
+	for (size_t i = 0; i < w->nhits; i++) {
+		struct pl_socket *s = &l->v[w->hits[i].sock];
+		size_t *o;
+
+		if (w->hits[i].pid != last) {
+			last = w->hits[i].pid;
+			for (pidx = 0; pidx < l->nprocs && l->procs[pidx].pid != last; pidx++)
+				;
+			if (pidx == l->nprocs) {
+				struct pl_proc *p = realloc(l->procs, (l->nprocs + 1) * sizeof(*p));
+
+				if (p == NULL)
+					return -PL_ENOMEM;
+				l->procs = p;
+				memset(&p[l->nprocs], 0, sizeof(*p));
+				p[l->nprocs].pid = last;
+				l->nprocs++;
+			}
+		}
+		/* The same process can hold one socket through several descriptors. */
+		if (s->nowners > 0 && s->owners[s->nowners - 1] == pidx)
+			continue;
+		if ((o = realloc(s->owners, (s->nowners + 1) * sizeof(*o))) == NULL)
+			return -PL_ENOMEM;
+		s->owners = o;
+		s->owners[s->nowners++] = pidx;
+	}
+	for (size_t i = 0; i < l->nprocs; i++) {
+		int rc = pl__proc_read_dir(&l->procs[i], root, l->procs[i].pid);
+
+		if (rc == -PL_ENOMEM)
+			return rc;
+	}
+	return 0;
+}
+
+/* /proc mounted with hidepid= (other than 0/off) hides other users' processes. */
+static bool
+hidepid_on(const char *procdir)
+{
+	char path[4200], *text, *line, *save = NULL;
+	bool on = false;
+
+	snprintf(path, sizeof(path), "%s/self/mountinfo", procdir);
+	if ((text = pl__read_file(path, NULL)) == NULL)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !on; line = strtok_r(NULL, "\n", &save)) {
+		char *h = strstr(line, "hidepid=");
+
+		on = strstr(line, " /proc ") && h && strncmp(h + 8, "0", 1) != 0 &&
+		    strncmp(h + 8, "off", 3) != 0;
+	}
+	free(text);
+	return on;
+}
+
+static void
+add_notes(struct pl_socklist *l, const char *procdir)
+{
+	l->hidepid = hidepid_on(procdir);
+	if (l->hidepid && geteuid() != 0)
+		pl__note(l, "/proc is mounted with hidepid: other users' processes are invisible.");
+	if (l->pids_denied > 0)
+		pl__note(l, "The descriptors of %ld processes could not be read (other users'; "
+		    "run as root to see them).", l->pids_denied);
+	if (l->unowned > 0)
+		pl__note(l, "%zu socket%s no visible owner (held by a process outside this "
+		    "PID namespace, or just closed).", l->unowned, l->unowned == 1 ? " has" : "s have");
+}
+
+/* One thread of the pass: takes the next process until none is left, or until every
+ * wanted socket has an owner (a one-port query). A process taken is walked whole, so
+ * pids[0..next) are exactly the processes walked. */
+static void *
+work(void *arg)
+{
+	struct worker *k = arg;
+	struct walk *w = k->w;
+
+	while (k->rc == 0) {
+		size_t i;
+
+		if (w->stop_early && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted)
+			break;
+		if ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) >= w->npids)
+			break;
+		k->rc = walk_fds(k, w->pids[i]);
+	}
+	return NULL;
+}
+
+static int
+cmp_hit(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return (x->pid > y->pid) - (x->pid < y->pid);
+	return (x->sock > y->sock) - (x->sock < y->sock);
+}
+
+/*
+ * The pass over every process's descriptors. Reading /proc/[pid]/fd is one system call
+ * per descriptor and nothing else, so it scales with CPUs: with many processes, up to
+ * MAX_THREADS threads share it (each takes the next pid).
+ */
+static int
+fd_pass(const struct pl_sock_query *q, struct walk *w, const pid_t *pids, size_t npids)
+{
+	struct worker k[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = npids < 64 || cpus < 2 ? 1 : cpus < MAX_THREADS ? (int)cpus : MAX_THREADS;
+	int started = 1, rc = 0;
+	size_t walked;
+
+	w->pids = pids;
+	w->npids = npids;
+	w->next = 0;
+	w->stop_early = q->stop_early;
+	for (int i = 0; i < n; i++)
+		k[i] = (struct worker){ .w = w, .may_stop = q->stop_early };
+	for (int i = 1; i < n; i++, started++)
+		if (pthread_create(&th[i], NULL, work, &k[i]) != 0)
+			break;
+	work(&k[0]);
+	for (int i = 1; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < n; i++) {
+		int r = merge(w, &k[i]);
+
+		rc = rc ? rc : r;
+	}
+	if (rc != 0)
+		return rc;
+	/* Per process, in pid order: owners come out in a stable order. */
+	if (w->nhits > 0)
+		qsort(w->hits, w->nhits, sizeof(*w->hits), cmp_hit);
+	walked = w->next < npids ? w->next : npids;
+	if (walked < npids) {
+		w->l->early_stop = true;
+		rc = walk_related(w, pids, walked);
+	}
+	return rc;
+}
+
+int
+pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procdir,
+    size_t *cap, struct pl_err *err)
+{
+	struct walk w = { .l = l, .procfd = -1 };
+	pid_t *pids = NULL;
+	long npids;
+	int rc = 0;
+
+	if ((w.procfd = open(*procdir ? procdir : "/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return pl_err_set(err, -PL_ESYS, "%s: %s", procdir, strerror(errno));
+	if ((npids = list_pids(w.procfd, &pids)) < 0) {
+		close(w.procfd);
+		return pl_err_set(err, (int)npids, "%s: cannot list processes", procdir);
+	}
+	if (q->other_netns && l->own_netns != 0)
+		rc = other_namespaces(q, l, w.procfd, procdir, pids, (size_t)npids, cap, err);
+	if (rc == 0 && q->owners) {
+		if (inomap_init(&w.map, l->n) != 0 || (w.owned = calloc(l->n + 1, 1)) == NULL)
+			rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
+		for (size_t i = 0; rc == 0 && i < l->n; i++)
+			if (l->v[i].inode != 0) {
+				inomap_put(&w.map, l->v[i].inode, i);
+				w.wanted++;
+			}
+		if (rc == 0 && w.wanted > 0)
+			rc = fd_pass(q, &w, pids, (size_t)npids);
+		if (rc == 0)
+			rc = make_owners(&w, procdir);
+		l->unowned = w.wanted - w.found;
+		if (rc == -PL_ENOMEM)
+			pl_err_set(err, rc, "out of memory");
+		add_notes(l, procdir);
+	}
+	free(w.map.k);
+	free(w.map.v);
+	free(w.owned);
+	free(w.hits);
+	free(pids);
+	close(w.procfd);
+	return rc;
+}

@@ -1,0 +1,1492 @@
+/*
+ * html.c: the pages of `portlore serve`. Each section of a port page is built from the
+ * report: registry records, range facts, lore uses with their family's ports, risks and
+ * CVEs. Interface sentences are translated; data is escaped and left as it is.
+ * Citations are numbered in order of first use and listed under "References".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portlore/history.h"
+#include "portlore/html.h"
+#include "portlore/render.h"
+#include "portlore/sockets.h"
+
+#define MAX_REFS 64
+#define IANA_URL "https://www.iana.org/assignments/service-names-port-numbers/"
+#define RFC6335_URL "https://www.rfc-editor.org/rfc/rfc6335#section-6"
+
+struct ref {
+	const char *title, *url, *date;
+	char label[96];            /* for our own references, whose title we build */
+};
+
+struct w {
+	struct pl_buf *b;
+	const struct pl_html_ctx *h;
+	int rc;
+	struct ref refs[MAX_REFS];
+	size_t nrefs;
+};
+
+/* Translates msgid; xgettext finds the strings through the "_" keyword. */
+static const char *tr(const struct w *w, const char *msgid) __attribute__((format_arg(2)));
+
+static const char *
+tr(const struct w *w, const char *msgid)
+{
+	return w->h->tr ? w->h->tr(w->h->catalog, msgid) : msgid;
+}
+
+#define _(s) tr(w, s)
+#define N_(s) s
+
+static void
+put(struct w *w, const char *s)
+{
+	if (w->rc == 0)
+		w->rc = pl_buf_adds(w->b, s);
+}
+
+static void putf(struct w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Raw output: only for markup and numbers, never for data. */
+static void
+putf(struct w *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->rc != 0)
+		return;
+	va_start(ap, fmt);
+	w->rc = pl_buf_vprintf(w->b, fmt, ap);
+	va_end(ap);
+}
+
+/* Escaped output: & < > " ' become entities, so text can go in elements and attributes. */
+static void
+esc(struct w *w, const char *s)
+{
+	const char *p = s ? s : "";
+
+	while (*p && w->rc == 0) {
+		size_t run = strcspn(p, "&<>\"'");
+
+		w->rc = pl_buf_add(w->b, p, run);
+		p += run;
+		if (*p == '\0' || w->rc != 0)
+			break;
+		switch (*p++) {
+		case '&': put(w, "&amp;"); break;
+		case '<': put(w, "&lt;"); break;
+		case '>': put(w, "&gt;"); break;
+		case '"': put(w, "&quot;"); break;
+		default: put(w, "&#39;"); break;
+		}
+	}
+}
+
+static void escf(struct w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A formatted sentence (interface text with data in it), escaped as a whole. */
+static void
+escf(struct w *w, const char *fmt, ...)
+{
+	struct pl_buf t = PL_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = pl_buf_vprintf(&t, fmt, ap);
+	va_end(ap);
+	if (rc == 0)
+		esc(w, pl_buf_str(&t));
+	else if (w->rc == 0)
+		w->rc = rc;
+	pl_buf_free(&t);
+}
+
+/* Only web links become links: a lore source with another scheme stays text. */
+static bool
+web_url(const char *u)
+{
+	return u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "http://", 7) == 0);
+}
+
+/* Appends "?lang=xx" so that links keep the language the reader chose. */
+static void
+link_open(struct w *w, const char *path)
+{
+	put(w, "<a href=\"");
+	esc(w, path);
+	put(w, strchr(path, '?') ? "&amp;lang=" : "?lang=");
+	esc(w, w->h->lang->code);
+	put(w, "\">");
+}
+
+static void
+port_link(struct w *w, unsigned port)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/port/%u", port);
+	link_open(w, path);
+	putf(w, "%u</a>", port);
+}
+
+/* Opens a section with its heading; the caller closes it with "</section>". */
+static void
+section(struct w *w, const char *id, const char *title)
+{
+	putf(w, "<section id=\"%s\"><h2>", id);
+	esc(w, title);
+	put(w, "</h2>");
+}
+
+/* --- references --------------------------------------------------------------- */
+
+static size_t
+ref_add(struct w *w, const char *title, const char *url, const char *date)
+{
+	for (size_t i = 0; i < w->nrefs; i++)
+		if (strcmp(w->refs[i].url, url) == 0)
+			return i + 1;
+	if (w->nrefs == MAX_REFS)
+		return 0;
+	w->refs[w->nrefs] = (struct ref){ title, url, date, "" };
+	return ++w->nrefs;
+}
+
+static void
+cite(struct w *w, const char *url)
+{
+	for (size_t i = 0; i < w->nrefs; i++)
+		if (strcmp(w->refs[i].url, url) == 0) {
+			putf(w, "<sup class=\"cite\"><a href=\"#ref-%zu\">[%zu]</a></sup>", i + 1, i + 1);
+			return;
+		}
+}
+
+/* Numbers every source the page will cite, in the order the sections cite them. */
+static void
+refs_collect(struct w *w, const struct pl_report *r, size_t n)
+{
+	size_t k = ref_add(w, "", IANA_URL, "");
+
+	if (k > 0)
+		snprintf(w->refs[k - 1].label, sizeof(w->refs[k - 1].label),
+		    "IANA Service Name and Transport Protocol Port Number Registry%s%s",
+		    r[0].snapshot ? ", snapshot " : "", r[0].snapshot ? r[0].snapshot : "");
+	ref_add(w, "RFC 6335, section 6: Port Number Ranges", RFC6335_URL, "2011");
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++)
+			for (size_t s = 0; s < r[i].uses[j].nsources; s++)
+				ref_add(w, r[i].uses[j].sources[s].title, r[i].uses[j].sources[s].url,
+				    r[i].uses[j].sources[s].date);
+	ref_add(w, "Fetch Standard: port blocking (bad ports)", r[0].browsers.spec_src, "");
+}
+
+static void
+refs_section(struct w *w)
+{
+	section(w, "references", _("References"));
+	put(w, "<ol class=\"refs\">");
+	for (size_t i = 0; i < w->nrefs; i++) {
+		const struct ref *f = &w->refs[i];
+
+		putf(w, "<li id=\"ref-%zu\">", i + 1);
+		esc(w, *f->label ? f->label : f->title);
+		if (f->date && *f->date) {
+			put(w, ", ");
+			esc(w, f->date);
+		}
+		put(w, ". ");
+		if (web_url(f->url)) {
+			put(w, "<a href=\"");
+			esc(w, f->url);
+			put(w, "\" rel=\"noopener noreferrer\">");
+			esc(w, f->url);
+			put(w, "</a>");
+		} else {
+			esc(w, f->url);
+		}
+		put(w, "</li>");
+	}
+	put(w, "</ol></section>");
+}
+
+/* --- page frame --------------------------------------------------------------- */
+
+static void
+lang_switch(struct w *w)
+{
+	const char *path = w->h->path ? w->h->path : "/";
+
+	put(w, "<nav class=\"langs\" aria-label=\"");
+	esc(w, _("Language"));
+	put(w, "\"><ul>");
+	for (size_t i = 0; i < w->h->nlangs; i++) {
+		const struct pl_html_lang *l = &w->h->langs[i];
+
+		put(w, "<li><a href=\"");
+		esc(w, path);
+		put(w, strchr(path, '?') ? "&amp;lang=" : "?lang=");
+		esc(w, l->code);
+		put(w, "\" hreflang=\"");
+		esc(w, l->code);
+		put(w, "\" lang=\"");
+		esc(w, l->code);
+		put(w, l == w->h->lang ? "\" aria-current=\"true\">" : "\">");
+		esc(w, l->name);
+		put(w, "</a></li>");
+	}
+	put(w, "</ul></nav>");
+}
+
+static void
+page_begin(struct w *w, const char *title)
+{
+	const char *tag = w->h->asset_tag ? w->h->asset_tag : "0";
+
+	put(w, "<!DOCTYPE html>\n<html lang=\"");
+	esc(w, w->h->lang->code);
+	putf(w, "\" dir=\"%s\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+	    "<meta name=\"color-scheme\" content=\"light dark\"><title>", w->h->lang->rtl ? "rtl" : "ltr");
+	esc(w, title);
+	put(w, " · portlore</title><link rel=\"stylesheet\" href=\"/static/site.css?v=");
+	esc(w, tag);
+	put(w, "\"><script src=\"/static/site.js?v=");
+	esc(w, tag);
+	put(w, "\" defer></script></head><body><a class=\"skip\" href=\"#main\">");
+	esc(w, _("Skip to content"));
+	put(w, "</a><header class=\"top\"><div class=\"bar\">");
+	link_open(w, "/");
+	put(w, "<strong>portlore</strong></a><form class=\"search\" role=\"search\" "
+	    "action=\"/search\" method=\"get\"><input type=\"hidden\" name=\"lang\" value=\"");
+	esc(w, w->h->lang->code);
+	put(w, "\"><input type=\"search\" name=\"q\" required maxlength=\"200\" aria-label=\"");
+	esc(w, _("Port number, service or vendor"));
+	put(w, "\" placeholder=\"");
+	esc(w, _("Port number, service or vendor"));
+	put(w, "\"><button type=\"submit\">");
+	esc(w, _("Search"));
+	put(w, "</button></form></div>");
+	lang_switch(w);
+	put(w, "</header><main id=\"main\">");
+}
+
+static void
+page_end(struct w *w)
+{
+	put(w, "</main><footer><p>");
+	if (w->h->snapshot)
+		escf(w, _("Registry snapshot %s. Every fact names its source: iana, lore, observed."),
+		    w->h->snapshot);
+	else
+		esc(w, _("The store holds no registry snapshot."));
+	put(w, "</p><p><a href=\"/api/v1/ports/0\">JSON API</a> · <a href=\"/metrics\">metrics"
+	    "</a></p></footer></body></html>\n");
+}
+
+static void
+prov(struct w *w, const char *p)
+{
+	put(w, " <span class=\"prov prov-");
+	esc(w, p);
+	put(w, "\">");
+	esc(w, p);
+	put(w, "</span>");
+}
+
+/* --- port page: what it is ---------------------------------------------------- */
+
+static const struct pl_record *
+first_named(const struct pl_report *r)
+{
+	for (size_t i = 0; i < r->nrecords; i++)
+		if (*r->records[i].service)
+			return &r->records[i];
+	return NULL;
+}
+
+static void
+record_details(struct w *w, const struct pl_record *rec)
+{
+	const struct { const char *label, *value; } f[] = {
+		{ N_("Assignee"), rec->assignee }, { N_("Contact"), rec->contact },
+		{ N_("Registered"), rec->registered }, { N_("Modified"), rec->modified },
+		{ N_("Reference"), rec->reference }, { N_("Service code"), rec->service_code },
+		{ N_("Unauthorized use reported"), rec->unauthorized },
+		{ N_("Notes"), rec->notes },
+	};
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if (f[i].value == NULL || *f[i].value == '\0')
+			continue;
+		put(w, any ? "" : "<dl class=\"facts\">");
+		any = true;
+		put(w, "<dt>");
+		esc(w, tr(w, f[i].label));
+		put(w, "</dt><dd>");
+		esc(w, f[i].value);
+		put(w, "</dd>");
+	}
+	if (any)
+		put(w, "</dl>");
+}
+
+static void
+registry_para(struct w *w, const struct pl_report *r)
+{
+	const char *pn = pl_proto_name(r->proto);
+
+	put(w, "<p>");
+	if (r->snapshot == NULL)
+		esc(w, _("The store holds no registry snapshot."));
+	for (size_t i = 0; r->snapshot && i < r->nrecords; i++) {
+		const struct pl_record *rec = &r->records[i];
+
+		if (*rec->service)
+			escf(w, _("On %s, IANA lists port %u as %s: %s."), pn, (unsigned)r->port,
+			    rec->service, rec->description);
+		else if (r->status == PL_REG_RESERVED)
+			escf(w, _("On %s, port %u is reserved in the registry of %s."), pn,
+			    (unsigned)r->port, r->snapshot);
+		else
+			escf(w, _("On %s, the registry of %s has no assignment for port %u: "
+			    "it is unassigned."), pn, r->snapshot, (unsigned)r->port);
+		put(w, " ");
+	}
+	if (r->snapshot && r->nrecords == 0 && r->nranges == 0)
+		escf(w, _("On %s, the registry of %s has no row for port %u."), pn, r->snapshot,
+		    (unsigned)r->port);
+	for (size_t i = 0; r->snapshot && i < r->nranges; i++) {
+		const struct pl_record *rec = &r->ranges[i];
+
+		if (*rec->service)
+			escf(w, _("On %s, it lies inside the range %u-%u that IANA lists as %s: %s."), pn,
+			    (unsigned)rec->lo, (unsigned)rec->hi, rec->service, rec->description);
+		else
+			escf(w, _("On %s, the registry of %s lists it inside %u-%u as: %s."), pn,
+			    r->snapshot, (unsigned)rec->lo, (unsigned)rec->hi, rec->description);
+		put(w, " ");
+	}
+	cite(w, IANA_URL);
+	prov(w, "iana");
+	put(w, "</p>");
+	for (size_t i = 0; i < r->nrecords; i++)
+		record_details(w, &r->records[i]);
+}
+
+/* Lore entries once each, across protocols: returns whether u is the first of its id. */
+static bool
+first_use(const struct pl_report *r, size_t n, size_t ri, size_t ui)
+{
+	for (size_t i = 0; i <= ri; i++)
+		for (size_t j = 0; j < (i == ri ? ui : r[i].nuses); j++)
+			if (strcmp(r[i].uses[j].id, r[ri].uses[ui].id) == 0)
+				return false;
+	(void)n;
+	return true;
+}
+
+/* Names of the specific (not range-wide) lore uses, joined: "NCID, Claymore miner";
+ * after max names, "+N". */
+static void
+use_names_max(const struct pl_report *r, size_t n, struct pl_buf *out, size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++)
+			if (!r[i].uses[j].broad && first_use(r, n, i, j) && k++ < max)
+				pl_buf_printf(out, "%s%s", out->len ? ", " : "", r[i].uses[j].name);
+	if (k > max)
+		pl_buf_printf(out, " +%zu", k - max);
+}
+
+static void
+use_names(const struct pl_report *r, size_t n, struct pl_buf *out)
+{
+	use_names_max(r, n, out, (size_t)-1);
+}
+
+static void
+what_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+{
+	struct pl_buf names = PL_BUF_INIT;
+	char title[128];
+
+	snprintf(title, sizeof(title), _("What port %u is"), (unsigned)port);
+	section(w, "what", title);
+	for (size_t i = 0; i < n; i++)
+		registry_para(w, &r[i]);
+	use_names(r, n, &names);
+	put(w, "<p>");
+	if (names.len > 0)
+		escf(w, _("Curated lore knows these uses of the port: %s."), pl_buf_str(&names));
+	else
+		esc(w, _("Nothing is curated for this port yet."));
+	prov(w, "lore");
+	put(w, "</p>");
+	for (size_t i = 0; i < n; i++)
+		if (r[i].nmap.have && r[i].nmap.rank > 0) {
+			put(w, "<p>");
+			escf(w, _("nmap's measurements rank it %ld of %ld %s ports seen open (as %s)."),
+			    r[i].nmap.rank, r[i].nmap.ranked, pl_proto_name(r[i].proto), r[i].nmap.name);
+			prov(w, "lore");
+			put(w, "</p>");
+		}
+	put(w, "</section>");
+	pl_buf_free(&names);
+}
+
+/* --- the range ---------------------------------------------------------------- */
+
+static const char *
+range_text(struct w *w, enum pl_iana_class c)
+{
+	switch (c) {
+	case PL_CLASS_SYSTEM:
+		return _("The System Ports, also called well-known ports, are assigned by IANA "
+		    "through IETF review or IESG approval. On most systems only privileged "
+		    "programs may listen on them.");
+	case PL_CLASS_USER:
+		return _("The User Ports, also called registered ports, are assigned by IANA on "
+		    "request after expert review. Any program may listen on them, so many are "
+		    "used without an assignment, and an assignment does not say what runs there.");
+	default:
+		return _("The Dynamic and/or Private Ports are never assigned by IANA. Operating "
+		    "systems pick short-lived source ports for outgoing connections from this "
+		    "range, and private services may use it.");
+	}
+}
+
+static void
+host_facts(struct w *w, const struct pl_report *r)
+{
+	const struct pl_os_ranges *os = &r->os;
+
+	if (!w->h->host || !r->os_read)
+		return;
+	put(w, "<ul class=\"host\">");
+	if (os->have_ephemeral) {
+		put(w, "<li>");
+		if (r->port >= os->eph_lo && r->port <= os->eph_hi)
+			escf(w, _("On this server it is inside the ephemeral range %u-%u: the kernel may "
+			    "give it to an outgoing connection."), (unsigned)os->eph_lo, (unsigned)os->eph_hi);
+		else
+			escf(w, _("On this server it is outside the ephemeral range %u-%u."),
+			    (unsigned)os->eph_lo, (unsigned)os->eph_hi);
+		prov(w, "observed");
+		put(w, "</li>");
+	}
+	if (os->have_reserved && pl_port_in_list(os->reserved, r->port)) {
+		put(w, "<li>");
+		esc(w, _("It is listed in ip_local_reserved_ports, so the kernel never gives it to "
+		    "an outgoing connection."));
+		prov(w, "observed");
+		put(w, "</li>");
+	}
+	if (os->have_unpriv) {
+		put(w, "<li>");
+		if ((int)r->port < os->unpriv_start)
+			escf(w, _("Listening on it needs root or CAP_NET_BIND_SERVICE here "
+			    "(ip_unprivileged_port_start is %d)."), os->unpriv_start);
+		else
+			escf(w, _("Any user may listen on it here (ip_unprivileged_port_start is %d)."),
+			    os->unpriv_start);
+		prov(w, "observed");
+		put(w, "</li>");
+	}
+	put(w, "</ul>");
+}
+
+static void
+browsers_para(struct w *w, const struct pl_report *r)
+{
+	put(w, "<p>");
+	if (r->browsers.chromium || r->browsers.firefox)
+		esc(w, _("Chromium and Firefox refuse to connect to this port: it is one of the "
+		    "\"bad ports\" of the Fetch standard."));
+	else
+		esc(w, _("Web browsers connect to this port normally."));
+	cite(w, r->browsers.spec_src);
+	prov(w, "lore");
+	put(w, "</p>");
+}
+
+static void
+range_section(struct w *w, const struct pl_report *r)
+{
+	const struct pl_iana_range *ir = r->iana_range;
+
+	section(w, "range", _("The range it belongs to"));
+	put(w, "<p>");
+	escf(w, _("Port %u belongs to the %s, %u-%u (%u ports)."), (unsigned)r->port, ir->name,
+	    (unsigned)ir->lo, (unsigned)ir->hi, ir->size);
+	put(w, " ");
+	esc(w, range_text(w, ir->cls));
+	cite(w, RFC6335_URL);
+	prov(w, "iana");
+	put(w, "</p>");
+	host_facts(w, r);
+	browsers_para(w, r);
+	put(w, "</section>");
+}
+
+/* --- what actually runs here ---------------------------------------------------- */
+
+static void
+strv_dd(struct w *w, const char *label, char *const *v, size_t n)
+{
+	if (n == 0)
+		return;
+	put(w, "<dt>");
+	esc(w, label);
+	put(w, "</dt><dd>");
+	for (size_t i = 0; i < n; i++) {
+		put(w, i ? " " : "");
+		put(w, "<code>");
+		esc(w, v[i]);
+		put(w, "</code>");
+	}
+	put(w, "</dd>");
+}
+
+static void
+family_table(struct w *w, const struct pl_lore_use *u)
+{
+	char caption[256];
+
+	snprintf(caption, sizeof(caption), _("Other ports of the %s family"), u->family_name);
+	put(w, "<div class=\"scroll\"><table class=\"family\"><caption>");
+	esc(w, caption);
+	put(w, "</caption><thead><tr><th scope=\"col\">");
+	esc(w, _("Port"));
+	put(w, "</th><th scope=\"col\">");
+	esc(w, _("Protocol"));
+	put(w, "</th><th scope=\"col\">");
+	esc(w, _("Role"));
+	put(w, "</th><th scope=\"col\">");
+	esc(w, _("Entry"));
+	put(w, "</th></tr></thead><tbody>");
+	for (size_t i = 0; i < u->nsiblings && i < 200; i++) {
+		const struct pl_lore_port *s = &u->siblings[i];
+
+		put(w, "<tr><td>");
+		if (s->lo == s->hi)
+			port_link(w, s->lo);
+		else
+			putf(w, "%u-%u", (unsigned)s->lo, (unsigned)s->hi);
+		put(w, "</td><td>");
+		esc(w, pl_proto_name(s->proto));
+		put(w, "</td><td>");
+		esc(w, s->role);
+		put(w, "</td><td>");
+		esc(w, s->entry_name);
+		put(w, "</td></tr>");
+	}
+	put(w, "</tbody></table></div>");
+}
+
+/* The protocols an entry is seen on for this port: "tcp, udp". */
+static void
+use_protos(const struct pl_report *r, size_t n, const char *id, char *out, size_t len)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++)
+			if (strcmp(r[i].uses[j].id, id) == 0 && off < len) {
+				off += (size_t)snprintf(out + off, len - off, "%s%s", off ? ", " : "",
+				    pl_proto_name(r[i].proto));
+				break;
+			}
+}
+
+static void
+use_block(struct w *w, const struct pl_report *r, size_t n, const struct pl_lore_use *u,
+    bool family_shown)
+{
+	char years[64], protos[64];
+
+	use_protos(r, n, u->id, protos, sizeof(protos));
+	put(w, "<article class=\"use\" id=\"lore-");
+	esc(w, u->id);
+	put(w, "\"><h3>");
+	esc(w, u->name);
+	put(w, "</h3><p>");
+	esc(w, u->summary);
+	for (size_t s = 0; s < u->nsources; s++)
+		cite(w, u->sources[s].url);
+	prov(w, "lore");
+	put(w, "</p><dl class=\"facts\"><dt>");
+	esc(w, _("Vendor"));
+	put(w, "</dt><dd>");
+	esc(w, u->vendor);
+	put(w, "</dd><dt>");
+	esc(w, _("Kind"));
+	put(w, "</dt><dd>");
+	esc(w, u->kind);
+	put(w, "</dd><dt>");
+	esc(w, _("Role of this port"));
+	put(w, "</dt><dd>");
+	escf(w, "%s (%s)", u->role, protos);
+	put(w, "</dd><dt>");
+	esc(w, _("Years"));
+	put(w, "</dt><dd>");
+	if (u->year_to)
+		snprintf(years, sizeof(years), "%d-%d", u->year_from, u->year_to);
+	else
+		snprintf(years, sizeof(years), _("since %d"), u->year_from);
+	esc(w, years);
+	put(w, "</dd>");
+	strv_dd(w, _("Process names"), u->process, u->nprocess);
+	strv_dd(w, _("Command lines"), u->cmdline, u->ncmdline);
+	strv_dd(w, _("Banners"), u->banner, u->nbanner);
+	if (u->notes && *u->notes) {
+		put(w, "<dt>");
+		esc(w, _("Notes"));
+		put(w, "</dt><dd>");
+		esc(w, u->notes);
+		put(w, "</dd>");
+	}
+	put(w, "</dl>");
+	if (u->nsiblings > 0 && !family_shown)
+		family_table(w, u);
+	put(w, "</article>");
+}
+
+static bool
+family_before(const struct pl_report *r, size_t ri, size_t ui)
+{
+	for (size_t i = 0; i <= ri; i++)
+		for (size_t j = 0; j < (i == ri ? ui : r[i].nuses); j++)
+			if (!r[i].uses[j].broad && strcmp(r[i].uses[j].family, r[ri].uses[ui].family) == 0)
+				return true;
+	return false;
+}
+
+static void
+runs_section(struct w *w, const struct pl_report *r, size_t n)
+{
+	size_t specific = 0, broad = 0;
+
+	section(w, "runs", _("What actually runs here"));
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++) {
+			if (r[i].uses[j].broad) {
+				broad++;
+				continue;
+			}
+			if (!first_use(r, n, i, j))
+				continue;
+			use_block(w, r, n, &r[i].uses[j], family_before(r, i, j));
+			specific++;
+		}
+	if (specific == 0) {
+		put(w, "<p>");
+		esc(w, _("Nothing is curated for this port yet."));
+		put(w, "</p>");
+	}
+	if (broad > 0) {
+		put(w, "<h3>");
+		esc(w, _("Ranges that contain this port"));
+		put(w, "</h3><ul>");
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < r[i].nuses; j++) {
+				const struct pl_lore_use *u = &r[i].uses[j];
+
+				if (!u->broad || !first_use(r, n, i, j))
+					continue;
+				put(w, "<li>");
+				escf(w, "%u-%u/%s %s: %s", (unsigned)u->lo, (unsigned)u->hi,
+				    pl_proto_name(r[i].proto), u->name, u->role);
+				for (size_t s = 0; s < u->nsources; s++)
+					cite(w, u->sources[s].url);
+				prov(w, "lore");
+				put(w, "</li>");
+			}
+		put(w, "</ul>");
+	}
+	put(w, "</section>");
+}
+
+/* --- security ------------------------------------------------------------------- */
+
+static int
+risk_rank(const char *risk)
+{
+	static const char *const order[] = { "none", "low", "medium", "high", "critical" };
+
+	for (int i = 0; i < 5; i++)
+		if (strcmp(risk, order[i]) == 0)
+			return i;
+	return 0;
+}
+
+/* The most serious risk lore records for the port, or NULL when there is none. */
+static const struct pl_lore_use *
+worst_use(const struct pl_report *r, size_t n)
+{
+	const struct pl_lore_use *worst = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++)
+			if (!r[i].uses[j].broad && (worst == NULL ||
+			    risk_rank(r[i].uses[j].risk) > risk_rank(worst->risk)))
+				worst = &r[i].uses[j];
+	return worst;
+}
+
+static void
+risk_item(struct w *w, const struct pl_lore_use *u)
+{
+	putf(w, "<li><span class=\"risk risk-%d\">", risk_rank(u->risk));
+	esc(w, u->risk);
+	put(w, "</span> <strong>");
+	esc(w, u->name);
+	put(w, "</strong>: ");
+	esc(w, u->risk_why);
+	for (size_t s = 0; s < u->nsources; s++)
+		cite(w, u->sources[s].url);
+	if (u->ncves > 0) {
+		put(w, " <span class=\"cves\">");
+		for (size_t c = 0; c < u->ncves; c++) {
+			put(w, "<a href=\"https://www.cve.org/CVERecord?id=");
+			esc(w, u->cves[c]);
+			put(w, "\" rel=\"noopener noreferrer\">");
+			esc(w, u->cves[c]);
+			put(w, "</a> ");
+		}
+		put(w, "</span>");
+	}
+	prov(w, "lore");
+	put(w, "</li>");
+}
+
+static void
+security_section(struct w *w, const struct pl_report *r, size_t n)
+{
+	size_t items = 0;
+
+	section(w, "security", _("Security notes"));
+	put(w, "<ul class=\"security\">");
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++)
+			if (!r[i].uses[j].broad && first_use(r, n, i, j) &&
+			    strcmp(r[i].uses[j].risk, "none") != 0) {
+				risk_item(w, &r[i].uses[j]);
+				items++;
+			}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < r[i].nrecords; k++)
+			if (*r[i].records[k].unauthorized) {
+				put(w, "<li>");
+				escf(w, _("The registry records unauthorized use on %s: %s"),
+				    pl_proto_name(r[i].proto), r[i].records[k].unauthorized);
+				cite(w, IANA_URL);
+				prov(w, "iana");
+				put(w, "</li>");
+				items++;
+			}
+	if (r[0].browsers.chromium || r[0].browsers.firefox) {
+		put(w, "<li>");
+		esc(w, _("Browsers block it so that web pages cannot make a browser talk to the "
+		    "service on this port (cross-protocol attacks)."));
+		cite(w, r[0].browsers.spec_src);
+		put(w, "</li>");
+		items++;
+	}
+	put(w, "</ul><p>");
+	if (items == 0)
+		esc(w, _("Nothing in the registry or the lore marks this port as risky. What matters "
+		    "is the program that listens on it."));
+	else
+		esc(w, _("Expose the port only to the networks that need it, and check which program "
+		    "listens before opening it in a firewall."));
+	put(w, "</p></section>");
+}
+
+/* --- how to check --------------------------------------------------------------- */
+
+static bool
+has_proto(const struct pl_report *r, size_t n, enum pl_proto p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].proto == p)
+			return true;
+	return false;
+}
+
+static void
+cmd_block(struct w *w, const char *os, const char *const *lines, size_t n)
+{
+	put(w, "<h3>");
+	esc(w, os);
+	put(w, "</h3><pre><code>");
+	for (size_t i = 0; i < n; i++) {
+		esc(w, lines[i]);
+		put(w, "\n");
+	}
+	put(w, "</code></pre>");
+}
+
+static void
+check_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+{
+	char l[6][192];
+	bool udp = has_proto(r, n, PL_PROTO_UDP);
+	const char *v[6];
+
+	for (int i = 0; i < 6; i++)
+		v[i] = l[i];
+	section(w, "check", _("How to check what is listening"));
+	snprintf(l[0], sizeof(l[0]), "sudo ss -ltnp 'sport = :%u'", (unsigned)port);
+	snprintf(l[1], sizeof(l[1]), "sudo ss -lunp 'sport = :%u'", (unsigned)port);
+	snprintf(l[2], sizeof(l[2]), "sudo lsof -nP -i :%u", (unsigned)port);
+	cmd_block(w, "Linux", v, 3);
+	snprintf(l[0], sizeof(l[0]), "sudo lsof -nP -iTCP:%u -sTCP:LISTEN", (unsigned)port);
+	snprintf(l[1], sizeof(l[1]), "sudo lsof -nP -iUDP:%u", (unsigned)port);
+	cmd_block(w, "macOS", v, udp ? 2 : 1);
+	snprintf(l[0], sizeof(l[0]), "Get-NetTCPConnection -LocalPort %u -State Listen | "
+	    "Select-Object LocalAddress, OwningProcess, @{n='Name';e={(Get-Process -Id "
+	    "$_.OwningProcess).ProcessName}}", (unsigned)port);
+	snprintf(l[1], sizeof(l[1]), "Get-NetUDPEndpoint -LocalPort %u", (unsigned)port);
+	snprintf(l[2], sizeof(l[2]), "netstat -ano | findstr :%u", (unsigned)port);
+	v[1] = udp ? l[1] : l[2];
+	v[2] = l[2];
+	cmd_block(w, "Windows (PowerShell)", v, udp ? 3 : 2);
+	v[1] = l[1];
+	v[2] = l[2];
+	snprintf(l[0], sizeof(l[0]), "sockstat -46 -l -P tcp -p %u", (unsigned)port);
+	snprintf(l[1], sizeof(l[1]), "sockstat -46 -l -P udp -p %u", (unsigned)port);
+	cmd_block(w, "FreeBSD", v, udp ? 2 : 1);
+	snprintf(l[0], sizeof(l[0]), "nc -vz HOST %u", (unsigned)port);
+	snprintf(l[1], sizeof(l[1]), "nmap -sT -p %u HOST", (unsigned)port);
+	snprintf(l[2], sizeof(l[2]), "sudo nmap -sU -p %u HOST", (unsigned)port);
+	put(w, "<h3>");
+	esc(w, _("From another host"));
+	put(w, "</h3><p>");
+	esc(w, _("Replace HOST with the address of the machine. Scan only machines you are "
+	    "allowed to scan."));
+	put(w, "</p><pre><code>");
+	for (int i = 0; i < (udp ? 3 : 2); i++) {
+		esc(w, l[i]);
+		put(w, "\n");
+	}
+	put(w, "</code></pre></section>");
+}
+
+/* --- unassigned ports ----------------------------------------------------------- */
+
+static bool
+unassigned(const struct pl_report *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (r[i].status == PL_REG_ASSIGNED)
+			return false;
+	return r[0].snapshot != NULL;
+}
+
+static void
+unassigned_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+{
+	size_t uses = 0, vendors = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++) {
+			const struct pl_lore_use *u = &r[i].uses[j];
+			bool seen = false;
+
+			if (u->broad || !first_use(r, n, i, j))
+				continue;
+			uses++;
+			for (size_t a = 0; a <= i && !seen; a++)
+				for (size_t b = 0; b < (a == i ? j : r[a].nuses); b++)
+					seen |= !r[a].uses[b].broad && strcmp(r[a].uses[b].vendor, u->vendor) == 0;
+			vendors += !seen;
+		}
+	section(w, "unassigned", _("Why an unassigned port matters"));
+	put(w, "<p>");
+	escf(w, _("The registry has no assignment for port %u, so no one owns it: any program may "
+	    "pick it, and two programs on one machine may collide."), (unsigned)port);
+	put(w, "</p><p>");
+	if (uses > 1)
+		escf(w, _("Lore records %zu uses of it by %zu vendors. An open port %u could be any of "
+		    "them: check the process instead of trusting the number."), uses, vendors,
+		    (unsigned)port);
+	else if (uses == 1)
+		escf(w, _("Lore records one use of it. Others may pick the same number without "
+		    "telling anyone: check the process instead of trusting the number."));
+	else
+		esc(w, _("Lore records no use of it. Something listening here is a local choice: "
+		    "find out which program it is."));
+	put(w, "</p><p>");
+	esc(w, _("Firewalls and scanners that name ports after the registry show nothing, or a "
+	    "guess, for it. Name the service yourself in rules and inventories."));
+	put(w, "</p></section>");
+}
+
+/* --- on this server ----------------------------------------------------------- */
+
+static void
+proc_cell(struct w *w, const struct pl_socklist *l, const struct pl_socket *so)
+{
+	for (size_t i = 0; i < so->nowners; i++) {
+		const struct pl_proc *p = &l->procs[so->owners[i]];
+
+		put(w, i ? "<br>" : "");
+		escf(w, "%s (pid %ld, %s)", p->comm, (long)p->pid, p->user ? p->user : "?");
+		if (p->unit)
+			escf(w, ", %s", p->unit);
+		if (p->container_kind)
+			escf(w, ", %s %.12s", p->container_kind, p->container_id ? p->container_id : "");
+	}
+	if (so->nowners == 0)
+		put(w, "-");
+}
+
+static void
+here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, bool first)
+{
+	char addr[80];
+
+	if (first) {
+		put(w, "<div class=\"scroll\"><table class=\"here\"><thead><tr><th scope=\"col\">");
+		esc(w, _("Protocol"));
+		put(w, "</th><th scope=\"col\">");
+		esc(w, _("Address"));
+		put(w, "</th><th scope=\"col\">");
+		esc(w, _("Process"));
+		put(w, "</th></tr></thead><tbody>");
+	}
+	pl_sock_addr(addr, sizeof(addr), so->family, so->laddr, so->lport);
+	put(w, "<tr><td>");
+	esc(w, pl_proto_name(so->proto));
+	put(w, "</td><td><code>");
+	esc(w, addr);
+	put(w, "</code>");
+	prov(w, "observed");
+	put(w, "</td><td>");
+	proc_cell(w, l, so);
+	put(w, "</td></tr>");
+}
+
+/* Live listeners of the port on this machine, from the reports. The server asks for
+ * them only when it listens on loopback, so the host's sockets never reach another
+ * machine. */
+static void
+here_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n, const char *when)
+{
+	size_t shown = 0;
+
+	section(w, "here", _("On this server"));
+	put(w, "<p class=\"muted\">");
+	escf(w, _("Seen at %s. Shown only because this server listens on loopback."),
+	    when ? when : "");
+	put(w, "</p>");
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; r[i].sockets_read && k < r[i].sockets.n && shown < 100; k++) {
+			const struct pl_socket *so = &r[i].sockets.v[k];
+
+			if (so->lport != port || !pl_sock_is_listener(so))
+				continue;
+			here_row(w, &r[i].sockets, so, shown++ == 0);
+		}
+	if (shown > 0) {
+		put(w, "</tbody></table></div>");
+	} else {
+		put(w, "<p>");
+		escf(w, _("Nothing listens on port %u here."), (unsigned)port);
+		prov(w, "observed");
+		put(w, "</p>");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *why = *r[i].sockets_error ? r[i].sockets_error : r[i].sockets.notes;
+
+		if (r[i].sockets_read && *why) {
+			put(w, "<p class=\"muted\">");
+			escf(w, "%s: %s", pl_proto_name(r[i].proto), why);
+			put(w, "</p>");
+		}
+	}
+	put(w, "</section>");
+}
+
+static void
+history_section(struct w *w, const struct pl_history *hist)
+{
+	if (w->rc == 0)
+		w->rc = pl_history_html(w->b, hist, _("History"));
+}
+
+/* --- questions ------------------------------------------------------------------ */
+
+static void
+qa_begin(struct w *w, const char *q)
+{
+	put(w, "<details><summary>");
+	esc(w, q);
+	put(w, "</summary><p>");
+}
+
+static void
+faq_assigned(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+{
+	char q[160];
+	bool any = false;
+
+	snprintf(q, sizeof(q), _("Is port %u assigned by IANA?"), (unsigned)port);
+	qa_begin(w, q);
+	for (size_t i = 0; i < n; i++) {
+		const struct pl_record *rec = first_named(&r[i]);
+
+		if (rec == NULL)
+			continue;
+		escf(w, _("Yes, on %s: %s (%s)."), pl_proto_name(r[i].proto), rec->service,
+		    rec->description);
+		put(w, " ");
+		any = true;
+	}
+	if (!any && r[0].snapshot)
+		escf(w, _("No. The registry of %s has no assignment for it."), r[0].snapshot);
+	else if (!any)
+		esc(w, _("The store holds no registry snapshot."));
+	put(w, "</p></details>");
+}
+
+static void
+faq_uses(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+{
+	struct pl_buf names = PL_BUF_INIT;
+	const struct pl_lore_use *worst = worst_use(r, n);
+	char q[160];
+
+	use_names(r, n, &names);
+	snprintf(q, sizeof(q), _("What uses port %u?"), (unsigned)port);
+	qa_begin(w, q);
+	if (names.len > 0)
+		escf(w, _("Curated lore knows these uses of the port: %s."), pl_buf_str(&names));
+	else
+		esc(w, _("Nothing is curated for this port yet."));
+	put(w, "</p></details>");
+	snprintf(q, sizeof(q), _("Is port %u dangerous?"), (unsigned)port);
+	qa_begin(w, q);
+	if (worst != NULL && risk_rank(worst->risk) > 0)
+		escf(w, _("The highest risk recorded for it is %s, for %s: %s"), worst->risk,
+		    worst->name, worst->risk_why);
+	else
+		esc(w, _("Nothing in the registry or the lore marks this port as risky. What matters "
+		    "is the program that listens on it."));
+	put(w, "</p></details>");
+	pl_buf_free(&names);
+}
+
+static void
+faq_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+{
+	char q[160];
+
+	section(w, "faq", _("Frequently asked questions"));
+	faq_assigned(w, port, r, n);
+	faq_uses(w, port, r, n);
+	snprintf(q, sizeof(q), _("Do I need root to listen on port %u?"), (unsigned)port);
+	qa_begin(w, q);
+	if (port < 1024)
+		esc(w, _("On most systems, yes: ports below 1024 need root or a capability such as "
+		    "CAP_NET_BIND_SERVICE."));
+	else
+		esc(w, _("No: any user may listen on ports from 1024 up."));
+	put(w, "</p></details>");
+	snprintf(q, sizeof(q), _("Will a web browser connect to port %u?"), (unsigned)port);
+	qa_begin(w, q);
+	if (r[0].browsers.chromium || r[0].browsers.firefox)
+		esc(w, _("Chromium and Firefox refuse to connect to this port: it is one of the "
+		    "\"bad ports\" of the Fetch standard."));
+	else
+		esc(w, _("Web browsers connect to this port normally."));
+	put(w, "</p></details>");
+	snprintf(q, sizeof(q), _("How do I see what is listening on port %u?"), (unsigned)port);
+	qa_begin(w, q);
+	escf(w, _("On Linux, run: sudo ss -ltnp 'sport = :%u'. The section above has the "
+	    "commands for macOS, Windows and FreeBSD."), (unsigned)port);
+	put(w, "</p></details></section>");
+}
+
+/* --- feedback ------------------------------------------------------------------- */
+
+static void
+feedback_section(struct w *w, const char *page)
+{
+	static const char *const votes[] = { "yes", "partly", "no" };
+	const char *labels[] = { _("Yes"), _("Partly"), _("No") };
+
+	put(w, "<section id=\"feedback\" class=\"feedback\" data-page=\"");
+	esc(w, page);
+	put(w, "\" data-thanks=\"");
+	esc(w, _("Thank you. Your answer is saved."));
+	put(w, "\" data-error=\"");
+	esc(w, _("Your answer could not be saved. Please try again later."));
+	put(w, "\" data-totals=\"");
+	esc(w, _("{yes} yes, {partly} partly, {no} no"));
+	put(w, "\"><h2>");
+	esc(w, _("Was this page helpful?"));
+	put(w, "</h2><form method=\"post\" action=\"/api/v1/feedback\"><input type=\"hidden\" "
+	    "name=\"page\" value=\"");
+	esc(w, page);
+	put(w, "\"><input type=\"hidden\" name=\"lang\" value=\"");
+	esc(w, w->h->lang->code);
+	put(w, "\">");
+	for (int i = 0; i < 3; i++) {
+		putf(w, "<button type=\"submit\" name=\"vote\" value=\"%s\" aria-pressed=\"false\">",
+		    votes[i]);
+		esc(w, labels[i]);
+		put(w, "</button>");
+	}
+	put(w, "</form><p class=\"status\" role=\"status\" aria-live=\"polite\"></p></section>");
+}
+
+/* The page's table of contents: the sections this page has, in their order. */
+static void
+toc(struct w *w, bool here, bool history, bool with_unassigned)
+{
+	const struct { const char *id, *title; bool on; } s[] = {
+		{ "here", N_("On this server"), here }, { "what", N_("What it is"), true },
+		{ "range", N_("Range"), true }, { "runs", N_("What runs here"), true },
+		{ "history", N_("History"), history }, { "security", N_("Security"), true },
+		{ "check", N_("Check"), true }, { "unassigned", N_("Unassigned"), with_unassigned },
+		{ "faq", N_("Questions"), true }, { "references", N_("References"), true },
+	};
+
+	put(w, "<nav class=\"toc\" aria-label=\"");
+	esc(w, _("On this page"));
+	put(w, "\"><ul>");
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		if (!s[i].on)
+			continue;
+		putf(w, "<li><a href=\"#%s\">", s[i].id);
+		esc(w, tr(w, s[i].title));
+		put(w, "</a></li>");
+	}
+	put(w, "</ul></nav>");
+}
+
+int
+pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
+    const struct pl_report *r, size_t n, const struct pl_html_port_extra *x)
+{
+	const struct pl_html_port_extra none = { NULL, NULL };
+	bool here = false;
+	struct w *w = calloc(1, sizeof(*w));
+	struct pl_buf names = PL_BUF_INIT;
+	char title[96], page[32];
+	const struct pl_record *rec = NULL;
+	int rc;
+
+	if (w == NULL || n == 0) {
+		free(w);
+		return n == 0 ? -PL_EUSAGE : -PL_ENOMEM;
+	}
+	*w = (struct w){ .b = out, .h = h };
+	refs_collect(w, r, n);
+	for (size_t i = 0; i < n && rec == NULL; i++)
+		rec = first_named(&r[i]);
+	snprintf(title, sizeof(title), _("Port %u"), (unsigned)port);
+	snprintf(page, sizeof(page), "/port/%u", (unsigned)port);
+	page_begin(w, title);
+	putf(w, "<article class=\"port\"><h1>");
+	esc(w, title);
+	put(w, "</h1><p class=\"lede\">");
+	use_names(r, n, &names);
+	if (rec != NULL)
+		escf(w, "%s: %s", rec->service, rec->description);
+	else
+		esc(w, unassigned(r, n) ? _("unassigned") : "");
+	if (names.len > 0) {
+		put(w, rec || unassigned(r, n) ? " · " : "");
+		esc(w, pl_buf_str(&names));
+	}
+	put(w, "</p>");
+	if (x == NULL)
+		x = &none;
+	for (size_t i = 0; i < n; i++)
+		here |= r[i].sockets_read;
+	here &= h->host;
+	toc(w, here, x->history && x->history->nevents > 0, unassigned(r, n));
+	if (here)
+		here_section(w, port, r, n, x->here_time);
+	what_section(w, port, r, n);
+	range_section(w, &r[0]);
+	runs_section(w, r, n);
+	if (x->history)
+		history_section(w, x->history);
+	security_section(w, r, n);
+	check_section(w, port, r, n);
+	if (unassigned(r, n))
+		unassigned_section(w, port, r, n);
+	faq_section(w, port, r, n);
+	refs_section(w);
+	feedback_section(w, page);
+	put(w, "</article>");
+	page_end(w);
+	rc = w->rc;
+	pl_buf_free(&names);
+	free(w);
+	return rc;
+}
+
+/* --- other pages ---------------------------------------------------------------- */
+
+static void
+status_cell(struct w *w, const struct pl_report *r)
+{
+	const struct pl_record *rec = first_named(r);
+
+	if (rec != NULL) {
+		put(w, "<strong>");
+		esc(w, rec->service);
+		put(w, "</strong> ");
+		esc(w, rec->description);
+	} else if (r->status == PL_REG_RESERVED) {
+		esc(w, _("reserved"));
+	} else if (r->snapshot) {
+		put(w, "<span class=\"muted\">");
+		esc(w, _("unassigned"));
+		put(w, "</span>");
+	}
+}
+
+static void
+lore_cell(struct w *w, const struct pl_report *a, const struct pl_report *b)
+{
+	struct pl_buf names = PL_BUF_INIT;
+	struct pl_report two[2];
+	size_t n = 0;
+
+	if (a)
+		two[n++] = *a;
+	if (b)
+		two[n++] = *b;
+	use_names_max(two, n, &names, 6);
+	esc(w, pl_buf_str(&names));
+	pl_buf_free(&names);
+}
+
+static void
+table_head(struct w *w)
+{
+	put(w, "<div class=\"scroll\"><table class=\"ports\"><thead><tr><th scope=\"col\">");
+	esc(w, _("Port"));
+	put(w, "</th><th scope=\"col\">");
+	esc(w, _("Registry (tcp)"));
+	put(w, "</th><th scope=\"col\">");
+	esc(w, _("Known uses"));
+	put(w, "</th></tr></thead><tbody>");
+}
+
+static void
+port_row(struct w *w, const struct pl_report *tcp, const struct pl_report *udp)
+{
+	put(w, "<tr><td>");
+	port_link(w, tcp->port);
+	put(w, "</td><td>");
+	status_cell(w, tcp);
+	put(w, "</td><td>");
+	lore_cell(w, tcp, udp);
+	put(w, "</td></tr>");
+}
+
+static void
+ranges_explained(struct w *w)
+{
+	static const uint16_t firsts[] = { 0, 1024, 49152 };
+
+	section(w, "ranges", _("The three ranges"));
+	put(w, "<dl class=\"ranges\">");
+	for (int i = 0; i < 3; i++) {
+		const struct pl_iana_range *ir = pl_iana_range_of(firsts[i]);
+		char path[48];
+
+		put(w, "<dt>");
+		esc(w, ir->name);
+		putf(w, " <span class=\"muted\">%u-%u</span></dt><dd>", (unsigned)ir->lo,
+		    (unsigned)ir->hi);
+		esc(w, range_text(w, ir->cls));
+		put(w, " ");
+		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", (unsigned)ir->lo,
+		    (unsigned)ir->lo + 99);
+		link_open(w, path);
+		esc(w, _("Browse"));
+		put(w, "</a></dd>");
+	}
+	put(w, "</dl></section>");
+}
+
+int
+pl_html_home(struct pl_buf *out, const struct pl_html_ctx *h, const struct pl_report *freq,
+    size_t n, bool from_nmap)
+{
+	struct w w0 = { .b = out, .h = h }, *w = &w0;
+
+	page_begin(w, _("Port reference"));
+	put(w, "<h1>");
+	esc(w, _("What is port N, and what is on it?"));
+	put(w, "</h1><form class=\"big-search\" role=\"search\" action=\"/search\" method=\"get\">"
+	    "<input type=\"hidden\" name=\"lang\" value=\"");
+	esc(w, h->lang->code);
+	put(w, "\"><input id=\"q\" type=\"search\" name=\"q\" required maxlength=\"200\" "
+	    "aria-label=\"");
+	esc(w, _("Port number, service or vendor"));
+	put(w, "\" placeholder=\"3333, ssh, netscaler\"><button type=\"submit\">");
+	esc(w, _("Search"));
+	put(w, "</button></form><p>");
+	esc(w, _("Each page joins the IANA registry, curated lore about what really runs on the "
+	    "port, and the range facts, and says where every fact comes from."));
+	put(w, "</p>");
+	ranges_explained(w);
+	section(w, "frequent", _("Frequently seen ports"));
+	put(w, "<p class=\"muted\">");
+	esc(w, from_nmap ? _("Ranked by how often nmap finds them open.") :
+	    _("Ports that curated lore talks about most."));
+	put(w, "</p>");
+	table_head(w);
+	for (size_t i = 0; i < n; i++)
+		port_row(w, &freq[i], NULL);
+	put(w, "</tbody></table></div></section>");
+	page_end(w);
+	return w->rc;
+}
+
+int
+pl_html_list(struct pl_buf *out, const struct pl_html_ctx *h, unsigned from, unsigned to,
+    const struct pl_report *tcp, const struct pl_report *udp, unsigned step)
+{
+	struct w w0 = { .b = out, .h = h }, *w = &w0;
+	char title[96], path[64];
+	unsigned span = to - from + 1;
+
+	snprintf(title, sizeof(title), _("Ports %u-%u"), from, to);
+	page_begin(w, title);
+	put(w, "<h1>");
+	esc(w, title);
+	put(w, "</h1><nav class=\"pager\">");
+	if (from > 0) {
+		unsigned pf = from >= span ? from - span : 0;
+
+		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", pf, pf + span - 1);
+		link_open(w, path);
+		esc(w, _("Previous"));
+		put(w, "</a> ");
+	}
+	if (to < 65535) {
+		unsigned nt = to + span > 65535 ? 65535 : to + span;
+
+		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", to + 1, nt);
+		link_open(w, path);
+		esc(w, _("Next"));
+		put(w, "</a>");
+	}
+	put(w, "</nav>");
+	table_head(w);
+	for (unsigned i = 0; i < step; i++)
+		port_row(w, &tcp[i], &udp[i]);
+	put(w, "</tbody></table></div>");
+	page_end(w);
+	return w->rc;
+}
+
+/* A snippet marks matches with [ and ]: they become <mark>, everything else is escaped.
+ * Brackets of the text itself ("[RFC6335]") may look the same, so marks never nest and
+ * one left open is closed at the end. */
+static void
+snippet(struct w *w, const char *s)
+{
+	char piece[2];
+	bool open = false;
+
+	for (const char *p = s; *p; p++) {
+		if ((*p == '[' && !open) || (*p == ']' && open)) {
+			put(w, open ? "</mark>" : "<mark>");
+			open = !open;
+			continue;
+		}
+		piece[0] = *p;
+		piece[1] = '\0';
+		esc(w, piece);
+	}
+	if (open)
+		put(w, "</mark>");
+}
+
+int
+pl_html_search(struct pl_buf *out, const struct pl_html_ctx *h, const char *q,
+    const struct pl_hit *hits, int n)
+{
+	struct w w0 = { .b = out, .h = h }, *w = &w0;
+	char title[300];
+	int open = 0;
+
+	snprintf(title, sizeof(title), _("Results for \"%s\""), q);
+	page_begin(w, title);
+	put(w, "<h1>");
+	esc(w, title);
+	put(w, "</h1>");
+	if (n == 0) {
+		put(w, "<p>");
+		esc(w, _("No match. Try a port number, a service name or a vendor."));
+		put(w, "</p>");
+	}
+	put(w, "<ol class=\"hits\">");
+	for (int i = 0; i < n; i++) {
+		const struct pl_hit *hit = &hits[i];
+		unsigned first = 0;
+
+		put(w, "<li><h2>");
+		if (sscanf(hit->ports, "%u", &first) == 1 && first <= 65535) {
+			char path[32];
+
+			snprintf(path, sizeof(path), "/port/%u", first);
+			link_open(w, path);
+			open = 1;
+		}
+		esc(w, hit->title);
+		put(w, open ? "</a>" : "");
+		open = 0;
+		put(w, "</h2><p class=\"muted\">");
+		esc(w, *hit->ports ? hit->ports : "-");
+		prov(w, hit->source);
+		put(w, "</p><p>");
+		snippet(w, hit->snippet);
+		put(w, "</p></li>");
+	}
+	put(w, "</ol>");
+	page_end(w);
+	return w->rc;
+}
+
+int
+pl_html_error(struct pl_buf *out, const struct pl_html_ctx *h, int status, const char *message)
+{
+	struct w w0 = { .b = out, .h = h }, *w = &w0;
+	char title[64];
+
+	snprintf(title, sizeof(title), _("Error %d"), status);
+	page_begin(w, title);
+	put(w, "<h1>");
+	esc(w, title);
+	put(w, "</h1><p>");
+	esc(w, message);
+	put(w, "</p><p>");
+	link_open(w, "/");
+	esc(w, _("Back to the front page"));
+	put(w, "</a></p>");
+	page_end(w);
+	return w->rc;
+}

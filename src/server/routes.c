@@ -1,0 +1,954 @@
+/*
+ * routes.c: what each URL answers. Pages and the port API come from the cache (see
+ * cache.c); search, lists and feedback are answered per request. Every response carries
+ * the security headers; every request is counted for /metrics.
+ */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "portlore/frequent.h"
+#include "portlore/history.h"
+#include "portlore/render.h"
+#include "portlore/report.h"
+#include "server-internal.h"
+
+/* Marks interface text that is translated later, when the language is known. */
+#define N_(s) s
+
+#define MAX_QUERY 200
+#define MAX_LIST 256
+#define FREQUENT 24
+
+const int srv_codes[NCODES] = { 200, 303, 400, 403, 404, 405, 413, 414, 415, 429, 500, 503,
+	0, 0 };
+
+static const char csp[] = "default-src 'none'; style-src 'self'; script-src 'self'; "
+	"img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+	"frame-ancestors 'none'";
+
+struct req {
+	struct pl_buf body;
+	bool too_big;
+};
+
+struct MHD_Response *
+srv_response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
+	    MHD_RESPMEM_MUST_COPY);
+
+	if (r == NULL)
+		return NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    cacheable ? "public, max-age=86400" : "no-cache");
+	if (lang != NULL) {
+		MHD_add_response_header(r, "Content-Language", lang);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language");
+	}
+	return r;
+}
+
+enum MHD_Result
+srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
+    struct MHD_Response *resp, enum route r)
+{
+	int k = NCODES - 1;
+
+	for (int i = 0; i < NCODES; i++)
+		if (srv_codes[i] == (int)status) {
+			k = i;
+			break;
+		}
+	atomic_fetch_add(&s->requests[r][k], 1);
+	if (resp == NULL)
+		return MHD_NO;
+	return MHD_queue_response(c, status, resp);
+}
+
+static enum MHD_Result
+reply(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *body,
+    size_t len, const char *ctype, const char *lang, enum route r)
+{
+	struct MHD_Response *resp = srv_response(body, len, ctype, lang, false);
+	enum MHD_Result ok = srv_queue(s, c, status, resp, r);
+
+	if (resp)
+		MHD_destroy_response(resp);
+	return ok;
+}
+
+static enum MHD_Result
+json_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *msg,
+    enum route r)
+{
+	json_t *j = json_pack("{s:{s:i, s:s}}", "error", "status", (int)status, "message", msg);
+	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	enum MHD_Result ok = t ? reply(s, c, status, t, strlen(t), "application/json", NULL, r) :
+	    MHD_NO;
+
+	free(t);
+	json_decref(j);
+	return ok;
+}
+
+static void
+ctx_init(struct pl_server *s, struct pl_html_ctx *h, int li, const char *path)
+{
+	*h = (struct pl_html_ctx){
+		.lang = &srv_langs[li], .langs = srv_langs, .nlangs = NLANGS, .tr = srv_tr,
+		.catalog = li > 0 ? &s->cats[li] : NULL, .snapshot = *s->snapshot ? s->snapshot : NULL,
+		.path = path, .asset_tag = srv_asset_tag, .host = s->loopback,
+	};
+}
+
+static enum MHD_Result
+html_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, int li,
+    const char *msgid, enum route r)
+{
+	struct pl_html_ctx h;
+	struct pl_buf b = PL_BUF_INIT;
+	enum MHD_Result ok;
+
+	ctx_init(s, &h, li, "/");
+	if (pl_html_error(&b, &h, (int)status, srv_tr(h.catalog, msgid)) != 0)
+		ok = reply(s, c, 500, "out of memory\n", 14, "text/plain; charset=utf-8", NULL, r);
+	else
+		ok = reply(s, c, status, b.data, b.len, "text/html; charset=utf-8", h.lang->code, r);
+	pl_buf_free(&b);
+	return ok;
+}
+
+static bool
+utf8_ok(const unsigned char *p)
+{
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 && *p >= 0xC2 ? 1 :
+		    (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 && *p <= 0xF4 ? 3 : -1;
+
+		if (n < 0)
+			return false;
+		for (int i = 1; i <= n; i++)
+			if ((p[i] & 0xC0) != 0x80)
+				return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/* A port in a path: decimal digits, no sign, no leading zero, at most 65535. */
+static int
+parse_port(const char *s)
+{
+	long v = 0;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 5 || (n > 1 && s[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v <= 65535 ? (int)v : -1;
+}
+
+static const char *
+arg(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static int
+request_lang(struct pl_server *s, struct MHD_Connection *c)
+{
+	int li = srv_lang_pick(arg(c, "lang"),
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Language"));
+
+	return s->have_lang[li] ? li : 0;
+}
+
+static void
+client_addr(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, len, "unknown");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		    (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+		    (socklen_t)len);
+}
+
+static uint64_t
+client_key(struct MHD_Connection *c)
+{
+	char a[64];
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	client_addr(c, a, sizeof(a));
+	for (const char *p = a; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Builds the reports of every protocol port has; *n of them, freed by free_reports. */
+static int
+build_reports(struct pl_server *s, uint16_t port, struct pl_report **out, size_t *n,
+    struct pl_err *err)
+{
+	/* This host's facts, its listeners among them, only when serving on loopback. */
+	struct pl_report_opts ro = { .proc_root = s->proc_root, .no_host = !s->loopback,
+		.sockets = s->loopback };
+	struct pl_portspec spec = { 0 };
+	struct pl_target *t = NULL;
+	struct pl_report *r = NULL;
+	char text[8];
+	long nt;
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(text, sizeof(text), "%u", (unsigned)port);
+	if ((rc = pl_portspec_parse(&spec, text, err)) != 0)
+		return rc;
+	nt = pl_targets_expand(s->st, &spec, &t, err);
+	pl_portspec_free(&spec);
+	if (nt <= 0)
+		return nt < 0 ? (int)nt : -PL_ENOTFOUND;
+	if ((r = calloc((size_t)nt, sizeof(*r))) == NULL) {
+		free(t);
+		return -PL_ENOMEM;
+	}
+	for (long i = 0; i < nt && rc == 0; i++)
+		if ((rc = pl_report_build(s->st, t[i].port, t[i].proto, &ro, &r[i], err)) == 0)
+			(*n)++;
+	free(t);
+	*out = r;
+	return rc;
+}
+
+static void
+free_reports(struct pl_report *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		pl_report_free(&r[i]);
+	free(r);
+}
+
+/* The API's port document: the same JSON as `portlore N --json`. */
+static int
+port_json(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t n,
+    struct pl_buf *b)
+{
+	json_t *reps = json_array(), *doc;
+	char *t, q[8];
+	int rc;
+
+	snprintf(q, sizeof(q), "%u", (unsigned)port);
+	/* Each report with the registry's story of its port and protocol, as cmd-port.c
+	 * writes it (serve.bats compares the two documents). */
+	for (size_t i = 0; i < n; i++) {
+		struct pl_history hist = { 0 };
+		struct pl_err err = { 0 };
+		json_t *j = pl_report_json(&r[i]);
+
+		if (j == NULL || (rc = pl_history_build(s->st, port, r[i].proto, &hist, &err)) != 0) {
+			json_decref(j);
+			json_decref(reps);
+			return j ? rc : -PL_ENOMEM;
+		}
+		json_object_set_new(j, "history", pl_history_json(&hist));
+		pl_history_free(&hist);
+		json_array_append_new(reps, j);
+	}
+	doc = json_pack("{s:s, s:i, s:[s], s:o, s:o}", "schema", PL_REPORT_SCHEMA,
+	    "version", PL_REPORT_SCHEMA_VERSION, "query", q, "snapshot",
+	    *s->snapshot ? json_string(s->snapshot) : json_null(), "reports", reps);
+	if (doc == NULL)
+		return -PL_ENOMEM;
+	t = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	rc = t ? pl_buf_printf(b, "%s\n", t) : -PL_ENOMEM;
+	free(t);
+	return rc;
+}
+
+/* The HTML of a port: its reports (on loopback with the listeners seen now) and the
+ * registry's story of it. */
+static int
+port_html(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t n,
+    const struct pl_html_ctx *h, struct pl_buf *b)
+{
+	struct pl_history hist = { 0 };
+	struct pl_html_port_extra x = { NULL, NULL };
+	struct pl_err err = { 0 };
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	if (pl_history_build(s->st, port, PL_PROTO_ANY, &hist, &err) == 0)
+		x.history = &hist;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S UTC", &tm);
+	x.here_time = when;
+	rc = pl_html_port(b, h, port, r, n, &x);
+	pl_history_free(&hist);
+	return rc;
+}
+
+/* Renders port's page (li >= 0) or API document (li < 0), caches it and queues it. */
+static enum MHD_Result
+render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li,
+    struct MHD_Response **slot, enum route route)
+{
+	struct pl_report *r = NULL;
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	struct MHD_Response *resp = NULL;
+	struct pl_html_ctx h;
+	char path[32];
+	size_t n = 0;
+	int rc;
+	enum MHD_Result ok;
+
+	snprintf(path, sizeof(path), "/port/%u", (unsigned)port);
+	if ((rc = build_reports(s, port, &r, &n, &err)) == 0) {
+		if (li >= 0) {
+			ctx_init(s, &h, li, path);
+			rc = port_html(s, port, r, n, &h, &b);
+		} else {
+			rc = port_json(s, port, r, n, &b);
+		}
+	}
+	free_reports(r, n);
+	if (rc == 0)
+		resp = srv_response(b.data, b.len, li >= 0 ? "text/html; charset=utf-8" :
+		    "application/json", li >= 0 ? srv_langs[li].code : NULL, false);
+	if (resp == NULL) {
+		pl_buf_free(&b);
+		return li >= 0 ? html_error(s, c, 500, li, N_("The page could not be built."), route) :
+		    json_error(s, c, 500, err.msg[0] ? err.msg : pl_strerror(rc), route);
+	}
+	atomic_fetch_add(&s->misses, 1);
+	ok = srv_queue(s, c, MHD_HTTP_OK, resp, route);
+	if (!srv_cache_put(s, slot, resp, b.len))
+		MHD_destroy_response(resp);
+	pl_buf_free(&b);
+	return ok;
+}
+
+static enum MHD_Result
+port_route(struct pl_server *s, struct MHD_Connection *c, int port, int li, enum route route)
+{
+	struct MHD_Response **slot = li >= 0 ? &s->port_html[(size_t)li * 65536 + (size_t)port] :
+	    &s->port_json[port];
+	enum MHD_Result ok;
+	int rc;
+
+	srv_data_check(s);
+	if ((rc = srv_cache_queue(s, c, slot, route)) >= 0)
+		return rc ? MHD_YES : MHD_NO;
+	/* Rendering, caching and queueing all happen under store_mu: a flush (which takes it
+	 * too) can't free the new response before it is queued. */
+	pthread_mutex_lock(&s->store_mu);
+	if ((rc = srv_cache_queue(s, c, slot, route)) >= 0)
+		ok = rc ? MHD_YES : MHD_NO;
+	else
+		ok = render_port(s, c, (uint16_t)port, li, slot, route);
+	pthread_mutex_unlock(&s->store_mu);
+	return ok;
+}
+
+/* --- other pages ---------------------------------------------------------------- */
+
+static enum MHD_Result
+home_route(struct pl_server *s, struct MHD_Connection *c, int li)
+{
+	struct pl_report_opts ro = { .no_host = true };
+	struct pl_report rep[FREQUENT];
+	uint16_t ports[FREQUENT];
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	struct pl_html_ctx h;
+	struct MHD_Response *resp = NULL;
+	bool from_nmap = false;
+	int n, built = 0, rc;
+	enum MHD_Result ok;
+
+	srv_data_check(s);
+	if ((rc = srv_cache_queue(s, c, &s->home[li], R_HOME)) >= 0)
+		return rc ? MHD_YES : MHD_NO;
+	pthread_mutex_lock(&s->store_mu);
+	if ((rc = srv_cache_queue(s, c, &s->home[li], R_HOME)) >= 0) {
+		pthread_mutex_unlock(&s->store_mu);
+		return rc ? MHD_YES : MHD_NO;
+	}
+	n = pl_store_frequent_ports(s->st, PL_PROTO_TCP, ports, FREQUENT, &from_nmap, &err);
+	for (rc = 0; built < n && rc == 0; built++)
+		if ((rc = pl_report_build(s->st, ports[built], PL_PROTO_TCP, &ro, &rep[built], &err)))
+			break;
+	ctx_init(s, &h, li, "/");
+	if (n >= 0 && rc == 0 && pl_html_home(&b, &h, rep, (size_t)built, from_nmap) == 0)
+		resp = srv_response(b.data, b.len, "text/html; charset=utf-8", h.lang->code, false);
+	for (int i = 0; i < built; i++)
+		pl_report_free(&rep[i]);
+	if (resp == NULL) {
+		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_HOME);
+	} else {
+		atomic_fetch_add(&s->misses, 1);
+		ok = srv_queue(s, c, MHD_HTTP_OK, resp, R_HOME);
+		if (!srv_cache_put(s, &s->home[li], resp, b.len))
+			MHD_destroy_response(resp);
+	}
+	pthread_mutex_unlock(&s->store_mu);
+	pl_buf_free(&b);
+	return ok;
+}
+
+static int
+list_bound(const char *v, int dflt)
+{
+	return v == NULL ? dflt : parse_port(v);
+}
+
+static enum MHD_Result
+list_route(struct pl_server *s, struct MHD_Connection *c, int li)
+{
+	struct pl_report_opts ro = { .no_host = true };
+	struct pl_report *tcp = NULL, *udp = NULL;
+	int from = list_bound(arg(c, "from"), 0), to;
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	struct pl_html_ctx h;
+	char path[64];
+	unsigned built = 0;
+	int rc = 0;
+	enum MHD_Result ok;
+
+	to = list_bound(arg(c, "to"), from < 0 ? 0 : from + 99 > 65535 ? 65535 : from + 99);
+	if (from < 0 || to < 0 || to < from || to - from + 1 > MAX_LIST)
+		return html_error(s, c, 400, li, N_("Give from and to as ports 0-65535, from <= to, "
+		    "at most 256 ports apart."), R_PORTS);
+	if (!srv_limiter_take(&s->search_lim, client_key(c)))
+		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_PORTS);
+	if ((tcp = calloc((size_t)(to - from + 1), sizeof(*tcp))) == NULL ||
+	    (udp = calloc((size_t)(to - from + 1), sizeof(*udp))) == NULL) {
+		free(tcp);
+		return html_error(s, c, 500, li, N_("The page could not be built."), R_PORTS);
+	}
+	srv_data_check(s);
+	pthread_mutex_lock(&s->store_mu);
+	for (; built < (unsigned)(to - from + 1) && rc == 0; built++) {
+		if ((rc = pl_report_build(s->st, (uint16_t)(from + (int)built), PL_PROTO_TCP, &ro,
+		    &tcp[built], &err)) != 0)
+			break;
+		if ((rc = pl_report_build(s->st, (uint16_t)(from + (int)built), PL_PROTO_UDP, &ro,
+		    &udp[built], &err)) != 0) {
+			pl_report_free(&tcp[built]);
+			break;
+		}
+	}
+	snprintf(path, sizeof(path), "/ports?from=%d&to=%d", from, to);
+	ctx_init(s, &h, li, path);
+	if (rc == 0)
+		rc = pl_html_list(&b, &h, (unsigned)from, (unsigned)to, tcp, udp, built);
+	pthread_mutex_unlock(&s->store_mu);
+	for (unsigned i = 0; i < built; i++) {
+		pl_report_free(&tcp[i]);
+		pl_report_free(&udp[i]);
+	}
+	free(tcp);
+	free(udp);
+	ok = rc == 0 ? reply(s, c, 200, b.data, b.len, "text/html; charset=utf-8", h.lang->code,
+	    R_PORTS) : html_error(s, c, 500, li, N_("The page could not be built."), R_PORTS);
+	pl_buf_free(&b);
+	return ok;
+}
+
+static enum MHD_Result
+redirect(struct pl_server *s, struct MHD_Connection *c, const char *location, enum route r)
+{
+	struct MHD_Response *resp = srv_response("", 0, "text/plain; charset=utf-8", NULL, false);
+	enum MHD_Result ok;
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	ok = srv_queue(s, c, MHD_HTTP_SEE_OTHER, resp, r);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+/* Checks q (present, UTF-8, not too long); returns an error message id or NULL. */
+static const char *
+bad_query(const char *q)
+{
+	if (q == NULL || *q == '\0')
+		return N_("Search needs some text.");
+	if (strlen(q) > MAX_QUERY)
+		return N_("Search text is too long (at most 200 bytes).");
+	if (!utf8_ok((const unsigned char *)q))
+		return N_("Search text is not valid UTF-8.");
+	return NULL;
+}
+
+/* "/search?q=..." with q percent-encoded (RFC 3986 unreserved characters kept), so that
+ * the language links of a results page keep the query. */
+static void
+search_path(const char *q, char *out, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = (size_t)snprintf(out, len, "/search?q=");
+
+	for (const unsigned char *p = (const unsigned char *)q; *p && o + 4 < len; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("-._~", *p) != NULL) {
+			out[o++] = (char)*p;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
+static int
+run_search(struct pl_server *s, const char *q, int limit, struct pl_hit **hits,
+    struct pl_err *err)
+{
+	int n;
+
+	srv_data_check(s);
+	pthread_mutex_lock(&s->store_mu);
+	n = pl_store_search(s->st, q, limit, hits, err);
+	pthread_mutex_unlock(&s->store_mu);
+	return n;
+}
+
+static enum MHD_Result
+search_route(struct pl_server *s, struct MHD_Connection *c, int li)
+{
+	const char *q = arg(c, "q"), *bad = bad_query(q);
+	struct pl_hit *hits = NULL;
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	struct pl_html_ctx h;
+	char loc[64], path[16 + 3 * MAX_QUERY];
+	int n, port;
+	enum MHD_Result ok;
+
+	if (bad != NULL)
+		return html_error(s, c, 400, li, bad, R_SEARCH);
+	while (*q == ' ')
+		q++;
+	/* A number is a port: go straight to its page. */
+	if ((port = parse_port(q)) >= 0) {
+		snprintf(loc, sizeof(loc), "/port/%d?lang=%s", port, srv_langs[li].code);
+		return redirect(s, c, loc, R_SEARCH);
+	}
+	if (!srv_limiter_take(&s->search_lim, client_key(c)))
+		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_SEARCH);
+	if ((n = run_search(s, q, 50, &hits, &err)) < 0)
+		return html_error(s, c, n == -PL_EUSAGE ? 400 : 500, li,
+		    n == -PL_EUSAGE ? N_("Search needs some text.") : N_("The page could not be built."),
+		    R_SEARCH);
+	search_path(q, path, sizeof(path));
+	ctx_init(s, &h, li, path);
+	if (pl_html_search(&b, &h, q, hits, n) == 0)
+		ok = reply(s, c, 200, b.data, b.len, "text/html; charset=utf-8", h.lang->code,
+		    R_SEARCH);
+	else
+		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_SEARCH);
+	pl_hits_free(hits, n);
+	pl_buf_free(&b);
+	return ok;
+}
+
+static enum MHD_Result
+api_search_route(struct pl_server *s, struct MHD_Connection *c)
+{
+	const char *q = arg(c, "q"), *bad = bad_query(q), *ls = arg(c, "limit");
+	struct pl_hit *hits = NULL;
+	struct pl_err err = { 0 };
+	int n, limit = ls ? parse_port(ls) : 20;
+	json_t *j;
+	char *t;
+	enum MHD_Result ok;
+
+	if (bad != NULL)
+		return json_error(s, c, 400, bad, R_API_SEARCH);
+	if (limit < 1 || limit > 100)
+		return json_error(s, c, 400, "limit must be a number from 1 to 100", R_API_SEARCH);
+	if (!srv_limiter_take(&s->search_lim, client_key(c)))
+		return json_error(s, c, 429, "too many requests", R_API_SEARCH);
+	if ((n = run_search(s, q, limit, &hits, &err)) < 0)
+		return json_error(s, c, n == -PL_EUSAGE ? 400 : 500, err.msg, R_API_SEARCH);
+	j = pl_hits_json(hits, n, q);
+	t = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	ok = t ? reply(s, c, 200, t, strlen(t), "application/json", NULL, R_API_SEARCH) :
+	    json_error(s, c, 500, "out of memory", R_API_SEARCH);
+	free(t);
+	json_decref(j);
+	pl_hits_free(hits, n);
+	return ok;
+}
+
+/* --- feedback ------------------------------------------------------------------- */
+
+/* Pages that can be voted on: "/" and "/port/N". */
+static bool
+valid_page(const char *p)
+{
+	return p != NULL && (strcmp(p, "/") == 0 ||
+	    (strncmp(p, "/port/", 6) == 0 && parse_port(p + 6) >= 0));
+}
+
+static void
+utc_day(char *out, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%d", &tm);
+}
+
+static enum MHD_Result
+feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page)
+{
+	char client[64], day[16];
+	long n[PL_VOTE_COUNT];
+	int mine, rc;
+	struct pl_err err = { 0 };
+	json_t *j;
+	char *t;
+	enum MHD_Result ok;
+
+	client_addr(c, client, sizeof(client));
+	utc_day(day, sizeof(day));
+	pthread_mutex_lock(&s->fb_mu);
+	rc = pl_feedback_page(s->fb, page, client, day, n, &mine, &err);
+	pthread_mutex_unlock(&s->fb_mu);
+	if (rc != 0)
+		return json_error(s, c, 503, "feedback store unavailable", R_API_FEEDBACK);
+	j = json_pack("{s:s, s:{s:I, s:I, s:I}, s:o}", "page", page,
+	    "totals", "yes", (json_int_t)n[0], "partly", (json_int_t)n[1], "no", (json_int_t)n[2],
+	    "mine", mine >= 0 ? json_string(pl_vote_name(mine)) : json_null());
+	t = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	ok = t ? reply(s, c, 200, t, strlen(t), "application/json", NULL, R_API_FEEDBACK) :
+	    json_error(s, c, 500, "out of memory", R_API_FEEDBACK);
+	free(t);
+	json_decref(j);
+	return ok;
+}
+
+/*
+ * Cross-site requests: a browser says where a request comes from in Origin and
+ * Sec-Fetch-Site (Fetch standard); either one naming another site is refused. A JSON
+ * body can't be sent cross-site without a CORS preflight, which is never granted.
+ */
+static bool
+same_origin(struct MHD_Connection *c)
+{
+	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *o;
+
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return false;
+	if (origin == NULL)
+		return true;
+	if (host == NULL)
+		return false;
+	o = strncmp(origin, "http://", 7) == 0 ? origin + 7 :
+	    strncmp(origin, "https://", 8) == 0 ? origin + 8 : NULL;
+	return o != NULL && strcmp(o, host) == 0;
+}
+
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Finds name in an application/x-www-form-urlencoded body and decodes it into out. */
+static bool
+form_value(const char *body, const char *name, char *out, size_t len)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = body; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+		size_t o = 0;
+
+		if (strncmp(p, name, nl) != 0 || p[nl] != '=')
+			continue;
+		for (p += nl + 1; *p && *p != '&' && o + 1 < len; p++) {
+			if (*p == '+')
+				out[o++] = ' ';
+			else if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+				out[o++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+				p += 2;
+			} else
+				out[o++] = *p;
+		}
+		out[o] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static enum MHD_Result
+feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	char page[64] = "", vote[16] = "", lang[16] = "", client[64], day[16], loc[128];
+	struct pl_err err = { 0 };
+	bool json = ct && strncasecmp(ct, "application/json", 16) == 0;
+	bool form = ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+	int v, rc;
+
+	if (!same_origin(c))
+		return json_error(s, c, 403, "cross-site request refused", R_API_FEEDBACK);
+	if (rq->too_big)
+		return json_error(s, c, 413, "body too large (at most 4096 bytes)", R_API_FEEDBACK);
+	if (!json && !form)
+		return json_error(s, c, 415, "send application/json or a form", R_API_FEEDBACK);
+	if (!srv_limiter_take(&s->post_lim, client_key(c))) {
+		atomic_fetch_add(&s->limited, 1);
+		return json_error(s, c, 429, "too many votes; try again later", R_API_FEEDBACK);
+	}
+	if (json) {
+		json_t *j = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
+		const char *p = json_string_value(json_object_get(j, "page"));
+		const char *vv = json_string_value(json_object_get(j, "vote"));
+
+		snprintf(page, sizeof(page), "%s", p ? p : "");
+		snprintf(vote, sizeof(vote), "%s", vv ? vv : "");
+		json_decref(j);
+	} else {
+		const char *body = pl_buf_str(&rq->body);
+
+		form_value(body, "page", page, sizeof(page));
+		form_value(body, "vote", vote, sizeof(vote));
+		form_value(body, "lang", lang, sizeof(lang));
+	}
+	if (!valid_page(page) || (v = pl_vote_parse(vote)) < 0)
+		return json_error(s, c, 400, "give page (\"/\" or \"/port/N\") and vote "
+		    "(yes, partly or no)", R_API_FEEDBACK);
+	client_addr(c, client, sizeof(client));
+	utc_day(day, sizeof(day));
+	pthread_mutex_lock(&s->fb_mu);
+	rc = pl_feedback_vote(s->fb, page, client, day, (enum pl_vote)v, &err);
+	pthread_mutex_unlock(&s->fb_mu);
+	if (rc != 0)
+		return json_error(s, c, 503, "the vote could not be saved", R_API_FEEDBACK);
+	atomic_fetch_add(&s->votes, 1);
+	if (form) {
+		snprintf(loc, sizeof(loc), "%s?lang=%s#feedback", page,
+		    srv_langs[srv_lang_pick(lang, NULL)].code);
+		return redirect(s, c, loc, R_API_FEEDBACK);
+	}
+	return feedback_state(s, c, page);
+}
+
+/* --- operations ----------------------------------------------------------------- */
+
+static const char *const route_names[R_COUNT] = { "home", "port", "ports", "search",
+	"api_port", "api_search", "api_feedback", "healthz", "metrics", "static", "other" };
+
+static enum MHD_Result
+metrics_route(struct pl_server *s, struct MHD_Connection *c)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	size_t bytes;
+	enum MHD_Result ok;
+
+	pthread_mutex_lock(&s->cache_mu);
+	bytes = s->cache_bytes;
+	pthread_mutex_unlock(&s->cache_mu);
+	pl_buf_adds(&b, "# HELP portlore_http_requests_total HTTP requests answered, by route "
+	    "and status code.\n# TYPE portlore_http_requests_total counter\n");
+	for (int r = 0; r < R_COUNT; r++)
+		for (int k = 0; k < NCODES; k++) {
+			unsigned long v = atomic_load(&s->requests[r][k]);
+
+			if (v > 0 && srv_codes[k] != 0)
+				pl_buf_printf(&b, "portlore_http_requests_total{route=\"%s\",code=\"%d\"} "
+				    "%lu\n", route_names[r], srv_codes[k], v);
+			else if (v > 0)
+				pl_buf_printf(&b, "portlore_http_requests_total{route=\"%s\",code=\"other\"} "
+				    "%lu\n", route_names[r], v);
+		}
+	pl_buf_printf(&b, "# HELP portlore_page_cache_hits_total Answers served from the page "
+	    "cache.\n# TYPE portlore_page_cache_hits_total counter\nportlore_page_cache_hits_total "
+	    "%lu\n# HELP portlore_page_cache_misses_total Pages rendered.\n"
+	    "# TYPE portlore_page_cache_misses_total counter\nportlore_page_cache_misses_total %lu\n"
+	    "# HELP portlore_page_cache_bytes Bytes held by the page cache.\n"
+	    "# TYPE portlore_page_cache_bytes gauge\nportlore_page_cache_bytes %zu\n"
+	    "# HELP portlore_data_reloads_total Times a changed store was reopened.\n"
+	    "# TYPE portlore_data_reloads_total counter\nportlore_data_reloads_total %lu\n"
+	    "# HELP portlore_feedback_votes_total Votes committed.\n"
+	    "# TYPE portlore_feedback_votes_total counter\nportlore_feedback_votes_total %lu\n"
+	    "# HELP portlore_feedback_rate_limited_total Votes refused by the rate limit.\n"
+	    "# TYPE portlore_feedback_rate_limited_total counter\n"
+	    "portlore_feedback_rate_limited_total %lu\n"
+	    "# HELP portlore_connections Open HTTP connections.\n"
+	    "# TYPE portlore_connections gauge\nportlore_connections %lu\n",
+	    atomic_load(&s->hits), atomic_load(&s->misses), bytes, atomic_load(&s->reloads),
+	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns));
+	ok = reply(s, c, 200, b.data ? b.data : "", b.len, "text/plain; version=0.0.4; charset=utf-8",
+	    NULL, R_METRICS);
+	pl_buf_free(&b);
+	return ok;
+}
+
+static enum MHD_Result
+static_route(struct pl_server *s, struct MHD_Connection *c, const char *body,
+    const char *ctype)
+{
+	struct MHD_Response *resp = srv_response(body, strlen(body), ctype, NULL, true);
+	enum MHD_Result ok = srv_queue(s, c, 200, resp, R_STATIC);
+
+	if (resp)
+		MHD_destroy_response(resp);
+	return ok;
+}
+
+/* --- dispatch ------------------------------------------------------------------- */
+
+static enum MHD_Result
+get_route(struct pl_server *s, struct MHD_Connection *c, const char *url)
+{
+	int li = request_lang(s, c), port;
+
+	if (strcmp(url, "/") == 0)
+		return home_route(s, c, li);
+	if (strncmp(url, "/port/", 6) == 0 && (port = parse_port(url + 6)) >= 0)
+		return port_route(s, c, port, li, R_PORT);
+	if (strcmp(url, "/ports") == 0)
+		return list_route(s, c, li);
+	if (strcmp(url, "/search") == 0)
+		return search_route(s, c, li);
+	if (strncmp(url, "/api/v1/ports/", 14) == 0) {
+		if ((port = parse_port(url + 14)) < 0)
+			return json_error(s, c, 404, "ports go from 0 to 65535", R_API_PORT);
+		return port_route(s, c, port, -1, R_API_PORT);
+	}
+	if (strcmp(url, "/api/v1/search") == 0)
+		return api_search_route(s, c);
+	if (strcmp(url, "/api/v1/feedback") == 0) {
+		const char *page = arg(c, "page");
+
+		if (!valid_page(page))
+			return json_error(s, c, 400, "page must be \"/\" or \"/port/N\"", R_API_FEEDBACK);
+		return feedback_state(s, c, page);
+	}
+	if (strcmp(url, "/healthz") == 0)
+		return reply(s, c, 200, "ok\n", 3, "text/plain; charset=utf-8", NULL, R_HEALTH);
+	if (strcmp(url, "/metrics") == 0)
+		return metrics_route(s, c);
+	if (strcmp(url, "/static/site.css") == 0)
+		return static_route(s, c, srv_css, "text/css; charset=utf-8");
+	if (strcmp(url, "/static/site.js") == 0)
+		return static_route(s, c, srv_js, "text/javascript; charset=utf-8");
+	if (strncmp(url, "/api/", 5) == 0)
+		return json_error(s, c, 404, "no such API route", R_OTHER);
+	return html_error(s, c, 404, li, N_("That page does not exist."), R_OTHER);
+}
+
+static enum MHD_Result
+method_not_allowed(struct pl_server *s, struct MHD_Connection *c, const char *allow)
+{
+	struct MHD_Response *resp = srv_response("method not allowed\n", 19,
+	    "text/plain; charset=utf-8", NULL, false);
+	enum MHD_Result ok;
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	ok = srv_queue(s, c, 405, resp, R_OTHER);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+enum MHD_Result
+srv_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct pl_server *s = cls;
+	struct req *rq = *con_cls;
+	bool post = strcmp(method, "POST") == 0;
+	bool feedback = strcmp(url, "/api/v1/feedback") == 0;
+
+	(void)version;
+	if (rq == NULL) {
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		pl_buf_init(&rq->body, MAX_BODY);
+		*con_cls = rq;
+		/* A declared length that is too big is refused before the body is read. */
+		if (post && feedback) {
+			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+			    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+			if (cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > MAX_BODY))
+				return json_error(s, c, 413, "body too large (at most 4096 bytes)",
+				    R_API_FEEDBACK);
+		}
+		/* Answer on the second call, once libmicrohttpd knows the request has no
+		 * body: a response queued on the first call makes it close the connection. */
+		return MHD_YES;
+	}
+	if (strlen(url) > MAX_URL)
+		return reply(s, c, 414, "URI too long\n", 13, "text/plain; charset=utf-8", NULL,
+		    R_OTHER);
+	if (post && feedback) {
+		if (*upload_size > 0) {
+			/* A body without a length (chunked) that grows too big is dropped as it
+			 * comes and refused at its end; the connection timeout bounds it. */
+			if (!rq->too_big && pl_buf_add(&rq->body, upload, *upload_size) != 0)
+				rq->too_big = true;
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return feedback_post(s, c, rq);
+	}
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return method_not_allowed(s, c, feedback ? "GET, HEAD, POST" : "GET, HEAD");
+	return get_route(s, c, url);
+}
+
+void
+srv_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *rq = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (rq != NULL) {
+		pl_buf_free(&rq->body);
+		free(rq);
+		*con_cls = NULL;
+	}
+}

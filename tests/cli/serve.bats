@@ -1,0 +1,285 @@
+#!/usr/bin/env bats
+# `portlore serve` over HTTP with curl, and `portlore feedback`. Each test starts its own
+# server on 127.0.0.1 port 0 with its own feedback file, and stops it by PID.
+
+load helpers
+
+setup() {
+	DB=$(debian_store)
+	FB="$BATS_TEST_TMPDIR/feedback.db"
+	: "${PORTLORE_LOCALEDIR:?run through meson test}"
+}
+
+teardown() {
+	if [ -n "${SERVER_PID:-}" ]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	# Under the sanitizers, a report from the server fails the test it ran in.
+	for f in "$BATS_TEST_TMPDIR"/serve.err "$BATS_TEST_TMPDIR"/err; do
+		if [ -f "$f" ] && grep -E "AddressSanitizer|runtime error|LeakSanitizer" "$f"; then
+			return 1
+		fi
+	done
+}
+
+# start_server [ARGS...]: starts the server and sets URL; waits at most 10 s for it.
+start_server() {
+	local out="$BATS_TEST_TMPDIR/serve.out" i
+	: >"$out"
+	"$PORTLORE" serve --db "$DB" --feedback-db "$FB" --locale-dir "$PORTLORE_LOCALEDIR" \
+		--listen 127.0.0.1:0 "$@" >"$out" 2>"$BATS_TEST_TMPDIR/serve.err" &
+	SERVER_PID=$!
+	for i in $(seq 100); do
+		URL=$(sed -n 's/^portlore: serving //p' "$out")
+		[ -n "$URL" ] && return 0
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/serve.err" >&2
+	return 1
+}
+
+# status_of URL [CURL ARGS...]: prints the HTTP status.
+status_of() {
+	local u=$1
+	shift
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$u"
+}
+
+vote() {
+	curl -s --max-time 10 -H 'Content-Type: application/json' \
+		--data "{\"page\":\"$1\",\"vote\":\"$2\"}" "${URL}api/v1/feedback"
+}
+
+@test "serve prints a loopback URL and answers /healthz" {
+	start_server
+	[[ "$URL" == http://127.0.0.1:* ]]
+	run curl -s --max-time 10 "${URL}healthz"
+	[ "$output" = ok ]
+	! grep -q warning "$BATS_TEST_TMPDIR/serve.err"
+}
+
+@test "serve refuses a bad --listen with status 2" {
+	run pl serve --db "$DB" --listen 127.0.0.1:99999
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--listen '127.0.0.1:99999'"* ]]
+	run pl serve --db "$DB" --listen example.org:80
+	[ "$status" -eq 2 ]
+	run pl serve --db "$DB" --threads 0
+	[ "$status" -eq 2 ]
+}
+
+@test "serve warns on a non-loopback address and leaves this host's facts out" {
+	"$PORTLORE" serve --db "$DB" --feedback-db "$FB" --locale-dir "$PORTLORE_LOCALEDIR" \
+		--listen 0.0.0.0:0 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	: >>"$BATS_TEST_TMPDIR/out"
+	SERVER_PID=$!
+	for i in $(seq 100); do
+		grep -q serving "$BATS_TEST_TMPDIR/out" && break
+		sleep 0.1
+	done
+	grep -q "warning: serving on a non-loopback address" "$BATS_TEST_TMPDIR/err"
+	port=$(sed -n 's/.*:\([0-9]*\)\/$/\1/p' "$BATS_TEST_TMPDIR/out")
+	run curl -s --max-time 10 "http://127.0.0.1:$port/port/3333?lang=en"
+	[[ "$output" == *"What port 3333 is"* ]]
+	[[ "$output" != *"ephemeral range"* ]]
+	[[ "$output" != *'prov-observed'* ]]
+	[[ "$output" != *'<section id="here">'* ]]
+	run curl -s --max-time 10 "http://127.0.0.1:$port/api/v1/ports/3333"
+	json_is '[.reports[] | has("on_this_machine")] | any' false
+	json_is '.reports[0].ranges.host' null
+}
+
+@test "the port page has its sections, and this host's facts on loopback" {
+	start_server
+	run curl -s --max-time 10 "${URL}port/3333?lang=en"
+	for id in what range runs security check faq references feedback; do
+		[[ "$output" == *"<section id=\"$id\""* ]] || { echo "no section $id"; return 1; }
+	done
+	[[ "$output" == *"NCID"* ]]
+	[[ "$output" == *"ephemeral range"* ]]
+	[[ "$output" == *"Get-NetTCPConnection -LocalPort 3333"* ]]
+	[[ "$output" == *'<li id="ref-1">IANA Service Name'* ]]
+	# An unassigned port (4 in the 2014 registry) gets the section on why that matters.
+	run curl -s --max-time 10 "${URL}port/4?lang=en"
+	[[ "$output" == *'<section id="unassigned">'* ]]
+}
+
+@test "security headers are on every answer" {
+	start_server
+	for path in / port/22 api/v1/ports/22 search?q=ssh nowhere; do
+		run curl -s -D - -o /dev/null --max-time 10 "${URL}$path"
+		[[ "$output" == *"Content-Security-Policy: default-src 'none'"*"frame-ancestors 'none'"* ]]
+		[[ "$output" == *"X-Content-Type-Options: nosniff"* ]]
+	done
+}
+
+@test "the API answers the same JSON as the command line" {
+	start_server
+	# The live sockets of this machine may change between the two calls (other tests
+	# make network namespaces): both must have them, the rest must be equal.
+	local live='[.reports[] | .on_this_machine | type] | unique'
+	[ "$(curl -s --max-time 10 "${URL}api/v1/ports/3333" | jq -c "$live")" = '["object"]' ]
+	[ "$(pl --db "$DB" 3333 --json | jq -c "$live")" = '["object"]' ]
+	curl -s --max-time 10 "${URL}api/v1/ports/3333" | jq -S 'del(.reports[].on_this_machine)' \
+		>"$BATS_TEST_TMPDIR/api.json"
+	pl --db "$DB" 3333 --json | jq -S 'del(.reports[].on_this_machine)' >"$BATS_TEST_TMPDIR/cli.json"
+	diff -u "$BATS_TEST_TMPDIR/cli.json" "$BATS_TEST_TMPDIR/api.json"
+	curl -s --max-time 10 "${URL}api/v1/search?q=netscaler" | jq -S . >"$BATS_TEST_TMPDIR/api.json"
+	pl --db "$DB" search --json netscaler | jq -S . >"$BATS_TEST_TMPDIR/cli.json"
+	diff -u "$BATS_TEST_TMPDIR/cli.json" "$BATS_TEST_TMPDIR/api.json"
+}
+
+@test "bad paths and methods get 404, 405, 414" {
+	start_server
+	[ "$(status_of "${URL}port/65536")" = 404 ]
+	[ "$(status_of "${URL}port/03333")" = 404 ]
+	[ "$(status_of "${URL}port/-1")" = 404 ]
+	[ "$(status_of "${URL}api/v1/ports/70000")" = 404 ]
+	[ "$(status_of "${URL}port/22" -X DELETE)" = 405 ]
+	[ "$(status_of "${URL}$(head -c 2000 /dev/zero | tr '\0' a)")" = 414 ]
+	code=$(status_of "${URL}" -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)")
+	[ "$code" -ge 400 ]
+	[ "$(status_of "${URL}ports?from=10&to=5")" = 400 ]
+	[ "$(status_of "${URL}ports?from=0&to=999")" = 400 ]
+	[ "$(status_of "${URL}api/v1/search?q=")" = 400 ]
+	[ "$(status_of "${URL}api/v1/search?q=%ff%fe")" = 400 ]
+	[ "$(status_of "${URL}healthz")" = 200 ]
+}
+
+@test "search results escape what they show" {
+	start_server
+	run curl -s --max-time 10 "${URL}search?q=%3Cscript%3Ealert(1)%3C/script%3E"
+	[[ "$output" == *"&lt;script&gt;alert(1)&lt;/script&gt;"* ]]
+	[[ "$output" != *"<script>alert"* ]]
+	[ "$(status_of "${URL}search?q=3333")" = 303 ]
+	run curl -s -D - -o /dev/null --max-time 10 "${URL}search?q=ssh"
+	[[ "$output" == *"200"* ]]
+}
+
+@test "languages come from ?lang= and Accept-Language" {
+	start_server
+	run curl -s -D - --max-time 10 -H 'Accept-Language: fr;q=0.9, de-AT;q=0.8, en;q=0.1' "${URL}port/22"
+	[[ "$output" == *"Content-Language: de"* ]]
+	[[ "$output" == *"Was Port 22 ist"* ]]
+	run curl -s --max-time 10 "${URL}port/22?lang=fa"
+	[[ "$output" == *'<html lang="fa" dir="rtl">'* ]]
+	for l in es cs ms; do
+		run curl -s --max-time 10 "${URL}port/22?lang=$l"
+		[[ "$output" == *"<html lang=\"$l\" dir=\"ltr\">"* ]]
+		[[ "$output" != *"How to check what is listening"* ]]
+	done
+	# Data stays as it is: the registry's English description in every language.
+	[[ "$output" == *"The Secure Shell (SSH) Protocol"* ]]
+}
+
+@test "a vote is committed, counted once per client and day, and listed" {
+	start_server
+	run vote /port/3333 yes
+	json_is '.totals.yes' 1
+	json_is '.mine' yes
+	run vote /port/3333 no
+	json_is '.totals.yes' 0
+	json_is '.totals.no' 1
+	run vote / partly
+	json_is '.totals.partly' 1
+	run curl -s --max-time 10 "${URL}api/v1/feedback?page=/port/3333"
+	json_is '.totals.no' 1
+	json_is '.mine' no
+	run pl feedback --feedback-db "$FB"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/port/3333"*"0"*"0"*"1"* ]]
+	run pl feedback --feedback-db "$FB" --json
+	json_is '[.[] | select(.page == "/port/3333") | .no] | .[0]' 1
+	json_is 'length' 2
+	run pl feedback --feedback-db "$BATS_TEST_TMPDIR/none.db"
+	[ "$status" -eq 3 ]
+}
+
+@test "feedback refuses cross-site, malformed and oversized requests" {
+	start_server
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Origin: http://evil.example' \
+		-H 'Content-Type: application/json' --data '{"page":"/","vote":"yes"}')" = 403 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Sec-Fetch-Site: cross-site' \
+		-H 'Content-Type: application/json' --data '{"page":"/","vote":"yes"}')" = 403 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Content-Type: text/plain' --data 'x')" = 415 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Content-Type: application/json' \
+		--data '{"page":"/port/99999","vote":"yes"}')" = 400 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Content-Type: application/json' \
+		--data '{"page":"/","vote":"maybe"}')" = 400 ]
+	head -c 10000 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/big"
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Content-Type: application/json' \
+		--data-binary @"$BATS_TEST_TMPDIR/big")" = 413 ]
+	# Same origin, as a browser's form post without script sends it: saved, then back.
+	run curl -s -D - -o /dev/null --max-time 10 -H "Origin: ${URL%/}" \
+		--data 'page=%2Fport%2F22&vote=yes&lang=de' "${URL}api/v1/feedback"
+	[[ "$output" == *"303"* ]]
+	[[ "$output" == *"Location: /port/22?lang=de#feedback"* ]]
+	run pl feedback --feedback-db "$FB" --json
+	json_is '.[0].yes' 1
+}
+
+@test "votes are rate-limited per client" {
+	start_server
+	codes=""
+	for i in $(seq 14); do
+		codes="$codes $(status_of "${URL}api/v1/feedback" -H 'Content-Type: application/json' \
+			--data "{\"page\":\"/port/$i\",\"vote\":\"yes\"}")"
+	done
+	[[ "$codes" == *" 200"* ]]
+	[[ "$codes" == *" 429"* ]]
+	run curl -s --max-time 10 "${URL}metrics"
+	[[ "$output" == *'portlore_feedback_rate_limited_total '[1-9]* ]]
+}
+
+@test "/metrics counts requests in Prometheus text" {
+	start_server
+	curl -s -o /dev/null --max-time 10 "${URL}port/22"
+	curl -s -o /dev/null --max-time 10 "${URL}port/22"
+	curl -s -o /dev/null --max-time 10 "${URL}nowhere"
+	run curl -s -D - --max-time 10 "${URL}metrics"
+	[[ "$output" == *"Content-Type: text/plain; version=0.0.4"* ]]
+	[[ "$output" == *'portlore_http_requests_total{route="port",code="200"} 2'* ]]
+	[[ "$output" == *'portlore_http_requests_total{route="other",code="404"} 1'* ]]
+	[[ "$output" == *"# TYPE portlore_page_cache_hits_total counter"* ]]
+	[[ "$output" == *"portlore_page_cache_hits_total 1"* ]]
+}
+
+@test "a replaced store is served after at most a few seconds" {
+	cp "$(fixture_store)" "$BATS_TEST_TMPDIR/served.db"
+	DB="$BATS_TEST_TMPDIR/served.db"
+	start_server
+	run curl -s --max-time 10 "${URL}port/3333?lang=en"
+	[[ "$output" == *"Demo caller ID daemon"* ]]
+	cp "$(debian_store)" "$BATS_TEST_TMPDIR/new.db"
+	mv "$BATS_TEST_TMPDIR/new.db" "$BATS_TEST_TMPDIR/served.db"
+	for i in $(seq 50); do
+		run curl -s --max-time 10 "${URL}port/3333?lang=en"
+		[[ "$output" == *"NCID"* ]] && break
+		sleep 0.1
+	done
+	[[ "$output" == *"NCID"* ]]
+	[[ "$output" != *"Demo caller ID daemon"* ]]
+}
+
+@test "on loopback, the page shows what listens on the port now" {
+	start_server
+	port=${URL##*:}
+	port=${port%/}
+	run curl -s --max-time 10 "${URL}port/$port?lang=en"
+	[[ "$output" == *'<section id="here"><h2>On this server</h2>'* ]]
+	[[ "$output" == *"<code>127.0.0.1:$port</code>"* ]]
+	[[ "$output" == *"(pid $SERVER_PID, "* ]]
+	# The API has them too, as the command line's report does.
+	run curl -s --max-time 10 "${URL}api/v1/ports/$port"
+	json_is "[.reports[].on_this_machine.processes[].pid] | index($SERVER_PID) != null" true
+}
+
+@test "the registry's history of a port is a section of its page" {
+	DB=$(fixture_store)
+	start_server
+	run curl -s --max-time 10 "${URL}port/3408?lang=de"
+	[[ "$output" == *'<section id="history"><h2>Geschichte</h2>'* ]]
+	[[ "$output" == *"2002-02"* ]]
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# `portlore update`: downloads from a loopback server made here (tests/cli/fixtures/
+# httpfix.py), imports atomically; failed, cut-off, malformed and interrupted updates
+# leave the old store answering.
+
+load helpers
+
+SNAP_2025="$SHARED_IANA/service-names-port-numbers.2025-03.csv"
+
+setup_file() {
+	[ -f "$DEBIAN_CSV" ] || skip "Debian's registry copy is not installed"
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	local www="$BATS_FILE_TMPDIR/www"
+	mkdir -p "$www"
+	cp "$DEBIAN_CSV" "$www/debian.csv"
+	[ -f "$SNAP_2025" ] && cp "$SNAP_2025" "$www/2025-03.csv"
+	# Cut at a line end: parses, but holds a third of the registry.
+	head -n 5000 "$DEBIAN_CSV" >"$www/short.csv"
+	{ printf '%s\r\n' "$HEADER"; printf 'ok,7,tcp,Fine,,,,,,,,\r\n'
+	  printf 'bad,70000,tcp,Port out of range,,,,,,,,\r\n'; } >"$www/malformed.csv"
+	"$PORTLORE" import --quiet --new --db "$BATS_FILE_TMPDIR/seed.db" --iana "$DEBIAN_CSV"
+	python3 "$PORTLORE_SRC/tests/cli/fixtures/httpfix.py" "$www" "$BATS_FILE_TMPDIR/port" \
+		>/dev/null 2>&1 3>&- &
+	echo $! >"$BATS_FILE_TMPDIR/server.pid"
+	for _ in $(seq 100); do
+		[ -s "$BATS_FILE_TMPDIR/port" ] && break
+		sleep 0.05
+	done
+	[ -s "$BATS_FILE_TMPDIR/port" ] || { echo "fixture server did not start" >&2; return 1; }
+}
+
+teardown_file() {
+	[ -f "$BATS_FILE_TMPDIR/server.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/server.pid")" 2>/dev/null
+	true
+}
+
+setup() {
+	URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/port")"
+	DB="$BATS_TEST_TMPDIR/store/portlore.db"
+	mkdir -p "$BATS_TEST_TMPDIR/store"
+	cp "$BATS_FILE_TMPDIR/seed.db" "$DB"
+	BEFORE=$(sha256sum "$DB" | cut -d' ' -f1)
+}
+
+# The store is byte for byte what it was, answers, and no temporary file is left.
+unchanged() {
+	[ "$(sha256sum "$DB" | cut -d' ' -f1)" = "$BEFORE" ]
+	run pl --db "$DB" 3072/tcp --no-host
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"csd-monitor"* ]]
+	[ "$(ls "$BATS_TEST_TMPDIR/store")" = "portlore.db" ]
+}
+
+snapshots() {
+	sqlite3 "$1" "SELECT group_concat(label, ' ') FROM (SELECT label FROM snapshot ORDER BY label)"
+}
+
+@test "update --from URL adds a newer snapshot, which becomes current" {
+	[ -f "$SNAP_2025" ] || skip "no shared registry snapshots"
+	run pl update --db "$DB" --from "$URL/2025-03.csv"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"snapshot 2025-03-28 imported"*"was 2014-07-09"* ]]
+	[ "$(snapshots "$DB")" = "2014-07-09 2025-03-28" ]
+	[ "$(sqlite3 "$DB" "SELECT source FROM snapshot WHERE label = '2025-03-28'")" = "$URL/2025-03.csv" ]
+	run pl --db "$DB" history 2/tcp --json
+	[ "$status" -eq 0 ]
+	json_is '.histories[0].events[0].kind' 'de-assigned'
+	json_is '.histories[0].events[0].date' '2025-02-13'
+	[ "$(ls "$BATS_TEST_TMPDIR/store")" = "portlore.db" ]
+}
+
+@test "the same registry again leaves the store alone" {
+	run pl update --db "$DB" --from "$URL/debian.csv"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"already current: snapshot 2014-07-09, 13521 records"* ]]
+	unchanged
+}
+
+@test "without a store, update seeds the user's store from the installed one" {
+	[ -f "$SNAP_2025" ] || skip "no shared registry snapshots"
+	xdg="$BATS_TEST_TMPDIR/xdg"
+	run env XDG_DATA_HOME="$xdg" PORTLORE_DB="$DB" "$PORTLORE" update --from "$URL/2025-03.csv"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$xdg/portlore/portlore.db: created from $DB"* ]]
+	[ "$(snapshots "$xdg/portlore/portlore.db")" = "2014-07-09 2025-03-28" ]
+	unchanged
+	# Lookups now read the user's store.
+	run env -u PORTLORE_DB XDG_DATA_HOME="$xdg" "$PORTLORE" diff oldest current --json
+	[ "$status" -eq 0 ]
+	json_is '.new.label' '2025-03-28'
+}
+
+@test "a download cut off mid-transfer is refused" {
+	run pl update --db "$DB" --from "$URL/cut/debian.csv"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"$URL/cut/debian.csv: download cut off after"* ]]
+	[[ "$output" == *"$DB is unchanged"* ]]
+	unchanged
+}
+
+@test "a file cut at a line end parses but is refused" {
+	run pl update --db "$DB" --from "$URL/short.csv"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"$URL/short.csv: "*"not imported"* ]]
+	unchanged
+}
+
+@test "a malformed registry is refused with the line at fault" {
+	run pl update --db "$DB" --from "$URL/malformed.csv"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"$URL/malformed.csv:3: port '70000' is not a port"* ]]
+	unchanged
+}
+
+@test "an older registry than the current snapshot is refused" {
+	[ -f "$SNAP_2025" ] || skip "no shared registry snapshots"
+	pl update --quiet --db "$DB" --from "$SNAP_2025"
+	BEFORE=$(sha256sum "$DB" | cut -d' ' -f1)
+	run pl update --db "$DB" --from "$URL/debian.csv"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"newest date inside is 2014-07-09, older than the current snapshot 2025-03-28"* ]]
+	unchanged
+}
+
+@test "HTTP errors, oversized and refused connections fail fast and clearly" {
+	run pl update --db "$DB" --from "$URL/gone"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"the server answered HTTP 404"* ]]
+	run pl update --db "$DB" --from "$URL/huge"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"larger than 16777216 bytes"* ]]
+	# Nothing listens on port 1 of loopback: what an offline machine looks like.
+	SECONDS=0
+	run pl update --db "$DB" --from "http://127.0.0.1:1/registry.csv"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"offline?"* ]]
+	[ "$SECONDS" -lt 10 ]
+	unchanged
+}
+
+@test "a server that never answers times out" {
+	SECONDS=0
+	run pl update --db "$DB" --timeout 2 --from "$URL/stall"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"$URL/stall: "*"imed out"* ]]
+	[ "$SECONDS" -lt 10 ]
+	unchanged
+}
+
+@test "an interrupted update leaves the store as it was" {
+	"$PORTLORE" update --db "$DB" --timeout 20 --from "$URL/stall" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep 0.5
+	kill -INT "$pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ]
+	grep -q "download interrupted" "$BATS_TEST_TMPDIR/err"
+	unchanged
+}
+
+@test "--from FILE reads a local copy; other schemes and bad values are refused" {
+	run pl update --db "$DB" --from "$BATS_FILE_TMPDIR/www/malformed.csv"
+	[ "$status" -eq 4 ]
+	run pl update --db "$DB" --from "ftp://127.0.0.1/registry.csv"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"only http://, https:// and file://"* ]]
+	run pl update --db "$DB" --from "$BATS_TEST_TMPDIR/missing.csv"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"missing.csv: No such file or directory"* ]]
+	run pl update --db "$DB" --timeout 0
+	[ "$status" -eq 2 ]
+	run pl update --db "$DB" extra
+	[ "$status" -eq 2 ]
+	unchanged
+	run pl update --db "$DB" --from "file://$BATS_FILE_TMPDIR/www/debian.csv"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"already current"* ]]
+}
+
+@test "offline, the default URL fails at once with a clear message" {
+	# A network namespace of its own, with no interface up: nothing leaves it.
+	unshare -n true 2>/dev/null || skip "cannot create a network namespace here"
+	SECONDS=0
+	run unshare -n "$PORTLORE" update --db "$DB"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.csv: "*"(offline? use --from FILE"* ]]
+	[[ "$output" == *"$DB is unchanged"* ]]
+	[ "$SECONDS" -lt 15 ]
+	unchanged
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""who-listen.py: sockets for who.bats. Binds port 0 (the kernel picks a free port),
+prints the port on one line, then sleeps at most 60 s so that nothing outlives a test.
+
+  who-listen.py listen tcp|udp ADDRESS [fork]   a listener (fork: shared with a child)
+  who-listen.py connect PORT [ADDRESS]           a client of a local TCP listener
+  who-listen.py timewait                         leaves a TIME-WAIT socket, prints its port
+"""
+import os
+import socket
+import sys
+import time
+
+
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def main():
+    mode = sys.argv[1]
+    keep = []
+    if mode == "listen":
+        proto, addr = sys.argv[2], sys.argv[3]
+        kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+        s = socket.socket(family(addr), kind)
+        if family(addr) == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind((addr, 0))
+        if proto == "tcp":
+            s.listen(16)
+        keep.append(s)
+        port = s.getsockname()[1]
+        if len(sys.argv) > 4 and sys.argv[4] == "fork":
+            if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+    elif mode == "connect":
+        addr = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+        c = socket.create_connection((addr, int(sys.argv[2])))
+        keep.append(c)
+        port = c.getsockname()[1]
+    elif mode == "timewait":
+        # The side that closes first keeps TIME-WAIT: here the client.
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        c = socket.create_connection(srv.getsockname())
+        a, _ = srv.accept()
+        port = c.getsockname()[1]
+        c.close()
+        a.close()
+        srv.close()
+    else:
+        sys.exit(2)
+    print(port, flush=True)
+    time.sleep(60)
+
+
+main()
