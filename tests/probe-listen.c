@@ -1,8 +1,8 @@
 /*
  * probe-listen: the services that probe tests and benchmarks scan. Listens on the TCP
  * and UDP ports it is given, on every address of the namespace it runs in, prints
- * "ready" once all are bound, and exits after -t seconds (so that a test that dies
- * leaves nothing running for long).
+ * "ready" once all are bound, and exits after -t seconds (at most a day; so that a
+ * test that dies leaves nothing running for long).
  *
  *   probe-listen [-t SECONDS] [-b PORT=TEXT] [-H PORT=SERVER] [-u PORT] [PORT...]
  *
@@ -121,7 +121,7 @@ main(int argc, char **argv)
 		add(argv[i], 0, 'p');
 	printf("ready\n");
 	fflush(stdout);
-	end = time(NULL) + (secs > 0 && secs < 3600 ? secs : 60);
+	end = time(NULL) + (secs > 0 && secs <= 86400 ? secs : 60);
 	while (time(NULL) < end) {
 		for (int i = 0; i < nls; i++)
 			pf[i] = (struct pollfd){ ls[i].fd, POLLIN, 0 };

@@ -28,6 +28,7 @@ struct who_opts {
 	int sig;
 	bool dry_run, yes;
 	double timeout;
+	bool kill_opts;            /* one of the four was given */
 };
 
 enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS,
@@ -92,9 +93,10 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		case O_UNIT: o->unit = optarg; break;
 		case O_CONTAINER: o->container = optarg; break;
 		case O_PROCFS: o->q.no_netlink = true; break;
-		case O_DRYRUN: o->dry_run = true; break;
-		case O_YES: o->yes = true; break;
+		case O_DRYRUN: o->dry_run = true; o->kill_opts = true; break;
+		case O_YES: o->yes = true; o->kill_opts = true; break;
 		case O_SIGNAL:
+			o->kill_opts = true;
 			if ((o->sig = parse_signal(optarg)) < 0) {
 				fprintf(stderr, "portlore: --signal '%.40s': give a name (TERM, INT, HUP, "
 				    "KILL, QUIT, USR1, USR2) or a number from 1 to 64\n", optarg);
@@ -102,6 +104,7 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 			}
 			break;
 		case O_TIMEOUT:
+			o->kill_opts = true;
 			errno = 0;
 			o->timeout = strtod(optarg, &end);
 			if (*optarg == '\0' || *end != '\0' || errno || !(o->timeout >= 0.1 &&
@@ -116,6 +119,13 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		default:
 			return cli_usage(cmd, EXIT_USAGE);
 		}
+	}
+	/* Options of another of the three commands: say so rather than ignore them. */
+	if ((strcmp(cmd, "kill") != 0 && o->kill_opts) ||
+	    (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container)) ||
+	    (strcmp(cmd, "kill") == 0 && (o->q.all || o->q.tcp || o->q.udp || o->q.family))) {
+		fprintf(stderr, "portlore: %s: an option of another command was given\n", cmd);
+		return cli_usage(cmd, EXIT_USAGE);
 	}
 	return -1;
 }

@@ -69,7 +69,8 @@ const struct cmd cli_cmds[] = {
 	  "       [--unit UNIT] [--container ID] [--procfs] [PORTSPEC...]",
 	  "list listening sockets (--all: every socket) with their processes" },
 	{ "kill", cmd_kill,
-	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] PORT[/PROTO]",
+	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
+	  "       PORT[/PROTO]",
 	  "stop the listeners of a port (never clients, PID 1 or containers)" },
 	{ "help", cmd_help, "portlore help [COMMAND]", "show usage" },
 	{ "version", cmd_version, "portlore version", "print the version" },

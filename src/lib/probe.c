@@ -66,13 +66,13 @@ struct engine {
 	int64_t cut_at;          /* when the window was last cut */
 	struct retry *retry;     /* ring of probes waiting to be tried again */
 	size_t rhead, rcount, rcap;
-	uint64_t next;           /* next fresh probe number */
+	uint64_t *next;          /* next fresh probe number, shared by the engines */
 	double tokens;
 	int64_t last_refill, pressure_until;
 	int ep;
-	/* With several threads, each engine takes every stride-th probe from first, and
+	/* With several threads, engines take fresh probes from one counter (a thread the
+	 * scheduler holds back leaves its share to the others), keep their own results,
 	 * keeps its own results; counts in the scan are shared and updated atomically. */
-	uint64_t stride;
 	bool leader;             /* calls the progress function */
 	struct pl_probe_result *res;
 	size_t nres, rescap, keep_max;
@@ -441,6 +441,12 @@ launch(struct engine *e, uint64_t idx, uint8_t tries, int64_t first, int64_t now
 	return 0;
 }
 
+static bool
+fresh_left(const struct engine *e)
+{
+	return __atomic_load_n(e->next, __ATOMIC_RELAXED) < e->scan->planned;
+}
+
 /* Starts as many probes as tokens, window and a per-turn bound allow; retries first. */
 static int
 launch_some(struct engine *e, int64_t now, struct pl_err *err)
@@ -449,7 +455,7 @@ launch_some(struct engine *e, int64_t now, struct pl_err *err)
 	int rc = 0;
 
 	for (int n = 0; n < 256 && rc == 0 && e->tokens >= 1 && e->inflight < (int)e->window &&
-	    now >= e->pressure_until && (e->rcount > 0 || e->next < planned); n++) {
+	    now >= e->pressure_until && (e->rcount > 0 || fresh_left(e)); n++) {
 		e->tokens -= 1;
 		if (e->rcount > 0) {
 			struct retry r = e->retry[e->rhead];
@@ -457,10 +463,12 @@ launch_some(struct engine *e, int64_t now, struct pl_err *err)
 			e->rhead = (e->rhead + 1) % e->rcap;
 			e->rcount--;
 			rc = launch(e, r.idx, (uint8_t)(r.tries + 1), r.first, now, err);
-		} else
-		{
-			rc = launch(e, e->next, 1, now, now, err);
-			e->next += e->stride;
+		} else {
+			uint64_t idx = __atomic_fetch_add(e->next, 1, __ATOMIC_RELAXED);
+
+			if (idx >= planned)
+				break;
+			rc = launch(e, idx, 1, now, now, err);
 		}
 	}
 	return rc;
@@ -545,7 +553,7 @@ static int64_t
 wait_ns(const struct engine *e, int64_t now)
 {
 	int64_t w = 100000000;
-	bool pending = e->rcount > 0 || e->next < e->scan->planned;
+	bool pending = e->rcount > 0 || fresh_left(e);
 
 	if (e->head >= 0 && e->slots[e->head].deadline - now < w)
 		w = e->slots[e->head].deadline - now;
@@ -569,7 +577,7 @@ loop(struct engine *e, struct pl_err *err)
 	int rc = 0;
 
 	e->last_refill = start;
-	while (rc == 0 && (e->next < s->planned || e->rcount > 0 || e->inflight > 0)) {
+	while (rc == 0 && (fresh_left(e) || e->rcount > 0 || e->inflight > 0)) {
 		struct timespec ts;
 		int64_t w;
 		int n;
@@ -760,6 +768,7 @@ pl_probe_run(const struct pl_probe_target *t, const struct pl_probe_port *ports,
 {
 	struct pl_probe_opts opts;
 	struct engine es[MAX_THREADS];
+	uint64_t next = 0;
 	int64_t start;
 	int n, rc;
 
@@ -779,7 +788,7 @@ pl_probe_run(const struct pl_probe_target *t, const struct pl_probe_port *ports,
 	n = thread_count(scan->planned, &opts);
 	for (int i = 0; i < n; i++) {
 		es[i] = (struct engine){ .t = &scan->target, .ports = ports, .nports = nports,
-			.o = opts, .scan = scan, .ep = -1, .next = (uint64_t)i, .stride = (uint64_t)n,
+			.o = opts, .scan = scan, .ep = -1, .next = &next,
 			.leader = i == 0, .keep_max = opts.keep_max / (size_t)n };
 		es[i].o.rate = opts.rate / n;
 		es[i].o.concurrency = opts.concurrency / n;

@@ -267,6 +267,62 @@ pl__proc_read_dir(struct pl_proc *p, const char *procdir, pid_t pid)
 	return 0;
 }
 
+/* Whether fib_trie text lists ip as a local address of its namespace:
+ * "|-- 172.17.0.2" followed by a "/32 host LOCAL" line. */
+static bool
+fib_has_local(const char *fib, const char *ip)
+{
+	size_t n = strlen(ip);
+
+	for (const char *p = fib; (p = strstr(p, ip)) != NULL; p += n) {
+		const char *line = p;
+
+		if (p - fib < 4 || memcmp(p - 4, "|-- ", 4) != 0 || (p[n] != '\n' && p[n] != '\0'))
+			continue;
+		/* The leaf's lines follow it: "/32 host LOCAL" marks an own address. */
+		for (int k = 0; k < 2 && (line = strchr(line, '\n')) != NULL; k++) {
+			const char *end = strchr(++line, '\n');
+			size_t len = end ? (size_t)(end - line) : strlen(line);
+
+			if (memmem(line, len, "/32 host LOCAL", 14) != NULL)
+				return true;
+		}
+	}
+	return false;
+}
+
+void
+pl__resolve_proxies(struct pl_socklist *l, const char *procdir, const pid_t *pids, size_t npids)
+{
+	for (size_t i = 0; i < l->nprocs; i++) {
+		struct pl_proc *x = &l->procs[i];
+		char ip[64];
+
+		if (x->proxy_target == NULL)
+			continue;
+		snprintf(ip, sizeof(ip), "%.*s", (int)strcspn(x->proxy_target, ":"), x->proxy_target);
+		/* The container's processes are in its own network namespace, which holds
+		 * the address docker-proxy forwards to. Bounded by the process list. */
+		for (size_t k = 0; k < npids && x->proxy_container == NULL; k++) {
+			struct pl_proc c = { .pid = pids[k] };
+			char *fib;
+
+			read_cgroup(&c, procdir);
+			if (c.container_id != NULL &&
+			    (fib = read_at(procdir, pids[k], "net/fib_trie", NULL)) != NULL) {
+				if (fib_has_local(fib, ip)) {
+					char buf[160];
+
+					snprintf(buf, sizeof(buf), "%s:%.12s", c.container_kind, c.container_id);
+					x->proxy_container = strdup(buf);
+				}
+				free(fib);
+			}
+			pl_proc_free(&c);
+		}
+	}
+}
+
 int
 pl_proc_read(struct pl_proc *p, const char *root, pid_t pid)
 {

@@ -29,5 +29,9 @@ int pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *p
     size_t *cap, struct pl_err *err);
 /* Fills p for pid from procdir ("/proc" or "<root>/proc"); see pl_proc_read(). */
 int pl__proc_read_dir(struct pl_proc *p, const char *procdir, pid_t pid);
+/* Names the container each docker-proxy of l forwards to (by the container address
+ * in a container process's fib_trie), walking pids. */
+void pl__resolve_proxies(struct pl_socklist *l, const char *procdir, const pid_t *pids,
+    size_t npids);
 
 #endif

@@ -589,6 +589,8 @@ pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procd
 			rc = fd_pass(q, &w, pids, (size_t)npids);
 		if (rc == 0)
 			rc = make_owners(&w, procdir);
+		if (rc == 0)
+			pl__resolve_proxies(l, procdir, pids, (size_t)npids);
 		l->unowned = w.wanted - w.found;
 		if (rc == -PL_ENOMEM)
 			pl_err_set(err, rc, "out of memory");

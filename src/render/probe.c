@@ -58,7 +58,6 @@ text_row(struct pl_buf *out, const struct pl_probe_result *r, const struct pl_te
 {
 	char port[16];
 	const char *what = r->ident.lore_name ? r->ident.lore_name : "";
-	size_t before;
 	int rc;
 
 	snprintf(port, sizeof(port), "%u/%s", (unsigned)r->port, pl_proto_name(r->proto));
@@ -72,15 +71,14 @@ text_row(struct pl_buf *out, const struct pl_probe_result *r, const struct pl_te
 	else if (rc == 0 && r->state != PL_PORT_OPEN && r->state != PL_PORT_OPEN_FILTERED)
 		rc = pl_buf_printf(out, "%s%s%s", o->color ? SGR_DIM : "", r->reason,
 		    o->color ? SGR_OFF : "");
+	/* The banner's first line, cut to what is left of the width. */
 	if (rc == 0 && r->banner) {
-		before = out->len;
 		rc = pl_buf_adds(out, *what ? "  \"" : "\"");
 		if (rc == 0)
 			rc = escape(out, r->banner->data, r->banner->len, true,
 			    (size_t)(o->width > 60 ? o->width - 50 : 10));
 		if (rc == 0)
 			rc = pl_buf_addc(out, '"');
-		(void)before;
 	}
 	return rc ? rc : pl_buf_addc(out, '\n');
 }

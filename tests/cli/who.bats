@@ -261,6 +261,13 @@ need_root() {
 	[ "$status" -eq 2 ]
 	run pl who
 	[ "$status" -eq 2 ]
+	# Another command's options are refused, not ignored.
+	run pl ls --yes
+	[ "$status" -eq 2 ]
+	run pl who --user root 22
+	[ "$status" -eq 2 ]
+	run pl kill --all 22
+	[ "$status" -eq 2 ]
 	start python3 "$HELPER" timewait
 	run pl kill --yes "$PORT/udp"
 	[ "$status" -eq 1 ]

@@ -38,6 +38,8 @@ put(const char *rel, const char *data, size_t len)
 
 	snprintf(path, sizeof(path), "%s/%s", root, rel);
 	assert_non_null(f = fopen(path, "w"));
+	if (len == 0)
+		len = strlen(data);
 	assert_int_equal(fwrite(data, 1, len, f), len);
 	fclose(f);
 }
@@ -71,6 +73,18 @@ fake_proc(int pid, const char *comm, const char *cmdline, size_t cmdlen, const c
 	put(rel, stat, strlen(stat));
 }
 
+static const char proxy_cmd[] = "/usr/bin/docker-proxy\0-proto\0tcp\0-host-ip\0::\0"
+    "-host-port\0" "8080\0-container-ip\0" "172.17.0.2\0-container-port\0" "80";
+
+static const char *
+fx_dir_path(const char *rel)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return path;
+}
+
 static int
 setup(void **state)
 {
@@ -92,6 +106,16 @@ setup(void **state)
 	fake_proc(4243, "worker\n", "worker\0", 7,
 	    "0::/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n",
 	    4242, 3109390);
+	/* docker-proxy publishing 8080 for a container at 172.17.0.2:80, and a process of
+	 * that container (its namespace's fib_trie lists the address as local). */
+	fake_proc(4250, "docker-proxy\n", proxy_cmd, sizeof(proxy_cmd) - 1,
+	    "0::/system.slice/docker.service\n", 1, 3109391);
+	fake_proc(4300, "nginx\n", "nginx\0", 6,
+	    "0::/system.slice/docker-fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210.scope\n",
+	    1, 999999);
+	mkdirs(fx_dir_path("proc/4300/net"));
+	put("proc/4300/net/fib_trie", "Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 172.17.0.2\n"
+	    "        /32 host LOCAL\n     |-- 172.17.0.3\n        /32 link UNICAST\n", 0);
 	return 0;
 }
 
@@ -188,11 +212,16 @@ owners(void **state)
 	assert_string_equal(b->container_kind, "docker");
 	assert_string_equal(b->container_id,
 	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
-	/* The IPv6 listener has no holder in the fake tree. */
+	/* The IPv6 listener is docker-proxy's, resolved to the container behind it. */
 	assert_non_null(s = find(&l, PL_PROTO_TCP, AF_INET6, 8080, PL_TCP_LISTEN));
-	assert_int_equal(s->nowners, 0);
-	assert_int_equal(l.unowned, 1);
-	assert_non_null(strstr(l.notes, "1 socket has no visible owner"));
+	assert_int_equal(s->nowners, 1);
+	a = &l.procs[s->owners[0]];
+	assert_string_equal(a->comm, "docker-proxy");
+	assert_string_equal(a->unit, "docker.service");
+	assert_string_equal(a->proxy_target, "172.17.0.2:80");
+	assert_string_equal(a->proxy_container, "docker:fedcba987654");
+	assert_int_equal(l.unowned, 0);
+	assert_string_equal(l.notes, "");
 	pl_socklist_free(&l);
 }
 
