@@ -64,6 +64,7 @@ int cmd_port(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_lore(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_pick(int argc, char **argv);
 int cmd_annotate(int argc, char **argv);
 int cmd_export(int argc, char **argv);

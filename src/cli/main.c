@@ -72,6 +72,9 @@ const struct cmd cli_cmds[] = {
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
 	  "       PORT[/PROTO]",
 	  "stop the listeners of a port (never clients, PID 1 or containers)" },
+	{ "audit", cmd_audit,
+	  "portlore audit [-j] [--db PATH] [--fail-on SEVERITY]",
+	  "every listener here with its exposure, what it is, and findings by severity" },
 	{ "help", cmd_help, "portlore help [COMMAND]", "show usage" },
 	{ "version", cmd_version, "portlore version", "print the version" },
 	{ NULL, NULL, NULL, NULL }

@@ -5,7 +5,7 @@ load helpers
 
 @test "every option in --help is in the man page, and every man page option in --help" {
 	man="$PORTLORE_SRC/docs/portlore.1"
-	help=$(for c in port search import history diff update pick annotate export serve feedback probe who ls kill; do "$PORTLORE" help "$c"; done)
+	help=$(for c in port search import history diff update pick annotate export serve feedback probe who ls kill audit lore; do "$PORTLORE" help "$c"; done)
 	for opt in $(printf '%s\n' "$help" | grep -o -- '--[a-z-]*' | sort -u); do
 		grep -q -- "$(printf '%s' "$opt" | sed 's/-/\\\\-/g')" "$man" || { echo "man lacks $opt"; false; }
 	done
