@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "portlore/sockets.h"
-#include "sockets-internal.h"
-#include "store-internal.h"
+#include "host/sockets-internal.h"
+#include "registry/store-internal.h"
 
 static int
 push(size_t **v, size_t *n, size_t x)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "portlore/sockets.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 /* Beyond this many distinct ports, one pass over the registry beats one query each. */
 #define BULK_PORTS 256

@@ -12,7 +12,7 @@
 
 #include "portlore/export.h"
 #include "portlore/portspec.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 static int
 store_err(struct pl_store *st, struct pl_err *err)

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "procnet.h"
+#include "host/procnet.h"
 
 /* include/net/tcp_states.h; a udp socket that is not connected is TCP_CLOSE (7). */
 static const char *const tcp_states[] = { "?", "ESTABLISHED", "SYN-SENT", "SYN-RECV",

@@ -10,8 +10,8 @@
 #include <strings.h>
 
 #include "portlore/pick.h"
-#include "procnet.h"
-#include "store-internal.h"
+#include "host/procnet.h"
+#include "registry/store-internal.h"
 
 static const char *const crit_keys[PL_PICK_NCRIT] = {
 	"unassigned", "no-lore", "rare", "not-dynamic", "not-ephemeral", "unprivileged",

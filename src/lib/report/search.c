@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "portlore/buf.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 #define PORTS_SQL(lo, hi, proto)                                                      \
 	"CASE WHEN " lo " = " hi " THEN " lo " ELSE " lo " || '-' || " hi " END"       \

@@ -1,7 +1,7 @@
 /* jsonpos.c: line numbers of values in well-formed JSON text (see jsonpos.h). */
 #include <string.h>
 
-#include "jsonpos.h"
+#include "core/jsonpos.h"
 
 static const char *
 ws(const char *p, const char *e)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 static int
 parse_line(char *line, char **name, long *port, char **proto, double *freq)

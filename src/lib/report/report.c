@@ -5,7 +5,7 @@
 #include <strings.h>
 
 #include "portlore/report.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred" };
 static const char *const status_names[] = { "assigned", "unassigned", "reserved", "none" };

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "annotate-internal.h"
-#include "utf8.h"
+#include "decide/annotate-internal.h"
+#include "core/utf8.h"
 
 static const char *const format_names[PL_ANN_FORMAT_COUNT] = {
 	[PL_ANN_UNKNOWN] = "unknown", [PL_ANN_NMAP_XML] = "nmap-xml",

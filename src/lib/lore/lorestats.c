@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "portlore/lorestats.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 static int
 serr(struct pl_store *st, struct pl_err *err)

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "jsonpos.h"
-#include "store-internal.h"
-#include "utf8.h"
+#include "core/jsonpos.h"
+#include "registry/store-internal.h"
+#include "core/utf8.h"
 
 #define LORE_FILE_MAX (4L << 20)
 #define DEPTH_MAX 8

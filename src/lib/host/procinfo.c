@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sockets-internal.h"
-#include "utf8.h"
+#include "host/sockets-internal.h"
+#include "core/utf8.h"
 
 /* Text from another process is hostile: control bytes become '?', and so does every
  * byte above 0x7f unless the whole text is valid UTF-8 (JSON needs UTF-8). */

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 /*
  * Schema 1. Registry rows keep all twelve columns of IANA's CSV; each import is a

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "portlore/sockets.h"
-#include "sockets-internal.h"
+#include "host/sockets-internal.h"
 
 static const char *const tcp_states[] = { "?", "ESTAB", "SYN-SENT", "SYN-RECV",
 	"FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSE", "CLOSE-WAIT", "LAST-ACK", "LISTEN",

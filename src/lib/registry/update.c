@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "portlore/update.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 /* The few libcurl functions portlore calls, resolved at run time. */
 struct curl_api {

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "store-internal.h"
-#include "utf8.h"
+#include "registry/store-internal.h"
+#include "core/utf8.h"
 
 #define NCOLS 12
 #define FIELD_MAX 65536      /* the longest field IANA has is about 1.5 KB */

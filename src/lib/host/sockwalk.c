@@ -20,7 +20,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "sockets-internal.h"
+#include "host/sockets-internal.h"
 
 #define MAX_PIDS (1 << 22)          /* pid_max can't exceed 2^22 (PID_MAX_LIMIT) */
 #define MAX_RELATED 4096

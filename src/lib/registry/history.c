@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "portlore/history.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 #define ROW_COLS "service, description, assignee, contact, registered, modified," \
 	" reference, service_code, unauthorized, notes, lo, hi, proto, line"

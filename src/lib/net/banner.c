@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "portlore/probe.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 #define GRAB_MAX 64
 #define MORE_MS 200      /* after the first bytes, how long the rest may take */

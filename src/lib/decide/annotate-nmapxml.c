@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "annotate-internal.h"
+#include "decide/annotate-internal.h"
 
 struct xml {
 	struct pl__ann_ctx *c;

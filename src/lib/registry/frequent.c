@@ -1,6 +1,6 @@
 /* frequent.c: the ports index pages list first. */
 #include "portlore/frequent.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 static int
 collect(struct pl_store *st, const char *sql, const char *proto, uint16_t *out, int max,

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "portlore/probe.h"
-#include "store-internal.h"
+#include "registry/store-internal.h"
 
 static const char *const state_names[] = { "open", "closed", "filtered", "open|filtered" };
 

@@ -1,5 +1,5 @@
 /* utf8.c: strict UTF-8 validation (RFC 3629, table 3-7 of the Unicode standard). */
-#include "utf8.h"
+#include "core/utf8.h"
 
 bool
 pl__utf8_valid(const char *str, size_t len)
