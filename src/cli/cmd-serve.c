@@ -1,4 +1,5 @@
 /* cmd-serve.c: `portlore serve`, the port reference site and its API. */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -11,25 +12,52 @@
 #include "portlore/server.h"
 
 
+#define MAX_HOST_NAMES 32
+
 struct serve_opts {
 	const char *db, *feedback_db, *listen, *locale_dir;
-	long threads;
+	const char *host_names[MAX_HOST_NAMES];
+	size_t nhost_names;
+	long threads, max_connections, timeout, cache_mib;
+	bool show_processes, reuse_port;
 };
+
+/* A whole number from lo to hi for option name; returns 0 or EXIT_USAGE. */
+static int
+number(const char *name, const char *arg, long lo, long hi, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || *out < lo || *out > hi) {
+		fprintf(stderr, "portlore: --%s '%.40s': give a number from %ld to %ld\n", name, arg,
+		    lo, hi);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
 
 static int
 parse_serve(int argc, char **argv, struct serve_opts *o)
 {
+	enum { O_HOST = 256, O_SHOWPROC, O_REUSE, O_MAXCONN, O_TIMEOUT, O_CACHE };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "feedback-db", required_argument, NULL, 'F' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "locale-dir", required_argument, NULL, 'L' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "host-name", required_argument, NULL, O_HOST },
+		{ "show-processes", no_argument, NULL, O_SHOWPROC },
+		{ "reuse-port", no_argument, NULL, O_REUSE },
+		{ "max-connections", required_argument, NULL, O_MAXCONN },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "cache-size", required_argument, NULL, O_CACHE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
-	int ch;
+	int ch, rc = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "d:F:l:L:t:h", longopts, NULL)) != -1) {
@@ -38,19 +66,27 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 		case 'F': o->feedback_db = optarg; break;
 		case 'l': o->listen = optarg; break;
 		case 'L': o->locale_dir = optarg; break;
-		case 't':
-			o->threads = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || o->threads < 1 || o->threads > 64) {
-				fprintf(stderr, "portlore: --threads '%.40s': give a number from 1 to 64\n",
-				    optarg);
+		case 't': rc = number("threads", optarg, 1, 64, &o->threads); break;
+		case O_MAXCONN: rc = number("max-connections", optarg, 16, 1000000, &o->max_connections);
+			break;
+		case O_TIMEOUT: rc = number("timeout", optarg, 1, 3600, &o->timeout); break;
+		case O_CACHE: rc = number("cache-size", optarg, 1, 65536, &o->cache_mib); break;
+		case O_SHOWPROC: o->show_processes = true; break;
+		case O_REUSE: o->reuse_port = true; break;
+		case O_HOST:
+			if (o->nhost_names == MAX_HOST_NAMES) {
+				fprintf(stderr, "portlore: --host-name: at most %d names\n", MAX_HOST_NAMES);
 				return EXIT_USAGE;
 			}
+			o->host_names[o->nhost_names++] = optarg;
 			break;
 		case 'h':
 			return cli_usage("serve", EXIT_OK) - 1;
 		default:
 			return cli_usage("serve", EXIT_USAGE);
 		}
+		if (rc != 0)
+			return rc;
 	}
 	if (optind != argc)
 		return cli_usage("serve", EXIT_USAGE);
@@ -79,6 +115,13 @@ cmd_serve(int argc, char **argv)
 	so.listen = o.listen;
 	so.proc_root = getenv("PORTLORE_PROC_ROOT");
 	so.threads = (unsigned)o.threads;
+	so.host_names = o.host_names;
+	so.nhost_names = o.nhost_names;
+	so.show_processes = o.show_processes;
+	so.reuse_port = o.reuse_port;
+	so.max_connections = (unsigned)o.max_connections;
+	so.timeout = (unsigned)o.timeout;
+	so.cache_mib = (unsigned)o.cache_mib;
 	/* Block the signals before the server's threads start, so that they inherit the
 	 * mask and only sigwait() below sees them. */
 	sigemptyset(&set);

@@ -45,7 +45,8 @@ const struct cmd cli_cmds[] = {
 	  "probe a host's ports over the network: what answers, and what it is" },
 	{ "serve", cmd_serve,
 	  "portlore serve [--db PATH] [--listen ADDR:PORT] [--feedback-db PATH]\n"
-	  "       [--locale-dir DIR] [--threads N]",
+	  "       [--locale-dir DIR] [--threads N] [--host-name NAME]... [--show-processes]\n"
+	  "       [--reuse-port] [--max-connections N] [--timeout SECONDS] [--cache-size MIB]",
 	  "the port reference site and its JSON API (loopback by default)" },
 	{ "feedback", cmd_feedback,
 	  "portlore feedback [-j] [--feedback-db PATH]",
