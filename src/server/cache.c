@@ -155,7 +155,7 @@ srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enu
 	}
 	pthread_rwlock_unlock(&s->cache_mu);
 	if (rc >= 0)
-		atomic_fetch_add(&s->hits, 1);
+		atomic_fetch_add_explicit(&srv_stats(s)->hits, 1, memory_order_relaxed);
 	return rc;
 }
 

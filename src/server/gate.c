@@ -53,8 +53,11 @@ struct pend {
 	struct pend *prev, *next;
 };
 
+_Thread_local struct stats *srv_tl_stats;
+
 struct worker {
 	struct pl_server *s;
+	struct stats *stats;
 	struct MHD_Daemon *d;
 	pthread_t thread;
 	bool running;
@@ -393,6 +396,7 @@ gate_main(void *arg)
 	struct gate *g = arg;
 	struct epoll_event evs[64];
 
+	srv_tl_stats = &g->s->stats[0];
 	for (;;) {
 		double now = now_mono();
 		int timeout = -1, n;
@@ -435,6 +439,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct epoll_event evs[4];
 
+	srv_tl_stats = w->stats;
 	for (;;) {
 		MHD_UNSIGNED_LONG_LONG to;
 		int timeout = -1, n;
@@ -537,18 +542,24 @@ srv_gate_start(struct pl_server *s, int listen_fd, unsigned threads, struct pl_e
 	size_t off = 0;
 	int rc;
 
-	if (g == NULL || (g->w = calloc(threads, sizeof(*g->w))) == NULL) {
+	if (g == NULL || (g->w = calloc(threads, sizeof(*g->w))) == NULL ||
+	    (s->stats = aligned_alloc(64, (threads + 1) * sizeof(*s->stats))) == NULL) {
+		if (g != NULL)
+			free(g->w);
 		free(g);
 		close(listen_fd);
 		return pl_err_set(err, -PL_ENOMEM, "out of memory");
 	}
+	memset(s->stats, 0, (threads + 1) * sizeof(*s->stats));
+	s->nstats = threads + 1;
 	g->s = s;
 	g->lfd = listen_fd;
 	g->ep = epoll_create1(EPOLL_CLOEXEC);
 	g->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	s->gate = g;
 	for (; g->nw < threads; g->nw++)
-		if ((rc = worker_start(s, &g->w[g->nw], err)) != 0) {
+		if ((g->w[g->nw].stats = &s->stats[g->nw + 1]),
+		    (rc = worker_start(s, &g->w[g->nw], err)) != 0) {
 			g->nw++;
 			return rc;
 		}

@@ -43,6 +43,7 @@ struct req {
 	struct pl_buf body;
 	bool too_big;
 };
+static struct req no_body;
 
 struct MHD_Response *
 srv_response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable)
@@ -74,7 +75,7 @@ srv_count(struct pl_server *s, enum route r, unsigned status)
 			k = i;
 			break;
 		}
-	atomic_fetch_add(&s->requests[r][k], 1);
+	atomic_fetch_add_explicit(&srv_stats(s)->requests[r][k], 1, memory_order_relaxed);
 }
 
 enum MHD_Result
@@ -414,7 +415,7 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 		return li >= 0 ? html_error(s, c, 500, li, N_("The page could not be built."), route) :
 		    json_error(s, c, 500, err.msg[0] ? err.msg : pl_strerror(rc), route);
 	}
-	atomic_fetch_add(&s->misses, 1);
+	atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
 	ok = srv_queue(s, c, MHD_HTTP_OK, resp, route);
 	if (!srv_cache_put(s, key, resp, b.len))
 		MHD_destroy_response(resp);
@@ -478,7 +479,7 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	if (resp == NULL) {
 		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_HOME);
 	} else {
-		atomic_fetch_add(&s->misses, 1);
+		atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
 		ok = srv_queue(s, c, MHD_HTTP_OK, resp, R_HOME);
 		if (!srv_cache_put(s, srv_key_home(li), resp, b.len))
 			MHD_destroy_response(resp);
@@ -852,17 +853,25 @@ static enum MHD_Result
 metrics_route(struct pl_server *s, struct MHD_Connection *c)
 {
 	struct pl_buf b = PL_BUF_INIT;
+	unsigned long hits = 0, misses = 0;
 	size_t bytes;
 	enum MHD_Result ok;
 
 	pthread_rwlock_rdlock(&s->cache_mu);
 	bytes = s->cache_bytes;
 	pthread_rwlock_unlock(&s->cache_mu);
+	for (unsigned t = 0; t < s->nstats; t++) {
+		hits += atomic_load(&s->stats[t].hits);
+		misses += atomic_load(&s->stats[t].misses);
+	}
 	pl_buf_adds(&b, "# HELP portlore_http_requests_total HTTP requests answered, by route "
 	    "and status code.\n# TYPE portlore_http_requests_total counter\n");
 	for (int r = 0; r < R_COUNT; r++)
 		for (int k = 0; k < NCODES; k++) {
-			unsigned long v = atomic_load(&s->requests[r][k]);
+			unsigned long v = 0;
+
+			for (unsigned t = 0; t < s->nstats; t++)
+				v += atomic_load(&s->stats[t].requests[r][k]);
 
 			if (v > 0 && srv_codes[k] != 0)
 				pl_buf_printf(&b, "portlore_http_requests_total{route=\"%s\",code=\"%d\"} "
@@ -893,7 +902,7 @@ metrics_route(struct pl_server *s, struct MHD_Connection *c)
 	    "limit, for having waited longest for their request head.\n"
 	    "# TYPE portlore_connections_evicted_total counter\n"
 	    "portlore_connections_evicted_total %lu\n",
-	    atomic_load(&s->hits), atomic_load(&s->misses), bytes, atomic_load(&s->reloads),
+	    hits, misses, bytes, atomic_load(&s->reloads),
 	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns),
 	    atomic_load(&s->cache_evictions), atomic_load(&s->evictions));
 	ok = reply(s, c, 200, b.data ? b.data : "", b.len, "text/plain; version=0.0.4; charset=utf-8",
@@ -1033,16 +1042,20 @@ srv_handle(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	bool feedback = strcmp(url, "/api/v1/feedback") == 0;
 
 	if (rq == NULL) {
-		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		/* Only a vote has a body to keep; other requests share a marker. */
+		if (!(post && feedback))
+			rq = &no_body;
+		else if ((rq = calloc(1, sizeof(*rq))) != NULL)
+			pl_buf_init(&rq->body, MAX_BODY);
+		else
 			return MHD_NO;
-		pl_buf_init(&rq->body, MAX_BODY);
 		*con_cls = rq;
 		return first_call(s, c, method, version, post, feedback);
 	}
 	if (strlen(url) > MAX_URL)
 		return reply(s, c, 414, "URI too long\n", 13, "text/plain; charset=utf-8", NULL,
 		    R_OTHER);
-	if (post) {         /* only the feedback endpoint gets this far with a POST */
+	if (rq != &no_body) {       /* a POST to the feedback endpoint */
 		if (*upload_size > 0) {
 			/* A body without a length (chunked) that grows too big is dropped as it
 			 * comes and refused at its end; the connection timeout bounds it. */
@@ -1065,9 +1078,9 @@ srv_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (rq != NULL) {
+	if (rq != NULL && rq != &no_body) {
 		pl_buf_free(&rq->body);
 		free(rq);
-		*con_cls = NULL;
 	}
+	*con_cls = NULL;
 }

@@ -3,6 +3,7 @@
 #define PORTLORE_SERVER_INTERNAL_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,9 +23,11 @@
 #define MAX_BODY 4096           /* longest POST body accepted */
 #define CACHE_DEFAULT_MIB 64     /* page cache size unless --cache-size says */
 #define CACHE_ENTRIES 32768      /* at most this many pages are cached */
-#define HEAD_MAX (32 * 1024)     /* longest request head (request line and headers) */
+#define HEAD_MAX (8 * 1024)      /* longest request head (request line and headers) */
 #define DEFAULT_TIMEOUT 10       /* seconds for a request head, and of idleness */
-#define CONN_MEMORY (HEAD_MAX + 16 * 1024) /* a request head and the answer's headers */
+/* Per connection: a request head and the answer's headers. libmicrohttpd 0.9.75 zeroes
+ * all of it after every request, so it is kept small. */
+#define CONN_MEMORY (HEAD_MAX + 8 * 1024)
 
 /* --- i18n.c --- */
 struct catalog {
@@ -73,6 +76,11 @@ extern const int srv_codes[NCODES];
 
 struct gate;
 
+struct stats {
+	alignas(64) atomic_ulong requests[R_COUNT][NCODES];
+	atomic_ulong hits, misses;
+};
+
 /* A cached page or API document. */
 struct centry {
 	struct MHD_Response *resp;
@@ -119,9 +127,20 @@ struct pl_server {
 	bool have_lang[NLANGS];
 	struct limiter post_lim, search_lim;
 
-	atomic_ulong hits, misses, reloads, votes, limited, conns, evictions, cache_evictions;
-	atomic_ulong requests[R_COUNT][NCODES];
+	atomic_ulong reloads, votes, limited, conns, evictions, cache_evictions;
+	/* Counters of answers, one block per thread (the gate's is [0]) so that threads
+	 * don't contend for their cache lines; /metrics adds them up. */
+	struct stats *stats;
+	unsigned nstats;
 };
+
+/* The counters of the calling thread (set by gate.c for its threads). */
+extern _Thread_local struct stats *srv_tl_stats;
+static inline struct stats *
+srv_stats(struct pl_server *s)
+{
+	return srv_tl_stats ? srv_tl_stats : &s->stats[0];
+}
 
 /* --- cache.c --- */
 /* Looks at the store file at most once a second and starts a new data version when it

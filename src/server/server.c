@@ -504,6 +504,7 @@ pl_server_stop(struct pl_server *s)
 		return;
 	srv_gate_stop(s);
 	srv_cache_free(s);
+	free(s->stats);
 	for (size_t i = 0; i < s->nhosts; i++)
 		free(s->hosts[i]);
 	free(s->hosts);
