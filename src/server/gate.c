@@ -21,7 +21,11 @@
  * connection comes while the server is near its connection limit.
  *
  * Later requests on a kept-alive connection are read by libmicrohttpd; srv_handle()
- * checks their Host, and its idle timeout (the same seconds) bounds a silent client.
+ * checks their Host. Each worker keeps its connections that wait for a request head
+ * (after accepting one, or after answering) in the order they began to wait, and
+ * shuts down those that have waited the timeout, however slowly their bytes trickle
+ * in; near the limit, with no connection left waiting at the gate, the workers shut
+ * down their longest-waiting ones to make room.
  *
  * Workers: each worker thread runs a libmicrohttpd daemon of its own in epoll mode,
  * driven from here (epoll_wait, then MHD_run). libmicrohttpd 0.9.75's own polling
@@ -55,9 +59,19 @@ struct pend {
 
 _Thread_local struct stats *srv_tl_stats;
 
+/* A connection libmicrohttpd holds, while it waits for a request head. */
+struct conn {
+	int fd;
+	bool waiting;
+	double since;
+	struct conn *prev, *next;
+};
+
 struct worker {
 	struct pl_server *s;
 	struct stats *stats;
+	struct conn *head, *tail;   /* waiting for a head, longest first */
+	atomic_uint evict;          /* the gate asks for this many to be shut down */
 	struct MHD_Daemon *d;
 	pthread_t thread;
 	bool running;
@@ -332,6 +346,15 @@ make_room(struct gate *g)
 		atomic_fetch_add(&s->evictions, 1);
 		drop(g, g->head);
 	}
+	/* None left here: the workers' longest-waiting kept-alive connections go. */
+	if (g->n + atomic_load(&s->conns) >= high) {
+		uint64_t one = 1;
+
+		for (unsigned i = 0; i < g->nw; i++) {
+			atomic_store(&g->w[i].evict, 4);
+			(void)!write(g->w[i].evfd, &one, sizeof(one));
+		}
+	}
 	return g->n + atomic_load(&s->conns) < s->max_conns;
 }
 
@@ -419,18 +442,121 @@ gate_main(void *arg)
 
 /* --- workers ------------------------------------------------------------------ */
 
+static _Thread_local struct worker *tl_worker;
+
+static void
+stop_waiting(struct worker *w, struct conn *k)
+{
+	if (!k->waiting)
+		return;
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		w->head = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	else
+		w->tail = k->prev;
+	k->prev = k->next = NULL;
+	k->waiting = false;
+}
+
+static void
+start_waiting(struct worker *w, struct conn *k)
+{
+	stop_waiting(w, k);
+	k->since = now_mono();
+	k->prev = w->tail;
+	if (w->tail)
+		w->tail->next = k;
+	else
+		w->head = k;
+	w->tail = k;
+	k->waiting = true;
+}
+
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 static void
 on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
 	struct pl_server *s = cls;
+	struct worker *w = tl_worker;
+	struct conn *k = *socket_context;
 
-	(void)c;
-	(void)socket_context;
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
 		atomic_fetch_add(&s->conns, 1);
-	else
+		if (w != NULL && ci != NULL && (k = calloc(1, sizeof(*k))) != NULL) {
+			k->fd = ci->connect_fd;
+			start_waiting(w, k);
+			*socket_context = k;
+		}
+	} else {
 		atomic_fetch_sub(&s->conns, 1);
+		/* Without a worker (the daemon being stopped) the lists are gone already. */
+		if (k != NULL && w != NULL)
+			stop_waiting(w, k);
+		free(k);
+		*socket_context = NULL;
+	}
+}
+
+/* A request head is complete: the connection no longer waits. */
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct conn *k;
+
+	if (*con_cls == NULL && tl_worker != NULL && (k = conn_of(c)) != NULL)
+		stop_waiting(tl_worker, k);
+	return srv_handle(cls, c, url, method, version, upload, upload_size, con_cls);
+}
+
+/* The answer is sent: a kept-alive connection waits for its next head. */
+static void
+on_done(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct conn *k;
+
+	srv_request_done(cls, c, con_cls, toe);
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && tl_worker != NULL &&
+	    (k = conn_of(c)) != NULL)
+		start_waiting(tl_worker, k);
+}
+
+/* Shuts down connections that waited too long for a head, and as many of the longest
+ * waiting as the gate asked for; libmicrohttpd then sees them end and closes them.
+ * Returns the milliseconds until the next one is due, or -1. */
+static int
+reap(struct worker *w)
+{
+	double now = now_mono();
+	unsigned n = atomic_exchange(&w->evict, 0);
+
+	while (w->head != NULL && (n > 0 || w->head->since + w->s->timeout <= now)) {
+		struct conn *k = w->head;
+
+		if (n > 0) {
+			n--;
+			atomic_fetch_add(&w->s->evictions, 1);
+		}
+		shutdown(k->fd, SHUT_RDWR);
+		stop_waiting(w, k);
+	}
+	return w->head ? (int)((w->head->since + w->s->timeout - now) * 1000) + 1 : -1;
 }
 
 static void *
@@ -440,14 +566,19 @@ worker_main(void *arg)
 	struct epoll_event evs[4];
 
 	srv_tl_stats = w->stats;
+	tl_worker = w;
 	for (;;) {
 		MHD_UNSIGNED_LONG_LONG to;
 		int timeout = -1, n;
 		struct pend *q;
 		bool stop;
 
+		int due = reap(w);
+
 		if (MHD_get_timeout(w->d, &to) == MHD_YES)
 			timeout = to > 60000 ? 60000 : (int)to;
+		if (due >= 0 && (timeout < 0 || due < timeout))
+			timeout = due;
 		n = epoll_wait(w->ep, evs, 4, timeout);
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.ptr == &w->evfd) {
@@ -487,11 +618,11 @@ worker_start(struct pl_server *s, struct worker *w, struct pl_err *err)
 	w->ep = w->evfd = -1;
 	pthread_mutex_init(&w->mu, NULL);
 	w->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET, 0, NULL,
-	    NULL, srv_handle, s,
+	    NULL, on_request, s,
 	    MHD_OPTION_CONNECTION_LIMIT, s->max_conns,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY,
 	    MHD_OPTION_CONNECTION_TIMEOUT, s->timeout,
-	    MHD_OPTION_NOTIFY_COMPLETED, srv_request_done, s,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, s,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 	    MHD_OPTION_END);
 	if (w->d == NULL || (info = MHD_get_daemon_info(w->d, MHD_DAEMON_INFO_EPOLL_FD)) == NULL)

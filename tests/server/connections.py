@@ -109,6 +109,48 @@ def head_deadline():
         s.close()
         check(got.startswith(b"HTTP/1.1 408"), "a head dripped a byte at a time gets 408")
         check(took < 4, "... after the 2 s deadline (%.1f s)" % took)
+        # The same on a kept-alive connection, after a first request was answered.
+        s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        s.sendall(("GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n" % srv.hostport).encode())
+        first = s.recv(65536)
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        t0, closed = time.monotonic(), False
+        s.settimeout(0.5)
+        while time.monotonic() - t0 < 8 and not closed:
+            try:
+                s.sendall(b"X")
+                closed = s.recv(4096) == b""
+            except socket.timeout:
+                continue
+            except OSError:
+                closed = True
+        took = time.monotonic() - t0
+        s.close()
+        check(first.startswith(b"HTTP/1.1 200") and closed and took < 4,
+              "a kept-alive connection dripping its next head is closed after the "
+              "deadline (%.1f s)" % took)
+
+
+def idle_keepalive_make_room():
+    """Idle kept-alive connections (one request each, then silence) give way to new
+    clients near the limit."""
+    with Server("--max-connections", "64") as srv:
+        idle = []
+        for i in range(120):
+            try:
+                s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+                s.sendall(("GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n"
+                           % srv.hostport).encode())
+                s.recv(65536)
+                idle.append(s)
+            except OSError:
+                pass
+        n, bad, p99 = timed_requests(srv, 50, [])
+        for s in idle:
+            s.close()
+        check(n == 50 and bad == 0, "with 120 idle kept-alive connections and "
+              "--max-connections 64, new requests are answered (%d not 200, p99 %.1f ms)"
+              % (bad, p99 * 1000))
 
 
 def many_keepalive(n=1000, rounds=3):
@@ -158,6 +200,7 @@ def main():
     check(evicted is not None and evicted >= SLOW - 256,
           "near the limit the slow connections that waited longest were closed (%s)" % evicted)
     head_deadline()
+    idle_keepalive_make_room()
     many_keepalive()
 
 
