@@ -1027,8 +1027,9 @@ first_call(struct pl_server *s, struct MHD_Connection *c, const char *method,
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (post && cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > MAX_BODY))
 		return json_error(s, c, 413, "body too large (at most 4096 bytes)", R_API_FEEDBACK);
-	/* Otherwise answer on the next call, once libmicrohttpd knows the request has no
-	 * (more) body: a response queued now makes it close the connection. */
+	/* Otherwise answer on the next call: a response queued now, before the request is
+	 * complete, makes libmicrohttpd 0.9.75 refuse further requests on the connection
+	 * (MHD_queue_response sets discard_request) and close it. */
 	return MHD_YES;
 }
 
