@@ -54,6 +54,7 @@ struct pend {
 	struct sockaddr_storage addr;
 	double deadline;
 	size_t seen;                /* bytes peeked so far */
+	bool in_epoll;
 	struct pend *prev, *next;
 };
 
@@ -297,7 +298,8 @@ hand_over(struct worker *w, struct pend *p)
 	(void)!write(w->evfd, &one, sizeof(one));
 }
 
-static void
+/* Looks at what p has sent; returns true while it still waits for its head. */
+static bool
 readable(struct gate *g, struct pend *p, uint32_t events)
 {
 	ssize_t n;
@@ -306,14 +308,14 @@ readable(struct gate *g, struct pend *p, uint32_t events)
 
 	if (events & (EPOLLERR | EPOLLHUP)) {
 		drop(g, p);
-		return;
+		return false;
 	}
 	n = recv(p->fd, g->buf, HEAD_MAX, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
+		return true;
 	if (n <= 0) {
 		drop(g, p);
-		return;
+		return false;
 	}
 	p->seen = (size_t)n;
 	g->buf[n] = '\0';
@@ -324,15 +326,19 @@ readable(struct gate *g, struct pend *p, uint32_t events)
 			refuse(g, p, 431);
 		else if (events & EPOLLRDHUP)
 			drop(g, p);
-		return;
+		else
+			return true;
+		return false;
 	}
 	if ((status = check_head(g, g->buf + skip, end)) != 0) {
 		refuse(g, p, status);
-		return;
+		return false;
 	}
 	unlink_pend(g, p);
-	epoll_ctl(g->ep, EPOLL_CTL_DEL, p->fd, NULL);
+	if (p->in_epoll)
+		epoll_ctl(g->ep, EPOLL_CTL_DEL, p->fd, NULL);
 	hand_over(&g->w[g->next++ % g->nw], p);
+	return false;
 }
 
 /* Near the limit, the connection that has waited longest for its head makes room. */
@@ -406,10 +412,16 @@ accept_all(struct gate *g)
 			g->head = p;
 		g->tail = p;
 		g->n++;
+		/* The listen socket defers accepting until data came (TCP_DEFER_ACCEPT): the
+		 * head is usually here already, and the connection never needs the epoll set. */
+		if (!readable(g, p, 0))
+			continue;
 		ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 		ev.data.ptr = p;
 		if (epoll_ctl(g->ep, EPOLL_CTL_ADD, p->fd, &ev) != 0)
 			drop(g, p);
+		else
+			p->in_epoll = true;
 	}
 }
 
@@ -428,15 +440,21 @@ gate_main(void *arg)
 			refuse(g, g->head, 408);
 		if (g->head != NULL)
 			timeout = (int)((g->head->deadline - now) * 1000) + 1;
+		bool incoming = false;
+
 		n = epoll_wait(g->ep, evs, 64, timeout);
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &g->lfd)
-				accept_all(g);
+				incoming = true;
 			else if (evs[i].data.ptr == &g->evfd)
 				return NULL;
 			else
 				readable(g, evs[i].data.ptr, evs[i].events);
 		}
+		/* Last: making room frees waiting connections that later events of this
+		 * batch could still name. */
+		if (incoming)
+			accept_all(g);
 	}
 }
 

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,11 +371,11 @@ format_listen(const union addr *a, char *out, size_t len)
  * refused.
  */
 static int
-listen_socket(const union addr *a, socklen_t alen, bool reuse_port, int *out,
-    struct pl_err *err)
+listen_socket(const union addr *a, socklen_t alen, bool reuse_port, unsigned timeout,
+    int *out, struct pl_err *err)
 {
 	char where[INET6_ADDRSTRLEN + 16];
-	int fd, one = 1, e;
+	int fd, one = 1, e, defer = (int)timeout;
 
 	format_listen(a, where, sizeof(where));
 	if ((fd = socket(a->sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
@@ -382,6 +383,8 @@ listen_socket(const union addr *a, socklen_t alen, bool reuse_port, int *out,
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (a->sa.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* A connection is accepted once it has sent something (or after the timeout). */
+	setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
 	if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
 		e = errno;
 		close(fd);
@@ -410,7 +413,7 @@ start_daemon(struct pl_server *s, const union addr *a, socklen_t alen, unsigned 
 	char where[INET6_ADDRSTRLEN + 16];
 	int fd = -1, rc;
 
-	if ((rc = listen_socket(a, alen, reuse_port, &fd, err)) != 0)
+	if ((rc = listen_socket(a, alen, reuse_port, s->timeout, &fd, err)) != 0)
 		return rc;
 	if (getsockname(fd, &bound.sa, &blen) != 0)
 		bound = *a;
