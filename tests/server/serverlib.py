@@ -23,14 +23,15 @@ def raise_nofile():
 
 
 class Server:
-    def __init__(self, *args, listen="127.0.0.1:0"):
+    def __init__(self, *args, listen="127.0.0.1:0", env=None):
         self.tmp = tempfile.TemporaryDirectory()
         self.err = open(os.path.join(self.tmp.name, "serve.err"), "w+")
         self.proc = subprocess.Popen(
             [PORTLORE, "serve", "--db", STORE, "--feedback-db",
              os.path.join(self.tmp.name, "feedback.db"), "--locale-dir", LOCALEDIR,
              "--listen", listen, *args],
-            stdout=subprocess.PIPE, stderr=self.err, text=True)
+            stdout=subprocess.PIPE, stderr=self.err, text=True,
+            env=dict(os.environ, **(env or {})))
         line = self.proc.stdout.readline()
         m = re.search(r"serving http://(.*):(\d+)/", line)
         if not m:
