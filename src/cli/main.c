@@ -203,6 +203,14 @@ cli_text_opts(const struct common *c, struct pl_text_opts *o)
 int
 cli_flush(struct pl_buf *b)
 {
+	int rc = pl_buf_error(b);
+
+	/* A writer that ran out of room (or memory) poisoned its buffer: print nothing
+	 * rather than a document cut short. */
+	if (rc != 0) {
+		fprintf(stderr, "portlore: output: %s\n", pl_strerror(rc));
+		return pl_exit_status(rc);
+	}
 	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len) {
 		fprintf(stderr, "portlore: write error: %s\n", strerror(errno));
 		return EXIT_SYSTEM;

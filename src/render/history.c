@@ -15,37 +15,20 @@
 struct out {
 	struct pl_buf *b;
 	const struct pl_text_opts *o;
-	int rc;
 };
-
-static void
-putf(struct out *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-putf(struct out *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->rc != 0)
-		return;
-	va_start(ap, fmt);
-	w->rc = pl_buf_vprintf(w->b, fmt, ap);
-	va_end(ap);
-}
 
 /* An SGR sequence when colour is on: "1" bold, "2" dim, "31" red, "32" green, ... */
 static void
 sgr(struct out *w, const char *code)
 {
 	if (w->o->color)
-		putf(w, "\033[%sm", code);
+		pl_buf_printf(w->b, "\033[%sm", code);
 }
 
 static void
 wrap(struct out *w, const char *text, int indent, int first_col)
 {
-	if (w->rc == 0)
-		w->rc = pl_wrap(w->b, text, indent, first_col, w->o->width);
+	pl_wrap(w->b, text, indent, first_col, w->o->width);
 }
 
 /* "tcp, udp" for a set of protocols; "" for none. */
@@ -135,17 +118,17 @@ event_text(struct out *w, const struct pl_hist_event *e)
 
 	event_sentence(e, text, sizeof(text));
 	event_dating(e, dating, sizeof(dating));
-	putf(w, "  %-*s", DATE_COLS - 2, e->date ? e->date : e->before ? e->before : "");
+	pl_buf_printf(w->b, "  %-*s", DATE_COLS - 2, e->date ? e->date : e->before ? e->before : "");
 	wrap(w, text, DATE_COLS + 2, DATE_COLS);
-	putf(w, "\n%*s", DATE_COLS, "");
+	pl_buf_printf(w->b, "\n%*s", DATE_COLS, "");
 	sgr(w, "2");
 	wrap(w, dating, DATE_COLS, DATE_COLS);
 	sgr(w, "0");
-	putf(w, "\n");
+	pl_buf_printf(w->b, "\n");
 	if (e->detail && *e->detail) {
-		putf(w, "%*s", DATE_COLS, "");
+		pl_buf_printf(w->b, "%*s", DATE_COLS, "");
 		wrap(w, e->detail, DATE_COLS, DATE_COLS);
-		putf(w, "\n");
+		pl_buf_printf(w->b, "\n");
 	}
 }
 
@@ -179,7 +162,7 @@ snaps_text(struct out *w, const struct pl_history *h)
 			snprintf(when, sizeof(when), "%s to %s", h->snaps[i].label, h->snaps[j].label);
 		else
 			snprintf(when, sizeof(when), "%s", h->snaps[i].label);
-		putf(w, "  %s%s\n", when, h->snaps[i].nentries ? "" : "  (no row)");
+		pl_buf_printf(w->b, "  %s%s\n", when, h->snaps[i].nentries ? "" : "  (no row)");
 		for (size_t k = 0; k < h->snaps[i].nentries; k++) {
 			const struct pl_hist_entry *e = &h->snaps[i].entries[k];
 			char range[24] = "";
@@ -193,9 +176,9 @@ snaps_text(struct out *w, const struct pl_history *h)
 			else
 				snprintf(text, sizeof(text), "%s: %s%s%s%s", protos, e->description, range,
 				    *e->assignee ? " " : "", e->assignee);
-			putf(w, "%*s", 4, "");
+			pl_buf_printf(w->b, "%*s", 4, "");
 			wrap(w, text, 6, 4);
-			putf(w, "\n");
+			pl_buf_printf(w->b, "\n");
 		}
 		i = j;
 	}
@@ -205,27 +188,27 @@ int
 pl_render_history_text(struct pl_buf *out, const struct pl_history *h,
     const struct pl_text_opts *o)
 {
-	struct out w = { out, o, 0 };
+	struct out w = { out, o };
 	char protos[32];
 
 	protos_str(h->protos, protos, sizeof(protos));
 	sgr(&w, "1");
-	putf(&w, "port %u (%s): registry history", (unsigned)h->port, protos);
+	pl_buf_printf(w.b, "port %u (%s): registry history", (unsigned)h->port, protos);
 	sgr(&w, "0");
 	if (h->nsnaps == 0) {
-		putf(&w, "\n  the store holds no registry snapshot\n");
-		return w.rc;
+		pl_buf_printf(w.b, "\n  the store holds no registry snapshot\n");
+		return pl_buf_error(w.b);
 	}
-	putf(&w, ", %zu snapshot%s [iana]\n", h->nsnaps, h->nsnaps == 1 ? "" : "s");
+	pl_buf_printf(w.b, ", %zu snapshot%s [iana]\n", h->nsnaps, h->nsnaps == 1 ? "" : "s");
 	snaps_text(&w, h);
 	sgr(&w, "1");
-	putf(&w, "events\n");
+	pl_buf_printf(w.b, "events\n");
 	sgr(&w, "0");
 	if (h->nevents == 0)
-		putf(&w, "  none: no snapshot records a change or a date for this port\n");
+		pl_buf_printf(w.b, "  none: no snapshot records a change or a date for this port\n");
 	for (size_t i = 0; i < h->nevents; i++)
 		event_text(&w, &h->events[i]);
-	return w.rc;
+	return pl_buf_error(w.b);
 }
 
 /*
@@ -237,7 +220,7 @@ int
 pl_render_history_brief(struct pl_buf *out, const struct pl_history *h,
     const struct pl_text_opts *o)
 {
-	struct out w = { out, o, 0 };
+	struct out w = { out, o };
 	char text[4096], dating[128];
 
 	for (size_t i = 0; i < h->nevents; i++) {
@@ -248,68 +231,52 @@ pl_render_history_brief(struct pl_buf *out, const struct pl_history *h,
 		event_dating(e, dating, sizeof(dating));
 		n = strlen(text);
 		snprintf(text + n, sizeof(text) - n, " %s", dating);
-		putf(&w, "  ");
+		pl_buf_printf(w.b, "  ");
 		sgr(&w, "36");
-		putf(&w, "%-10s", i == 0 ? "history" : "");
+		pl_buf_printf(w.b, "%-10s", i == 0 ? "history" : "");
 		sgr(&w, "0");
-		putf(&w, "%s ", e->date ? e->date : e->before ? e->before : "");
+		pl_buf_printf(w.b, "%s ", e->date ? e->date : e->before ? e->before : "");
 		wrap(&w, text, 12, 12 + (int)strlen(e->date ? e->date : e->before ? e->before : "") + 1);
 		sgr(&w, "2");
-		putf(&w, " [iana]");
+		pl_buf_printf(w.b, " [iana]");
 		sgr(&w, "0");
-		putf(&w, "\n");
+		pl_buf_printf(w.b, "\n");
 	}
-	return w.rc;
-}
-
-/* Appends s with HTML's special characters escaped. */
-static void
-esc(struct out *w, const char *s)
-{
-	for (; *s && w->rc == 0; s++) {
-		switch (*s) {
-		case '&': putf(w, "&amp;"); break;
-		case '<': putf(w, "&lt;"); break;
-		case '>': putf(w, "&gt;"); break;
-		case '"': putf(w, "&quot;"); break;
-		case '\'': putf(w, "&#39;"); break;
-		default: w->rc = pl_buf_addc(w->b, *s);
-		}
-	}
+	return pl_buf_error(w.b);
 }
 
 int
 pl_history_html(struct pl_buf *out, const struct pl_history *h, const char *title)
 {
 	static const struct pl_text_opts plain = { 80, false };
-	struct out w = { out, &plain, 0 };
+	struct out w = { out, &plain };
 	char text[4096], dating[128];
 
 	if (h->nevents == 0)
 		return 0;
-	putf(&w, "<section id=\"history\"><h2>");
-	esc(&w, title ? title : "Registry history");
-	putf(&w, "</h2>\n<ol class=\"history\">\n");
+	pl_buf_printf(w.b, "<section id=\"history\"><h2>");
+	pl_buf_add_html(w.b, title ? title : "Registry history");
+	pl_buf_printf(w.b, "</h2>\n<ol class=\"history\">\n");
 	for (size_t i = 0; i < h->nevents; i++) {
 		const struct pl_hist_event *e = &h->events[i];
 
 		event_sentence(e, text, sizeof(text));
 		event_dating(e, dating, sizeof(dating));
-		putf(&w, "<li><time>");
-		esc(&w, e->date ? e->date : e->before ? e->before : "");
-		putf(&w, "</time> ");
-		esc(&w, text);
-		putf(&w, " <small>");
-		esc(&w, dating);
-		putf(&w, "</small>");
+		pl_buf_printf(w.b, "<li><time>");
+		pl_buf_add_html(w.b, e->date ? e->date : e->before ? e->before : "");
+		pl_buf_printf(w.b, "</time> ");
+		pl_buf_add_html(w.b, text);
+		pl_buf_printf(w.b, " <small>");
+		pl_buf_add_html(w.b, dating);
+		pl_buf_printf(w.b, "</small>");
 		if (e->detail && *e->detail) {
-			putf(&w, "<br>");
-			esc(&w, e->detail);
+			pl_buf_printf(w.b, "<br>");
+			pl_buf_add_html(w.b, e->detail);
 		}
-		putf(&w, " <span class=\"prov\">iana</span></li>\n");
+		pl_buf_printf(w.b, " <span class=\"prov\">iana</span></li>\n");
 	}
-	putf(&w, "</ol></section>\n");
-	return w.rc;
+	pl_buf_printf(w.b, "</ol></section>\n");
+	return pl_buf_error(w.b);
 }
 
 /* ------------------------------------------------------------------ diff, text */
@@ -318,13 +285,13 @@ static void
 row_head(struct out *w, const struct pl_hist_row *r, char mark, const char *color)
 {
 	sgr(w, color);
-	putf(w, "%c %s", mark, *r->service ? r->service : "(no name)");
+	pl_buf_printf(w->b, "%c %s", mark, *r->service ? r->service : "(no name)");
 	if (r->has_port && r->lo == r->hi)
-		putf(w, " %u", (unsigned)r->lo);
+		pl_buf_printf(w->b, " %u", (unsigned)r->lo);
 	else if (r->has_port)
-		putf(w, " %u-%u", (unsigned)r->lo, (unsigned)r->hi);
+		pl_buf_printf(w->b, " %u-%u", (unsigned)r->lo, (unsigned)r->hi);
 	if (r->proto != PL_PROTO_ANY)
-		putf(w, "/%s", pl_proto_name(r->proto));
+		pl_buf_printf(w->b, "/%s", pl_proto_name(r->proto));
 	sgr(w, "0");
 }
 
@@ -338,37 +305,37 @@ diff_entry_text(struct out *w, const struct pl_diff_entry *e)
 		    e->kind == PL_DIFF_ADDED ? "32" : "31");
 		snprintf(text, sizeof(text), "%s%s%s", e->row.description,
 		    *e->row.assignee ? " " : "", e->row.assignee);
-		putf(w, "  ");
+		pl_buf_printf(w->b, "  ");
 		wrap(w, text, 4, 4);
-		putf(w, "\n");
+		pl_buf_printf(w->b, "\n");
 		return;
 	}
 	row_head(w, &e->row, '~', "33");
-	putf(w, "\n");
+	pl_buf_printf(w->b, "\n");
 	for (size_t k = 0; k < e->nchanges; k++) {
 		const struct pl_diff_change *c = &e->changes[k];
 
 		snprintf(text, sizeof(text), "%s: %s -> %s", c->field, or_none(c->old_value),
 		    or_none(c->new_value));
-		putf(w, "    ");
+		pl_buf_printf(w->b, "    ");
 		wrap(w, text, 6, 4);
-		putf(w, "\n");
+		pl_buf_printf(w->b, "\n");
 	}
 }
 
 int
 pl_render_diff_text(struct pl_buf *out, const struct pl_diff *d, const struct pl_text_opts *o)
 {
-	struct out w = { out, o, 0 };
+	struct out w = { out, o };
 
 	sgr(&w, "1");
-	putf(&w, "registry %s -> %s: %zu added, %zu removed, %zu changed", d->old_label,
+	pl_buf_printf(w.b, "registry %s -> %s: %zu added, %zu removed, %zu changed", d->old_label,
 	    d->new_label, d->nadded, d->nremoved, d->nchanged);
 	sgr(&w, "0");
-	putf(&w, " [iana]\n");
+	pl_buf_printf(w.b, " [iana]\n");
 	for (size_t i = 0; i < d->nentries; i++)
 		diff_entry_text(&w, &d->entries[i]);
-	return w.rc;
+	return pl_buf_error(w.b);
 }
 
 /* ------------------------------------------------------------------ JSON */
