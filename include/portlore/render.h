@@ -20,13 +20,22 @@ int pl_render_hits_text(struct pl_buf *out, const struct pl_hit *hits, int n,
     const char *query, const struct pl_text_opts *o);
 
 /*
- * JSON: pl_report_json() returns a new jansson object (caller owns, json_decref) or
- * NULL when out of memory. The type is kept opaque here so that callers without
- * jansson can still use the text renderer.
+ * JSON, through the one writer (json.h); errors stick in the writer's buffer.
+ *
+ * The port document ({schema, version, query, snapshot, reports: [...]}) is written by
+ * pl_report_doc_begin(), one pl_report_json() per report, and pl_report_doc_end(),
+ * which returns 0 or the buffer's error. The caller may flush the buffer between
+ * reports. The command line's --json and the HTTP API both print it so.
  */
-struct json_t;
-struct json_t *pl_report_json(const struct pl_report *r);
-struct json_t *pl_hits_json(const struct pl_hit *hits, int n, const char *query);
+struct pl_json;
+struct pl_history;
+void pl_report_doc_begin(struct pl_json *j, struct pl_buf *b, char *const *query, int nquery,
+    const char *snapshot);
+/* One report object; with the port's registry history when h is not NULL. */
+void pl_report_json(struct pl_json *j, const struct pl_report *r, const struct pl_history *h);
+int pl_report_doc_end(struct pl_json *j);
+/* The search document {schema, version, query, hits}. */
+void pl_hits_json(struct pl_json *j, const struct pl_hit *hits, int n, const char *query);
 
 /* Wraps text at width columns, indenting continuation lines by indent spaces. */
 int pl_wrap(struct pl_buf *out, const char *text, int indent, int first_col, int width);

@@ -3,12 +3,12 @@
  * the store's snapshots, and `portlore diff OLD NEW`, what changed between two.
  */
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "portlore/json.h"
 #include "portlore/history.h"
 
 #define HISTORY_MAX_PORTS 64    /* a story per port: keep the output readable */
@@ -94,20 +94,6 @@ spec_ports(struct pl_store *st, const char *text, struct target *t, size_t *n,
 	return rc;
 }
 
-/* Prints a JSON document and frees it. */
-static int
-print_json(json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	int status = EXIT_OK;
-
-	if (s == NULL || printf("%s\n", s) < 0)
-		status = cli_fail(NULL, s ? -PL_EIO : -PL_ENOMEM);
-	free(s);
-	json_decref(j);
-	return status;
-}
-
 static int
 histories(struct pl_store *st, const struct history_opts *o, const struct target *t,
     size_t n)
@@ -115,28 +101,36 @@ histories(struct pl_store *st, const struct history_opts *o, const struct target
 	struct pl_text_opts to;
 	struct pl_buf out = PL_BUF_INIT;
 	struct pl_err err = { 0 };
-	json_t *list = json_array();
+	struct pl_json j;
 	int rc = 0, status = EXIT_OK;
 
 	cli_text_opts(&o->c, &to);
+	if (o->c.json) {
+		pl_json_init(&j, &out, 2);
+		pl_json_obj(&j);
+		pl_json_karr(&j, "histories");
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct pl_history h;
 
 		if ((rc = pl_history_build(st, t[i].port, t[i].proto, &h, &err)) != 0)
 			break;
 		if (o->c.json)
-			rc = json_array_append_new(list, pl_history_json(&h)) == 0 ? 0 : -PL_ENOMEM;
+			pl_history_json(&j, &h);
 		else if ((rc = pl_buf_adds(&out, i ? "\n" : "")) == 0)
 			rc = pl_render_history_text(&out, &h, &to);
 		pl_history_free(&h);
 	}
+	if (rc == 0 && o->c.json) {
+		pl_json_end(&j);
+		pl_json_end(&j);
+		pl_buf_addc(&out, '\n');
+		rc = pl_json_done(&j);
+	}
 	if (rc != 0)
 		status = cli_fail(&err, rc);
-	else if (o->c.json)
-		status = print_json(json_pack("{s:o}", "histories", json_incref(list)));
 	else
 		status = cli_flush(&out);
-	json_decref(list);
 	pl_buf_free(&out);
 	return status;
 }
@@ -190,11 +184,17 @@ cmd_diff(int argc, char **argv)
 		goto out;
 	}
 	if (c.json) {
-		status = print_json(pl_diff_json(&d));
-		goto out;
+		struct pl_json j;
+
+		pl_json_init(&j, &out, 2);
+		pl_diff_json(&j, &d);
+		pl_buf_addc(&out, '\n');
+		rc = pl_json_done(&j);
+	} else {
+		cli_text_opts(&c, &to);
+		rc = pl_render_diff_text(&out, &d, &to);
 	}
-	cli_text_opts(&c, &to);
-	if ((rc = pl_render_diff_text(&out, &d, &to)) != 0)
+	if (rc != 0)
 		status = cli_fail(NULL, rc);
 	else
 		status = cli_flush(&out);

@@ -1,12 +1,12 @@
 /* cmd-search.c: `portlore search TEXT...`, ranked full-text search. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "portlore/json.h"
 
 int
 cmd_search(int argc, char **argv)
@@ -64,12 +64,12 @@ cmd_search(int argc, char **argv)
 		goto out;
 	}
 	if (c.json) {
-		json_t *j = pl_hits_json(hits, n, pl_buf_str(&q));
-		char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		struct pl_json j;
 
-		rc = s ? pl_buf_printf(&out, "%s\n", s) : -PL_ENOMEM;
-		free(s);
-		json_decref(j);
+		pl_json_init(&j, &out, 2);
+		pl_hits_json(&j, hits, n, pl_buf_str(&q));
+		pl_buf_addc(&out, '\n');
+		rc = pl_json_done(&j);
 	} else {
 		cli_text_opts(&c, &to);
 		rc = pl_render_hits_text(&out, hits, n, pl_buf_str(&q), &to);

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "portlore/json.h"
 #include "portlore/render-sockets.h"
 
 static void
@@ -30,110 +31,125 @@ iso_time(char *buf, size_t len, long long t)
 }
 
 static void
-socket_json(struct pl_buf *b, const struct pl_socklist *l, const struct pl_socket *s)
+endpoint_json(struct pl_json *j, const char *key, int family, const uint8_t *a, uint16_t port)
 {
-	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN];
 
-	addr_only(la, sizeof(la), s->family, s->laddr);
-	addr_only(ra, sizeof(ra), s->family, s->raddr);
-	pl_buf_printf(b, "{\"protocol\": \"%s\", \"family\": \"%s\", \"state\": \"%s\", "
-	    "\"local\": {\"address\": \"%s\", \"port\": %u}, "
-	    "\"remote\": {\"address\": \"%s\", \"port\": %u}, \"scope\": \"%s\", \"v6only\": %s, "
-	    "\"inode\": %llu, \"uid\": %u, \"netns\": ", pl_proto_name(s->proto),
-	    s->family == AF_INET ? "ipv4" : "ipv6", pl_sock_state_name(s->proto, s->state), la,
-	    (unsigned)s->lport, ra, (unsigned)s->rport, pl_sock_scope_name(s->scope),
-	    s->v6only < 0 ? "null" : s->v6only ? "true" : "false",
-	    (unsigned long long)s->inode, (unsigned)s->uid);
-	if (s->netns_ino != 0)
-		pl_buf_printf(b, "\"net:[%llu]\"", (unsigned long long)s->netns_ino);
-	else if (l->own_netns != 0)
-		pl_buf_printf(b, "\"net:[%llu]\"", (unsigned long long)l->own_netns);
-	else
-		pl_buf_adds(b, "null");
-	pl_buf_adds(b, ", \"pids\": [");
-	for (size_t i = 0; i < s->nowners; i++)
-		pl_buf_printf(b, "%s%d", i ? ", " : "", (int)l->procs[s->owners[i]].pid);
-	pl_buf_adds(b, "], \"registry\": ");
-	pl_buf_add_json(b, s->registry);
-	pl_buf_adds(b, ", \"lore\": ");
-	if (s->lore_id != NULL) {
-		pl_buf_adds(b, "{\"id\": ");
-		pl_buf_add_json(b, s->lore_id);
-		pl_buf_adds(b, ", \"name\": ");
-		pl_buf_add_json(b, s->lore_name);
-		pl_buf_adds(b, ", \"provenance\": \"inferred\"}");
-	} else {
-		pl_buf_adds(b, "null");
-	}
-	pl_buf_adds(b, ", \"provenance\": \"observed\"}");
+	addr_only(addr, sizeof(addr), family, a);
+	pl_json_kobj(j, key);
+	pl_json_kstr(j, "address", addr);
+	pl_json_kint(j, "port", port);
+	pl_json_end(j);
 }
 
 static void
-proc_json(struct pl_buf *b, const struct pl_proc *p)
+socket_json(struct pl_json *j, const struct pl_socklist *l, const struct pl_socket *s)
+{
+	char ns[32];
+	unsigned long long ino = s->netns_ino ? s->netns_ino : l->own_netns;
+
+	snprintf(ns, sizeof(ns), "net:[%llu]", ino);
+	pl_json_obj(j);
+	pl_json_kstr(j, "protocol", pl_proto_name(s->proto));
+	pl_json_kstr(j, "family", s->family == AF_INET ? "ipv4" : "ipv6");
+	pl_json_kstr(j, "state", pl_sock_state_name(s->proto, s->state));
+	endpoint_json(j, "local", s->family, s->laddr, s->lport);
+	endpoint_json(j, "remote", s->family, s->raddr, s->rport);
+	pl_json_kstr(j, "scope", pl_sock_scope_name(s->scope));
+	if (s->v6only < 0)
+		pl_json_knull(j, "v6only");
+	else
+		pl_json_kbool(j, "v6only", s->v6only);
+	pl_json_kint(j, "inode", (long long)s->inode);
+	pl_json_kint(j, "uid", s->uid);
+	pl_json_kstr(j, "netns", ino ? ns : NULL);
+	pl_json_karr(j, "pids");
+	for (size_t i = 0; i < s->nowners; i++)
+		pl_json_int(j, l->procs[s->owners[i]].pid);
+	pl_json_end(j);
+	pl_json_kstr(j, "registry", s->registry);
+	if (s->lore_id != NULL) {
+		pl_json_kobj(j, "lore");
+		pl_json_kstr(j, "id", s->lore_id);
+		pl_json_kstr(j, "name", s->lore_name);
+		pl_json_kstr(j, "provenance", "inferred");
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "lore");
+	}
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_end(j);
+}
+
+static void
+proc_json(struct pl_json *j, const struct pl_proc *p)
 {
 	char t[32];
 
 	iso_time(t, sizeof(t), p->start);
-	pl_buf_printf(b, "{\"pid\": %d, \"ppid\": %d, \"name\": ", (int)p->pid, (int)p->ppid);
-	pl_buf_add_json(b, p->comm);
-	pl_buf_adds(b, ", \"cmdline\": ");
-	pl_buf_add_json(b, p->cmdline);
-	pl_buf_printf(b, ", \"uid\": %d, \"user\": ", p->uid == (uid_t)-1 ? -1 : (int)p->uid);
-	pl_buf_add_json(b, p->user);
-	pl_buf_adds(b, ", \"start\": ");
-	pl_buf_add_json(b, p->start > 0 ? t : NULL);
-	pl_buf_adds(b, ", \"unit\": ");
-	pl_buf_add_json(b, p->unit);
-	pl_buf_adds(b, ", \"container\": ");
+	pl_json_obj(j);
+	pl_json_kint(j, "pid", p->pid);
+	pl_json_kint(j, "ppid", p->ppid);
+	pl_json_kstr(j, "name", p->comm);
+	pl_json_kstr(j, "cmdline", p->cmdline);
+	pl_json_kint(j, "uid", p->uid == (uid_t)-1 ? -1 : (long long)p->uid);
+	pl_json_kstr(j, "user", p->user);
+	pl_json_kstr(j, "start", p->start > 0 ? t : NULL);
+	pl_json_kstr(j, "unit", p->unit);
 	if (p->container_kind != NULL) {
-		pl_buf_adds(b, "{\"runtime\": ");
-		pl_buf_add_json(b, p->container_kind);
-		pl_buf_adds(b, ", \"id\": ");
-		pl_buf_add_json(b, p->container_id);
-		pl_buf_adds(b, ", \"pod\": ");
-		pl_buf_add_json(b, p->pod);
-		pl_buf_adds(b, "}");
+		pl_json_kobj(j, "container");
+		pl_json_kstr(j, "runtime", p->container_kind);
+		pl_json_kstr(j, "id", p->container_id);
+		pl_json_kstr(j, "pod", p->pod);
+		pl_json_end(j);
 	} else {
-		pl_buf_adds(b, "null");
+		pl_json_knull(j, "container");
 	}
-	pl_buf_adds(b, ", \"netns\": ");
-	pl_buf_add_json(b, p->netns);
-	pl_buf_adds(b, ", \"docker_proxy\": ");
+	pl_json_kstr(j, "netns", p->netns);
 	if (p->proxy_target != NULL) {
-		pl_buf_adds(b, "{\"target\": ");
-		pl_buf_add_json(b, p->proxy_target);
-		pl_buf_adds(b, ", \"container\": ");
-		pl_buf_add_json(b, p->proxy_container);
-		pl_buf_adds(b, "}");
+		pl_json_kobj(j, "docker_proxy");
+		pl_json_kstr(j, "target", p->proxy_target);
+		pl_json_kstr(j, "container", p->proxy_container);
+		pl_json_end(j);
 	} else {
-		pl_buf_adds(b, "null");
+		pl_json_knull(j, "docker_proxy");
 	}
-	pl_buf_adds(b, ", \"provenance\": \"observed\"}");
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_end(j);
+}
+
+void
+pl_sockets_json(struct pl_json *j, const struct pl_socklist *l)
+{
+	pl_json_obj(j);
+	pl_json_kstr(j, "source", l->source);
+	pl_json_kstr(j, "unavailable", *l->notes ? l->notes : NULL);
+	pl_json_kint(j, "processes_walked", l->pids_seen);
+	pl_json_kint(j, "processes_denied", l->pids_denied);
+	pl_json_kbool(j, "stopped_early", l->early_stop);
+	pl_json_kint(j, "other_namespaces", (long long)l->namespaces);
+	pl_json_karr(j, "sockets");
+	for (size_t i = 0; i < l->n; i++)
+		socket_json(j, l, &l->v[i]);
+	pl_json_end(j);
+	pl_json_karr(j, "processes");
+	for (size_t i = 0; i < l->nprocs; i++)
+		proc_json(j, &l->procs[i]);
+	pl_json_end(j);
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_end(j);
 }
 
 int
 pl_render_sockets_json(struct pl_buf *out, const struct pl_socklist *l)
 {
+	struct pl_json j;
 
-	pl_buf_adds(out, "{\"source\": ");
-	pl_buf_add_json(out, l->source);
-	pl_buf_adds(out, ", \"unavailable\": ");
-	pl_buf_add_json(out, *l->notes ? l->notes : NULL);
-	pl_buf_printf(out, ", \"processes_walked\": %ld, \"processes_denied\": %ld, \"stopped_early\": %s, "
-	    "\"other_namespaces\": %zu, \"sockets\": [", l->pids_seen, l->pids_denied,
-	    l->early_stop ? "true" : "false", l->namespaces);
-	for (size_t i = 0; i < l->n; i++) {
-		pl_buf_adds(out, i ? ",\n    " : "\n    ");
-		socket_json(out, l, &l->v[i]);
-	}
-	pl_buf_adds(out, l->n ? "\n  ], \"processes\": [" : "], \"processes\": [");
-	for (size_t i = 0; i < l->nprocs; i++) {
-		pl_buf_adds(out, i ? ",\n    " : "\n    ");
-		proc_json(out, &l->procs[i]);
-	}
-	pl_buf_adds(out, l->nprocs ? "\n  ], \"provenance\": \"observed\"}" :
-	    "], \"provenance\": \"observed\"}");
-	return pl_buf_error(out);
+	/* The object is a member of a document: its lines start two spaces in. */
+	pl_json_init(&j, out, 2);
+	j.margin = 2;
+	pl_sockets_json(&j, l);
+	return pl_json_done(&j);
 }
 
 /* ---- text ---- */
@@ -305,50 +321,71 @@ pl_render_bind_why_text(struct pl_buf *out, const struct pl_bind_why *b,
 	return pl_buf_error(out);
 }
 
+void
+pl_bind_why_json(struct pl_json *j, const struct pl_bind_why *b)
+{
+	pl_json_obj(j);
+	pl_json_kint(j, "port", b->port);
+	pl_json_kstr(j, "protocol", pl_proto_name(b->proto));
+	pl_json_kbool(j, "listening", b->nlisteners > 0);
+	pl_json_karr(j, "outgoing");
+	for (size_t i = 0; i < b->noutgoing; i++)
+		pl_json_int(j, (long long)b->outgoing[i]);
+	pl_json_end(j);
+	pl_json_kint(j, "time_wait", (long long)b->timewait);
+	if (b->os.have_ephemeral) {
+		pl_json_kobj(j, "ephemeral");
+		pl_json_kint(j, "first", b->os.eph_lo);
+		pl_json_kint(j, "last", b->os.eph_hi);
+		pl_json_kbool(j, "contains", in_eph(b));
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "ephemeral");
+	}
+	if (b->os.have_reserved) {
+		pl_json_kobj(j, "reserved");
+		pl_json_kstr(j, "list", b->os.reserved);
+		pl_json_kbool(j, "contains", pl_port_in_list(b->os.reserved, b->port));
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "reserved");
+	}
+	if (b->os.have_unpriv) {
+		pl_json_kobj(j, "privileged");
+		pl_json_kint(j, "unprivileged_port_start", b->os.unpriv_start);
+		pl_json_kbool(j, "privileged", (int)b->port < b->os.unpriv_start);
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "privileged");
+	}
+	if (b->bindv6only < 0)
+		pl_json_knull(j, "bindv6only");
+	else
+		pl_json_kint(j, "bindv6only", b->bindv6only ? 1 : 0);
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_karr(j, "elsewhere");
+	for (size_t i = 0; i < b->nelsewhere; i++) {
+		pl_json_obj(j);
+		pl_json_kstr(j, "system", b->elsewhere[i].system);
+		pl_json_kstr(j, "name", b->elsewhere[i].name);
+		pl_json_kstr(j, "role", b->elsewhere[i].role);
+		pl_json_kstr(j, "summary", b->elsewhere[i].summary);
+		pl_json_kstr(j, "provenance", "lore");
+		pl_json_end(j);
+	}
+	pl_json_end(j);
+	pl_json_end(j);
+}
+
 int
 pl_render_bind_why_json(struct pl_buf *out, const struct pl_bind_why *b,
     const struct pl_socklist *l)
 {
+	struct pl_json j;
 
 	(void)l;
-	pl_buf_printf(out, "{\"port\": %u, \"protocol\": \"%s\", \"listening\": %s, \"outgoing\": [",
-	    (unsigned)b->port, pl_proto_name(b->proto), b->nlisteners ? "true" : "false");
-	for (size_t i = 0; i < b->noutgoing; i++)
-		pl_buf_printf(out, "%s%zu", i ? ", " : "", b->outgoing[i]);
-	pl_buf_printf(out, "], \"time_wait\": %zu, \"ephemeral\": ", b->timewait);
-	if (b->os.have_ephemeral)
-		pl_buf_printf(out, "{\"first\": %u, \"last\": %u, \"contains\": %s}", b->os.eph_lo,
-		    b->os.eph_hi, in_eph(b) ? "true" : "false");
-	else
-		pl_buf_adds(out, "null");
-	pl_buf_adds(out, ", \"reserved\": ");
-	if (b->os.have_reserved) {
-		pl_buf_adds(out, "{\"list\": ");
-		pl_buf_add_json(out, b->os.reserved);
-		pl_buf_printf(out, ", \"contains\": %s}", pl_port_in_list(b->os.reserved, b->port) ?
-		    "true" : "false");
-	} else {
-		pl_buf_adds(out, "null");
-	}
-	pl_buf_adds(out, ", \"privileged\": ");
-	if (b->os.have_unpriv)
-		pl_buf_printf(out, "{\"unprivileged_port_start\": %d, \"privileged\": %s}", b->os.unpriv_start,
-		    (int)b->port < b->os.unpriv_start ? "true" : "false");
-	else
-		pl_buf_adds(out, "null");
-	pl_buf_printf(out, ", \"bindv6only\": %s, \"provenance\": \"observed\", \"elsewhere\": [",
-	    b->bindv6only < 0 ? "null" : b->bindv6only ? "1" : "0");
-	for (size_t i = 0; i < b->nelsewhere; i++) {
-		pl_buf_adds(out, i ? ", {\"system\": " : "{\"system\": ");
-		pl_buf_add_json(out, b->elsewhere[i].system);
-		pl_buf_adds(out, ", \"name\": ");
-		pl_buf_add_json(out, b->elsewhere[i].name);
-		pl_buf_adds(out, ", \"role\": ");
-		pl_buf_add_json(out, b->elsewhere[i].role);
-		pl_buf_adds(out, ", \"summary\": ");
-		pl_buf_add_json(out, b->elsewhere[i].summary);
-		pl_buf_adds(out, ", \"provenance\": \"lore\"}");
-	}
-	pl_buf_adds(out, "]}");
-	return pl_buf_error(out);
+	pl_json_init(&j, out, 2);
+	pl_json_style(&j, PL_JSON_LINE);
+	pl_bind_why_json(&j, b);
+	return pl_json_done(&j);
 }

@@ -12,6 +12,7 @@
 
 #include "portlore/frequent.h"
 #include "portlore/history.h"
+#include "portlore/json.h"
 #include "portlore/render.h"
 #include "portlore/report.h"
 #include "server-internal.h"
@@ -250,42 +251,27 @@ free_reports(struct pl_report *r, size_t n)
 	free(r);
 }
 
-/* The API's port document: the same JSON as `portlore N --json`. */
+/* The API's port document: `portlore N --json`, by the same calls (cmd-port.c), so the
+ * two are the same bytes (serve.bats compares them). */
 static int
 port_json(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t n,
     struct pl_buf *b)
 {
-	json_t *reps = json_array(), *doc;
-	char *t, q[8];
-	int rc;
+	struct pl_json j;
+	char q[8], *query[1] = { q };
+	int rc = 0;
 
 	snprintf(q, sizeof(q), "%u", (unsigned)port);
-	/* Each report with the registry's story of its port and protocol, as cmd-port.c
-	 * writes it (serve.bats compares the two documents). */
-	for (size_t i = 0; i < n; i++) {
+	pl_report_doc_begin(&j, b, query, 1, *s->snapshot ? s->snapshot : NULL);
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct pl_history hist = { 0 };
 		struct pl_err err = { 0 };
-		json_t *j = pl_report_json(&r[i]);
 
-		if (j == NULL || (rc = pl_history_build(s->st, port, r[i].proto, &hist, &err)) != 0) {
-			json_decref(j);
-			json_decref(reps);
-			return j ? rc : -PL_ENOMEM;
-		}
-		json_object_set_new(j, "history", pl_history_json(&hist));
+		if ((rc = pl_history_build(s->st, port, r[i].proto, &hist, &err)) == 0)
+			pl_report_json(&j, &r[i], &hist);
 		pl_history_free(&hist);
-		json_array_append_new(reps, j);
 	}
-	doc = json_pack("{s:s, s:i, s:[s], s:o, s:o}", "schema", PL_REPORT_SCHEMA,
-	    "version", PL_REPORT_SCHEMA_VERSION, "query", q, "snapshot",
-	    *s->snapshot ? json_string(s->snapshot) : json_null(), "reports", reps);
-	if (doc == NULL)
-		return -PL_ENOMEM;
-	t = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	rc = t ? pl_buf_printf(b, "%s\n", t) : -PL_ENOMEM;
-	free(t);
-	return rc;
+	return rc != 0 ? rc : pl_report_doc_end(&j);
 }
 
 /* The HTML of a port: its reports (on loopback with the listeners seen now) and the
@@ -588,8 +574,8 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 	struct pl_hit *hits = NULL;
 	struct pl_err err = { 0 };
 	int n, limit = ls ? parse_port(ls) : 20;
-	json_t *j;
-	char *t;
+	struct pl_json j;
+	struct pl_buf b = PL_BUF_INIT;
 	enum MHD_Result ok;
 
 	if (bad != NULL)
@@ -600,12 +586,12 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 		return json_error(s, c, 429, "too many requests", R_API_SEARCH);
 	if ((n = run_search(s, q, limit, &hits, &err)) < 0)
 		return json_error(s, c, n == -PL_EUSAGE ? 400 : 500, err.msg, R_API_SEARCH);
-	j = pl_hits_json(hits, n, q);
-	t = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	ok = t ? reply(s, c, 200, t, strlen(t), "application/json", NULL, R_API_SEARCH) :
-	    json_error(s, c, 500, "out of memory", R_API_SEARCH);
-	free(t);
-	json_decref(j);
+	pl_json_init(&j, &b, 2);
+	pl_hits_json(&j, hits, n, q);
+	pl_buf_addc(&b, '\n');
+	ok = pl_json_done(&j) == 0 ? reply(s, c, 200, b.data, b.len, "application/json", NULL,
+	    R_API_SEARCH) : json_error(s, c, 500, "out of memory", R_API_SEARCH);
+	pl_buf_free(&b);
 	pl_hits_free(hits, n);
 	return ok;
 }
