@@ -35,6 +35,7 @@ struct pl_json {
 	struct pl_buf *b;
 	int indent;                 /* spaces per level (PRETTY) */
 	int margin;                 /* spaces before every line but the first */
+	int precision;              /* significant digits of reals; 0 means 17 */
 	int depth;                  /* open containers */
 	bool after_key;             /* a key was written; its value comes next */
 	enum pl_json_style next;    /* the style of the next container opened */

@@ -1,7 +1,6 @@
 /* cmd-probe.c: `portlore probe TARGET [PORTSPEC]`, which ports answer and what is there. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "portlore/json.h"
 #include "portlore/probe.h"
 
 struct probe_args {
@@ -133,14 +133,12 @@ render(const struct probe_args *a, const struct pl_probe_scan *s, char **query, 
 	int rc;
 
 	if (a->c.json) {
-		json_t *j = pl_probe_json(s, (const char *const *)query, nq);
-		/* Six digits: round trips in microseconds, no binary noise. */
-		char *txt = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-		    JSON_REAL_PRECISION(6)) : NULL;
+		struct pl_json j;
 
-		rc = txt ? pl_buf_printf(&out, "%s\n", txt) : -PL_ENOMEM;
-		free(txt);
-		json_decref(j);
+		pl_json_init(&j, &out, 2);
+		pl_probe_json(&j, s, (const char *const *)query, nq);
+		pl_buf_addc(&out, '\n');
+		rc = pl_json_done(&j);
 	} else {
 		cli_text_opts(&a->c, &to);
 		rc = pl_render_probe_text(&out, s, &to);

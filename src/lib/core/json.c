@@ -139,7 +139,7 @@ pl_json_int(struct pl_json *j, long long v)
 	pl_buf_printf(j->b, "%lld", v);
 }
 
-/* As jansson writes a real: "%.17g", then ".0" when that reads as an integer, and the
+/* As jansson writes a real: "%.17g" (or the writer's precision), then ".0" when that reads as an integer, and the
  * exponent without "+" or leading zeros ("1e-05" becomes "1e-5"). */
 void
 pl_json_real(struct pl_json *j, double v)
@@ -151,7 +151,7 @@ pl_json_real(struct pl_json *j, double v)
 		pl_json_null(j);
 		return;
 	}
-	n = snprintf(t, sizeof(t) - 2, "%.17g", v);
+	n = snprintf(t, sizeof(t) - 2, "%.*g", j->precision > 0 ? j->precision : 17, v);
 	if (n < 0 || (size_t)n >= sizeof(t) - 2) {
 		pl_buf_fail(j->b, -PL_EDATA);
 		return;
