@@ -46,6 +46,12 @@ struct common {
 /* Handles a common option; returns 1 if handled, 0 if not, -1 on a bad value. */
 int cli_common_opt(struct common *c, int opt, const char *arg);
 
+/* Parses the common options of a command that takes no others, and checks that it has
+ * from min to max arguments. Returns -1 to go on (optind is the first argument), or
+ * the exit status to return: after help (0) or a usage error (2, usage printed). */
+int cli_parse_common(const char *name, int argc, char **argv, struct common *c, int min,
+    int max);
+
 /* Opens the store named by --db or the default search path; prints the error. */
 int cli_open_store(const struct common *c, struct pl_store **st, enum pl_store_mode mode);
 

@@ -11,23 +11,16 @@
 int
 cmd_lore(int argc, char **argv)
 {
-	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
 	struct common c = { .color = -1 };
 	struct pl_lore_stats s;
 	struct pl_store *st = NULL;
 	struct pl_err err = { 0 };
 	struct pl_text_opts to;
 	struct pl_buf out = PL_BUF_INIT;
-	int ch, rc, status;
+	int rc, status;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:h", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(&c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		return cli_usage("lore", ch == 'h' ? EXIT_OK : EXIT_USAGE);
-	}
+	if ((status = cli_parse_common("lore", argc, argv, &c, 1, 1)) >= 0)
+		return status;
 	if (optind != argc - 1 || strcmp(argv[optind], "stats") != 0)
 		return cli_usage("lore", EXIT_USAGE);
 	if ((status = cli_open_store(&c, &st, PL_STORE_READ)) != 0)

@@ -1,5 +1,6 @@
 /* main.c: dispatch to the command named by the first argument; a port spec otherwise. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
@@ -198,6 +199,25 @@ cli_text_opts(const struct common *c, struct pl_text_opts *o)
 		o->color = c->color == 1;
 	else
 		o->color = tty && !(env && *env) && !((env = getenv("TERM")) && strcmp(env, "dumb") == 0);
+}
+
+int
+cli_parse_common(const char *name, int argc, char **argv, struct common *c, int min, int max)
+{
+	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "d:jC:w:h", longopts, NULL)) != -1) {
+		if ((rc = cli_common_opt(c, ch, optarg)) < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		return cli_usage(name, ch == 'h' ? EXIT_OK : EXIT_USAGE);
+	}
+	if (argc - optind < min || argc - optind > max)
+		return cli_usage(name, EXIT_USAGE);
+	return -1;
 }
 
 int
