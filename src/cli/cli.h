@@ -43,6 +43,10 @@ struct common {
 	{ "width", required_argument, NULL, 'w' },                      \
 	{ "help", no_argument, NULL, 'h' }
 
+/* Parses arg, the value of option opt, as a number from lo to hi (pl_strtonum);
+ * prints "opt 'arg': give a number from lo to hi" and returns -1 when it is not one. */
+int cli_number(const char *opt, const char *arg, long long lo, long long hi, long long *out);
+
 /* Handles a common option; returns 1 if handled, 0 if not, -1 on a bad value. */
 int cli_common_opt(struct common *c, int opt, const char *arg);
 

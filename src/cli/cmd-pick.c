@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "portlore/json.h"
+#include "portlore/num.h"
 #include "portlore/pick.h"
 
 struct pick_opts {
@@ -19,15 +20,12 @@ struct pick_opts {
 
 /* Parses a decimal number from 0 to max; returns 0 or -1. */
 static int
-number(const char *s, unsigned long long max, unsigned long long *v)
+number(const char *s, long long max, unsigned long long *v)
 {
-	char *end;
+	const char *errstr;
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	*v = strtoull(s, &end, 10);
-	return *end != '\0' || errno != 0 || *v > max ? -1 : 0;
+	*v = (unsigned long long)pl_strtonum(s, 0, max, &errstr);
+	return errstr != NULL ? -1 : 0;
 }
 
 static int

@@ -16,7 +16,7 @@ struct probe_args {
 	struct common c;
 	bool udp, banner, all, yes;
 	double rate;
-	long concurrency, retries, timeout_ms, banner_ms, top;
+	long long concurrency, retries, timeout_ms, banner_ms, top;
 };
 
 static volatile sig_atomic_t stop;
@@ -30,25 +30,9 @@ on_signal(int sig)
 }
 
 static int
-number(const char *opt, const char *arg, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
-		fprintf(stderr, "portlore: %s '%.40s': give a number from %ld to %ld\n", opt, arg, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 parse_opt(struct probe_args *a, int ch, const char *arg)
 {
-	long v;
+	long long v;
 
 	switch (ch) {
 	case 'u': a->udp = true; return 0;
@@ -56,15 +40,15 @@ parse_opt(struct probe_args *a, int ch, const char *arg)
 	case 'a': a->all = true; return 0;
 	case 'y': a->yes = true; return 0;
 	case 'r':
-		if (number("--rate", arg, 1, (long)PL_PROBE_RATE_MAX, &v) != 0)
+		if (cli_number("--rate", arg, 1, (long long)PL_PROBE_RATE_MAX, &v) != 0)
 			return -1;
 		a->rate = (double)v;
 		return 0;
-	case 'c': return number("--concurrency", arg, 1, 65536, &a->concurrency);
-	case 'R': return number("--retries", arg, 0, 10, &a->retries);
-	case 't': return number("--timeout", arg, 1, 60000, &a->timeout_ms);
-	case 'W': return number("--banner-wait", arg, 1, 60000, &a->banner_ms);
-	case 'T': return number("--top", arg, 1, 65535, &a->top);
+	case 'c': return cli_number("--concurrency", arg, 1, 65536, &a->concurrency);
+	case 'R': return cli_number("--retries", arg, 0, 10, &a->retries);
+	case 't': return cli_number("--timeout", arg, 1, 60000, &a->timeout_ms);
+	case 'W': return cli_number("--banner-wait", arg, 1, 60000, &a->banner_ms);
+	case 'T': return cli_number("--top", arg, 1, 65535, &a->top);
 	}
 	return -2;
 }

@@ -22,8 +22,7 @@ cmd_search(int argc, char **argv)
 	struct pl_hit *hits = NULL;
 	struct pl_err err = { 0 };
 	struct pl_text_opts to;
-	long limit = 20;
-	char *end;
+	long long limit = 20;
 	int ch, rc, n = 0, status = EXIT_OK;
 
 	optind = 1;
@@ -34,13 +33,8 @@ cmd_search(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case 'n':
-			errno = 0;
-			limit = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 || limit < 1 || limit > 1000) {
-				fprintf(stderr, "portlore: --limit '%.40s': give a number from 1 to 1000\n",
-				    optarg);
+			if (cli_number("--limit", optarg, 1, 1000, &limit) != 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h':
 			return cli_usage("search", EXIT_OK);

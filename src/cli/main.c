@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "portlore/num.h"
 #include "config.h"
 
 static int cmd_help(int argc, char **argv);
@@ -131,8 +132,7 @@ cmd_version(int argc, char **argv)
 int
 cli_common_opt(struct common *c, int opt, const char *arg)
 {
-	char *end;
-	long v;
+	long long v;
 
 	switch (opt) {
 	case 'd':
@@ -154,12 +154,8 @@ cli_common_opt(struct common *c, int opt, const char *arg)
 		}
 		return 1;
 	case 'w':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end != '\0' || errno != 0 || v < 40 || v > 1000) {
-			fprintf(stderr, "portlore: --width '%.40s': give a number from 40 to 1000\n", arg);
+		if (cli_number("--width", arg, 40, 1000, &v) != 0)
 			return -1;
-		}
 		c->width = (int)v;
 		return 1;
 	}
@@ -183,14 +179,14 @@ void
 cli_text_opts(const struct common *c, struct pl_text_opts *o)
 {
 	struct winsize ws;
-	const char *env;
+	const char *env, *errstr;
 	bool tty = isatty(STDOUT_FILENO) == 1;
 
 	o->width = c->width;
 	if (o->width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		o->width = ws.ws_col;
 	if (o->width == 0 && (env = getenv("COLUMNS")) != NULL)
-		o->width = atoi(env);
+		o->width = (int)pl_strtonum(env, 40, 1000, &errstr);   /* 0 when it is not */
 	if (o->width < 40 || o->width > 1000)
 		o->width = 80;
 	/* https://no-color.org: NO_COLOR set and non-empty turns colour off, unless asked for. */
@@ -199,6 +195,21 @@ cli_text_opts(const struct common *c, struct pl_text_opts *o)
 		o->color = c->color == 1;
 	else
 		o->color = tty && !(env && *env) && !((env = getenv("TERM")) && strcmp(env, "dumb") == 0);
+}
+
+int
+cli_number(const char *opt, const char *arg, long long lo, long long hi, long long *out)
+{
+	const char *errstr;
+	long long v = pl_strtonum(arg, lo, hi, &errstr);
+
+	if (errstr != NULL) {
+		fprintf(stderr, "portlore: %s '%.40s': give a number from %lld to %lld\n", opt, arg,
+		    lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 int
