@@ -669,39 +669,6 @@ same_origin(struct MHD_Connection *c)
 	return o != NULL && strcmp(o, host) == 0;
 }
 
-static int
-hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Finds name in an application/x-www-form-urlencoded body and decodes it into out. */
-static bool
-form_value(const char *body, const char *name, char *out, size_t len)
-{
-	size_t nl = strlen(name);
-
-	for (const char *p = body; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-		size_t o = 0;
-
-		if (strncmp(p, name, nl) != 0 || p[nl] != '=')
-			continue;
-		for (p += nl + 1; *p && *p != '&' && o + 1 < len; p++) {
-			if (*p == '+')
-				out[o++] = ' ';
-			else if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-				out[o++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-				p += 2;
-			} else
-				out[o++] = *p;
-		}
-		out[o] = '\0';
-		return true;
-	}
-	return false;
-}
-
 static enum MHD_Result
 feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 {
@@ -733,9 +700,9 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 	} else {
 		const char *body = pl_buf_str(&rq->body);
 
-		form_value(body, "page", page, sizeof(page));
-		form_value(body, "vote", vote, sizeof(vote));
-		form_value(body, "lang", lang, sizeof(lang));
+		srv_form_value(body, "page", page, sizeof(page));
+		srv_form_value(body, "vote", vote, sizeof(vote));
+		srv_form_value(body, "lang", lang, sizeof(lang));
 	}
 	if (!valid_page(page) || (v = pl_vote_parse(vote)) < 0)
 		return json_error(s, c, 400, "give page (\"/\" or \"/port/N\") and vote "
