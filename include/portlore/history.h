@@ -151,7 +151,8 @@ int pl_render_history_brief(struct pl_buf *out, const struct pl_history *h,
 int pl_history_html(struct pl_buf *out, const struct pl_history *h, const char *title);
 int pl_render_diff_text(struct pl_buf *out, const struct pl_diff *d,
     const struct pl_text_opts *o);
-/* The story and the diff as JSON objects, written where the writer stands (json.h). */
+/* The story as a JSON object, written where the writer stands (json.h); the diff as
+ * its document, {schema, version, old, new, ...}. */
 void pl_history_json(struct pl_json *j, const struct pl_history *h);
 void pl_diff_json(struct pl_json *j, const struct pl_diff *d);
 

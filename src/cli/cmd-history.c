@@ -84,7 +84,7 @@ histories(struct pl_store *st, const struct history_opts *o, const struct target
 	cli_text_opts(&o->c, &to);
 	if (o->c.json) {
 		pl_json_init(&j, &out, 2);
-		pl_json_obj(&j);
+		pl_json_envelope(&j, "history", 1);
 		pl_json_karr(&j, "histories");
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {

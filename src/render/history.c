@@ -473,7 +473,7 @@ pl_diff_json(struct pl_json *j, const struct pl_diff *d)
 {
 	static const char *const names[] = { "added", "removed", "changed" };
 
-	pl_json_obj(j);
+	pl_json_envelope(j, "diff", 1);
 	snapshot_side_json(j, "old", d->old_label, d->old_source, (long long)d->old_rows);
 	snapshot_side_json(j, "new", d->new_label, d->new_source, (long long)d->new_rows);
 	pl_json_kstr(j, "provenance", "iana");

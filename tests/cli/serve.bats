@@ -193,6 +193,9 @@ vote() {
 	run pl feedback --feedback-db "$FB" --json
 	json_is '[.[] | select(.page == "/port/3333") | .no] | .[0]' 1
 	json_is 'length' 2
+	# The document is what docs/feedback.schema.json says (tests/cli/schemas.bats).
+	printf '%s' "$output" | "$PORTLORE_SRC/tests/schema-check.py" "$PORTLORE_SRC/docs" \
+		"$PORTLORE_SRC/docs/feedback.schema.json"
 	run pl feedback --feedback-db "$BATS_TEST_TMPDIR/none.db"
 	[ "$status" -eq 3 ]
 }
