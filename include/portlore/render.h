@@ -31,8 +31,8 @@ struct pl_json;
 struct pl_history;
 void pl_report_doc_begin(struct pl_json *j, struct pl_buf *b, char *const *query, int nquery,
     const char *snapshot);
-/* One report object; with the port's registry history when h is not NULL. */
-void pl_report_json(struct pl_json *j, const struct pl_report *r, const struct pl_history *h);
+/* One report object; with its "history" when the report was built with it. */
+void pl_report_json(struct pl_json *j, const struct pl_report *r);
 int pl_report_doc_end(struct pl_json *j);
 /* The search document {schema, version, query, hits}. */
 void pl_hits_json(struct pl_json *j, const struct pl_hit *hits, int n, const char *query);

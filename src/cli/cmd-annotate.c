@@ -344,7 +344,7 @@ render_json(struct pl_buf *b, struct pl_store *st, const struct ann *a)
 	pl_json_end(&j);
 	pl_json_karr(&j, "reports");
 	for (size_t i = 0; i < a->nt && rc == 0; i++) {
-		pl_report_json(&j, &a->t[i].r, NULL);
+		pl_report_json(&j, &a->t[i].r);
 		rc = maybe_flush(b);
 	}
 	pl_json_end(&j);

@@ -54,8 +54,7 @@ read_stdin_specs(struct pl_portspec *spec, struct pl_err *err)
  * the changes between the store's snapshots) where there is any. */
 static int
 emit(struct pl_buf *b, struct pl_json *j, const struct pl_report *r,
-    const struct pl_history *h, const struct port_opts *o, const struct pl_text_opts *to,
-    long i)
+    const struct port_opts *o, const struct pl_text_opts *to, long i)
 {
 	int rc;
 
@@ -64,9 +63,9 @@ emit(struct pl_buf *b, struct pl_json *j, const struct pl_report *r,
 			return rc;
 		if ((rc = pl_render_text(b, r, to)) != 0)
 			return rc;
-		return pl_render_history_brief(b, h, to);
+		return pl_render_history_brief(b, &r->history, to);
 	}
-	pl_report_json(j, r, h);
+	pl_report_json(j, r);
 	return pl_buf_error(b);
 }
 
@@ -74,7 +73,8 @@ static int
 run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts *o,
     int argc, char **argv)
 {
-	struct pl_report_opts ro = { .no_host = o->no_host, .proc_root = getenv("PORTLORE_PROC_ROOT") };
+	struct pl_report_opts ro = { .no_host = o->no_host, .history = true,
+		.proc_root = getenv("PORTLORE_PROC_ROOT") };
 	struct pl_text_opts to;
 	struct pl_target *t = NULL;
 	struct pl_buf b = PL_BUF_INIT;
@@ -92,13 +92,10 @@ run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts 
 		pl_report_doc_begin(&j, &b, argv, argc, pl_store_current_snapshot(st));
 	for (long i = 0; i < n && rc == 0; i++) {
 		struct pl_report r;
-		struct pl_history h = { 0 };
 
 		if ((rc = pl_report_build(st, t[i].port, t[i].proto, &ro, &r, &err)) != 0)
 			break;
-		if ((rc = pl_history_build(st, t[i].port, t[i].proto, &h, &err)) == 0)
-			rc = emit(&b, &j, &r, &h, o, &to, i);
-		pl_history_free(&h);
+		rc = emit(&b, &j, &r, o, &to, i);
 		pl_report_free(&r);
 		/* Stream: a range of thousands of ports never piles up in memory. */
 		if (rc == 0 && b.len > 1 << 16 && (status = cli_flush(&b)) != 0)

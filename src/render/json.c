@@ -230,7 +230,7 @@ frequency_json(struct pl_json *j, const struct pl_report *r)
 }
 
 void
-pl_report_json(struct pl_json *j, const struct pl_report *r, const struct pl_history *h)
+pl_report_json(struct pl_json *j, const struct pl_report *r)
 {
 	pl_json_obj(j);
 	pl_json_kint(j, "port", r->port);
@@ -259,9 +259,9 @@ pl_report_json(struct pl_json *j, const struct pl_report *r, const struct pl_his
 			pl_sockets_json(j, &r->sockets);
 		}
 	}
-	if (h != NULL) {
+	if (r->history_read) {
 		pl_json_key(j, "history");
-		pl_history_json(j, h);
+		pl_history_json(j, &r->history);
 	}
 	pl_json_end(j);
 }

@@ -209,12 +209,12 @@ client_key(struct MHD_Connection *c)
 
 /* Builds the reports of every protocol port has; *n of them, freed by free_reports. */
 static int
-build_reports(struct pl_server *s, uint16_t port, struct pl_report **out, size_t *n,
-    struct pl_err *err)
+build_reports(struct pl_server *s, uint16_t port, bool history, struct pl_report **out,
+    size_t *n, struct pl_err *err)
 {
 	/* This host's facts, its listeners among them, only when serving on loopback. */
 	struct pl_report_opts ro = { .proc_root = s->proc_root, .no_host = !s->loopback,
-		.sockets = s->loopback };
+		.sockets = s->loopback, .history = history };
 	struct pl_portspec spec = { 0 };
 	struct pl_target *t = NULL;
 	struct pl_report *r = NULL;
@@ -251,27 +251,20 @@ free_reports(struct pl_report *r, size_t n)
 	free(r);
 }
 
-/* The API's port document: `portlore N --json`, by the same calls (cmd-port.c), so the
- * two are the same bytes (serve.bats compares them). */
+/* The API's port document: `portlore N --json`, by the same calls (cmd-port.c) over
+ * reports built with the same options, so the two are the same bytes (serve.bats). */
 static int
 port_json(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t n,
     struct pl_buf *b)
 {
 	struct pl_json j;
 	char q[8], *query[1] = { q };
-	int rc = 0;
 
 	snprintf(q, sizeof(q), "%u", (unsigned)port);
 	pl_report_doc_begin(&j, b, query, 1, *s->snapshot ? s->snapshot : NULL);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct pl_history hist = { 0 };
-		struct pl_err err = { 0 };
-
-		if ((rc = pl_history_build(s->st, port, r[i].proto, &hist, &err)) == 0)
-			pl_report_json(&j, &r[i], &hist);
-		pl_history_free(&hist);
-	}
-	return rc != 0 ? rc : pl_report_doc_end(&j);
+	for (size_t i = 0; i < n; i++)
+		pl_report_json(&j, &r[i]);
+	return pl_report_doc_end(&j);
 }
 
 /* The HTML of a port: its reports (on loopback with the listeners seen now) and the
@@ -314,7 +307,7 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 	enum MHD_Result ok;
 
 	snprintf(path, sizeof(path), "/port/%u", (unsigned)port);
-	if ((rc = build_reports(s, port, &r, &n, &err)) == 0) {
+	if ((rc = build_reports(s, port, li < 0, &r, &n, &err)) == 0) {
 		if (li >= 0) {
 			ctx_init(s, &h, li, path);
 			rc = port_html(s, port, r, n, &h, &b);
