@@ -27,6 +27,12 @@ struct cmd {
 	const char *summary;
 };
 
+/* serve's usage, in both programs' command tables (main.c, serve-main.c). */
+#define CLI_SERVE_USAGE                                                         \
+	"portlore serve [--db PATH] [--listen ADDR:PORT] [--feedback-db PATH]\n"  \
+	"       [--locale-dir DIR] [--threads N]"
+#define CLI_SERVE_SUMMARY "the port reference site and its JSON API (loopback by default)"
+
 /* Options every reading command takes. */
 struct common {
 	const char *db;
