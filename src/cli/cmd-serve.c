@@ -1,5 +1,4 @@
 /* cmd-serve.c: `portlore serve`, the port reference site and its API. */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -22,22 +21,6 @@ struct serve_opts {
 	bool show_processes, reuse_port;
 };
 
-/* A whole number from lo to hi for option name; returns 0 or EXIT_USAGE. */
-static int
-number(const char *name, const char *arg, long lo, long hi, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || *out < lo || *out > hi) {
-		fprintf(stderr, "portlore: --%s '%.40s': give a number from %ld to %ld\n", name, arg,
-		    lo, hi);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
 static int
 parse_serve(int argc, char **argv, struct serve_opts *o)
 {
@@ -57,7 +40,8 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int ch, rc = 0;
+	long long v;
+	int ch;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "d:F:l:L:t:h", longopts, NULL)) != -1) {
@@ -66,11 +50,26 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 		case 'F': o->feedback_db = optarg; break;
 		case 'l': o->listen = optarg; break;
 		case 'L': o->locale_dir = optarg; break;
-		case 't': rc = number("threads", optarg, 1, 64, &o->threads); break;
-		case O_MAXCONN: rc = number("max-connections", optarg, 16, 1000000, &o->max_connections);
+		case 't':
+			if (cli_number("--threads", optarg, 1, 64, &v) != 0)
+				return EXIT_USAGE;
+			o->threads = (long)v;
 			break;
-		case O_TIMEOUT: rc = number("timeout", optarg, 1, 3600, &o->timeout); break;
-		case O_CACHE: rc = number("cache-size", optarg, 1, 65536, &o->cache_mib); break;
+		case O_MAXCONN:
+			if (cli_number("--max-connections", optarg, 16, 1000000, &v) != 0)
+				return EXIT_USAGE;
+			o->max_connections = (long)v;
+			break;
+		case O_TIMEOUT:
+			if (cli_number("--timeout", optarg, 1, 3600, &v) != 0)
+				return EXIT_USAGE;
+			o->timeout = (long)v;
+			break;
+		case O_CACHE:
+			if (cli_number("--cache-size", optarg, 1, 65536, &v) != 0)
+				return EXIT_USAGE;
+			o->cache_mib = (long)v;
+			break;
 		case O_SHOWPROC: o->show_processes = true; break;
 		case O_REUSE: o->reuse_port = true; break;
 		case O_HOST:
@@ -85,8 +84,6 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 		default:
 			return cli_usage("serve", EXIT_USAGE);
 		}
-		if (rc != 0)
-			return rc;
 	}
 	if (optind != argc)
 		return cli_usage("serve", EXIT_USAGE);
