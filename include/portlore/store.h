@@ -16,7 +16,7 @@
 #include "portlore/error.h"
 #include "portlore/portspec.h"
 
-#define PL_SCHEMA_VERSION 1
+#define PL_SCHEMA_VERSION 2
 
 struct pl_store;
 

@@ -91,6 +91,19 @@ host_json(const struct pl_report *r)
 	return h;
 }
 
+/* Why the use comes where it does: rank.h's reasons, and the lore file's evidence. */
+static json_t *
+rank_reasons_json(const struct pl_lore_use *u)
+{
+	char why[6][PL_RANK_REASON_MAX];
+	size_t n = pl_rank_reasons(&u->rank_in, why, 6);
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(why[i]));
+	return a;
+}
+
 static json_t *
 use_json(const struct pl_lore_use *u)
 {
@@ -122,6 +135,11 @@ use_json(const struct pl_lore_use *u)
 	if (o != NULL) {
 		json_object_set_new(o, "matched", ports_str(u->lo, u->hi));
 		json_object_set_new(o, "broad", json_boolean(u->broad));
+		json_object_set_new(o, "use", str_or_null(pl_use_name(u->use)));
+		json_object_set_new(o, "prevalence", str_or_null(pl_prevalence_name(u->prevalence)));
+		json_object_set_new(o, "evidence", str_or_null(u->evidence));
+		json_object_set_new(o, "rank", json_integer(u->rank));
+		json_object_set_new(o, "rank_reasons", rank_reasons_json(u));
 	}
 	return o;
 }
