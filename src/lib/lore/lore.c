@@ -36,8 +36,9 @@ static const char *const entry_keys[] = {
 static const char *const port_keys[] = {
 	"port", "proto", "role", "use", "prevalence", "evidence", NULL
 };
-/* use, prevalence and evidence become required once every lore file has them. */
-static const char *const port_required[] = { "port", "proto", "role", NULL };
+static const char *const port_required[] = {
+	"port", "proto", "role", "use", "prevalence", "evidence", NULL
+};
 static const char *const years_keys[] = { "from", "to", NULL };
 static const char *const risk_keys[] = { "level", "why", NULL };
 static const char *const hint_keys[] = { "process", "cmdline", "banner", NULL };
@@ -268,7 +269,8 @@ check_evidence(struct chk *c, const char *ev, size_t nsources)
 	int rc = 0;
 
 	push_key(c, "evidence");
-	while (rc == 0 && (p = strchr(p, '[')) != NULL) {
+	/* No sources at all is the sources rule's to report. */
+	while (rc == 0 && nsources > 0 && (p = strchr(p, '[')) != NULL) {
 		char *end;
 		long n;
 
@@ -293,9 +295,6 @@ check_relevance(struct chk *c, json_t *p, size_t nsources)
 	const char *use, *prev, *ev;
 	int rc;
 
-	if (json_object_get(p, "use") == NULL && json_object_get(p, "prevalence") == NULL &&
-	    json_object_get(p, "evidence") == NULL)
-		return 0;
 	if ((rc = get_str(c, p, "use", 16, true, &use)) != 0 ||
 	    (rc = get_str(c, p, "prevalence", 16, true, &prev)) != 0 ||
 	    (rc = get_str(c, p, "evidence", 500, true, &ev)) != 0)
