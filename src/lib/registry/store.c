@@ -56,8 +56,12 @@ static const char schema_sql[] =
 	"CREATE TABLE nmap(port INTEGER NOT NULL, proto TEXT NOT NULL, name TEXT NOT NULL,"
 	"  freq REAL NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY(port, proto));"
 	"CREATE INDEX nmap_rank ON nmap(proto, rank);"
-	"CREATE VIRTUAL TABLE fts USING fts5(title, body, source UNINDEXED, ref UNINDEXED,"
-	"  ports UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');"
+	/* Search (src/lib/report/search.c): names weigh most, then the summary, then the
+	 * rest; porter stems words ("servers" finds "server"); freq is the hit's most
+	 * frequently open port, a prior for popular ports. */
+	"CREATE VIRTUAL TABLE fts USING fts5(title, names, summary, body, source UNINDEXED,"
+	"  ref UNINDEXED, family UNINDEXED, ports UNINDEXED, freq UNINDEXED,"
+	"  tokenize = 'porter unicode61 remove_diacritics 2');"
 	"INSERT INTO meta VALUES('schema', '2');";
 
 int
