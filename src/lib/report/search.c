@@ -183,8 +183,8 @@ popularity(double f)
 /*
  * The prior of a lore entry: its most relevant port by the one ranking function
  * (include/portlore/rank.h), from 1.5 for a dominant server down to 1, times the
- * popularity of that port when the entry is what usually holds it (dominant or
- * common): 8080 being popular says nothing for a niche use of 8080.
+ * popularity of that port when the entry is what usually holds it (dominant): 8443
+ * being popular says nothing for one of the dozen uses that share it.
  */
 static double
 lore_prior(struct pl_store *st, const char *id)
@@ -209,7 +209,7 @@ lore_prior(struct pl_store *st, const char *id)
 		in.prevalence = p < 0 ? PL_PREV_UNKNOWN : (enum pl_prevalence)p;
 		score = pl_rank_score(&in);
 		prior = 1.0 + 0.5 * (score >= 60 ? 0 : 60 - score) / 60.0;
-		if (in.prevalence == PL_PREV_DOMINANT || in.prevalence == PL_PREV_COMMON)
+		if (in.prevalence == PL_PREV_DOMINANT)
 			prior *= popularity(sqlite3_column_double(s, 2));
 		if (prior > best)
 			best = prior;
