@@ -249,6 +249,7 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		struct pl_lore_use *u = grow(&r->uses, &r->nuses, sizeof(*u));
 		char **cols[] = { &u->id, &u->family, &u->family_name, &u->name, &u->vendor,
 		    &u->kind, &u->summary, &u->risk, &u->risk_why, &u->notes };
+		int use, prev;
 
 		if (u == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -264,13 +265,10 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		u->broad = u->hi - u->lo > 64;
 		if ((u->evidence = pl__col(s, 17)) == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
-		u->use = (enum pl_use)pl_use_parse((const char *)sqlite3_column_text(s, 15));
-		u->prevalence = (enum pl_prevalence)pl_prevalence_parse(
-		    (const char *)sqlite3_column_text(s, 16));
-		if ((int)u->use < 0)
-			u->use = PL_USE_UNKNOWN;
-		if ((int)u->prevalence < 0)
-			u->prevalence = PL_PREV_UNKNOWN;
+		use = pl_use_parse((const char *)sqlite3_column_text(s, 15));
+		prev = pl_prevalence_parse((const char *)sqlite3_column_text(s, 16));
+		u->use = use < 0 ? PL_USE_UNKNOWN : (enum pl_use)use;
+		u->prevalence = prev < 0 ? PL_PREV_UNKNOWN : (enum pl_prevalence)prev;
 		u->rank_in.nsources = sqlite3_column_int(s, 18);
 	}
 	sqlite3_reset(s);

@@ -187,16 +187,13 @@ popularity(double f)
  * being popular says nothing for one of the dozen uses that share it.
  */
 static double
-lore_prior(struct pl_store *st, const char *id)
+lore_prior(sqlite3_stmt *s, const char *id)
 {
-	static const char sql[] = "SELECT p.use, p.prevalence, coalesce(n.freq, 0)"
-	    " FROM lore_port p LEFT JOIN nmap n ON n.port = p.lo AND n.proto = p.proto"
-	    " WHERE p.entry = ?1 AND p.lo = p.hi";
-	sqlite3_stmt *s = NULL;
 	double best = 1.0;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (s == NULL)
 		return 1.0;
+	sqlite3_reset(s);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		struct pl_rank_in in = { .id = id, .exact = true };
@@ -214,7 +211,7 @@ lore_prior(struct pl_store *st, const char *id)
 		if (prior > best)
 			best = prior;
 	}
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return best;
 }
 
@@ -283,10 +280,16 @@ static int
 run_query(struct pl_store *st, const struct words *ws, const double *rarity, bool any,
     struct pl_hit **hits, int *n, struct pl_err *err)
 {
+	static const char prior_sql[] = "SELECT p.use, p.prevalence, coalesce(n.freq, 0)"
+	    " FROM lore_port p LEFT JOIN nmap n ON n.port = p.lo AND n.proto = p.proto"
+	    " WHERE p.entry = ?1 AND p.lo = p.hi";
 	struct pl_buf q = PL_BUF_INIT;
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = NULL, *prior = NULL;
 	int rc;
 
+	/* Without it (an old store), lore hits simply get no prior. */
+	if (sqlite3_prepare_v2(st->db, prior_sql, -1, &prior, NULL) != SQLITE_OK)
+		prior = NULL;
 	if (fts_query(ws, any, &q) != 0) {
 		rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
 		goto out;
@@ -324,13 +327,15 @@ run_query(struct pl_store *st, const struct words *ws, const double *rarity, boo
 		 * port's popularity (nmap's open frequency) and, for lore, its best use. */
 		h->named = name_score(ws, rarity, h->title, h->ref,
 		    (const char *)sqlite3_column_text(s, 7));
-		h->prior = strcmp(h->source, "lore") == 0 ? lore_prior(st, h->ref) : popularity(freq);
+		h->prior = strcmp(h->source, "lore") == 0 ? lore_prior(prior, h->ref) :
+		    popularity(freq);
 		h->score = -sqlite3_column_double(s, 5) * h->prior;
 	}
 	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 :
 	    pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
 out:
 	sqlite3_finalize(s);
+	sqlite3_finalize(prior);
 	pl_buf_free(&q);
 	return rc;
 }
