@@ -184,7 +184,7 @@ refs_collect(struct w *w, const struct pl_report *r, size_t n)
 		for (size_t j = 0; j < r[i].nuses; j++)
 			for (size_t s = 0; s < r[i].uses[j].nsources; s++)
 				ref_add(w, r[i].uses[j].sources[s].title, r[i].uses[j].sources[s].url,
-				    r[i].uses[j].sources[s].date);
+				    r[i].uses[j].sources[s].published);
 	ref_add(w, "Fetch Standard: port blocking (bad ports)", r[0].browsers.spec_src, "");
 }
 
@@ -438,7 +438,7 @@ what_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 			put(w, "<p>");
 			escf(w, _("nmap's measurements rank it %ld of %ld %s ports seen open (as %s)."),
 			    r[i].nmap.rank, r[i].nmap.ranked, pl_proto_name(r[i].proto), r[i].nmap.name);
-			prov(w, "lore");
+			prov(w, "nmap");
 			put(w, "</p>");
 		}
 	put(w, "</section>");
@@ -516,7 +516,7 @@ browsers_para(struct w *w, const struct pl_report *r)
 	else
 		esc(w, _("Web browsers connect to this port normally."));
 	cite(w, r->browsers.spec_src);
-	prov(w, "lore");
+	prov(w, "fetch-standard");
 	put(w, "</p>");
 }
 
@@ -655,6 +655,15 @@ use_block(struct w *w, const struct pl_report *r, size_t n, const struct pl_lore
 		esc(w, _("Notes"));
 		put(w, "</dt><dd>");
 		esc(w, u->notes);
+		put(w, "</dd>");
+	}
+	if (strcmp(u->confidence, "high") != 0) {
+		put(w, "<dt>");
+		esc(w, _("Confidence"));
+		put(w, "</dt><dd class=\"confidence confidence-");
+		esc(w, u->confidence);
+		put(w, "\">");
+		escf(w, "%s: %s", u->confidence, u->confidence_why);
 		put(w, "</dd>");
 	}
 	put(w, "</dl>");

@@ -97,8 +97,11 @@ use_json(const struct pl_lore_use *u)
 	json_t *o, *srcs = json_array(), *sibs = json_array(), *years;
 
 	for (size_t i = 0; i < u->nsources; i++)
-		json_array_append_new(srcs, json_pack("{s:I, s:s, s:s, s:s}", "n", (json_int_t)i + 1,
-		    "title", u->sources[i].title, "url", u->sources[i].url, "date", u->sources[i].date));
+		json_array_append_new(srcs, json_pack("{s:I, s:s, s:s, s:o, s:s, s:o, s:s}",
+		    "n", (json_int_t)i + 1, "title", u->sources[i].title, "url", u->sources[i].url,
+		    "published", str_or_null(u->sources[i].published),
+		    "accessed", u->sources[i].accessed,
+		    "publisher", str_or_null(u->sources[i].publisher), "tier", u->sources[i].tier));
 	for (size_t i = 0; i < u->nsiblings; i++) {
 		const struct pl_lore_port *s = &u->siblings[i];
 
@@ -122,6 +125,8 @@ use_json(const struct pl_lore_use *u)
 	if (o != NULL) {
 		json_object_set_new(o, "matched", ports_str(u->lo, u->hi));
 		json_object_set_new(o, "broad", json_boolean(u->broad));
+		json_object_set_new(o, "confidence", json_pack("{s:s, s:o}", "level", u->confidence,
+		    "why", str_or_null(u->confidence_why)));
 	}
 	return o;
 }
@@ -161,7 +166,7 @@ pl_report_json(const struct pl_report *r)
 	        "provenance", pl_prov_name(PL_PROV_IANA),
 	      "host", host_json(r),
 	      "browsers", "chromium_blocks", r->browsers.chromium, "firefox_blocks",
-	        r->browsers.firefox, "provenance", pl_prov_name(PL_PROV_LORE), "sources",
+	        r->browsers.firefox, "provenance", pl_prov_name(PL_PROV_FETCH), "sources",
 	        r->browsers.spec_src, r->browsers.chromium_src, r->browsers.firefox_src,
 	    "registry", "snapshot", str_or_null(r->snapshot),
 	      "status", pl_reg_status_name(r->status),
@@ -174,7 +179,7 @@ pl_report_json(const struct pl_report *r)
 	json_object_set_new(o, "frequency", !r->nmap.have ? json_null() :
 	    json_pack("{s:s, s:s, s:f, s:I, s:I, s:s}", "source", "nmap-services",
 	    "name", r->nmap.name, "frequency", r->nmap.freq, "rank", (json_int_t)r->nmap.rank,
-	    "ranked", (json_int_t)r->nmap.ranked, "provenance", pl_prov_name(PL_PROV_LORE)));
+	    "ranked", (json_int_t)r->nmap.ranked, "provenance", pl_prov_name(PL_PROV_NMAP)));
 	if (r->sockets_read)
 		json_object_set_new(o, "on_this_machine", machine_json(r));
 	return o;
