@@ -33,12 +33,16 @@ stats_json(const struct pl_lore_stats *s)
 		    "protocol", c->proto, "top", c->top, "ports", c->ports, "assigned", c->assigned,
 		    "with_lore", c->with_lore, "most_frequent_without_lore", miss));
 	}
-	return json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:s, s:b, s:i, s:o}",
+	return json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:o, s:s, s:b, s:i,"
+	    " s:o}",
 	    "schema", "https://portlore.dev/schema/lore-stats/1", "version", 1,
 	    "entries", (json_int_t)s->entries, "families", (json_int_t)s->families,
 	    "port_facts", (json_int_t)s->facts, "sources", (json_int_t)s->sources,
 	    "cves", (json_int_t)s->cves,
 	    "kinds", counts_json(s->kinds, s->nkinds), "risks", counts_json(s->risks, s->nrisks),
+	    "tiers", counts_json(s->tiers, s->ntiers),
+	    "confidence", counts_json(s->confidence, s->nconfidence),
+	    "sources_undated", (json_int_t)s->undated,
 	    "source_domains", counts_json(s->domains, s->ndomains),
 	    "snapshot", s->snapshot, "nmap", s->have_nmap,
 	    "coverage_max_span", PL_COVER_MAX_SPAN, "coverage", cov);
@@ -73,6 +77,9 @@ stats_text(struct pl_buf *b, const struct pl_lore_stats *s, int width)
 	    s->entries, s->families, s->facts, s->sources, s->cves);
 	counts_text(b, "kinds", s->kinds, s->nkinds, 100, width);
 	counts_text(b, "risk", s->risks, s->nrisks, 100, width);
+	counts_text(b, "confidence", s->confidence, s->nconfidence, 100, width);
+	counts_text(b, "sources by tier", s->tiers, s->ntiers, 100, width);
+	pl_buf_printf(b, "sources without a publication date: %ld of %ld\n", s->undated, s->sources);
 	counts_text(b, "sources by domain", s->domains, s->ndomains, 25, width);
 	if (!s->have_nmap) {
 		pl_buf_adds(b, "coverage: the store has no nmap-services frequencies "
