@@ -32,7 +32,9 @@ static const char *const entry_keys[] = {
 	"id", "name", "vendor", "kind", "ports", "years", "summary", "risk", "cves", "hints",
 	"confidence", "sources", "notes", NULL
 };
-static const char *const port_keys[] = { "port", "proto", "role", NULL };
+static const char *const port_keys[] = { "port", "proto", "role", "use", "prevalence", "evidence",
+	NULL };
+static const char *const port_required[] = { "port", "proto", "role", NULL };
 static const char *const years_keys[] = { "from", "to", NULL };
 static const char *const risk_keys[] = { "level", "why", NULL };
 static const char *const hint_keys[] = { "process", "cmdline", "banner", NULL };
@@ -273,7 +275,7 @@ check_port(struct chk *c, json_t *p)
 	long lo, hi;
 	int rc;
 
-	if ((rc = check_keys(c, p, "a port", port_keys, port_keys)) != 0)
+	if ((rc = check_keys(c, p, "a port", port_keys, port_required)) != 0)
 		return rc;
 	push_key(c, "port");
 	rc = lore_port(json_object_get(p, "port"), &lo, &hi) != 0 ?
