@@ -133,7 +133,7 @@ setup() {
 	# Every section object that holds facts names its provenance.
 	json_is '[.reports[] | .ranges.iana.provenance, .ranges.host.provenance, .ranges.browsers.provenance, .registry.provenance] | unique | join(",")' "fetch-standard,iana,observed"
 	json_is '[.reports[].lore[] | .provenance] | unique | join(",")' lore
-	json_is '[.reports[].frequency | select(. != null) | .provenance] | unique | join(",")' lore
+	json_is '[.reports[].frequency | select(. != null) | .provenance] | unique | join(",")' nmap
 	# And text labels every fact line with one.
 	run pl --db "$DB" --width 200 3333/tcp
 	for word in iana lore observed; do
