@@ -138,7 +138,7 @@ refs_collect(struct w *w, const struct pl_report *r, size_t n)
 		for (size_t j = 0; j < r[i].nuses; j++)
 			for (size_t s = 0; s < r[i].uses[j].nsources; s++)
 				ref_add(w, r[i].uses[j].sources[s].title, r[i].uses[j].sources[s].url,
-				    r[i].uses[j].sources[s].date);
+				    r[i].uses[j].sources[s].published);
 	ref_add(w, "Fetch Standard: port blocking (bad ports)", r[0].browsers.spec_src, "");
 }
 
@@ -392,7 +392,7 @@ what_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 			pl_buf_adds(w->b, "<p>");
 			escf(w, _("nmap's measurements rank it %ld of %ld %s ports seen open (as %s)."),
 			    r[i].nmap.rank, r[i].nmap.ranked, pl_proto_name(r[i].proto), r[i].nmap.name);
-			prov(w, "lore");
+			prov(w, "nmap");
 			pl_buf_adds(w->b, "</p>");
 		}
 	pl_buf_adds(w->b, "</section>");
@@ -470,7 +470,7 @@ browsers_para(struct w *w, const struct pl_report *r)
 	else
 		pl_buf_add_html(w->b, _("Web browsers connect to this port normally."));
 	cite(w, r->browsers.spec_src);
-	prov(w, "lore");
+	prov(w, "fetch-standard");
 	pl_buf_adds(w->b, "</p>");
 }
 
@@ -609,6 +609,15 @@ use_block(struct w *w, const struct pl_report *r, size_t n, const struct pl_lore
 		pl_buf_add_html(w->b, _("Notes"));
 		pl_buf_adds(w->b, "</dt><dd>");
 		pl_buf_add_html(w->b, u->notes);
+		pl_buf_adds(w->b, "</dd>");
+	}
+	if (strcmp(u->confidence, "high") != 0) {
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, _("Confidence"));
+		pl_buf_adds(w->b, "</dt><dd class=\"confidence confidence-");
+		pl_buf_add_html(w->b, u->confidence);
+		pl_buf_adds(w->b, "\">");
+		escf(w, "%s: %s", u->confidence, u->confidence_why);
 		pl_buf_adds(w->b, "</dd>");
 	}
 	pl_buf_adds(w->b, "</dl>");

@@ -77,6 +77,16 @@ test('port 3333 has every section, built from the report', async () => {
   await page.close();
 });
 
+test('a lore use below high confidence shows its level and reason; outside data sets carry their own label', async () => {
+  const page = await context.newPage();
+  await page.goto(base + 'port/3072?lang=en');
+  const conf = page.locator('#lore-irc-bot-3072 dd.confidence-low');
+  assert.match(await conf.textContent(), /^low: Only aggregated trojan port lists/);
+  assert.equal(await page.locator('#lore-irc-bot-3072 dd.confidence').count(), 1);
+  assert.ok(await page.locator('.prov-fetch-standard').count() >= 1);
+  await page.close();
+});
+
 test('a vote is saved and shown again after a reload', async () => {
   const page = await context.newPage();
   await page.goto(base + 'port/3008?lang=en');
