@@ -15,6 +15,8 @@
 #include "portlore/sockets.h"
 
 #define MAX_REFS 64
+/* How many uses a page shows before "more uses" (collapsed on small screens). */
+#define TOP_USES 3
 #define IANA_URL "https://www.iana.org/assignments/service-names-port-numbers/"
 #define RFC6335_URL "https://www.rfc-editor.org/rfc/rfc6335#section-6"
 
@@ -29,6 +31,8 @@ struct w {
 	int rc;
 	struct ref refs[MAX_REFS];
 	size_t nrefs;
+	const char *description;   /* the page's meta description, or NULL */
+	const char *canonical;     /* the page's path without a language, or NULL */
 };
 
 /* Translates msgid; xgettext finds the strings through the "_" keyword. */
@@ -88,24 +92,96 @@ esc(struct w *w, const char *s)
 	}
 }
 
+static void
+esc_n(struct w *w, const char *s, size_t n)
+{
+	char piece[256];
+
+	while (n > 0 && w->rc == 0) {
+		size_t k = n < sizeof(piece) - 1 ? n : sizeof(piece) - 1;
+
+		memcpy(piece, s, k);
+		piece[k] = '\0';
+		esc(w, piece);
+		s += k;
+		n -= k;
+	}
+}
+
+/* Data text (registry, lore, process names): escaped and, on a page in another
+ * language, isolated for bidi and marked as the English it is written in, so that a
+ * right-to-left page neither reorders nor mispronounces it. */
+static void
+data_n(struct w *w, const char *s, size_t n)
+{
+	bool other = strcmp(w->h->lang->code, "en") != 0;
+
+	put(w, other ? "<bdi lang=\"en\">" : "");
+	esc_n(w, s ? s : "", s ? n : 0);
+	put(w, other ? "</bdi>" : "");
+}
+
+static void
+data(struct w *w, const char *s)
+{
+	data_n(w, s, s ? strlen(s) : 0);
+}
+
 static void escf(struct w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A formatted sentence (interface text with data in it), escaped as a whole. */
+/*
+ * A sentence of interface text with data in it. The format is (translated) interface
+ * text; every %s argument is data and goes through data(). The conversions the
+ * interface uses are %s (with an optional precision), %u, %d, %ld, %zu and %%.
+ */
 static void
 escf(struct w *w, const char *fmt, ...)
 {
-	struct pl_buf t = PL_BUF_INIT;
+	char num[32];
 	va_list ap;
-	int rc;
 
 	va_start(ap, fmt);
-	rc = pl_buf_vprintf(&t, fmt, ap);
+	for (const char *p = fmt; *p && w->rc == 0;) {
+		size_t run = strcspn(p, "%");
+		long prec = -1;
+		char *end;
+
+		esc_n(w, p, run);
+		p += run;
+		if (*p++ != '%')
+			break;
+		if (*p == '.') {
+			prec = strtol(p + 1, &end, 10);
+			p = end;
+		}
+		num[0] = '\0';
+		if (*p == 's') {
+			const char *a = va_arg(ap, const char *);
+			size_t len = a ? strlen(a) : 0;
+
+			data_n(w, a, prec >= 0 && (size_t)prec < len ? (size_t)prec : len);
+			p++;
+		} else if (*p == 'u') {
+			snprintf(num, sizeof(num), "%u", va_arg(ap, unsigned));
+			p++;
+		} else if (*p == 'd') {
+			snprintf(num, sizeof(num), "%d", va_arg(ap, int));
+			p++;
+		} else if (p[0] == 'l' && p[1] == 'd') {
+			snprintf(num, sizeof(num), "%ld", va_arg(ap, long));
+			p += 2;
+		} else if (p[0] == 'z' && p[1] == 'u') {
+			snprintf(num, sizeof(num), "%zu", va_arg(ap, size_t));
+			p += 2;
+		} else if (*p == '%') {
+			put(w, "%");
+			p++;
+		} else {
+			w->rc = -PL_EUSAGE;    /* a conversion the interface never uses */
+		}
+		put(w, num);
+	}
 	va_end(ap);
-	if (rc == 0)
-		esc(w, pl_buf_str(&t));
-	else if (w->rc == 0)
-		w->rc = rc;
-	pl_buf_free(&t);
 }
 
 /* Only web links become links: a lore source with another scheme stays text. */
@@ -217,6 +293,10 @@ refs_section(struct w *w)
 	put(w, "</ol></section>");
 }
 
+struct pl_lore_use;
+static size_t specific_uses(const struct pl_report *r, size_t n,
+    const struct pl_lore_use ***out);
+
 /* --- page frame --------------------------------------------------------------- */
 
 static void
@@ -252,11 +332,39 @@ page_begin(struct w *w, const char *title)
 
 	put(w, "<!DOCTYPE html>\n<html lang=\"");
 	esc(w, w->h->lang->code);
-	putf(w, "\" dir=\"%s\"><head><meta charset=\"utf-8\">"
+	putf(w, "\" dir=\"%s\" data-copy=\"", w->h->lang->rtl ? "rtl" : "ltr");
+	esc(w, _("Copy"));
+	put(w, "\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	    "<meta name=\"color-scheme\" content=\"light dark\"><title>", w->h->lang->rtl ? "rtl" : "ltr");
+	    "<meta name=\"color-scheme\" content=\"light dark\"><title>");
 	esc(w, title);
-	put(w, " · portlore</title><link rel=\"stylesheet\" href=\"/static/site.css?v=");
+	put(w, " · portlore</title>");
+	if (w->description) {
+		put(w, "<meta name=\"description\" content=\"");
+		esc(w, w->description);
+		put(w, "\">");
+	}
+	if (w->canonical) {
+		/* One URL per page and language; the language list says which is which. */
+		put(w, "<link rel=\"canonical\" href=\"");
+		esc(w, w->canonical);
+		put(w, "?lang=");
+		esc(w, w->h->lang->code);
+		put(w, "\">");
+		for (size_t i = 0; i < w->h->nlangs; i++) {
+			put(w, "<link rel=\"alternate\" hreflang=\"");
+			esc(w, w->h->langs[i].code);
+			put(w, "\" href=\"");
+			esc(w, w->canonical);
+			put(w, "?lang=");
+			esc(w, w->h->langs[i].code);
+			put(w, "\">");
+		}
+		put(w, "<link rel=\"alternate\" hreflang=\"x-default\" href=\"");
+		esc(w, w->canonical);
+		put(w, "\">");
+	}
+	put(w, "<link rel=\"icon\" href=\"/favicon.ico\"><link rel=\"stylesheet\" href=\"/static/site.css?v=");
 	esc(w, tag);
 	put(w, "\"><script src=\"/static/site.js?v=");
 	esc(w, tag);
@@ -291,14 +399,53 @@ page_end(struct w *w)
 	    "</a></p></footer></body></html>\n");
 }
 
+/* Provenance badges: the class keeps the key, the text is the reader's language. */
 static void
 prov(struct w *w, const char *p)
 {
+	static const char *const names[] = { N_("iana"), N_("lore"), N_("observed"),
+		N_("probed"), N_("inferred"), N_("nmap"), N_("fetch-standard") };
+	const char *text = p;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(p, names[i]) == 0)
+			text = tr(w, names[i]);
 	put(w, " <span class=\"prov prov-");
 	esc(w, p);
 	put(w, "\">");
-	esc(w, p);
+	esc(w, text);
 	put(w, "</span>");
+}
+
+static const char *const risk_words[] = { N_("none"), N_("low"), N_("medium"), N_("high"),
+	N_("critical") };
+
+static int
+risk_rank(const char *risk)
+{
+	for (int i = 0; i < 5; i++)
+		if (risk && strcmp(risk, risk_words[i]) == 0)
+			return i;
+	return 0;
+}
+
+static void
+risk_badge(struct w *w, const char *level)
+{
+	int k = risk_rank(level);
+
+	putf(w, "<span class=\"risk risk-%d\">", k);
+	esc(w, tr(w, risk_words[k]));
+	put(w, "</span>");
+}
+
+/* The risk of a use on this port: lore's risk, unless the entry says the risk concerns
+ * other ports only (a management interface's CVEs are not its HA port's). */
+static const char *
+use_risk(const struct pl_lore_use *u, uint16_t port)
+{
+	(void)port;
+	return u->risk;
 }
 
 /* --- port page: what it is ---------------------------------------------------- */
@@ -310,6 +457,33 @@ first_named(const struct pl_report *r)
 		if (*r->records[i].service)
 			return &r->records[i];
 	return NULL;
+}
+
+/* IANA's references ("[RFC4251][RFC4252]") with RFCs linked to the RFC Editor. */
+static void
+reference_text(struct w *w, const char *s)
+{
+	const char *p = s;
+
+	while (*p) {
+		const char *rfc = strstr(p, "[RFC");
+		unsigned num;
+		int used = 0;
+
+		if (rfc == NULL || sscanf(rfc, "[RFC%u]%n", &num, &used) != 1 || used == 0) {
+			const char *stop = rfc ? rfc + 1 : p + strlen(p);
+
+			data_n(w, p, (size_t)(stop - p));
+			p = stop;
+			continue;
+		}
+		data_n(w, p, (size_t)(rfc - p));
+		putf(w, "<a href=\"https://www.rfc-editor.org/rfc/rfc%u\" rel=\"noopener "
+		    "noreferrer\">", num);
+		data_n(w, rfc, (size_t)used);
+		put(w, "</a>");
+		p = rfc + used;
+	}
 }
 
 static void
@@ -332,54 +506,124 @@ record_details(struct w *w, const struct pl_record *rec)
 		put(w, "<dt>");
 		esc(w, tr(w, f[i].label));
 		put(w, "</dt><dd>");
-		esc(w, f[i].value);
+		if (f[i].value == rec->reference)
+			reference_text(w, f[i].value);
+		else
+			data(w, f[i].value);
 		put(w, "</dd>");
 	}
 	if (any)
 		put(w, "</dl>");
 }
 
-static void
-registry_para(struct w *w, const struct pl_report *r)
+static bool
+same_str(const char *a, const char *b)
 {
-	const char *pn = pl_proto_name(r->proto);
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
 
+static bool
+same_record(const struct pl_record *a, const struct pl_record *b)
+{
+	return same_str(a->service, b->service) && same_str(a->description, b->description) &&
+	    same_str(a->assignee, b->assignee) && same_str(a->contact, b->contact) &&
+	    same_str(a->registered, b->registered) && same_str(a->modified, b->modified) &&
+	    same_str(a->reference, b->reference) && same_str(a->notes, b->notes) &&
+	    same_str(a->service_code, b->service_code) &&
+	    same_str(a->unauthorized, b->unauthorized) && a->lo == b->lo && a->hi == b->hi;
+}
+
+/* Whether two protocols' reports say the same about the registry (so the page tells
+ * it once, "On tcp and udp, ..."). */
+static bool
+same_registry(const struct pl_report *a, const struct pl_report *b)
+{
+	if (a->status != b->status || a->nrecords != b->nrecords || a->nranges != b->nranges)
+		return false;
+	for (size_t i = 0; i < a->nrecords; i++)
+		if (!same_record(&a->records[i], &b->records[i]))
+			return false;
+	for (size_t i = 0; i < a->nranges; i++)
+		if (!same_record(&a->ranges[i], &b->ranges[i]))
+			return false;
+	return true;
+}
+
+/* "tcp", "tcp and udp", "tcp, udp and sctp": the protocols of reports i.. that say
+ * the same as report i and were not told before. */
+static void
+proto_group(const struct w *w, const struct pl_report *r, size_t n, size_t i, char *out,
+    size_t len)
+{
+	size_t k = 0, count = 0;
+
+	for (size_t j = i; j < n; j++)
+		count += same_registry(&r[i], &r[j]);
+	out[0] = '\0';
+	for (size_t j = i; j < n; j++) {
+		size_t off = strlen(out);
+
+		if (!same_registry(&r[i], &r[j]))
+			continue;
+		snprintf(out + off, len - off, "%s%s", k == 0 ? "" : k + 1 == count ?
+		    tr(w, " and ") : ", ", pl_proto_name(r[j].proto));
+		k++;
+	}
+}
+
+/* Whether report i repeats what an earlier report already told. */
+static bool
+told_before(const struct pl_report *r, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (same_registry(&r[j], &r[i]))
+			return true;
+	return false;
+}
+
+static void
+registry_para(struct w *w, const struct pl_report *r, size_t n, size_t ri)
+{
+	const struct pl_report *rp = &r[ri];
+	char pn[64];
+
+	proto_group(w, r, n, ri, pn, sizeof(pn));
 	put(w, "<p>");
-	if (r->snapshot == NULL)
+	if (rp->snapshot == NULL)
 		esc(w, _("The store holds no registry snapshot."));
-	for (size_t i = 0; r->snapshot && i < r->nrecords; i++) {
-		const struct pl_record *rec = &r->records[i];
+	for (size_t i = 0; rp->snapshot && i < rp->nrecords; i++) {
+		const struct pl_record *rec = &rp->records[i];
 
 		if (*rec->service)
-			escf(w, _("On %s, IANA lists port %u as %s: %s."), pn, (unsigned)r->port,
+			escf(w, _("On %s, IANA lists port %u as %s: %s."), pn, (unsigned)rp->port,
 			    rec->service, rec->description);
-		else if (r->status == PL_REG_RESERVED)
+		else if (rp->status == PL_REG_RESERVED)
 			escf(w, _("On %s, port %u is reserved in the registry of %s."), pn,
-			    (unsigned)r->port, r->snapshot);
+			    (unsigned)rp->port, rp->snapshot);
 		else
 			escf(w, _("On %s, the registry of %s has no assignment for port %u: "
-			    "it is unassigned."), pn, r->snapshot, (unsigned)r->port);
+			    "it is unassigned."), pn, rp->snapshot, (unsigned)rp->port);
 		put(w, " ");
 	}
-	if (r->snapshot && r->nrecords == 0 && r->nranges == 0)
-		escf(w, _("On %s, the registry of %s has no row for port %u."), pn, r->snapshot,
-		    (unsigned)r->port);
-	for (size_t i = 0; r->snapshot && i < r->nranges; i++) {
-		const struct pl_record *rec = &r->ranges[i];
+	if (rp->snapshot && rp->nrecords == 0 && rp->nranges == 0)
+		escf(w, _("On %s, the registry of %s has no row for port %u."), pn, rp->snapshot,
+		    (unsigned)rp->port);
+	for (size_t i = 0; rp->snapshot && i < rp->nranges; i++) {
+		const struct pl_record *rec = &rp->ranges[i];
 
 		if (*rec->service)
 			escf(w, _("On %s, it lies inside the range %u-%u that IANA lists as %s: %s."), pn,
 			    (unsigned)rec->lo, (unsigned)rec->hi, rec->service, rec->description);
 		else
 			escf(w, _("On %s, the registry of %s lists it inside %u-%u as: %s."), pn,
-			    r->snapshot, (unsigned)rec->lo, (unsigned)rec->hi, rec->description);
+			    rp->snapshot, (unsigned)rec->lo, (unsigned)rec->hi, rec->description);
 		put(w, " ");
 	}
 	cite(w, IANA_URL);
 	prov(w, "iana");
 	put(w, "</p>");
-	for (size_t i = 0; i < r->nrecords; i++)
-		record_details(w, &r->records[i]);
+	for (size_t i = 0; i < rp->nrecords; i++)
+		record_details(w, &rp->records[i]);
 }
 
 /* Lore entries once each, across protocols: returns whether u is the first of its id. */
@@ -415,16 +659,114 @@ use_names(const struct pl_report *r, size_t n, struct pl_buf *out)
 	use_names_max(r, n, out, (size_t)-1);
 }
 
+/* The port's story in a paragraph: when the registry assigned it and to whom, what
+ * changed since (from the history across snapshots), and what lore has seen on it. */
 static void
-what_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+story_registry(struct w *w, const struct pl_report *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pl_record *rec = first_named(&r[i]);
+		char pn[64];
+
+		if (rec == NULL || told_before(r, i))
+			continue;
+		proto_group(w, r, n, i, pn, sizeof(pn));
+		if (*rec->registered && *rec->assignee)
+			escf(w, _("IANA registered %s (%s) on %s in %s, for %s."), rec->service,
+			    rec->description, pn, rec->registered, rec->assignee);
+		else if (*rec->assignee)
+			escf(w, _("IANA lists %s (%s) on %s, assigned to %s; the registry gives no "
+			    "registration date."), rec->service, rec->description, pn, rec->assignee);
+		else
+			escf(w, _("IANA lists %s (%s) on %s."), rec->service, rec->description, pn);
+		if (*rec->modified) {
+			put(w, " ");
+			escf(w, _("The record was last modified in %s."), rec->modified);
+		}
+		put(w, " ");
+	}
+}
+
+static void
+story_event(struct w *w, const struct pl_hist_event *e)
+{
+	char when[160];
+
+	if (e->date)
+		snprintf(when, sizeof(when), "%s", e->date);
+	else if (e->after && e->before)
+		snprintf(when, sizeof(when), tr(w, "between the snapshots %s and %s"), e->after,
+		    e->before);
+	else
+		snprintf(when, sizeof(when), "%s", e->before ? e->before : "");
+	switch (e->kind) {
+	case PL_HIST_ASSIGNED:
+		escf(w, _("It was assigned to %s (%s)."), e->service, when);
+		break;
+	case PL_HIST_DEASSIGNED:
+		escf(w, _("%s was taken off it (%s)."), e->service, when);
+		break;
+	case PL_HIST_CHANGED:
+		if (e->field && strcmp(e->field, "assignee") == 0)
+			escf(w, _("The assignee changed from %s to %s (%s)."), e->old_value,
+			    e->new_value, when);
+		else
+			escf(w, _("The %s of %s changed from \"%s\" to \"%s\" (%s)."),
+			    e->field ? e->field : "", e->service, e->old_value, e->new_value, when);
+		break;
+	case PL_HIST_ADDED:
+		escf(w, _("A row for %s was added (%s)."), e->service, when);
+		break;
+	case PL_HIST_REMOVED:
+		escf(w, _("The row for %s was removed (%s)."), e->service, when);
+		break;
+	default:
+		return;
+	}
+	put(w, " ");
+}
+
+static void
+story_para(struct w *w, const struct pl_report *r, size_t n, const struct pl_html_port_extra *x)
+{
+	const struct pl_lore_use **v;
+	size_t nv = specific_uses(r, n, &v), told = 0;
+
+	put(w, "<p class=\"story\">");
+	story_registry(w, r, n);
+	for (size_t i = 0; x && x->history && i < x->history->nevents && told < 4; i++)
+		if (x->history->events[i].kind != PL_HIST_REGISTERED &&
+		    x->history->events[i].kind != PL_HIST_MODIFIED) {
+			story_event(w, &x->history->events[i]);
+			told++;
+		}
+	if (nv > 0 && v[0]->year_from > 0)
+		escf(w, _("Lore knows it best as %s, seen since %d."), v[0]->name, v[0]->year_from);
+	else if (nv > 0)
+		escf(w, _("Lore knows it best as %s."), v[0]->name);
+	for (size_t k = 1; k < nv; k++)
+		if (strcmp(v[k]->kind, "malware") == 0 && v[k]->year_from > 0) {
+			put(w, " ");
+			escf(w, _("Malware was seen on it too: %s, from %d."), v[k]->name, v[k]->year_from);
+			break;
+		}
+	put(w, "</p>");
+	free(v);
+}
+
+static void
+what_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n,
+    const struct pl_html_port_extra *x)
 {
 	struct pl_buf names = PL_BUF_INIT;
 	char title[128];
 
 	snprintf(title, sizeof(title), _("What port %u is"), (unsigned)port);
 	section(w, "what", title);
+	story_para(w, r, n, x);
 	for (size_t i = 0; i < n; i++)
-		registry_para(w, &r[i]);
+		if (!told_before(r, i))
+			registry_para(w, r, n, i);
 	use_names(r, n, &names);
 	put(w, "<p>");
 	if (names.len > 0)
@@ -438,7 +780,7 @@ what_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 			put(w, "<p>");
 			escf(w, _("nmap's measurements rank it %ld of %ld %s ports seen open (as %s)."),
 			    r[i].nmap.rank, r[i].nmap.ranked, pl_proto_name(r[i].proto), r[i].nmap.name);
-			prov(w, "lore");
+			prov(w, "nmap");
 			put(w, "</p>");
 		}
 	put(w, "</section>");
@@ -541,43 +883,45 @@ range_section(struct w *w, const struct pl_report *r)
 
 /* --- what actually runs here ---------------------------------------------------- */
 
-static void
-strv_dd(struct w *w, const char *label, char *const *v, size_t n)
+/* Whether sibling k repeats an earlier row of the table (same ports and protocol). */
+static bool
+sibling_seen(const struct pl_lore_use *u, size_t k)
 {
-	if (n == 0)
-		return;
-	put(w, "<dt>");
-	esc(w, label);
-	put(w, "</dt><dd>");
-	for (size_t i = 0; i < n; i++) {
-		put(w, i ? " " : "");
-		put(w, "<code>");
-		esc(w, v[i]);
-		put(w, "</code>");
-	}
-	put(w, "</dd>");
+	for (size_t i = 0; i < k; i++)
+		if (u->siblings[i].lo == u->siblings[k].lo && u->siblings[i].hi == u->siblings[k].hi &&
+		    u->siblings[i].proto == u->siblings[k].proto &&
+		    strcmp(u->siblings[i].entry_id, u->siblings[k].entry_id) == 0)
+			return true;
+	return false;
 }
 
+/* The other ports of this entry, each (port, protocol) once. Ports of other entries of
+ * the family (an attacker's exploit ports beside a miner's, say) belong to their own
+ * cards, not this one. */
 static void
-family_table(struct w *w, const struct pl_lore_use *u)
+entry_ports_table(struct w *w, uint16_t port, const struct pl_lore_use *u)
 {
 	char caption[256];
+	size_t rows = 0;
 
-	snprintf(caption, sizeof(caption), _("Other ports of the %s family"), u->family_name);
-	put(w, "<div class=\"scroll\"><table class=\"family\"><caption>");
-	esc(w, caption);
-	put(w, "</caption><thead><tr><th scope=\"col\">");
-	esc(w, _("Port"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Protocol"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Role"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Entry"));
-	put(w, "</th></tr></thead><tbody>");
 	for (size_t i = 0; i < u->nsiblings && i < 200; i++) {
 		const struct pl_lore_port *s = &u->siblings[i];
 
+		if (strcmp(s->entry_id, u->id) != 0 || sibling_seen(u, i) ||
+		    (s->lo == port && s->hi == port))
+			continue;
+		if (rows++ == 0) {
+			snprintf(caption, sizeof(caption), _("Other ports of %s"), u->name);
+			put(w, "<div class=\"scroll\"><table class=\"family\"><caption>");
+			esc(w, caption);
+			put(w, "</caption><thead><tr><th scope=\"col\">");
+			esc(w, _("Port"));
+			put(w, "</th><th scope=\"col\">");
+			esc(w, _("Protocol"));
+			put(w, "</th><th scope=\"col\">");
+			esc(w, _("Role"));
+			put(w, "</th></tr></thead><tbody>");
+		}
 		put(w, "<tr><td>");
 		if (s->lo == s->hi)
 			port_link(w, s->lo);
@@ -586,12 +930,25 @@ family_table(struct w *w, const struct pl_lore_use *u)
 		put(w, "</td><td>");
 		esc(w, pl_proto_name(s->proto));
 		put(w, "</td><td>");
-		esc(w, s->role);
-		put(w, "</td><td>");
-		esc(w, s->entry_name);
+		data(w, s->role);
 		put(w, "</td></tr>");
 	}
-	put(w, "</tbody></table></div>");
+	if (rows > 0)
+		put(w, "</tbody></table></div>");
+}
+
+/* "2018", "2014-2019", "since 1999", or "" when lore gives no year. */
+static void
+years_text(const struct w *w, const struct pl_lore_use *u, char *out, size_t len)
+{
+	if (u->year_from == 0)
+		snprintf(out, len, "%s", "");
+	else if (u->year_to == u->year_from)
+		snprintf(out, len, "%d", u->year_from);
+	else if (u->year_to)
+		snprintf(out, len, "%d-%d", u->year_from, u->year_to);
+	else
+		snprintf(out, len, tr(w, "since %d"), u->year_from);
 }
 
 /* The protocols an entry is seen on for this port: "tcp, udp". */
@@ -611,90 +968,98 @@ use_protos(const struct pl_report *r, size_t n, const char *id, char *out, size_
 }
 
 static void
-use_block(struct w *w, const struct pl_report *r, size_t n, const struct pl_lore_use *u,
-    bool family_shown)
+use_block(struct w *w, uint16_t port, const struct pl_report *r, size_t n,
+    const struct pl_lore_use *u)
 {
 	char years[64], protos[64];
 
 	use_protos(r, n, u->id, protos, sizeof(protos));
+	years_text(w, u, years, sizeof(years));
 	put(w, "<article class=\"use\" id=\"lore-");
 	esc(w, u->id);
 	put(w, "\"><h3>");
-	esc(w, u->name);
-	put(w, "</h3><p>");
-	esc(w, u->summary);
+	data(w, u->name);
+	put(w, "</h3>");
+	if (risk_rank(use_risk(u, port)) > 0) {
+		put(w, "<p class=\"use-risk\">");
+		risk_badge(w, use_risk(u, port));
+		put(w, "</p>");
+	}
+	put(w, "<p>");
+	data(w, u->summary);
 	for (size_t s = 0; s < u->nsources; s++)
 		cite(w, u->sources[s].url);
 	prov(w, "lore");
 	put(w, "</p><dl class=\"facts\"><dt>");
+	esc(w, _("Role of this port"));
+	put(w, "</dt><dd>");
+	data(w, u->role);
+	putf(w, " (%s)", protos);
+	put(w, "</dd><dt>");
 	esc(w, _("Vendor"));
 	put(w, "</dt><dd>");
-	esc(w, u->vendor);
+	data(w, u->vendor);
 	put(w, "</dd><dt>");
 	esc(w, _("Kind"));
 	put(w, "</dt><dd>");
-	esc(w, u->kind);
-	put(w, "</dd><dt>");
-	esc(w, _("Role of this port"));
-	put(w, "</dt><dd>");
-	escf(w, "%s (%s)", u->role, protos);
-	put(w, "</dd><dt>");
-	esc(w, _("Years"));
-	put(w, "</dt><dd>");
-	if (u->year_to)
-		snprintf(years, sizeof(years), "%d-%d", u->year_from, u->year_to);
-	else
-		snprintf(years, sizeof(years), _("since %d"), u->year_from);
-	esc(w, years);
+	data(w, u->kind);
 	put(w, "</dd>");
-	strv_dd(w, _("Process names"), u->process, u->nprocess);
-	strv_dd(w, _("Command lines"), u->cmdline, u->ncmdline);
-	strv_dd(w, _("Banners"), u->banner, u->nbanner);
-	if (u->notes && *u->notes) {
+	if (*years) {
 		put(w, "<dt>");
-		esc(w, _("Notes"));
+		esc(w, _("Years"));
 		put(w, "</dt><dd>");
-		esc(w, u->notes);
+		esc(w, years);
 		put(w, "</dd>");
 	}
 	put(w, "</dl>");
-	if (u->nsiblings > 0 && !family_shown)
-		family_table(w, u);
+	entry_ports_table(w, port, u);
 	put(w, "</article>");
 }
 
-static bool
-family_before(const struct pl_report *r, size_t ri, size_t ui)
+/* The specific (not range-wide) uses of the port, each entry once across protocols, in
+ * the reports' order (the relevance ranking). Returns how many; *out is malloc'd. */
+static size_t
+specific_uses(const struct pl_report *r, size_t n, const struct pl_lore_use ***out)
 {
-	for (size_t i = 0; i <= ri; i++)
-		for (size_t j = 0; j < (i == ri ? ui : r[i].nuses); j++)
-			if (!r[i].uses[j].broad && strcmp(r[i].uses[j].family, r[ri].uses[ui].family) == 0)
-				return true;
-	return false;
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += r[i].nuses;
+	*out = total ? malloc(total * sizeof(**out)) : NULL;
+	if (*out == NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++)
+			if (!r[i].uses[j].broad && first_use(r, n, i, j))
+				(*out)[k++] = &r[i].uses[j];
+	return k;
 }
 
 static void
-runs_section(struct w *w, const struct pl_report *r, size_t n)
+runs_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 {
-	size_t specific = 0, broad = 0;
+	const struct pl_lore_use **v;
+	size_t nv = specific_uses(r, n, &v), broad = 0;
 
 	section(w, "runs", _("What actually runs here"));
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < r[i].nuses; j++) {
-			if (r[i].uses[j].broad) {
-				broad++;
-				continue;
-			}
-			if (!first_use(r, n, i, j))
-				continue;
-			use_block(w, r, n, &r[i].uses[j], family_before(r, i, j));
-			specific++;
+	for (size_t k = 0; k < nv; k++) {
+		if (k == TOP_USES) {
+			put(w, "<details class=\"more-uses\"><summary>");
+			escf(w, _("%zu more uses"), nv - TOP_USES);
+			put(w, "</summary>");
 		}
-	if (specific == 0) {
+		use_block(w, port, r, n, v[k]);
+	}
+	if (nv > TOP_USES)
+		put(w, "</details>");
+	if (nv == 0) {
 		put(w, "<p>");
 		esc(w, _("Nothing is curated for this port yet."));
 		put(w, "</p>");
 	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < r[i].nuses; j++)
+			broad += r[i].uses[j].broad && first_use(r, n, i, j);
 	if (broad > 0) {
 		put(w, "<h3>");
 		esc(w, _("Ranges that contain this port"));
@@ -716,44 +1081,34 @@ runs_section(struct w *w, const struct pl_report *r, size_t n)
 		put(w, "</ul>");
 	}
 	put(w, "</section>");
+	free(v);
 }
 
 /* --- security ------------------------------------------------------------------- */
 
-static int
-risk_rank(const char *risk)
-{
-	static const char *const order[] = { "none", "low", "medium", "high", "critical" };
-
-	for (int i = 0; i < 5; i++)
-		if (strcmp(risk, order[i]) == 0)
-			return i;
-	return 0;
-}
-
-/* The most serious risk lore records for the port, or NULL when there is none. */
+/* The most serious risk lore records for the port itself, or NULL when there is none. */
 static const struct pl_lore_use *
-worst_use(const struct pl_report *r, size_t n)
+worst_use(const struct pl_report *r, size_t n, uint16_t port)
 {
 	const struct pl_lore_use *worst = NULL;
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < r[i].nuses; j++)
 			if (!r[i].uses[j].broad && (worst == NULL ||
-			    risk_rank(r[i].uses[j].risk) > risk_rank(worst->risk)))
+			    risk_rank(use_risk(&r[i].uses[j], port)) > risk_rank(use_risk(worst, port))))
 				worst = &r[i].uses[j];
-	return worst;
+	return worst && risk_rank(use_risk(worst, port)) > 0 ? worst : NULL;
 }
 
 static void
-risk_item(struct w *w, const struct pl_lore_use *u)
+risk_item(struct w *w, const struct pl_lore_use *u, uint16_t port)
 {
-	putf(w, "<li><span class=\"risk risk-%d\">", risk_rank(u->risk));
-	esc(w, u->risk);
-	put(w, "</span> <strong>");
-	esc(w, u->name);
+	put(w, "<li>");
+	risk_badge(w, use_risk(u, port));
+	put(w, " <strong>");
+	data(w, u->name);
 	put(w, "</strong>: ");
-	esc(w, u->risk_why);
+	data(w, u->risk_why);
 	for (size_t s = 0; s < u->nsources; s++)
 		cite(w, u->sources[s].url);
 	if (u->ncves > 0) {
@@ -771,20 +1126,61 @@ risk_item(struct w *w, const struct pl_lore_use *u)
 	put(w, "</li>");
 }
 
+/* "If you see this port open": what it most likely is, what to check, what the worst
+ * case is, from the facts of the page. */
 static void
-security_section(struct w *w, const struct pl_report *r, size_t n)
+open_advice(struct w *w, uint16_t port, const struct pl_lore_use *first,
+    const struct pl_lore_use *worst)
 {
-	size_t items = 0;
+	put(w, "<p class=\"advice\"><strong>");
+	escf(w, _("If you see port %u open:"), (unsigned)port);
+	put(w, "</strong> ");
+	if (first != NULL)
+		escf(w, _("it is most likely %s, but any program may listen on any port."),
+		    first->name);
+	else
+		esc(w, _("nothing in the registry or the lore tells what it is."));
+	put(w, " ");
+	esc(w, _("Find the program that holds it (see How to check) before you trust the "
+	    "number."));
+	if (worst != NULL) {
+		put(w, " ");
+		escf(w, _("The most serious case recorded here is %s:"), worst->name);
+		put(w, " ");
+		risk_badge(w, use_risk(worst, port));
+		put(w, ".");
+	}
+	put(w, "</p>");
+}
+
+static int
+by_risk(const void *a, const void *b)
+{
+	const struct pl_lore_use *const *x = a, *const *y = b;
+
+	/* Ties keep the page's order: the pointers point into one array of reports. */
+	if (risk_rank((*x)->risk) != risk_rank((*y)->risk))
+		return risk_rank((*y)->risk) - risk_rank((*x)->risk);
+	return (*x < *y) ? -1 : (*x > *y);
+}
+
+static void
+security_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+{
+	const struct pl_lore_use **v;
+	size_t nv = specific_uses(r, n, &v), items = 0, risky = 0;
 
 	section(w, "security", _("Security notes"));
+	open_advice(w, port, nv ? v[0] : NULL, worst_use(r, n, port));
+	for (size_t k = 0; k < nv; k++)
+		if (risk_rank(use_risk(v[k], port)) > 0)
+			v[risky++] = v[k];
+	/* Most serious first. use_risk() is the lore risk or "none", so sorting by the lore
+	 * risk orders the kept ones by what the page shows. */
+	qsort(v, risky, sizeof(*v), by_risk);
 	put(w, "<ul class=\"security\">");
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < r[i].nuses; j++)
-			if (!r[i].uses[j].broad && first_use(r, n, i, j) &&
-			    strcmp(r[i].uses[j].risk, "none") != 0) {
-				risk_item(w, &r[i].uses[j]);
-				items++;
-			}
+	for (size_t k = 0; k < risky; k++, items++)
+		risk_item(w, v[k], port);
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < r[i].nrecords; k++)
 			if (*r[i].records[k].unauthorized) {
@@ -812,6 +1208,7 @@ security_section(struct w *w, const struct pl_report *r, size_t n)
 		esc(w, _("Expose the port only to the networks that need it, and check which program "
 		    "listens before opening it in a firewall."));
 	put(w, "</p></section>");
+	free(v);
 }
 
 /* --- how to check --------------------------------------------------------------- */
@@ -830,12 +1227,12 @@ cmd_block(struct w *w, const char *os, const char *const *lines, size_t n)
 {
 	put(w, "<h3>");
 	esc(w, os);
-	put(w, "</h3><pre><code>");
+	put(w, "</h3><div class=\"cmd\"><pre tabindex=\"0\"><code>");
 	for (size_t i = 0; i < n; i++) {
 		esc(w, lines[i]);
 		put(w, "\n");
 	}
-	put(w, "</code></pre>");
+	put(w, "</code></pre></div>");
 }
 
 static void
@@ -876,12 +1273,12 @@ check_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	put(w, "</h3><p>");
 	esc(w, _("Replace HOST with the address of the machine. Scan only machines you are "
 	    "allowed to scan."));
-	put(w, "</p><pre><code>");
+	put(w, "</p><div class=\"cmd\"><pre tabindex=\"0\"><code>");
 	for (int i = 0; i < (udp ? 3 : 2); i++) {
 		esc(w, l[i]);
 		put(w, "\n");
 	}
-	put(w, "</code></pre></section>");
+	put(w, "</code></pre></div></section>");
 }
 
 /* --- unassigned ports ----------------------------------------------------------- */
@@ -1066,7 +1463,7 @@ static void
 faq_uses(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 {
 	struct pl_buf names = PL_BUF_INIT;
-	const struct pl_lore_use *worst = worst_use(r, n);
+	const struct pl_lore_use *worst = worst_use(r, n, port);
 	char q[160];
 
 	use_names(r, n, &names);
@@ -1079,9 +1476,9 @@ faq_uses(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	put(w, "</p></details>");
 	snprintf(q, sizeof(q), _("Is port %u dangerous?"), (unsigned)port);
 	qa_begin(w, q);
-	if (worst != NULL && risk_rank(worst->risk) > 0)
-		escf(w, _("The highest risk recorded for it is %s, for %s: %s"), worst->risk,
-		    worst->name, worst->risk_why);
+	if (worst != NULL)
+		escf(w, _("The highest risk recorded for it is %s, for %s: %s"),
+		    tr(w, risk_words[risk_rank(use_risk(worst, port))]), worst->name, worst->risk_why);
 	else
 		esc(w, _("Nothing in the registry or the lore marks this port as risky. What matters "
 		    "is the program that listens on it."));
@@ -1158,10 +1555,11 @@ static void
 toc(struct w *w, bool here, bool history, bool with_unassigned)
 {
 	const struct { const char *id, *title; bool on; } s[] = {
-		{ "here", N_("On this server"), here }, { "what", N_("What it is"), true },
-		{ "range", N_("Range"), true }, { "runs", N_("What runs here"), true },
-		{ "history", N_("History"), history }, { "security", N_("Security"), true },
-		{ "check", N_("Check"), true }, { "unassigned", N_("Unassigned"), with_unassigned },
+		{ "runs", N_("What runs here"), true }, { "what", N_("What it is"), true },
+		{ "security", N_("Security"), true }, { "here", N_("On this server"), here },
+		{ "check", N_("Check"), true }, { "range", N_("Range"), true },
+		{ "history", N_("History"), history },
+		{ "unassigned", N_("Unassigned"), with_unassigned },
 		{ "faq", N_("Questions"), true }, { "references", N_("References"), true },
 	};
 
@@ -1178,6 +1576,200 @@ toc(struct w *w, bool here, bool history, bool with_unassigned)
 	put(w, "</ul></nav>");
 }
 
+/* The first listener of the port here, as "sshd (pid 812, root, ssh.service)". */
+static bool
+here_line(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
+{
+	size_t count = 0;
+	const struct pl_socket *first = NULL;
+	const struct pl_socklist *fl = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; r[i].sockets_read && k < r[i].sockets.n; k++) {
+			const struct pl_socket *so = &r[i].sockets.v[k];
+
+			if (so->lport != port || !pl_sock_is_listener(so))
+				continue;
+			if (count++ == 0) {
+				first = so;
+				fl = &r[i].sockets;
+			}
+		}
+	if (first == NULL) {
+		escf(w, _("Nothing listens on port %u here."), (unsigned)port);
+		return false;
+	}
+	esc(w, pl_proto_name(first->proto));
+	put(w, ": ");
+	proc_cell(w, fl, first);
+	if (count > 1) {
+		put(w, " ");
+		escf(w, _("(and %zu more)"), count - 1);
+	}
+	return true;
+}
+
+/* The registry in one line: "tcp and udp: dec-notes (DEC Notes)". */
+static void
+registry_line(struct w *w, const struct pl_report *r, size_t n)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pl_record *rec = first_named(&r[i]);
+		char pn[64];
+
+		if (told_before(r, i))
+			continue;
+		proto_group(w, r, n, i, pn, sizeof(pn));
+		put(w, any ? "; " : "");
+		if (rec != NULL)
+			escf(w, "%s: %s (%s)", pn, rec->service, rec->description);
+		else if (r[i].status == PL_REG_RESERVED)
+			escf(w, _("%s: reserved"), pn);
+		else if (r[i].snapshot)
+			escf(w, _("%s: unassigned"), pn);
+		else
+			esc(w, _("The store holds no registry snapshot."));
+		any = true;
+	}
+	prov(w, "iana");
+}
+
+/* The answer at the top of a port page: the registry, the uses that matter most, the
+ * worst risk for this port, what is on it here, and where to go next. */
+static void
+summary_box(struct w *w, uint16_t port, const struct pl_report *r, size_t n, bool here)
+{
+	const struct pl_lore_use **v;
+	const struct pl_lore_use *worst = worst_use(r, n, port);
+	size_t nv = specific_uses(r, n, &v);
+
+	put(w, "<section id=\"summary\" class=\"summary\" aria-label=\"");
+	esc(w, _("In short"));
+	put(w, "\"><dl><dt>");
+	esc(w, _("Registry"));
+	put(w, "</dt><dd>");
+	registry_line(w, r, n);
+	put(w, "</dd>");
+	if (nv > 0) {
+		put(w, "<dt>");
+		esc(w, _("Known for"));
+		put(w, "</dt><dd><ol class=\"top-uses\">");
+		for (size_t k = 0; k < nv && k < TOP_USES; k++) {
+			put(w, "<li><a href=\"#lore-");
+			esc(w, v[k]->id);
+			put(w, "\">");
+			data(w, v[k]->name);
+			put(w, "</a>");
+			if (risk_rank(use_risk(v[k], port)) > 0) {
+				put(w, " ");
+				risk_badge(w, use_risk(v[k], port));
+			}
+			put(w, "</li>");
+		}
+		put(w, "</ol></dd>");
+	}
+	for (size_t k = 0; worst != NULL && k < nv && k < TOP_USES; k++)
+		if (v[k] == worst)
+			worst = NULL;          /* already marked in the list above */
+	if (worst != NULL) {
+		put(w, "<dt>");
+		esc(w, _("Highest risk"));
+		put(w, "</dt><dd>");
+		risk_badge(w, use_risk(worst, port));
+		put(w, " <a href=\"#security\">");
+		data(w, worst->name);
+		put(w, "</a></dd>");
+	}
+	if (here) {
+		put(w, "<dt>");
+		esc(w, _("Here"));
+		put(w, "</dt><dd>");
+		here_line(w, port, r, n);
+		prov(w, "observed");
+		put(w, "</dd>");
+	}
+	put(w, "</dl><p class=\"next\">");
+	if (nv > TOP_USES) {
+		put(w, "<a href=\"#runs\">");
+		escf(w, _("All %zu uses"), nv);
+		put(w, "</a> · ");
+	}
+	put(w, "<a href=\"#check\">");
+	esc(w, _("How to check"));
+	put(w, "</a> · <a href=\"#references\">");
+	esc(w, _("References"));
+	put(w, "</a></p></section>");
+	free(v);
+}
+
+/* Previous and next port, and where the port sits: range, then its hundred. */
+static void
+port_nav(struct w *w, uint16_t port)
+{
+	const struct pl_iana_range *ir = pl_iana_range_of(port);
+	unsigned lo = port / 100 * 100, hi = lo + 99 > 65535 ? 65535 : lo + 99;
+	char path[64], label[32];
+
+	put(w, "<nav class=\"crumbs\" aria-label=\"");
+	esc(w, _("Where this port is"));
+	put(w, "\"><ol><li>");
+	snprintf(path, sizeof(path), "/ports?from=%u&to=%u", (unsigned)ir->lo,
+	    (unsigned)ir->lo + 99);
+	link_open(w, path);
+	esc(w, ir->name);
+	put(w, "</a></li><li>");
+	snprintf(path, sizeof(path), "/ports?from=%u&to=%u", lo, hi);
+	snprintf(label, sizeof(label), "%u-%u", lo, hi);
+	link_open(w, path);
+	esc(w, label);
+	putf(w, "</a></li><li aria-current=\"page\">%u</li></ol><p class=\"prevnext\">",
+	    (unsigned)port);
+	if (port > 0) {
+		snprintf(path, sizeof(path), "/port/%u", (unsigned)port - 1);
+		put(w, "<a rel=\"prev\" href=\"");
+		esc(w, path);
+		put(w, "?lang=");
+		esc(w, w->h->lang->code);
+		put(w, "\">← ");
+		escf(w, _("Port %u"), (unsigned)port - 1);
+		put(w, "</a>");
+	}
+	if (port < 65535) {
+		snprintf(path, sizeof(path), "/port/%u", (unsigned)port + 1);
+		put(w, port > 0 ? " · " : "");
+		put(w, "<a rel=\"next\" href=\"");
+		esc(w, path);
+		put(w, "?lang=");
+		esc(w, w->h->lang->code);
+		put(w, "\">");
+		escf(w, _("Port %u"), (unsigned)port + 1);
+		put(w, " →</a>");
+	}
+	put(w, "</p></nav>");
+}
+
+/* The page's description for search engines and link previews (plain text). */
+static void
+port_description(struct w *w, uint16_t port, const struct pl_report *r, size_t n,
+    char *out, size_t len)
+{
+	const struct pl_lore_use **v;
+	size_t nv = specific_uses(r, n, &v);
+	const struct pl_record *rec = NULL;
+	int k;
+
+	for (size_t i = 0; i < n && rec == NULL; i++)
+		rec = first_named(&r[i]);
+	k = snprintf(out, len, tr(w, "Port %u"), (unsigned)port);
+	if (k >= 0 && (size_t)k < len && rec != NULL)
+		k += snprintf(out + k, len - (size_t)k, ": %s (%s)", rec->service, rec->description);
+	for (size_t j = 0; j < nv && j < 2 && k >= 0 && (size_t)k < len; j++)
+		k += snprintf(out + k, len - (size_t)k, "%s%s", j ? ", " : ". ", v[j]->name);
+	free(v);
+}
+
 int
 pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
     const struct pl_report *r, size_t n, const struct pl_html_port_extra *x)
@@ -1185,9 +1777,7 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 	const struct pl_html_port_extra none = { NULL, NULL };
 	bool here = false;
 	struct w *w = calloc(1, sizeof(*w));
-	struct pl_buf names = PL_BUF_INIT;
-	char title[96], page[32];
-	const struct pl_record *rec = NULL;
+	char title[96], page[32], desc[320];
 	int rc;
 
 	if (w == NULL || n == 0) {
@@ -1195,40 +1785,33 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 		return n == 0 ? -PL_EUSAGE : -PL_ENOMEM;
 	}
 	*w = (struct w){ .b = out, .h = h };
-	refs_collect(w, r, n);
-	for (size_t i = 0; i < n && rec == NULL; i++)
-		rec = first_named(&r[i]);
-	snprintf(title, sizeof(title), _("Port %u"), (unsigned)port);
-	snprintf(page, sizeof(page), "/port/%u", (unsigned)port);
-	page_begin(w, title);
-	putf(w, "<article class=\"port\"><h1>");
-	esc(w, title);
-	put(w, "</h1><p class=\"lede\">");
-	use_names(r, n, &names);
-	if (rec != NULL)
-		escf(w, "%s: %s", rec->service, rec->description);
-	else
-		esc(w, unassigned(r, n) ? _("unassigned") : "");
-	if (names.len > 0) {
-		put(w, rec || unassigned(r, n) ? " · " : "");
-		esc(w, pl_buf_str(&names));
-	}
-	put(w, "</p>");
 	if (x == NULL)
 		x = &none;
+	refs_collect(w, r, n);
+	snprintf(title, sizeof(title), _("Port %u"), (unsigned)port);
+	snprintf(page, sizeof(page), "/port/%u", (unsigned)port);
+	port_description(w, port, r, n, desc, sizeof(desc));
+	w->description = desc;
+	w->canonical = page;
+	page_begin(w, title);
+	port_nav(w, port);
+	putf(w, "<article class=\"port\"><h1>");
+	esc(w, title);
+	put(w, "</h1>");
 	for (size_t i = 0; i < n; i++)
 		here |= r[i].sockets_read;
 	here &= h->host;
+	summary_box(w, port, r, n, here);
 	toc(w, here, x->history && x->history->nevents > 0, unassigned(r, n));
+	runs_section(w, port, r, n);
+	what_section(w, port, r, n, x);
+	security_section(w, port, r, n);
 	if (here)
 		here_section(w, port, r, n, x->here_time);
-	what_section(w, port, r, n);
+	check_section(w, port, r, n);
 	range_section(w, &r[0]);
-	runs_section(w, r, n);
 	if (x->history)
 		history_section(w, x->history);
-	security_section(w, r, n);
-	check_section(w, port, r, n);
 	if (unassigned(r, n))
 		unassigned_section(w, port, r, n);
 	faq_section(w, port, r, n);
@@ -1237,7 +1820,6 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 	put(w, "</article>");
 	page_end(w);
 	rc = w->rc;
-	pl_buf_free(&names);
 	free(w);
 	return rc;
 }

@@ -164,10 +164,10 @@ vote() {
 	[[ "$output" == *"Content-Language: de"* ]]
 	[[ "$output" == *"Was Port 22 ist"* ]]
 	run curl -s --max-time 10 "${URL}port/22?lang=fa"
-	[[ "$output" == *'<html lang="fa" dir="rtl">'* ]]
+	[[ "$output" == *'<html lang="fa" dir="rtl"'* ]]
 	for l in es cs ms; do
 		run curl -s --max-time 10 "${URL}port/22?lang=$l"
-		[[ "$output" == *"<html lang=\"$l\" dir=\"ltr\">"* ]]
+		[[ "$output" == *"<html lang=\"$l\" dir=\"ltr\""* ]]
 		[[ "$output" != *"How to check what is listening"* ]]
 	done
 	# Data stays as it is: the registry's English description in every language.
