@@ -42,6 +42,7 @@ struct pl_history;
 struct pl_html_port_extra {
 	const struct pl_history *history;   /* the registry's story of the port */
 	const char *here_time;              /* when the reports' sockets were read */
+	const char *voted;                  /* the reader's vote just saved ("yes", ...) */
 };
 
 /*

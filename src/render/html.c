@@ -1520,7 +1520,7 @@ faq_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 /* --- feedback ------------------------------------------------------------------- */
 
 static void
-feedback_section(struct w *w, const char *page)
+feedback_section(struct w *w, const char *page, const char *voted)
 {
 	static const char *const votes[] = { "yes", "partly", "no" };
 	const char *labels[] = { _("Yes"), _("Partly"), _("No") };
@@ -1542,12 +1542,15 @@ feedback_section(struct w *w, const char *page)
 	esc(w, w->h->lang->code);
 	put(w, "\">");
 	for (int i = 0; i < 3; i++) {
-		putf(w, "<button type=\"submit\" name=\"vote\" value=\"%s\" aria-pressed=\"false\">",
-		    votes[i]);
+		putf(w, "<button type=\"submit\" name=\"vote\" value=\"%s\" aria-pressed=\"%s\">",
+		    votes[i], voted && strcmp(voted, votes[i]) == 0 ? "true" : "false");
 		esc(w, labels[i]);
 		put(w, "</button>");
 	}
-	put(w, "</form><p class=\"status\" role=\"status\" aria-live=\"polite\"></p></section>");
+	put(w, "</form><p class=\"status\" role=\"status\" aria-live=\"polite\">");
+	if (voted)
+		esc(w, _("Thank you. Your answer is saved."));
+	put(w, "</p></section>");
 }
 
 /* The page's table of contents: the sections this page has, in their order. */
@@ -1774,7 +1777,7 @@ int
 pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
     const struct pl_report *r, size_t n, const struct pl_html_port_extra *x)
 {
-	const struct pl_html_port_extra none = { NULL, NULL };
+	const struct pl_html_port_extra none = { 0 };
 	bool here = false;
 	struct w *w = calloc(1, sizeof(*w));
 	char title[96], page[32], desc[320];
@@ -1816,7 +1819,7 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 		unassigned_section(w, port, r, n);
 	faq_section(w, port, r, n);
 	refs_section(w);
-	feedback_section(w, page);
+	feedback_section(w, page, x->voted);
 	put(w, "</article>");
 	page_end(w);
 	rc = w->rc;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include "portlore/frequent.h"
 #include "portlore/history.h"
@@ -47,7 +48,9 @@ srv_response(const void *body, size_t len, const char *ctype, const char *lang, 
 	MHD_add_response_header(r, "Content-Security-Policy", csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	/* same-origin: the site's own form posts carry a Referer (and Chromium an Origin
+	 * other than "null"); other sites learn nothing. */
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
 	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
@@ -292,10 +295,10 @@ port_json(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t 
  * registry's story of it. */
 static int
 port_html(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t n,
-    const struct pl_html_ctx *h, struct pl_buf *b)
+    const struct pl_html_ctx *h, const char *voted, struct pl_buf *b)
 {
 	struct pl_history hist = { 0 };
-	struct pl_html_port_extra x = { NULL, NULL };
+	struct pl_html_port_extra x = { .voted = voted };
 	struct pl_err err = { 0 };
 	char when[32];
 	time_t now = time(NULL);
@@ -331,7 +334,7 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 	if ((rc = build_reports(s, port, &r, &n, &err)) == 0) {
 		if (li >= 0) {
 			ctx_init(s, &h, li, path);
-			rc = port_html(s, port, r, n, &h, &b);
+			rc = port_html(s, port, r, n, &h, NULL, &b);
 		} else {
 			rc = port_json(s, port, r, n, &b);
 		}
@@ -372,6 +375,39 @@ port_route(struct pl_server *s, struct MHD_Connection *c, int port, int li, enum
 	else
 		ok = render_port(s, c, (uint16_t)port, li, slot, route);
 	pthread_mutex_unlock(&s->store_mu);
+	return ok;
+}
+
+/*
+ * The page a reader lands on after voting without JavaScript: the port's page with
+ * the thanks and the chosen answer. It depends on the vote, so it is never cached.
+ */
+static enum MHD_Result
+voted_route(struct pl_server *s, struct MHD_Connection *c, int port, int li, int vote)
+{
+	struct pl_report *r = NULL;
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	struct pl_html_ctx h;
+	char path[32];
+	size_t n = 0;
+	int rc;
+	enum MHD_Result ok;
+
+	srv_data_check(s);
+	snprintf(path, sizeof(path), "/port/%u", (unsigned)port);
+	ctx_init(s, &h, li, path);
+	pthread_mutex_lock(&s->store_mu);
+	if ((rc = build_reports(s, (uint16_t)port, &r, &n, &err)) == 0)
+		rc = port_html(s, (uint16_t)port, r, n, &h, pl_vote_name(vote), &b);
+	free_reports(r, n);
+	pthread_mutex_unlock(&s->store_mu);
+	if (rc != 0)
+		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_PORT);
+	else
+		ok = reply(s, c, 200, b.data, b.len, "text/html; charset=utf-8", srv_langs[li].code,
+		    R_PORT);
+	pl_buf_free(&b);
 	return ok;
 }
 
@@ -482,7 +518,8 @@ list_route(struct pl_server *s, struct MHD_Connection *c, int li)
 }
 
 static enum MHD_Result
-redirect(struct pl_server *s, struct MHD_Connection *c, const char *location, enum route r)
+redirect(struct pl_server *s, struct MHD_Connection *c, const char *location,
+    const char *set_cookie, enum route r)
 {
 	struct MHD_Response *resp = srv_response("", 0, "text/plain; charset=utf-8", NULL, false);
 	enum MHD_Result ok;
@@ -490,6 +527,8 @@ redirect(struct pl_server *s, struct MHD_Connection *c, const char *location, en
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	if (set_cookie)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
 	ok = srv_queue(s, c, MHD_HTTP_SEE_OTHER, resp, r);
 	MHD_destroy_response(resp);
 	return ok;
@@ -561,7 +600,7 @@ search_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	/* A number is a port: go straight to its page. */
 	if ((port = parse_port(q)) >= 0) {
 		snprintf(loc, sizeof(loc), "/port/%d?lang=%s", port, srv_langs[li].code);
-		return redirect(s, c, loc, R_SEARCH);
+		return redirect(s, c, loc, NULL, R_SEARCH);
 	}
 	if (!srv_limiter_take(&s->search_lim, client_key(c)))
 		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_SEARCH);
@@ -630,10 +669,47 @@ utc_day(char *out, size_t len)
 	strftime(out, len, "%Y-%m-%d", &tm);
 }
 
-static enum MHD_Result
-feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page)
+/*
+ * Readers: a vote belongs to the reader who cast it, identified by a first-party
+ * cookie holding a random id (HttpOnly, SameSite=Lax, a year). It is the only cookie
+ * the site sets, it is never sent elsewhere and names nobody. Without it a request
+ * has no "mine".
+ */
+#define READER_COOKIE "portlore_reader"
+
+static bool
+reader_id(struct MHD_Connection *c, char *out, size_t len)
 {
-	char client[64], day[16];
+	const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, READER_COOKIE);
+
+	if (v == NULL || strlen(v) != 32 || strspn(v, "0123456789abcdef") != 32 || len < 35)
+		return false;
+	snprintf(out, len, "r:%s", v);
+	return true;
+}
+
+/* A new reader id, from the kernel's random source. */
+static bool
+reader_new(char *out, size_t len, char *cookie, size_t clen)
+{
+	unsigned char r[16];
+	char hex[33];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return false;
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(out, len, "r:%s", hex);
+	snprintf(cookie, clen, READER_COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; "
+	    "SameSite=Lax", hex);
+	return true;
+}
+
+static enum MHD_Result
+feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page,
+    const char *reader, const char *set_cookie)
+{
+	char client[64] = "", day[16];
 	long n[PL_VOTE_COUNT];
 	int mine, rc;
 	struct pl_err err = { 0 };
@@ -641,7 +717,10 @@ feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page)
 	char *t;
 	enum MHD_Result ok;
 
-	client_addr(c, client, sizeof(client));
+	if (reader)
+		snprintf(client, sizeof(client), "%s", reader);
+	else
+		reader_id(c, client, sizeof(client));
 	utc_day(day, sizeof(day));
 	pthread_mutex_lock(&s->fb_mu);
 	rc = pl_feedback_page(s->fb, page, client, day, n, &mine, &err);
@@ -652,35 +731,58 @@ feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page)
 	    "totals", "yes", (json_int_t)n[0], "partly", (json_int_t)n[1], "no", (json_int_t)n[2],
 	    "mine", mine >= 0 ? json_string(pl_vote_name(mine)) : json_null());
 	t = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	ok = t ? reply(s, c, 200, t, strlen(t), "application/json", NULL, R_API_FEEDBACK) :
-	    json_error(s, c, 500, "out of memory", R_API_FEEDBACK);
+	if (t != NULL) {
+		struct MHD_Response *resp = srv_response(t, strlen(t), "application/json", NULL,
+		    false);
+
+		if (resp && set_cookie)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
+		ok = srv_queue(s, c, 200, resp, R_API_FEEDBACK);
+		if (resp)
+			MHD_destroy_response(resp);
+	} else {
+		ok = json_error(s, c, 500, "out of memory", R_API_FEEDBACK);
+	}
 	free(t);
 	json_decref(j);
 	return ok;
 }
 
 /*
- * Cross-site requests: a browser says where a request comes from in Origin and
- * Sec-Fetch-Site (Fetch standard); either one naming another site is refused. A JSON
- * body can't be sent cross-site without a CORS preflight, which is never granted.
+ * Cross-site requests. A browser says where a request comes from: Sec-Fetch-Site
+ * (Fetch Metadata) when it sends it, else Origin, else Referer. Whichever is there
+ * first decides: "same-origin"/"none", or an origin or referrer on this host, is
+ * accepted; another site, or an opaque "null" origin without Sec-Fetch-Site, is refused.
+ * A request with none of them is not from a browser form (curl, scripts) and is
+ * accepted; a JSON body can't be sent cross-site without a CORS preflight, which is
+ * never granted.
  */
+static bool
+origin_is_host(const char *url, const char *host)
+{
+	const char *o = strncmp(url, "http://", 7) == 0 ? url + 7 :
+	    strncmp(url, "https://", 8) == 0 ? url + 8 : NULL;
+	size_t hl = host ? strlen(host) : 0;
+
+	return o != NULL && hl > 0 && strncmp(o, host, hl) == 0 &&
+	    (o[hl] == '\0' || o[hl] == '/');
+}
+
 static bool
 same_origin(struct MHD_Connection *c)
 {
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *referer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer");
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	const char *o;
 
-	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-		return false;
-	if (origin == NULL)
-		return true;
-	if (host == NULL)
-		return false;
-	o = strncmp(origin, "http://", 7) == 0 ? origin + 7 :
-	    strncmp(origin, "https://", 8) == 0 ? origin + 8 : NULL;
-	return o != NULL && strcmp(o, host) == 0;
+	if (site)
+		return strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
+	if (origin)
+		return origin_is_host(origin, host);
+	if (referer)
+		return origin_is_host(referer, host);
+	return true;
 }
 
 static int
@@ -720,7 +822,8 @@ static enum MHD_Result
 feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 {
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	char page[64] = "", vote[16] = "", lang[16] = "", client[64], day[16], loc[128];
+	char page[64] = "", vote[16] = "", lang[16] = "", client[64], day[16], loc[160];
+	char cookie[128] = "";
 	struct pl_err err = { 0 };
 	bool json = ct && strncasecmp(ct, "application/json", 16) == 0;
 	bool form = ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
@@ -754,7 +857,9 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 	if (!valid_page(page) || (v = pl_vote_parse(vote)) < 0)
 		return json_error(s, c, 400, "give page (\"/\" or \"/port/N\") and vote "
 		    "(yes, partly or no)", R_API_FEEDBACK);
-	client_addr(c, client, sizeof(client));
+	if (!reader_id(c, client, sizeof(client)) &&
+	    !reader_new(client, sizeof(client), cookie, sizeof(cookie)))
+		return json_error(s, c, 503, "the vote could not be saved", R_API_FEEDBACK);
 	utc_day(day, sizeof(day));
 	pthread_mutex_lock(&s->fb_mu);
 	rc = pl_feedback_vote(s->fb, page, client, day, (enum pl_vote)v, &err);
@@ -763,11 +868,13 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 		return json_error(s, c, 503, "the vote could not be saved", R_API_FEEDBACK);
 	atomic_fetch_add(&s->votes, 1);
 	if (form) {
-		snprintf(loc, sizeof(loc), "%s?lang=%s#feedback", page,
-		    srv_langs[srv_lang_pick(lang, NULL)].code);
-		return redirect(s, c, loc, R_API_FEEDBACK);
+		/* The page after the redirect says thanks and marks the answer (see
+		 * voted_route). */
+		snprintf(loc, sizeof(loc), "%s?lang=%s&voted=%s#feedback", page,
+		    srv_langs[srv_lang_pick(lang, NULL)].code, pl_vote_name(v));
+		return redirect(s, c, loc, *cookie ? cookie : NULL, R_API_FEEDBACK);
 	}
-	return feedback_state(s, c, page);
+	return feedback_state(s, c, page, client, *cookie ? cookie : NULL);
 }
 
 /* --- operations ----------------------------------------------------------------- */
@@ -842,8 +949,13 @@ get_route(struct pl_server *s, struct MHD_Connection *c, const char *url)
 
 	if (strcmp(url, "/") == 0)
 		return home_route(s, c, li);
-	if (strncmp(url, "/port/", 6) == 0 && (port = parse_port(url + 6)) >= 0)
+	if (strncmp(url, "/port/", 6) == 0 && (port = parse_port(url + 6)) >= 0) {
+		const char *voted = arg(c, "voted");
+
+		if (voted && pl_vote_parse(voted) >= 0)
+			return voted_route(s, c, port, li, pl_vote_parse(voted));
 		return port_route(s, c, port, li, R_PORT);
+	}
 	if (strcmp(url, "/ports") == 0)
 		return list_route(s, c, li);
 	if (strcmp(url, "/search") == 0)
@@ -860,7 +972,7 @@ get_route(struct pl_server *s, struct MHD_Connection *c, const char *url)
 
 		if (!valid_page(page))
 			return json_error(s, c, 400, "page must be \"/\" or \"/port/N\"", R_API_FEEDBACK);
-		return feedback_state(s, c, page);
+		return feedback_state(s, c, page, NULL, NULL);
 	}
 	if (strcmp(url, "/healthz") == 0)
 		return reply(s, c, 200, "ok\n", 3, "text/plain; charset=utf-8", NULL, R_HEALTH);

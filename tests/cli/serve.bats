@@ -47,8 +47,10 @@ status_of() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$u"
 }
 
+# One reader: the cookie jar keeps the reader id the server gives on the first vote.
 vote() {
-	curl -s --max-time 10 -H 'Content-Type: application/json' \
+	curl -s --max-time 10 -b "$BATS_TEST_TMPDIR/jar" -c "$BATS_TEST_TMPDIR/jar" \
+		-H 'Content-Type: application/json' \
 		--data "{\"page\":\"$1\",\"vote\":\"$2\"}" "${URL}api/v1/feedback"
 }
 
@@ -184,7 +186,7 @@ vote() {
 	json_is '.totals.no' 1
 	run vote / partly
 	json_is '.totals.partly' 1
-	run curl -s --max-time 10 "${URL}api/v1/feedback?page=/port/3333"
+	run curl -s --max-time 10 -b "$BATS_TEST_TMPDIR/jar" "${URL}api/v1/feedback?page=/port/3333"
 	json_is '.totals.no' 1
 	json_is '.mine' no
 	run pl feedback --feedback-db "$FB"
@@ -215,7 +217,7 @@ vote() {
 	run curl -s -D - -o /dev/null --max-time 10 -H "Origin: ${URL%/}" \
 		--data 'page=%2Fport%2F22&vote=yes&lang=de' "${URL}api/v1/feedback"
 	[[ "$output" == *"303"* ]]
-	[[ "$output" == *"Location: /port/22?lang=de#feedback"* ]]
+	[[ "$output" == *"Location: /port/22?lang=de&voted=yes#feedback"* ]]
 	run pl feedback --feedback-db "$FB" --json
 	json_is '.[0].yes' 1
 }
@@ -282,4 +284,52 @@ vote() {
 	run curl -s --max-time 10 "${URL}port/3408?lang=de"
 	[[ "$output" == *'<section id="history"><h2>Geschichte</h2>'* ]]
 	[[ "$output" == *"2002-02"* ]]
+}
+
+@test "a vote belongs to the reader's cookie, not to the address" {
+	start_server
+	run vote /port/80 yes
+	json_is '.mine' yes
+	grep -q 'portlore_reader' "$BATS_TEST_TMPDIR/jar"
+	grep -q '#HttpOnly_' "$BATS_TEST_TMPDIR/jar"
+	# Another reader from the same address, without the cookie: no "mine", and a vote of
+	# their own adds to the totals instead of replacing the first reader's.
+	run curl -s --max-time 10 "${URL}api/v1/feedback?page=/port/80"
+	json_is '.mine' null
+	run curl -s --max-time 10 -H 'Content-Type: application/json' \
+		--data '{"page":"/port/80","vote":"no"}' "${URL}api/v1/feedback"
+	json_is '.totals.yes' 1
+	json_is '.totals.no' 1
+	# A forged or malformed cookie is not a reader id.
+	run curl -s --max-time 10 -H 'Cookie: portlore_reader=../../x' \
+		"${URL}api/v1/feedback?page=/port/80"
+	json_is '.mine' null
+}
+
+@test "a form vote as Chromium sends it is accepted and the page says thanks" {
+	start_server
+	run curl -s -D - --max-time 10 "${URL}port/22"
+	[[ "$output" == *"Referrer-Policy: same-origin"* ]]
+	# No-referrer pages made Chromium send Origin: null; Sec-Fetch-Site decides.
+	run curl -s -D - -o /dev/null --max-time 10 -H 'Origin: null' \
+		-H 'Sec-Fetch-Site: same-origin' -c "$BATS_TEST_TMPDIR/jar" \
+		--data 'page=%2Fport%2F22&vote=partly&lang=cs' "${URL}api/v1/feedback"
+	[[ "$output" == *" 303 "* ]]
+	[[ "$output" == *"Location: /port/22?lang=cs&voted=partly#feedback"* ]]
+	[[ "$output" == *"Set-Cookie: portlore_reader="*"HttpOnly; SameSite=Lax"* ]]
+	run curl -s --max-time 10 "${URL}port/22?lang=cs&voted=partly"
+	[[ "$output" == *'value="partly" aria-pressed="true"'* ]]
+	[[ "$output" == *'value="yes" aria-pressed="false"'* ]]
+	[[ "$output" != *"Thank you. Your answer is saved."* ]]
+	grep -q 'Děkujeme' <<<"$output"
+	# A same-origin Referer without Origin is accepted; a foreign one, or an opaque
+	# origin with nothing else, is refused.
+	[ "$(status_of "${URL}api/v1/feedback" -H "Referer: ${URL}port/22" \
+		--data 'page=%2Fport%2F22&vote=yes')" = 303 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Referer: http://evil.example/port/22' \
+		--data 'page=%2Fport%2F22&vote=yes')" = 403 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Origin: null' \
+		--data 'page=%2Fport%2F22&vote=yes')" = 403 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H "Origin: ${URL%/}.evil.example" \
+		--data 'page=%2Fport%2F22&vote=yes')" = 403 ]
 }
