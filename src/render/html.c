@@ -4,6 +4,7 @@
  * CVEs. Interface sentences are translated; data is escaped and left as it is.
  * Citations are numbered in order of first use and listed under "References".
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,8 @@ struct w {
 	size_t nrefs;
 	const char *description;   /* the page's meta description, or NULL */
 	const char *canonical;     /* the page's path without a language, or NULL */
+	const char *query;         /* the search box's text, or NULL */
+	const char *api;           /* the page's JSON document, or NULL */
 };
 
 /* Translates msgid; xgettext finds the strings through the "_" keyword. */
@@ -364,7 +367,7 @@ page_begin(struct w *w, const char *title)
 		esc(w, w->canonical);
 		put(w, "\">");
 	}
-	put(w, "<link rel=\"icon\" href=\"/favicon.ico\"><link rel=\"stylesheet\" href=\"/static/site.css?v=");
+	put(w, "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/static/site.css?v=");
 	esc(w, tag);
 	put(w, "\"><script src=\"/static/site.js?v=");
 	esc(w, tag);
@@ -375,7 +378,9 @@ page_begin(struct w *w, const char *title)
 	put(w, "<strong>portlore</strong></a><form class=\"search\" role=\"search\" "
 	    "action=\"/search\" method=\"get\"><input type=\"hidden\" name=\"lang\" value=\"");
 	esc(w, w->h->lang->code);
-	put(w, "\"><input type=\"search\" name=\"q\" required maxlength=\"200\" aria-label=\"");
+	put(w, "\"><input type=\"search\" name=\"q\" required maxlength=\"200\" value=\"");
+	esc(w, w->query ? w->query : "");
+	put(w, "\" aria-label=\"");
 	esc(w, _("Port number, service or vendor"));
 	put(w, "\" placeholder=\"");
 	esc(w, _("Port number, service or vendor"));
@@ -395,8 +400,15 @@ page_end(struct w *w)
 		    w->h->snapshot);
 	else
 		esc(w, _("The store holds no registry snapshot."));
-	put(w, "</p><p><a href=\"/api/v1/ports/0\">JSON API</a> · <a href=\"/metrics\">metrics"
-	    "</a></p></footer></body></html>\n");
+	put(w, "</p><p>");
+	if (w->api) {
+		put(w, "<a href=\"");
+		esc(w, w->api);
+		put(w, "\">");
+		esc(w, _("This page as JSON"));
+		put(w, "</a> · ");
+	}
+	put(w, "<a href=\"/metrics\">metrics</a></p></footer></body></html>\n");
 }
 
 /* Provenance badges: the class keeps the key, the text is the reader's language. */
@@ -1780,7 +1792,7 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 	const struct pl_html_port_extra none = { 0 };
 	bool here = false;
 	struct w *w = calloc(1, sizeof(*w));
-	char title[96], page[32], desc[320];
+	char title[96], page[32], desc[320], api[40];
 	int rc;
 
 	if (w == NULL || n == 0) {
@@ -1796,6 +1808,8 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 	port_description(w, port, r, n, desc, sizeof(desc));
 	w->description = desc;
 	w->canonical = page;
+	snprintf(api, sizeof(api), "/api/v1/ports/%u", (unsigned)port);
+	w->api = api;
 	page_begin(w, title);
 	port_nav(w, port);
 	putf(w, "<article class=\"port\"><h1>");
@@ -1949,15 +1963,41 @@ pl_html_home(struct pl_buf *out, const struct pl_html_ctx *h, const struct pl_re
 	return w->rc;
 }
 
+/* A registry cell of the ports table: the service, "reserved", "unassigned" or "-". */
+static void
+proto_cell(struct w *w, const struct pl_report *r)
+{
+	const struct pl_record *rec = first_named(r);
+
+	put(w, "<td>");
+	if (rec != NULL) {
+		put(w, "<strong>");
+		data(w, rec->service);
+		put(w, "</strong>");
+	} else if (r->status == PL_REG_RESERVED) {
+		esc(w, _("reserved"));
+	} else if (r->status == PL_REG_UNASSIGNED) {
+		put(w, "<span class=\"muted\">");
+		esc(w, _("unassigned"));
+		put(w, "</span>");
+	} else {
+		put(w, "<span class=\"muted\">-</span>");
+	}
+	put(w, "</td>");
+}
+
 int
 pl_html_list(struct pl_buf *out, const struct pl_html_ctx *h, unsigned from, unsigned to,
-    const struct pl_report *tcp, const struct pl_report *udp, unsigned step)
+    const struct pl_report *const by_proto[PL_LIST_PROTOS], unsigned step)
 {
+	static const char *const protos[PL_LIST_PROTOS] = { "tcp", "udp", "sctp", "dccp" };
 	struct w w0 = { .b = out, .h = h }, *w = &w0;
-	char title[96], path[64];
+	char title[96], path[64], api[64];
 	unsigned span = to - from + 1;
 
 	snprintf(title, sizeof(title), _("Ports %u-%u"), from, to);
+	snprintf(api, sizeof(api), "/ports.json?from=%u&to=%u", from, to);
+	w->api = api;
 	page_begin(w, title);
 	put(w, "<h1>");
 	esc(w, title);
@@ -1978,10 +2018,34 @@ pl_html_list(struct pl_buf *out, const struct pl_html_ctx *h, unsigned from, uns
 		esc(w, _("Next"));
 		put(w, "</a>");
 	}
-	put(w, "</nav>");
-	table_head(w);
-	for (unsigned i = 0; i < step; i++)
-		port_row(w, &tcp[i], &udp[i]);
+	put(w, "</nav><p>");
+	esc(w, _("Download this range:"));
+	putf(w, " <a href=\"/ports.csv?from=%u&amp;to=%u\" download>CSV</a> · "
+	    "<a href=\"/ports.json?from=%u&amp;to=%u\" download>JSON</a></p>", from, to, from, to);
+	put(w, "<div class=\"scroll\"><table class=\"ports sortable\"><thead><tr>"
+	    "<th scope=\"col\" data-sort=\"num\">");
+	esc(w, _("Port"));
+	put(w, "</th>");
+	for (int p = 0; p < PL_LIST_PROTOS; p++)
+		putf(w, "<th scope=\"col\">%s</th>", protos[p]);
+	put(w, "<th scope=\"col\">");
+	esc(w, _("Known uses"));
+	put(w, "</th></tr></thead><tbody>");
+	for (unsigned i = 0; i < step; i++) {
+		struct pl_report two[2] = { by_proto[0][i], by_proto[1][i] };
+		struct pl_buf names = PL_BUF_INIT;
+
+		put(w, "<tr><td>");
+		port_link(w, by_proto[0][i].port);
+		put(w, "</td>");
+		for (int p = 0; p < PL_LIST_PROTOS; p++)
+			proto_cell(w, &by_proto[p][i]);
+		put(w, "<td>");
+		use_names_max(two, 2, &names, 6);
+		data(w, pl_buf_str(&names));
+		pl_buf_free(&names);
+		put(w, "</td></tr>");
+	}
 	put(w, "</tbody></table></div>");
 	page_end(w);
 	return w->rc;
@@ -2018,7 +2082,16 @@ pl_html_search(struct pl_buf *out, const struct pl_html_ctx *h, const char *q,
 	char title[300];
 	int open = 0;
 
+	char api[16 + 3 * 200];
+	size_t o;
+
 	snprintf(title, sizeof(title), _("Results for \"%s\""), q);
+	o = (size_t)snprintf(api, sizeof(api), "/api/v1/search?q=");
+	for (const unsigned char *p = (const unsigned char *)q; *p && o + 4 < sizeof(api); p++)
+		o += (size_t)(isalnum(*p) ? snprintf(api + o, sizeof(api) - o, "%c", *p) :
+		    snprintf(api + o, sizeof(api) - o, "%%%02X", *p));
+	w->query = q;
+	w->api = api;
 	page_begin(w, title);
 	put(w, "<h1>");
 	esc(w, title);

@@ -11,7 +11,7 @@ const char srv_asset_tag[] = PL_VERSION "-2";
 
 const char srv_css[] =
 ":root{--bg:#fdfdfc;--fg:#1d1f21;--muted:#5c6166;--line:#d8dadc;--accent:#0b57a4;"
-"--card:#f3f4f5;--mark:#fff1a8;--low:#2f7d32;--med:#a56200;--high:#b3261e}\n"
+"--card:#f3f4f5;--mark:#fff1a8;--low:#2f7d32;--med:#8a5100;--high:#b3261e}\n"
 "@media (prefers-color-scheme:dark){:root{--bg:#16181b;--fg:#e4e6e8;--muted:#a2a8ae;"
 "--line:#363a3f;--accent:#8cc2ff;--card:#202327;--mark:#5a4b00;--low:#7fcf83;--med:#f0b15a;"
 "--high:#ff8a80}}\n"
@@ -74,7 +74,8 @@ const char srv_css[] =
 ".summary dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:.3rem 0}\n"
 ".summary dt{color:var(--muted)}.summary dd{margin:0;overflow-wrap:anywhere}\n"
 ".summary ol{margin:0;padding-inline-start:1.2rem}.summary .next{margin:.4rem 0 .2rem}\n"
-"@media (max-width:32rem){.summary dl{grid-template-columns:1fr}.summary dd{margin-block-end:.3rem}"
+"@media (max-width:32rem){.summary{padding:.3rem .7rem}.summary dl{gap:.15rem .6rem}"
+".summary dt{font-size:.85rem;padding-block-start:.1rem}.crumbs{font-size:.8rem}"
 "h1{font-size:1.5rem;margin:.3rem 0}.toc{display:none}"
 ".langs ul{flex-wrap:nowrap;overflow-x:auto;white-space:nowrap}header.top{padding:.4rem .8rem}}\n"
 ".crumbs{font-size:.88rem;color:var(--muted);display:flex;flex-wrap:wrap;gap:.2rem 1rem;"
@@ -86,7 +87,18 @@ const char srv_css[] =
 ".advice{border-inline-start:4px solid var(--accent);padding-inline-start:.7rem}\n"
 ".cmd{position:relative}.cmd button.copy{position:absolute;inset-block-start:.3rem;"
 "inset-inline-end:.3rem;min-height:0;padding:.15rem .5rem;font-size:.8rem}\n"
-"pre:focus-visible{outline:2px solid var(--accent)}\n";
+"pre:focus-visible{outline:2px solid var(--accent)}\n"
+"th button.sort{all:unset;cursor:pointer;font-weight:600}th button.sort:focus-visible{"
+"outline:2px solid var(--accent)}th[aria-sort=ascending] button::after{content:\" ▲\"}"
+"th[aria-sort=descending] button::after{content:\" ▼\"}\n";
+
+/* The icon: a port, drawn as a plug socket, in the site's accent colour. */
+const char srv_favicon[] =
+"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">"
+"<rect x=\"2\" y=\"2\" width=\"28\" height=\"28\" rx=\"7\" fill=\"#0b57a4\"/>"
+"<rect x=\"9\" y=\"10\" width=\"4\" height=\"8\" rx=\"1\" fill=\"#fff\"/>"
+"<rect x=\"19\" y=\"10\" width=\"4\" height=\"8\" rx=\"1\" fill=\"#fff\"/>"
+"<rect x=\"14\" y=\"21\" width=\"4\" height=\"4\" rx=\"2\" fill=\"#fff\"/></svg>\n";
 
 const char srv_js[] =
 "'use strict';\n"
@@ -102,6 +114,27 @@ const char srv_js[] =
 "    b.type = 'button'; b.className = 'copy'; b.textContent = label;\n"
 "    b.addEventListener('click', () => navigator.clipboard.writeText(pre.textContent.trim()));\n"
 "    pre.parentNode.insertBefore(b, pre);\n"
+"  }\n"
+"  // Sortable tables: a button in each heading sorts by that column.\n"
+"  for (const t of document.querySelectorAll('table.sortable')) {\n"
+"    const ths = t.tHead.rows[0].cells;\n"
+"    for (let i = 0; i < ths.length; i++) {\n"
+"      const th = ths[i], b = document.createElement('button');\n"
+"      b.type = 'button'; b.className = 'sort'; b.textContent = th.textContent;\n"
+"      th.textContent = ''; th.appendChild(b);\n"
+"      b.addEventListener('click', () => {\n"
+"        const up = th.getAttribute('aria-sort') !== 'ascending';\n"
+"        for (const o of ths) o.removeAttribute('aria-sort');\n"
+"        th.setAttribute('aria-sort', up ? 'ascending' : 'descending');\n"
+"        const num = th.dataset.sort === 'num', body = t.tBodies[0];\n"
+"        const key = r => r.cells[i].textContent.trim();\n"
+"        const rows = Array.from(body.rows).sort((a, z) => {\n"
+"          const x = key(a), y = key(z);\n"
+"          const c = num ? Number(x) - Number(y) : x.localeCompare(y);\n"
+"          return up ? c : -c; });\n"
+"        for (const r of rows) body.appendChild(r);\n"
+"      });\n"
+"    }\n"
 "  }\n"
 "})();\n"
 "(function () {\n"

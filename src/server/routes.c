@@ -4,6 +4,7 @@
  * the security headers; every request is counted for /metrics.
  */
 #include <arpa/inet.h>
+#include <csv.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,17 +464,99 @@ list_bound(const char *v, int dflt)
 	return v == NULL ? dflt : parse_port(v);
 }
 
-static enum MHD_Result
-list_route(struct pl_server *s, struct MHD_Connection *c, int li)
+enum list_format { LIST_HTML, LIST_CSV, LIST_JSON };
+
+/* A CSV field, quoted as RFC 4180 wants (libcsv's csv_write), then "," or CRLF. */
+static int
+csv_field(struct pl_buf *b, const char *v, bool last)
 {
+	size_t len = strlen(v ? v : ""), need = 2 * len + 2;
+	char *q = malloc(need);
+	int rc;
+
+	if (q == NULL)
+		return -PL_ENOMEM;
+	need = csv_write(q, need, v ? v : "", len);
+	if ((rc = pl_buf_add(b, q, need)) == 0)
+		rc = pl_buf_adds(b, last ? "\r\n" : ",");
+	free(q);
+	return rc;
+}
+
+/* The first specific lore use of a report, or "". */
+static const char *
+top_use(const struct pl_report *r)
+{
+	for (size_t i = 0; i < r->nuses; i++)
+		if (!r->uses[i].broad)
+			return r->uses[i].name;
+	return "";
+}
+
+/* The rows of a range download: one per port and protocol the registry or lore knows. */
+static int
+list_rows(const struct pl_report *const *rep, unsigned step, enum list_format f,
+    struct pl_buf *b)
+{
+	static const char *const head[] = { "port", "protocol", "status", "service",
+		"description", "assignee", "registered", "top_use" };
+	json_t *arr = f == LIST_JSON ? json_array() : NULL;
+	int rc = 0;
+
+	for (size_t k = 0; f == LIST_CSV && k < 8 && rc == 0; k++)
+		rc = csv_field(b, head[k], k == 7);
+	for (unsigned i = 0; i < step && rc == 0; i++)
+		for (int p = 0; p < PL_LIST_PROTOS && rc == 0; p++) {
+			const struct pl_report *r = &rep[p][i];
+			const struct pl_record *rec = r->nrecords ? &r->records[0] : NULL;
+			char port[8];
+
+			if (r->status == PL_REG_NONE && *top_use(r) == '\0')
+				continue;
+			snprintf(port, sizeof(port), "%u", (unsigned)r->port);
+			if (f == LIST_CSV) {
+				const char *v[] = { port, pl_proto_name(r->proto),
+					pl_reg_status_name(r->status), rec ? rec->service : "",
+					rec ? rec->description : "", rec ? rec->assignee : "",
+					rec ? rec->registered : "", top_use(r) };
+
+				for (size_t k = 0; k < 8 && rc == 0; k++)
+					rc = csv_field(b, v[k], k == 7);
+			} else if (json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, "
+			    "s:s, s:s}", "port", (int)r->port, "protocol", pl_proto_name(r->proto),
+			    "status", pl_reg_status_name(r->status), "service", rec ? rec->service : "",
+			    "description", rec ? rec->description : "", "assignee",
+			    rec ? rec->assignee : "", "registered", rec ? rec->registered : "",
+			    "top_use", top_use(r))) != 0) {
+				rc = -PL_ENOMEM;
+			}
+		}
+	if (f == LIST_JSON && rc == 0) {
+		char *t = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		rc = t ? pl_buf_adds(b, t) : -PL_ENOMEM;
+		if (rc == 0)
+			rc = pl_buf_adds(b, "\n");
+		free(t);
+	}
+	json_decref(arr);
+	return rc;
+}
+
+/* /ports (a table), /ports.csv and /ports.json: the ports from..to on every protocol. */
+static enum MHD_Result
+list_route(struct pl_server *s, struct MHD_Connection *c, int li, enum list_format f)
+{
+	static const enum pl_proto protos[PL_LIST_PROTOS] = { PL_PROTO_TCP, PL_PROTO_UDP,
+		PL_PROTO_SCTP, PL_PROTO_DCCP };
 	struct pl_report_opts ro = { .no_host = true };
-	struct pl_report *tcp = NULL, *udp = NULL;
+	struct pl_report *rep[PL_LIST_PROTOS] = { NULL };
 	int from = list_bound(arg(c, "from"), 0), to;
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_err err = { 0 };
 	struct pl_html_ctx h;
 	char path[64];
-	unsigned built = 0;
+	unsigned built = 0, span;
 	int rc = 0;
 	enum MHD_Result ok;
 
@@ -483,36 +566,40 @@ list_route(struct pl_server *s, struct MHD_Connection *c, int li)
 		    "at most 256 ports apart."), R_PORTS);
 	if (!srv_limiter_take(&s->search_lim, client_key(c)))
 		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_PORTS);
-	if ((tcp = calloc((size_t)(to - from + 1), sizeof(*tcp))) == NULL ||
-	    (udp = calloc((size_t)(to - from + 1), sizeof(*udp))) == NULL) {
-		free(tcp);
-		return html_error(s, c, 500, li, N_("The page could not be built."), R_PORTS);
-	}
+	span = (unsigned)(to - from + 1);
+	for (int p = 0; p < PL_LIST_PROTOS; p++)
+		if ((rep[p] = calloc(span, sizeof(*rep[p]))) == NULL)
+			rc = -PL_ENOMEM;
 	srv_data_check(s);
 	pthread_mutex_lock(&s->store_mu);
-	for (; built < (unsigned)(to - from + 1) && rc == 0; built++) {
-		if ((rc = pl_report_build(s->st, (uint16_t)(from + (int)built), PL_PROTO_TCP, &ro,
-		    &tcp[built], &err)) != 0)
-			break;
-		if ((rc = pl_report_build(s->st, (uint16_t)(from + (int)built), PL_PROTO_UDP, &ro,
-		    &udp[built], &err)) != 0) {
-			pl_report_free(&tcp[built]);
-			break;
-		}
-	}
+	for (; rc == 0 && built < span; built++)
+		for (int p = 0; p < PL_LIST_PROTOS && rc == 0; p++)
+			if ((rc = pl_report_build(s->st, (uint16_t)(from + (int)built), protos[p], &ro,
+			    &rep[p][built], &err)) != 0)
+				for (int q = 0; q < p; q++)
+					pl_report_free(&rep[q][built]);
+	if (rc != 0 && built > 0)
+		built--;                    /* the row that failed is freed above */
 	snprintf(path, sizeof(path), "/ports?from=%d&to=%d", from, to);
 	ctx_init(s, &h, li, path);
-	if (rc == 0)
-		rc = pl_html_list(&b, &h, (unsigned)from, (unsigned)to, tcp, udp, built);
+	if (rc == 0 && f == LIST_HTML)
+		rc = pl_html_list(&b, &h, (unsigned)from, (unsigned)to,
+		    (const struct pl_report *const *)rep, built);
+	else if (rc == 0)
+		rc = list_rows((const struct pl_report *const *)rep, built, f, &b);
 	pthread_mutex_unlock(&s->store_mu);
-	for (unsigned i = 0; i < built; i++) {
-		pl_report_free(&tcp[i]);
-		pl_report_free(&udp[i]);
+	for (int p = 0; p < PL_LIST_PROTOS; p++) {
+		for (unsigned i = 0; rep[p] && i < built; i++)
+			pl_report_free(&rep[p][i]);
+		free(rep[p]);
 	}
-	free(tcp);
-	free(udp);
-	ok = rc == 0 ? reply(s, c, 200, b.data, b.len, "text/html; charset=utf-8", h.lang->code,
-	    R_PORTS) : html_error(s, c, 500, li, N_("The page could not be built."), R_PORTS);
+	if (rc != 0)
+		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_PORTS);
+	else if (f == LIST_HTML)
+		ok = reply(s, c, 200, b.data, b.len, "text/html; charset=utf-8", h.lang->code, R_PORTS);
+	else
+		ok = reply(s, c, 200, b.data, b.len, f == LIST_CSV ? "text/csv; charset=utf-8; "
+		    "header=present" : "application/json", NULL, R_PORTS);
 	pl_buf_free(&b);
 	return ok;
 }
@@ -568,6 +655,53 @@ search_path(const char *q, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/*
+ * Queries that name ports go straight to them: "3333" and "3333/tcp" to the port's
+ * page, "3008-3011" to the list of those ports, a registry service name ("ssh") to
+ * its port when it names one port. Returns true with loc set, false for a text search.
+ */
+static bool
+port_query(struct pl_server *s, const char *q, int li, char *loc, size_t len)
+{
+	struct pl_portspec spec = { 0 };
+	struct pl_port_ref *refs = NULL;
+	struct pl_err err = { 0 };
+	const struct pl_portspec_item *it;
+	bool go = false;
+	int n;
+
+	if (pl_portspec_parse(&spec, q, &err) != 0 || spec.n != 1) {
+		pl_portspec_free(&spec);
+		return false;
+	}
+	it = &spec.items[0];
+	if (it->name[0] == '\0' && it->lo == it->hi) {
+		snprintf(loc, len, "/port/%u?lang=%s", (unsigned)it->lo, srv_langs[li].code);
+		go = true;
+	} else if (it->name[0] == '\0') {
+		unsigned to = it->hi - it->lo + 1u > MAX_LIST ? it->lo + MAX_LIST - 1u : it->hi;
+
+		snprintf(loc, len, "/ports?from=%u&to=%u&lang=%s", (unsigned)it->lo, to,
+		    srv_langs[li].code);
+		go = true;
+	} else {
+		srv_data_check(s);
+		pthread_mutex_lock(&s->store_mu);
+		n = pl_store_resolve_name(s->st, it->name, it->proto, &refs, &err);
+		pthread_mutex_unlock(&s->store_mu);
+		go = n > 0;
+		for (int i = 1; i < n && go; i++)
+			go = refs[i].lo == refs[0].lo && refs[i].hi == refs[0].hi;
+		if (go && refs[0].lo == refs[0].hi)
+			snprintf(loc, len, "/port/%u?lang=%s", (unsigned)refs[0].lo, srv_langs[li].code);
+		else
+			go = false;
+		free(refs);
+	}
+	pl_portspec_free(&spec);
+	return go;
+}
+
 static int
 run_search(struct pl_server *s, const char *q, int limit, struct pl_hit **hits,
     struct pl_err *err)
@@ -589,19 +723,16 @@ search_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_err err = { 0 };
 	struct pl_html_ctx h;
-	char loc[64], path[16 + 3 * MAX_QUERY];
-	int n, port;
+	char loc[96], path[16 + 3 * MAX_QUERY];
+	int n;
 	enum MHD_Result ok;
 
 	if (bad != NULL)
 		return html_error(s, c, 400, li, bad, R_SEARCH);
 	while (*q == ' ')
 		q++;
-	/* A number is a port: go straight to its page. */
-	if ((port = parse_port(q)) >= 0) {
-		snprintf(loc, sizeof(loc), "/port/%d?lang=%s", port, srv_langs[li].code);
+	if (port_query(s, q, li, loc, sizeof(loc)))
 		return redirect(s, c, loc, NULL, R_SEARCH);
-	}
 	if (!srv_limiter_take(&s->search_lim, client_key(c)))
 		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_SEARCH);
 	if ((n = run_search(s, q, 50, &hits, &err)) < 0)
@@ -956,8 +1087,19 @@ get_route(struct pl_server *s, struct MHD_Connection *c, const char *url)
 			return voted_route(s, c, port, li, pl_vote_parse(voted));
 		return port_route(s, c, port, li, R_PORT);
 	}
+	if (strncmp(url, "/port/", 6) == 0 && url[6] != '\0' &&
+	    strspn(url + 6, "0123456789") == strlen(url + 6))
+		return html_error(s, c, 404, li, N_("Port numbers go from 0 to 65535, so there is no "
+		    "such port. Try the search box above, or browse the ports."), R_PORT);
+	if (strncmp(url, "/port/", 6) == 0)
+		return html_error(s, c, 404, li, N_("A port page is /port/ and a number from 0 to "
+		    "65535. To find a port by its service, use the search box above."), R_PORT);
 	if (strcmp(url, "/ports") == 0)
-		return list_route(s, c, li);
+		return list_route(s, c, li, LIST_HTML);
+	if (strcmp(url, "/ports.csv") == 0)
+		return list_route(s, c, li, LIST_CSV);
+	if (strcmp(url, "/ports.json") == 0)
+		return list_route(s, c, li, LIST_JSON);
 	if (strcmp(url, "/search") == 0)
 		return search_route(s, c, li);
 	if (strncmp(url, "/api/v1/ports/", 14) == 0) {
@@ -980,6 +1122,8 @@ get_route(struct pl_server *s, struct MHD_Connection *c, const char *url)
 		return metrics_route(s, c);
 	if (strcmp(url, "/static/site.css") == 0)
 		return static_route(s, c, srv_css, "text/css; charset=utf-8");
+	if (strcmp(url, "/favicon.ico") == 0 || strcmp(url, "/favicon.svg") == 0)
+		return static_route(s, c, srv_favicon, "image/svg+xml");
 	if (strcmp(url, "/static/site.js") == 0)
 		return static_route(s, c, srv_js, "text/javascript; charset=utf-8");
 	if (strncmp(url, "/api/", 5) == 0)

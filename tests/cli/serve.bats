@@ -333,3 +333,75 @@ vote() {
 	[ "$(status_of "${URL}api/v1/feedback" -H "Origin: ${URL%/}.evil.example" \
 		--data 'page=%2Fport%2F22&vote=yes')" = 403 ]
 }
+
+@test "site search sends port queries straight to their page or list, and keeps the query" {
+	start_server
+	loc() { curl -s -o /dev/null -w '%{redirect_url}' --max-time 10 "${URL}search?q=$1&lang=de"; }
+	[ "$(loc 80/tcp)" = "${URL}port/80?lang=de" ]
+	[ "$(loc 3333)" = "${URL}port/3333?lang=de" ]
+	[ "$(loc 3008-3011)" = "${URL}ports?from=3008&to=3011&lang=de" ]
+	[ "$(loc ssh)" = "${URL}port/22?lang=de" ]
+	[ "$(loc 0-65535)" = "${URL}ports?from=0&to=255&lang=de" ]
+	# A word that names many ports is a text search, and the box still holds it.
+	run curl -s --max-time 10 "${URL}search?q=netscaler"
+	[[ "$output" == *'name="q" required maxlength="200" value="netscaler"'* ]]
+	[[ "$output" == *'href="/api/v1/search?q=netscaler"'* ]]
+}
+
+@test "a port out of range gets a 404 that says what ports are" {
+	start_server
+	run curl -s -w '\n%{http_code}' --max-time 10 "${URL}port/65536"
+	[[ "$output" == *"Port numbers go from 0 to 65535"* ]]
+	[[ "$output" == *$'\n404' ]]
+	run curl -s -w '\n%{http_code}' --max-time 10 "${URL}port/ssh"
+	[[ "$output" == *"use the search box"* ]]
+	[[ "$output" == *$'\n404' ]]
+	run curl -s -D - --max-time 10 "${URL}favicon.ico"
+	[[ "$output" == *"Content-Type: image/svg+xml"* ]]
+	[[ "$output" == *"<svg"* ]]
+}
+
+@test "a range downloads as CSV and JSON with every protocol" {
+	start_server
+	run curl -s -D - --max-time 10 "${URL}ports.csv?from=3008&to=3011"
+	[[ "$output" == *"Content-Type: text/csv"* ]]
+	[[ "$output" == *'"port","protocol","status","service","description"'* ]]
+	[[ "$output" == *'"3008","tcp","assigned","midnight-tech","Midnight Technologies"'* ]]
+	run curl -s --max-time 10 "${URL}ports.json?from=3333&to=3333"
+	json_is '.[0].service' dec-notes
+	json_is '[.[].protocol] | join(",")' tcp,udp
+	[ "$(status_of "${URL}ports.csv?from=10&to=5")" = 400 ]
+	# The table has a column per protocol and sorts with a script.
+	run curl -s --max-time 10 "${URL}ports?from=130&to=140"
+	[[ "$output" == *'<table class="ports sortable">'* ]]
+	[[ "$output" == *'<th scope="col">sctp</th><th scope="col">dccp</th>'* ]]
+}
+
+@test "a port page leads with the summary and shows readers' text only" {
+	start_server
+	run curl -s --max-time 10 "${URL}port/3333?lang=en"
+	# The summary box comes before every other section.
+	summary=${output%%<section id=\"summary\"*}
+	[ "${#summary}" -lt "${#output}" ]
+	[[ "$summary" != *"<section id="* ]]
+	[[ "$output" == *'<meta name="description" content="Port 3333: dec-notes (DEC Notes).'* ]]
+	[[ "$output" == *'<link rel="canonical" href="/port/3333?lang=en">'* ]]
+	[[ "$output" == *'<link rel="alternate" hreflang="fa" href="/port/3333?lang=fa">'* ]]
+	[[ "$output" == *'rel="prev" href="/port/3332?lang=en"'* ]]
+	# tcp and udp say the same in the registry: one paragraph for both.
+	[[ "$output" == *"On tcp and udp, IANA lists port 3333 as dec-notes: DEC Notes."* ]]
+	[[ "$output" != *"On udp, IANA lists port 3333"* ]]
+	# No hint regexes, no curator notes, no "2018-2018".
+	[[ "$output" != *'^ethdcrminer64$'* ]]
+	[[ "$output" != *"Process names"* ]]
+	! grep -Eq '([0-9]{4})-\1<' <<<"$output"
+	# Security notes most serious first.
+	sec=${output#*<ul class=\"security\">}
+	sec=${sec%%</ul>*}
+	levels=$(grep -o 'class="risk risk-[0-9]"' <<<"$sec" | tr -dc '0-9\n' | tr '\n' ' ')
+	[ "$levels" = "$(tr ' ' '\n' <<<"$levels" | grep . | sort -rn | tr '\n' ' ')" ]
+	# References to RFCs are links.
+	run curl -s --max-time 10 "${URL}port/22?lang=en"
+	[[ "$output" == *'<a href="https://www.rfc-editor.org/rfc/rfc4251"'* ]]
+	[[ "$output" == *'<pre tabindex="0">'* ]]
+}
