@@ -564,8 +564,8 @@ same_registry(const struct pl_report *a, const struct pl_report *b)
 /* "tcp", "tcp and udp", "tcp, udp and sctp": the protocols of reports i.. that say
  * the same as report i and were not told before. */
 static void
-proto_group(const struct w *w, const struct pl_report *r, size_t n, size_t i, char *out,
-    size_t len)
+proto_group(const struct w *w, const struct pl_report *r, size_t n, size_t i, bool plain,
+    char *out, size_t len)
 {
 	size_t k = 0, count = 0;
 
@@ -577,8 +577,8 @@ proto_group(const struct w *w, const struct pl_report *r, size_t n, size_t i, ch
 
 		if (!same_registry(&r[i], &r[j]))
 			continue;
-		snprintf(out + off, len - off, "%s%s", k == 0 ? "" : k + 1 == count ?
-		    tr(w, " and ") : ", ", pl_proto_name(r[j].proto));
+		snprintf(out + off, len - off, "%s%s", k == 0 ? "" : k + 1 == count && !plain ?
+		    _(" and ") : ", ", pl_proto_name(r[j].proto));
 		k++;
 	}
 }
@@ -599,7 +599,7 @@ registry_para(struct w *w, const struct pl_report *r, size_t n, size_t ri)
 	const struct pl_report *rp = &r[ri];
 	char pn[64];
 
-	proto_group(w, r, n, ri, pn, sizeof(pn));
+	proto_group(w, r, n, ri, false, pn, sizeof(pn));
 	put(w, "<p>");
 	if (rp->snapshot == NULL)
 		esc(w, _("The store holds no registry snapshot."));
@@ -682,7 +682,7 @@ story_registry(struct w *w, const struct pl_report *r, size_t n)
 
 		if (rec == NULL || told_before(r, i))
 			continue;
-		proto_group(w, r, n, i, pn, sizeof(pn));
+		proto_group(w, r, n, i, false, pn, sizeof(pn));
 		if (*rec->registered && *rec->assignee)
 			escf(w, _("IANA registered %s (%s) on %s in %s, for %s."), rec->service,
 			    rec->description, pn, rec->registered, rec->assignee);
@@ -707,7 +707,7 @@ story_event(struct w *w, const struct pl_hist_event *e)
 	if (e->date)
 		snprintf(when, sizeof(when), "%s", e->date);
 	else if (e->after && e->before)
-		snprintf(when, sizeof(when), tr(w, "between the snapshots %s and %s"), e->after,
+		snprintf(when, sizeof(when), _("between the snapshots %s and %s"), e->after,
 		    e->before);
 	else
 		snprintf(when, sizeof(when), "%s", e->before ? e->before : "");
@@ -960,7 +960,7 @@ years_text(const struct w *w, const struct pl_lore_use *u, char *out, size_t len
 	else if (u->year_to)
 		snprintf(out, len, "%d-%d", u->year_from, u->year_to);
 	else
-		snprintf(out, len, tr(w, "since %d"), u->year_from);
+		snprintf(out, len, _("since %d"), u->year_from);
 }
 
 /* The protocols an entry is seen on for this port: "tcp, udp". */
@@ -1057,7 +1057,7 @@ runs_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	for (size_t k = 0; k < nv; k++) {
 		if (k == TOP_USES) {
 			put(w, "<details class=\"more-uses\"><summary>");
-			escf(w, _("%zu more uses"), nv - TOP_USES);
+			escf(w, _("More uses (%zu)"), nv - TOP_USES);
 			put(w, "</summary>");
 		}
 		use_block(w, port, r, n, v[k]);
@@ -1619,16 +1619,17 @@ here_line(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	proc_cell(w, fl, first);
 	if (count > 1) {
 		put(w, " ");
-		escf(w, _("(and %zu more)"), count - 1);
+		escf(w, "(+%zu)", count - 1);
 	}
 	return true;
 }
 
-/* The registry in one line: "tcp and udp: dec-notes (DEC Notes)". */
+/* The registry in one line: "tcp, udp: dec-notes (DEC Notes)", one run of data text so
+ * that a right-to-left page keeps it in order. */
 static void
 registry_line(struct w *w, const struct pl_report *r, size_t n)
 {
-	bool any = false;
+	struct pl_buf line = PL_BUF_INIT;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pl_record *rec = first_named(&r[i]);
@@ -1636,19 +1637,17 @@ registry_line(struct w *w, const struct pl_report *r, size_t n)
 
 		if (told_before(r, i))
 			continue;
-		proto_group(w, r, n, i, pn, sizeof(pn));
-		put(w, any ? "; " : "");
+		proto_group(w, r, n, i, true, pn, sizeof(pn));
+		pl_buf_printf(&line, "%s%s: ", line.len ? "; " : "", pn);
 		if (rec != NULL)
-			escf(w, "%s: %s (%s)", pn, rec->service, rec->description);
-		else if (r[i].status == PL_REG_RESERVED)
-			escf(w, _("%s: reserved"), pn);
-		else if (r[i].snapshot)
-			escf(w, _("%s: unassigned"), pn);
+			pl_buf_printf(&line, "%s (%s)", rec->service, rec->description);
 		else
-			esc(w, _("The store holds no registry snapshot."));
-		any = true;
+			pl_buf_adds(&line, r[i].status == PL_REG_RESERVED ? _("reserved") :
+			    r[i].snapshot ? _("unassigned") : "-");
 	}
+	data(w, pl_buf_str(&line));
 	prov(w, "iana");
+	pl_buf_free(&line);
 }
 
 /* The answer at the top of a port page: the registry, the uses that matter most, the
@@ -1708,7 +1707,7 @@ summary_box(struct w *w, uint16_t port, const struct pl_report *r, size_t n, boo
 	put(w, "</dl><p class=\"next\">");
 	if (nv > TOP_USES) {
 		put(w, "<a href=\"#runs\">");
-		escf(w, _("All %zu uses"), nv);
+		escf(w, _("All uses (%zu)"), nv);
 		put(w, "</a> · ");
 	}
 	put(w, "<a href=\"#check\">");
@@ -1747,7 +1746,7 @@ port_nav(struct w *w, uint16_t port)
 		esc(w, path);
 		put(w, "?lang=");
 		esc(w, w->h->lang->code);
-		put(w, "\">← ");
+		put(w, "\">");
 		escf(w, _("Port %u"), (unsigned)port - 1);
 		put(w, "</a>");
 	}
@@ -1760,7 +1759,7 @@ port_nav(struct w *w, uint16_t port)
 		esc(w, w->h->lang->code);
 		put(w, "\">");
 		escf(w, _("Port %u"), (unsigned)port + 1);
-		put(w, " →</a>");
+		put(w, "</a>");
 	}
 	put(w, "</p></nav>");
 }
@@ -1777,7 +1776,7 @@ port_description(struct w *w, uint16_t port, const struct pl_report *r, size_t n
 
 	for (size_t i = 0; i < n && rec == NULL; i++)
 		rec = first_named(&r[i]);
-	k = snprintf(out, len, tr(w, "Port %u"), (unsigned)port);
+	k = snprintf(out, len, _("Port %u"), (unsigned)port);
 	if (k >= 0 && (size_t)k < len && rec != NULL)
 		k += snprintf(out + k, len - (size_t)k, ": %s (%s)", rec->service, rec->description);
 	for (size_t j = 0; j < nv && j < 2 && k >= 0 && (size_t)k < len; j++)

@@ -156,8 +156,9 @@ vote() {
 	[[ "$output" == *"&lt;script&gt;alert(1)&lt;/script&gt;"* ]]
 	[[ "$output" != *"<script>alert"* ]]
 	[ "$(status_of "${URL}search?q=3333")" = 303 ]
-	run curl -s -D - -o /dev/null --max-time 10 "${URL}search?q=ssh"
-	[[ "$output" == *"200"* ]]
+	[ "$(status_of "${URL}search?q=ssh")" = 303 ]
+	run curl -s -D - -o /dev/null --max-time 10 "${URL}search?q=secure+shell"
+	[[ "$output" == *" 200 "* ]]
 }
 
 @test "languages come from ?lang= and Accept-Language" {
