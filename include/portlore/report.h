@@ -57,6 +57,7 @@ struct pl_lore_port {
 struct pl_lore_use {
 	char *id, *family, *family_name, *name, *vendor, *kind, *summary;
 	char *risk, *risk_why, *notes;
+	bool risk_here;                /* the risk concerns this port (lore may name others) */
 	int year_from, year_to;        /* 0 when absent */
 	char *role;                    /* the role of this port for this entry */
 	uint16_t lo, hi;               /* the lore port range that matched */

@@ -457,7 +457,7 @@ static const char *
 use_risk(const struct pl_lore_use *u, uint16_t port)
 {
 	(void)port;
-	return u->risk;
+	return u->risk_here ? u->risk : "none";
 }
 
 /* --- port page: what it is ---------------------------------------------------- */

@@ -122,6 +122,8 @@ use_json(const struct pl_lore_use *u)
 	if (o != NULL) {
 		json_object_set_new(o, "matched", ports_str(u->lo, u->hi));
 		json_object_set_new(o, "broad", json_boolean(u->broad));
+		json_object_set_new(json_object_get(o, "risk"), "applies_here",
+		    json_boolean(u->risk_here));
 	}
 	return o;
 }

@@ -301,8 +301,9 @@ use(struct out *w, const struct pl_report *r, size_t n)
 {
 	const struct pl_lore_use *u = &r->uses[n];
 	char years[32];
-	const enum color rc = strcmp(u->risk, "critical") == 0 || strcmp(u->risk, "high") == 0 ?
-	    C_BAD : strcmp(u->risk, "medium") == 0 ? C_WARN : C_NONE;
+	const enum color rc = !u->risk_here ? C_NONE : strcmp(u->risk, "critical") == 0 ||
+	    strcmp(u->risk, "high") == 0 ? C_BAD : strcmp(u->risk, "medium") == 0 ? C_WARN : C_NONE;
+	const char *where = u->risk_here ? "risk" : "risk on its other ports";
 	bool family_seen = false;
 
 	if (u->year_to)
@@ -322,12 +323,12 @@ use(struct out *w, const struct pl_report *r, size_t n)
 	detail(w, "summary", u->summary);
 	putf(w, "%*s", LABEL_COLS, "");
 	color(w, rc);
-	putf(w, "risk: %s", u->risk);
+	putf(w, "%s: %s", where, u->risk);
 	color(w, C_NONE);
 	put(w, ": ");
 	if (w->rc == 0)
-		w->rc = pl_wrap(w->b, u->risk_why, LABEL_COLS + 2, LABEL_COLS + 8 + (int)strlen(u->risk),
-		    w->o->width);
+		w->rc = pl_wrap(w->b, u->risk_why, LABEL_COLS + 2,
+		    LABEL_COLS + 4 + (int)strlen(where) + (int)strlen(u->risk), w->o->width);
 	put(w, "\n");
 	list(w, "CVEs", u->cves, u->ncves, ", ");
 	list(w, "process", u->process, u->nprocess, "  ");

@@ -31,7 +31,10 @@ static const char *const sql[PL_STMT_LAST] = {
 	[PL_STMT_RANGES] = "SELECT " RECORD_COLS " FROM record WHERE snapshot = ?1"
 	    " AND lo <> hi AND lo <= ?2 AND hi >= ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
 	[PL_STMT_LORE_USES] = "SELECT e.id, e.family, e.family_name, e.name, e.vendor, e.kind,"
-	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi"
+	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi,"
+	    /* The risk is this port's unless the entry names other ports for it. */
+	    " NOT EXISTS (SELECT 1 FROM lore_risk_port k WHERE k.entry = e.id)"
+	    " OR EXISTS (SELECT 1 FROM lore_risk_port k WHERE k.entry = e.id AND k.port = ?1)"
 	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
 	    " WHERE ((p.lo = ?1 AND p.hi = ?1) OR (p.lo <> p.hi AND p.lo <= ?1 AND p.hi >= ?1))"
 	    " AND p.proto = ?2"
@@ -261,6 +264,7 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		u->lo = (uint16_t)sqlite3_column_int(s, 13);
 		u->hi = (uint16_t)sqlite3_column_int(s, 14);
 		u->broad = u->hi - u->lo > 64;
+		u->risk_here = sqlite3_column_int(s, 15) != 0;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
