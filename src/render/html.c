@@ -29,7 +29,6 @@ struct ref {
 struct w {
 	struct pl_buf *b;
 	const struct pl_html_ctx *h;
-	int rc;
 	struct ref refs[MAX_REFS];
 	size_t nrefs;
 	const char *description;   /* the page's meta description, or NULL */
@@ -51,61 +50,16 @@ tr(const struct w *w, const char *msgid)
 #define N_(s) s
 
 static void
-put(struct w *w, const char *s)
-{
-	if (w->rc == 0)
-		w->rc = pl_buf_adds(w->b, s);
-}
-
-static void putf(struct w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Raw output: only for markup and numbers, never for data. */
-static void
-putf(struct w *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->rc != 0)
-		return;
-	va_start(ap, fmt);
-	w->rc = pl_buf_vprintf(w->b, fmt, ap);
-	va_end(ap);
-}
-
-/* Escaped output: & < > " ' become entities, so text can go in elements and attributes. */
-static void
-esc(struct w *w, const char *s)
-{
-	const char *p = s ? s : "";
-
-	while (*p && w->rc == 0) {
-		size_t run = strcspn(p, "&<>\"'");
-
-		w->rc = pl_buf_add(w->b, p, run);
-		p += run;
-		if (*p == '\0' || w->rc != 0)
-			break;
-		switch (*p++) {
-		case '&': put(w, "&amp;"); break;
-		case '<': put(w, "&lt;"); break;
-		case '>': put(w, "&gt;"); break;
-		case '"': put(w, "&quot;"); break;
-		default: put(w, "&#39;"); break;
-		}
-	}
-}
-
-static void
 esc_n(struct w *w, const char *s, size_t n)
 {
 	char piece[256];
 
-	while (n > 0 && w->rc == 0) {
+	while (n > 0 && pl_buf_error(w->b) == 0) {
 		size_t k = n < sizeof(piece) - 1 ? n : sizeof(piece) - 1;
 
 		memcpy(piece, s, k);
 		piece[k] = '\0';
-		esc(w, piece);
+		pl_buf_add_html(w->b, piece);
 		s += k;
 		n -= k;
 	}
@@ -119,9 +73,9 @@ data_n(struct w *w, const char *s, size_t n)
 {
 	bool other = strcmp(w->h->lang->code, "en") != 0;
 
-	put(w, other ? "<bdi lang=\"en\">" : "");
+	pl_buf_adds(w->b, other ? "<bdi lang=\"en\">" : "");
 	esc_n(w, s ? s : "", s ? n : 0);
-	put(w, other ? "</bdi>" : "");
+	pl_buf_adds(w->b, other ? "</bdi>" : "");
 }
 
 static void
@@ -144,7 +98,7 @@ escf(struct w *w, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	for (const char *p = fmt; *p && w->rc == 0;) {
+	for (const char *p = fmt; *p && pl_buf_error(w->b) == 0;) {
 		size_t run = strcspn(p, "%");
 		long prec = -1;
 		char *end;
@@ -177,12 +131,12 @@ escf(struct w *w, const char *fmt, ...)
 			snprintf(num, sizeof(num), "%zu", va_arg(ap, size_t));
 			p += 2;
 		} else if (*p == '%') {
-			put(w, "%");
+			pl_buf_adds(w->b, "%");
 			p++;
 		} else {
-			w->rc = -PL_EUSAGE;    /* a conversion the interface never uses */
+			pl_buf_fail(w->b, -PL_EUSAGE);   /* a conversion the interface never uses */
 		}
-		put(w, num);
+		pl_buf_adds(w->b, num);
 	}
 	va_end(ap);
 }
@@ -198,11 +152,11 @@ web_url(const char *u)
 static void
 link_open(struct w *w, const char *path)
 {
-	put(w, "<a href=\"");
-	esc(w, path);
-	put(w, strchr(path, '?') ? "&amp;lang=" : "?lang=");
-	esc(w, w->h->lang->code);
-	put(w, "\">");
+	pl_buf_adds(w->b, "<a href=\"");
+	pl_buf_add_html(w->b, path);
+	pl_buf_adds(w->b, strchr(path, '?') ? "&amp;lang=" : "?lang=");
+	pl_buf_add_html(w->b, w->h->lang->code);
+	pl_buf_adds(w->b, "\">");
 }
 
 static void
@@ -212,16 +166,16 @@ port_link(struct w *w, unsigned port)
 
 	snprintf(path, sizeof(path), "/port/%u", port);
 	link_open(w, path);
-	putf(w, "%u</a>", port);
+	pl_buf_printf(w->b, "%u</a>", port);
 }
 
 /* Opens a section with its heading; the caller closes it with "</section>". */
 static void
 section(struct w *w, const char *id, const char *title)
 {
-	putf(w, "<section id=\"%s\"><h2>", id);
-	esc(w, title);
-	put(w, "</h2>");
+	pl_buf_printf(w->b, "<section id=\"%s\"><h2>", id);
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h2>");
 }
 
 /* --- references --------------------------------------------------------------- */
@@ -243,7 +197,7 @@ cite(struct w *w, const char *url)
 {
 	for (size_t i = 0; i < w->nrefs; i++)
 		if (strcmp(w->refs[i].url, url) == 0) {
-			putf(w, "<sup class=\"cite\"><a href=\"#ref-%zu\">[%zu]</a></sup>", i + 1, i + 1);
+			pl_buf_printf(w->b, "<sup class=\"cite\"><a href=\"#ref-%zu\">[%zu]</a></sup>", i + 1, i + 1);
 			return;
 		}
 }
@@ -271,29 +225,29 @@ static void
 refs_section(struct w *w)
 {
 	section(w, "references", _("References"));
-	put(w, "<ol class=\"refs\">");
+	pl_buf_adds(w->b, "<ol class=\"refs\">");
 	for (size_t i = 0; i < w->nrefs; i++) {
 		const struct ref *f = &w->refs[i];
 
-		putf(w, "<li id=\"ref-%zu\">", i + 1);
-		esc(w, *f->label ? f->label : f->title);
+		pl_buf_printf(w->b, "<li id=\"ref-%zu\">", i + 1);
+		pl_buf_add_html(w->b, *f->label ? f->label : f->title);
 		if (f->date && *f->date) {
-			put(w, ", ");
-			esc(w, f->date);
+			pl_buf_adds(w->b, ", ");
+			pl_buf_add_html(w->b, f->date);
 		}
-		put(w, ". ");
+		pl_buf_adds(w->b, ". ");
 		if (web_url(f->url)) {
-			put(w, "<a href=\"");
-			esc(w, f->url);
-			put(w, "\" rel=\"noopener noreferrer\">");
-			esc(w, f->url);
-			put(w, "</a>");
+			pl_buf_adds(w->b, "<a href=\"");
+			pl_buf_add_html(w->b, f->url);
+			pl_buf_adds(w->b, "\" rel=\"noopener noreferrer\">");
+			pl_buf_add_html(w->b, f->url);
+			pl_buf_adds(w->b, "</a>");
 		} else {
-			esc(w, f->url);
+			pl_buf_add_html(w->b, f->url);
 		}
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 	}
-	put(w, "</ol></section>");
+	pl_buf_adds(w->b, "</ol></section>");
 }
 
 struct pl_lore_use;
@@ -307,25 +261,25 @@ lang_switch(struct w *w)
 {
 	const char *path = w->h->path ? w->h->path : "/";
 
-	put(w, "<nav class=\"langs\" aria-label=\"");
-	esc(w, _("Language"));
-	put(w, "\"><ul>");
+	pl_buf_adds(w->b, "<nav class=\"langs\" aria-label=\"");
+	pl_buf_add_html(w->b, _("Language"));
+	pl_buf_adds(w->b, "\"><ul>");
 	for (size_t i = 0; i < w->h->nlangs; i++) {
 		const struct pl_html_lang *l = &w->h->langs[i];
 
-		put(w, "<li><a href=\"");
-		esc(w, path);
-		put(w, strchr(path, '?') ? "&amp;lang=" : "?lang=");
-		esc(w, l->code);
-		put(w, "\" hreflang=\"");
-		esc(w, l->code);
-		put(w, "\" lang=\"");
-		esc(w, l->code);
-		put(w, l == w->h->lang ? "\" aria-current=\"true\">" : "\">");
-		esc(w, l->name);
-		put(w, "</a></li>");
+		pl_buf_adds(w->b, "<li><a href=\"");
+		pl_buf_add_html(w->b, path);
+		pl_buf_adds(w->b, strchr(path, '?') ? "&amp;lang=" : "?lang=");
+		pl_buf_add_html(w->b, l->code);
+		pl_buf_adds(w->b, "\" hreflang=\"");
+		pl_buf_add_html(w->b, l->code);
+		pl_buf_adds(w->b, "\" lang=\"");
+		pl_buf_add_html(w->b, l->code);
+		pl_buf_adds(w->b, l == w->h->lang ? "\" aria-current=\"true\">" : "\">");
+		pl_buf_add_html(w->b, l->name);
+		pl_buf_adds(w->b, "</a></li>");
 	}
-	put(w, "</ul></nav>");
+	pl_buf_adds(w->b, "</ul></nav>");
 }
 
 static void
@@ -333,82 +287,82 @@ page_begin(struct w *w, const char *title)
 {
 	const char *tag = w->h->asset_tag ? w->h->asset_tag : "0";
 
-	put(w, "<!DOCTYPE html>\n<html lang=\"");
-	esc(w, w->h->lang->code);
-	putf(w, "\" dir=\"%s\" data-copy=\"", w->h->lang->rtl ? "rtl" : "ltr");
-	esc(w, _("Copy"));
-	put(w, "\"><head><meta charset=\"utf-8\">"
+	pl_buf_adds(w->b, "<!DOCTYPE html>\n<html lang=\"");
+	pl_buf_add_html(w->b, w->h->lang->code);
+	pl_buf_printf(w->b, "\" dir=\"%s\" data-copy=\"", w->h->lang->rtl ? "rtl" : "ltr");
+	pl_buf_add_html(w->b, _("Copy"));
+	pl_buf_adds(w->b, "\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	    "<meta name=\"color-scheme\" content=\"light dark\"><title>");
-	esc(w, title);
-	put(w, " · portlore</title>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, " · portlore</title>");
 	if (w->description) {
-		put(w, "<meta name=\"description\" content=\"");
-		esc(w, w->description);
-		put(w, "\">");
+		pl_buf_adds(w->b, "<meta name=\"description\" content=\"");
+		pl_buf_add_html(w->b, w->description);
+		pl_buf_adds(w->b, "\">");
 	}
 	if (w->canonical) {
 		/* One URL per page and language; the language list says which is which. */
-		put(w, "<link rel=\"canonical\" href=\"");
-		esc(w, w->canonical);
-		put(w, "?lang=");
-		esc(w, w->h->lang->code);
-		put(w, "\">");
+		pl_buf_adds(w->b, "<link rel=\"canonical\" href=\"");
+		pl_buf_add_html(w->b, w->canonical);
+		pl_buf_adds(w->b, "?lang=");
+		pl_buf_add_html(w->b, w->h->lang->code);
+		pl_buf_adds(w->b, "\">");
 		for (size_t i = 0; i < w->h->nlangs; i++) {
-			put(w, "<link rel=\"alternate\" hreflang=\"");
-			esc(w, w->h->langs[i].code);
-			put(w, "\" href=\"");
-			esc(w, w->canonical);
-			put(w, "?lang=");
-			esc(w, w->h->langs[i].code);
-			put(w, "\">");
+			pl_buf_adds(w->b, "<link rel=\"alternate\" hreflang=\"");
+			pl_buf_add_html(w->b, w->h->langs[i].code);
+			pl_buf_adds(w->b, "\" href=\"");
+			pl_buf_add_html(w->b, w->canonical);
+			pl_buf_adds(w->b, "?lang=");
+			pl_buf_add_html(w->b, w->h->langs[i].code);
+			pl_buf_adds(w->b, "\">");
 		}
-		put(w, "<link rel=\"alternate\" hreflang=\"x-default\" href=\"");
-		esc(w, w->canonical);
-		put(w, "\">");
+		pl_buf_adds(w->b, "<link rel=\"alternate\" hreflang=\"x-default\" href=\"");
+		pl_buf_add_html(w->b, w->canonical);
+		pl_buf_adds(w->b, "\">");
 	}
-	put(w, "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/static/site.css?v=");
-	esc(w, tag);
-	put(w, "\"><script src=\"/static/site.js?v=");
-	esc(w, tag);
-	put(w, "\" defer></script></head><body><a class=\"skip\" href=\"#main\">");
-	esc(w, _("Skip to content"));
-	put(w, "</a><header class=\"top\"><div class=\"bar\">");
+	pl_buf_adds(w->b, "<link rel=\"icon\" href=\"/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/static/site.css?v=");
+	pl_buf_add_html(w->b, tag);
+	pl_buf_adds(w->b, "\"><script src=\"/static/site.js?v=");
+	pl_buf_add_html(w->b, tag);
+	pl_buf_adds(w->b, "\" defer></script></head><body><a class=\"skip\" href=\"#main\">");
+	pl_buf_add_html(w->b, _("Skip to content"));
+	pl_buf_adds(w->b, "</a><header class=\"top\"><div class=\"bar\">");
 	link_open(w, "/");
-	put(w, "<strong>portlore</strong></a><form class=\"search\" role=\"search\" "
+	pl_buf_adds(w->b, "<strong>portlore</strong></a><form class=\"search\" role=\"search\" "
 	    "action=\"/search\" method=\"get\"><input type=\"hidden\" name=\"lang\" value=\"");
-	esc(w, w->h->lang->code);
-	put(w, "\"><input type=\"search\" name=\"q\" required maxlength=\"200\" value=\"");
-	esc(w, w->query ? w->query : "");
-	put(w, "\" aria-label=\"");
-	esc(w, _("Port number, service or vendor"));
-	put(w, "\" placeholder=\"");
-	esc(w, _("Port number, service or vendor"));
-	put(w, "\"><button type=\"submit\">");
-	esc(w, _("Search"));
-	put(w, "</button></form></div>");
+	pl_buf_add_html(w->b, w->h->lang->code);
+	pl_buf_adds(w->b, "\"><input type=\"search\" name=\"q\" required maxlength=\"200\" value=\"");
+	pl_buf_add_html(w->b, w->query ? w->query : "");
+	pl_buf_adds(w->b, "\" aria-label=\"");
+	pl_buf_add_html(w->b, _("Port number, service or vendor"));
+	pl_buf_adds(w->b, "\" placeholder=\"");
+	pl_buf_add_html(w->b, _("Port number, service or vendor"));
+	pl_buf_adds(w->b, "\"><button type=\"submit\">");
+	pl_buf_add_html(w->b, _("Search"));
+	pl_buf_adds(w->b, "</button></form></div>");
 	lang_switch(w);
-	put(w, "</header><main id=\"main\">");
+	pl_buf_adds(w->b, "</header><main id=\"main\">");
 }
 
 static void
 page_end(struct w *w)
 {
-	put(w, "</main><footer><p>");
+	pl_buf_adds(w->b, "</main><footer><p>");
 	if (w->h->snapshot)
 		escf(w, _("Registry snapshot %s. Every fact names its source: iana, lore, observed."),
 		    w->h->snapshot);
 	else
-		esc(w, _("The store holds no registry snapshot."));
-	put(w, "</p><p>");
+		pl_buf_add_html(w->b, _("The store holds no registry snapshot."));
+	pl_buf_adds(w->b, "</p><p>");
 	if (w->api) {
-		put(w, "<a href=\"");
-		esc(w, w->api);
-		put(w, "\">");
-		esc(w, _("This page as JSON"));
-		put(w, "</a> · ");
+		pl_buf_adds(w->b, "<a href=\"");
+		pl_buf_add_html(w->b, w->api);
+		pl_buf_adds(w->b, "\">");
+		pl_buf_add_html(w->b, _("This page as JSON"));
+		pl_buf_adds(w->b, "</a> · ");
 	}
-	put(w, "<a href=\"/metrics\">metrics</a></p></footer></body></html>\n");
+	pl_buf_adds(w->b, "<a href=\"/metrics\">metrics</a></p></footer></body></html>\n");
 }
 
 /* Provenance badges: the class keeps the key, the text is the reader's language. */
@@ -422,11 +376,11 @@ prov(struct w *w, const char *p)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(p, names[i]) == 0)
 			text = tr(w, names[i]);
-	put(w, " <span class=\"prov prov-");
-	esc(w, p);
-	put(w, "\">");
-	esc(w, text);
-	put(w, "</span>");
+	pl_buf_adds(w->b, " <span class=\"prov prov-");
+	pl_buf_add_html(w->b, p);
+	pl_buf_adds(w->b, "\">");
+	pl_buf_add_html(w->b, text);
+	pl_buf_adds(w->b, "</span>");
 }
 
 static const char *const risk_words[] = { N_("none"), N_("low"), N_("medium"), N_("high"),
@@ -446,9 +400,9 @@ risk_badge(struct w *w, const char *level)
 {
 	int k = risk_rank(level);
 
-	putf(w, "<span class=\"risk risk-%d\">", k);
-	esc(w, tr(w, risk_words[k]));
-	put(w, "</span>");
+	pl_buf_printf(w->b, "<span class=\"risk risk-%d\">", k);
+	pl_buf_add_html(w->b, tr(w, risk_words[k]));
+	pl_buf_adds(w->b, "</span>");
 }
 
 /* The risk of a use on this port: lore's risk, unless the entry says the risk concerns
@@ -490,10 +444,10 @@ reference_text(struct w *w, const char *s)
 			continue;
 		}
 		data_n(w, p, (size_t)(rfc - p));
-		putf(w, "<a href=\"https://www.rfc-editor.org/rfc/rfc%u\" rel=\"noopener "
+		pl_buf_printf(w->b, "<a href=\"https://www.rfc-editor.org/rfc/rfc%u\" rel=\"noopener "
 		    "noreferrer\">", num);
 		data_n(w, rfc, (size_t)used);
-		put(w, "</a>");
+		pl_buf_adds(w->b, "</a>");
 		p = rfc + used;
 	}
 }
@@ -513,19 +467,19 @@ record_details(struct w *w, const struct pl_record *rec)
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (f[i].value == NULL || *f[i].value == '\0')
 			continue;
-		put(w, any ? "" : "<dl class=\"facts\">");
+		pl_buf_adds(w->b, any ? "" : "<dl class=\"facts\">");
 		any = true;
-		put(w, "<dt>");
-		esc(w, tr(w, f[i].label));
-		put(w, "</dt><dd>");
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, tr(w, f[i].label));
+		pl_buf_adds(w->b, "</dt><dd>");
 		if (f[i].value == rec->reference)
 			reference_text(w, f[i].value);
 		else
 			data(w, f[i].value);
-		put(w, "</dd>");
+		pl_buf_adds(w->b, "</dd>");
 	}
 	if (any)
-		put(w, "</dl>");
+		pl_buf_adds(w->b, "</dl>");
 }
 
 static bool
@@ -600,9 +554,9 @@ registry_para(struct w *w, const struct pl_report *r, size_t n, size_t ri)
 	char pn[64];
 
 	proto_group(w, r, n, ri, false, pn, sizeof(pn));
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	if (rp->snapshot == NULL)
-		esc(w, _("The store holds no registry snapshot."));
+		pl_buf_add_html(w->b, _("The store holds no registry snapshot."));
 	for (size_t i = 0; rp->snapshot && i < rp->nrecords; i++) {
 		const struct pl_record *rec = &rp->records[i];
 
@@ -615,7 +569,7 @@ registry_para(struct w *w, const struct pl_report *r, size_t n, size_t ri)
 		else
 			escf(w, _("On %s, the registry of %s has no assignment for port %u: "
 			    "it is unassigned."), pn, rp->snapshot, (unsigned)rp->port);
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 	}
 	if (rp->snapshot && rp->nrecords == 0 && rp->nranges == 0)
 		escf(w, _("On %s, the registry of %s has no row for port %u."), pn, rp->snapshot,
@@ -629,11 +583,11 @@ registry_para(struct w *w, const struct pl_report *r, size_t n, size_t ri)
 		else
 			escf(w, _("On %s, the registry of %s lists it inside %u-%u as: %s."), pn,
 			    rp->snapshot, (unsigned)rec->lo, (unsigned)rec->hi, rec->description);
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 	}
 	cite(w, IANA_URL);
 	prov(w, "iana");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	for (size_t i = 0; i < rp->nrecords; i++)
 		record_details(w, &rp->records[i]);
 }
@@ -692,10 +646,10 @@ story_registry(struct w *w, const struct pl_report *r, size_t n)
 		else
 			escf(w, _("IANA lists %s (%s) on %s."), rec->service, rec->description, pn);
 		if (*rec->modified) {
-			put(w, " ");
+			pl_buf_adds(w->b, " ");
 			escf(w, _("The record was last modified in %s."), rec->modified);
 		}
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 	}
 }
 
@@ -735,7 +689,7 @@ story_event(struct w *w, const struct pl_hist_event *e)
 	default:
 		return;
 	}
-	put(w, " ");
+	pl_buf_adds(w->b, " ");
 }
 
 static void
@@ -744,7 +698,7 @@ story_para(struct w *w, const struct pl_report *r, size_t n, const struct pl_htm
 	const struct pl_lore_use **v;
 	size_t nv = specific_uses(r, n, &v), told = 0;
 
-	put(w, "<p class=\"story\">");
+	pl_buf_adds(w->b, "<p class=\"story\">");
 	story_registry(w, r, n);
 	for (size_t i = 0; x && x->history && i < x->history->nevents && told < 4; i++)
 		if (x->history->events[i].kind != PL_HIST_REGISTERED &&
@@ -758,11 +712,11 @@ story_para(struct w *w, const struct pl_report *r, size_t n, const struct pl_htm
 		escf(w, _("Lore knows it best as %s."), v[0]->name);
 	for (size_t k = 1; k < nv; k++)
 		if (strcmp(v[k]->kind, "malware") == 0 && v[k]->year_from > 0) {
-			put(w, " ");
+			pl_buf_adds(w->b, " ");
 			escf(w, _("Malware was seen on it too: %s, from %d."), v[k]->name, v[k]->year_from);
 			break;
 		}
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	free(v);
 }
 
@@ -780,22 +734,22 @@ what_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n,
 		if (!told_before(r, i))
 			registry_para(w, r, n, i);
 	use_names(r, n, &names);
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	if (names.len > 0)
 		escf(w, _("Curated lore knows these uses of the port: %s."), pl_buf_str(&names));
 	else
-		esc(w, _("Nothing is curated for this port yet."));
+		pl_buf_add_html(w->b, _("Nothing is curated for this port yet."));
 	prov(w, "lore");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	for (size_t i = 0; i < n; i++)
 		if (r[i].nmap.have && r[i].nmap.rank > 0) {
-			put(w, "<p>");
+			pl_buf_adds(w->b, "<p>");
 			escf(w, _("nmap's measurements rank it %ld of %ld %s ports seen open (as %s)."),
 			    r[i].nmap.rank, r[i].nmap.ranked, pl_proto_name(r[i].proto), r[i].nmap.name);
 			prov(w, "nmap");
-			put(w, "</p>");
+			pl_buf_adds(w->b, "</p>");
 		}
-	put(w, "</section>");
+	pl_buf_adds(w->b, "</section>");
 	pl_buf_free(&names);
 }
 
@@ -827,9 +781,9 @@ host_facts(struct w *w, const struct pl_report *r)
 
 	if (!w->h->host || !r->os_read)
 		return;
-	put(w, "<ul class=\"host\">");
+	pl_buf_adds(w->b, "<ul class=\"host\">");
 	if (os->have_ephemeral) {
-		put(w, "<li>");
+		pl_buf_adds(w->b, "<li>");
 		if (r->port >= os->eph_lo && r->port <= os->eph_hi)
 			escf(w, _("On this server it is inside the ephemeral range %u-%u: the kernel may "
 			    "give it to an outgoing connection."), (unsigned)os->eph_lo, (unsigned)os->eph_hi);
@@ -837,17 +791,17 @@ host_facts(struct w *w, const struct pl_report *r)
 			escf(w, _("On this server it is outside the ephemeral range %u-%u."),
 			    (unsigned)os->eph_lo, (unsigned)os->eph_hi);
 		prov(w, "observed");
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 	}
 	if (os->have_reserved && pl_port_in_list(os->reserved, r->port)) {
-		put(w, "<li>");
-		esc(w, _("It is listed in ip_local_reserved_ports, so the kernel never gives it to "
+		pl_buf_adds(w->b, "<li>");
+		pl_buf_add_html(w->b, _("It is listed in ip_local_reserved_ports, so the kernel never gives it to "
 		    "an outgoing connection."));
 		prov(w, "observed");
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 	}
 	if (os->have_unpriv) {
-		put(w, "<li>");
+		pl_buf_adds(w->b, "<li>");
 		if ((int)r->port < os->unpriv_start)
 			escf(w, _("Listening on it needs root or CAP_NET_BIND_SERVICE here "
 			    "(ip_unprivileged_port_start is %d)."), os->unpriv_start);
@@ -855,23 +809,23 @@ host_facts(struct w *w, const struct pl_report *r)
 			escf(w, _("Any user may listen on it here (ip_unprivileged_port_start is %d)."),
 			    os->unpriv_start);
 		prov(w, "observed");
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 	}
-	put(w, "</ul>");
+	pl_buf_adds(w->b, "</ul>");
 }
 
 static void
 browsers_para(struct w *w, const struct pl_report *r)
 {
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	if (r->browsers.chromium || r->browsers.firefox)
-		esc(w, _("Chromium and Firefox refuse to connect to this port: it is one of the "
+		pl_buf_add_html(w->b, _("Chromium and Firefox refuse to connect to this port: it is one of the "
 		    "\"bad ports\" of the Fetch standard."));
 	else
-		esc(w, _("Web browsers connect to this port normally."));
+		pl_buf_add_html(w->b, _("Web browsers connect to this port normally."));
 	cite(w, r->browsers.spec_src);
 	prov(w, "lore");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 }
 
 static void
@@ -880,17 +834,17 @@ range_section(struct w *w, const struct pl_report *r)
 	const struct pl_iana_range *ir = r->iana_range;
 
 	section(w, "range", _("The range it belongs to"));
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	escf(w, _("Port %u belongs to the %s, %u-%u (%u ports)."), (unsigned)r->port, ir->name,
 	    (unsigned)ir->lo, (unsigned)ir->hi, ir->size);
-	put(w, " ");
-	esc(w, range_text(w, ir->cls));
+	pl_buf_adds(w->b, " ");
+	pl_buf_add_html(w->b, range_text(w, ir->cls));
 	cite(w, RFC6335_URL);
 	prov(w, "iana");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	host_facts(w, r);
 	browsers_para(w, r);
-	put(w, "</section>");
+	pl_buf_adds(w->b, "</section>");
 }
 
 /* --- what actually runs here ---------------------------------------------------- */
@@ -924,29 +878,29 @@ entry_ports_table(struct w *w, uint16_t port, const struct pl_lore_use *u)
 			continue;
 		if (rows++ == 0) {
 			snprintf(caption, sizeof(caption), _("Other ports of %s"), u->name);
-			put(w, "<div class=\"scroll\"><table class=\"family\"><caption>");
-			esc(w, caption);
-			put(w, "</caption><thead><tr><th scope=\"col\">");
-			esc(w, _("Port"));
-			put(w, "</th><th scope=\"col\">");
-			esc(w, _("Protocol"));
-			put(w, "</th><th scope=\"col\">");
-			esc(w, _("Role"));
-			put(w, "</th></tr></thead><tbody>");
+			pl_buf_adds(w->b, "<div class=\"scroll\"><table class=\"family\"><caption>");
+			pl_buf_add_html(w->b, caption);
+			pl_buf_adds(w->b, "</caption><thead><tr><th scope=\"col\">");
+			pl_buf_add_html(w->b, _("Port"));
+			pl_buf_adds(w->b, "</th><th scope=\"col\">");
+			pl_buf_add_html(w->b, _("Protocol"));
+			pl_buf_adds(w->b, "</th><th scope=\"col\">");
+			pl_buf_add_html(w->b, _("Role"));
+			pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 		}
-		put(w, "<tr><td>");
+		pl_buf_adds(w->b, "<tr><td>");
 		if (s->lo == s->hi)
 			port_link(w, s->lo);
 		else
-			putf(w, "%u-%u", (unsigned)s->lo, (unsigned)s->hi);
-		put(w, "</td><td>");
-		esc(w, pl_proto_name(s->proto));
-		put(w, "</td><td>");
+			pl_buf_printf(w->b, "%u-%u", (unsigned)s->lo, (unsigned)s->hi);
+		pl_buf_adds(w->b, "</td><td>");
+		pl_buf_add_html(w->b, pl_proto_name(s->proto));
+		pl_buf_adds(w->b, "</td><td>");
 		data(w, s->role);
-		put(w, "</td></tr>");
+		pl_buf_adds(w->b, "</td></tr>");
 	}
 	if (rows > 0)
-		put(w, "</tbody></table></div>");
+		pl_buf_adds(w->b, "</tbody></table></div>");
 }
 
 /* "2018", "2014-2019", "since 1999", or "" when lore gives no year. */
@@ -987,45 +941,45 @@ use_block(struct w *w, uint16_t port, const struct pl_report *r, size_t n,
 
 	use_protos(r, n, u->id, protos, sizeof(protos));
 	years_text(w, u, years, sizeof(years));
-	put(w, "<article class=\"use\" id=\"lore-");
-	esc(w, u->id);
-	put(w, "\"><h3>");
+	pl_buf_adds(w->b, "<article class=\"use\" id=\"lore-");
+	pl_buf_add_html(w->b, u->id);
+	pl_buf_adds(w->b, "\"><h3>");
 	data(w, u->name);
-	put(w, "</h3>");
+	pl_buf_adds(w->b, "</h3>");
 	if (risk_rank(use_risk(u, port)) > 0) {
-		put(w, "<p class=\"use-risk\">");
+		pl_buf_adds(w->b, "<p class=\"use-risk\">");
 		risk_badge(w, use_risk(u, port));
-		put(w, "</p>");
+		pl_buf_adds(w->b, "</p>");
 	}
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	data(w, u->summary);
 	for (size_t s = 0; s < u->nsources; s++)
 		cite(w, u->sources[s].url);
 	prov(w, "lore");
-	put(w, "</p><dl class=\"facts\"><dt>");
-	esc(w, _("Role of this port"));
-	put(w, "</dt><dd>");
+	pl_buf_adds(w->b, "</p><dl class=\"facts\"><dt>");
+	pl_buf_add_html(w->b, _("Role of this port"));
+	pl_buf_adds(w->b, "</dt><dd>");
 	data(w, u->role);
-	putf(w, " (%s)", protos);
-	put(w, "</dd><dt>");
-	esc(w, _("Vendor"));
-	put(w, "</dt><dd>");
+	pl_buf_printf(w->b, " (%s)", protos);
+	pl_buf_adds(w->b, "</dd><dt>");
+	pl_buf_add_html(w->b, _("Vendor"));
+	pl_buf_adds(w->b, "</dt><dd>");
 	data(w, u->vendor);
-	put(w, "</dd><dt>");
-	esc(w, _("Kind"));
-	put(w, "</dt><dd>");
+	pl_buf_adds(w->b, "</dd><dt>");
+	pl_buf_add_html(w->b, _("Kind"));
+	pl_buf_adds(w->b, "</dt><dd>");
 	data(w, u->kind);
-	put(w, "</dd>");
+	pl_buf_adds(w->b, "</dd>");
 	if (*years) {
-		put(w, "<dt>");
-		esc(w, _("Years"));
-		put(w, "</dt><dd>");
-		esc(w, years);
-		put(w, "</dd>");
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, _("Years"));
+		pl_buf_adds(w->b, "</dt><dd>");
+		pl_buf_add_html(w->b, years);
+		pl_buf_adds(w->b, "</dd>");
 	}
-	put(w, "</dl>");
+	pl_buf_adds(w->b, "</dl>");
 	entry_ports_table(w, port, u);
-	put(w, "</article>");
+	pl_buf_adds(w->b, "</article>");
 }
 
 /* The specific (not range-wide) uses of the port, each entry once across protocols, in
@@ -1056,43 +1010,43 @@ runs_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	section(w, "runs", _("What actually runs here"));
 	for (size_t k = 0; k < nv; k++) {
 		if (k == TOP_USES) {
-			put(w, "<details class=\"more-uses\"><summary>");
+			pl_buf_adds(w->b, "<details class=\"more-uses\"><summary>");
 			escf(w, _("More uses (%zu)"), nv - TOP_USES);
-			put(w, "</summary>");
+			pl_buf_adds(w->b, "</summary>");
 		}
 		use_block(w, port, r, n, v[k]);
 	}
 	if (nv > TOP_USES)
-		put(w, "</details>");
+		pl_buf_adds(w->b, "</details>");
 	if (nv == 0) {
-		put(w, "<p>");
-		esc(w, _("Nothing is curated for this port yet."));
-		put(w, "</p>");
+		pl_buf_adds(w->b, "<p>");
+		pl_buf_add_html(w->b, _("Nothing is curated for this port yet."));
+		pl_buf_adds(w->b, "</p>");
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < r[i].nuses; j++)
 			broad += r[i].uses[j].broad && first_use(r, n, i, j);
 	if (broad > 0) {
-		put(w, "<h3>");
-		esc(w, _("Ranges that contain this port"));
-		put(w, "</h3><ul>");
+		pl_buf_adds(w->b, "<h3>");
+		pl_buf_add_html(w->b, _("Ranges that contain this port"));
+		pl_buf_adds(w->b, "</h3><ul>");
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < r[i].nuses; j++) {
 				const struct pl_lore_use *u = &r[i].uses[j];
 
 				if (!u->broad || !first_use(r, n, i, j))
 					continue;
-				put(w, "<li>");
+				pl_buf_adds(w->b, "<li>");
 				escf(w, "%u-%u/%s %s: %s", (unsigned)u->lo, (unsigned)u->hi,
 				    pl_proto_name(r[i].proto), u->name, u->role);
 				for (size_t s = 0; s < u->nsources; s++)
 					cite(w, u->sources[s].url);
 				prov(w, "lore");
-				put(w, "</li>");
+				pl_buf_adds(w->b, "</li>");
 			}
-		put(w, "</ul>");
+		pl_buf_adds(w->b, "</ul>");
 	}
-	put(w, "</section>");
+	pl_buf_adds(w->b, "</section>");
 	free(v);
 }
 
@@ -1115,27 +1069,27 @@ worst_use(const struct pl_report *r, size_t n, uint16_t port)
 static void
 risk_item(struct w *w, const struct pl_lore_use *u, uint16_t port)
 {
-	put(w, "<li>");
+	pl_buf_adds(w->b, "<li>");
 	risk_badge(w, use_risk(u, port));
-	put(w, " <strong>");
+	pl_buf_adds(w->b, " <strong>");
 	data(w, u->name);
-	put(w, "</strong>: ");
+	pl_buf_adds(w->b, "</strong>: ");
 	data(w, u->risk_why);
 	for (size_t s = 0; s < u->nsources; s++)
 		cite(w, u->sources[s].url);
 	if (u->ncves > 0) {
-		put(w, " <span class=\"cves\">");
+		pl_buf_adds(w->b, " <span class=\"cves\">");
 		for (size_t c = 0; c < u->ncves; c++) {
-			put(w, "<a href=\"https://www.cve.org/CVERecord?id=");
-			esc(w, u->cves[c]);
-			put(w, "\" rel=\"noopener noreferrer\">");
-			esc(w, u->cves[c]);
-			put(w, "</a> ");
+			pl_buf_adds(w->b, "<a href=\"https://www.cve.org/CVERecord?id=");
+			pl_buf_add_html(w->b, u->cves[c]);
+			pl_buf_adds(w->b, "\" rel=\"noopener noreferrer\">");
+			pl_buf_add_html(w->b, u->cves[c]);
+			pl_buf_adds(w->b, "</a> ");
 		}
-		put(w, "</span>");
+		pl_buf_adds(w->b, "</span>");
 	}
 	prov(w, "lore");
-	put(w, "</li>");
+	pl_buf_adds(w->b, "</li>");
 }
 
 /* "If you see this port open": what it most likely is, what to check, what the worst
@@ -1144,25 +1098,25 @@ static void
 open_advice(struct w *w, uint16_t port, const struct pl_lore_use *first,
     const struct pl_lore_use *worst)
 {
-	put(w, "<p class=\"advice\"><strong>");
+	pl_buf_adds(w->b, "<p class=\"advice\"><strong>");
 	escf(w, _("If you see port %u open:"), (unsigned)port);
-	put(w, "</strong> ");
+	pl_buf_adds(w->b, "</strong> ");
 	if (first != NULL)
 		escf(w, _("it is most likely %s, but any program may listen on any port."),
 		    first->name);
 	else
-		esc(w, _("nothing in the registry or the lore tells what it is."));
-	put(w, " ");
-	esc(w, _("Find the program that holds it (see How to check) before you trust the "
+		pl_buf_add_html(w->b, _("nothing in the registry or the lore tells what it is."));
+	pl_buf_adds(w->b, " ");
+	pl_buf_add_html(w->b, _("Find the program that holds it (see How to check) before you trust the "
 	    "number."));
 	if (worst != NULL) {
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 		escf(w, _("The most serious case recorded here is %s:"), worst->name);
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 		risk_badge(w, use_risk(worst, port));
-		put(w, ".");
+		pl_buf_adds(w->b, ".");
 	}
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 }
 
 static int
@@ -1190,36 +1144,36 @@ security_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n
 	/* Most serious first. use_risk() is the lore risk or "none", so sorting by the lore
 	 * risk orders the kept ones by what the page shows. */
 	qsort(v, risky, sizeof(*v), by_risk);
-	put(w, "<ul class=\"security\">");
+	pl_buf_adds(w->b, "<ul class=\"security\">");
 	for (size_t k = 0; k < risky; k++, items++)
 		risk_item(w, v[k], port);
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < r[i].nrecords; k++)
 			if (*r[i].records[k].unauthorized) {
-				put(w, "<li>");
+				pl_buf_adds(w->b, "<li>");
 				escf(w, _("The registry records unauthorized use on %s: %s"),
 				    pl_proto_name(r[i].proto), r[i].records[k].unauthorized);
 				cite(w, IANA_URL);
 				prov(w, "iana");
-				put(w, "</li>");
+				pl_buf_adds(w->b, "</li>");
 				items++;
 			}
 	if (r[0].browsers.chromium || r[0].browsers.firefox) {
-		put(w, "<li>");
-		esc(w, _("Browsers block it so that web pages cannot make a browser talk to the "
+		pl_buf_adds(w->b, "<li>");
+		pl_buf_add_html(w->b, _("Browsers block it so that web pages cannot make a browser talk to the "
 		    "service on this port (cross-protocol attacks)."));
 		cite(w, r[0].browsers.spec_src);
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 		items++;
 	}
-	put(w, "</ul><p>");
+	pl_buf_adds(w->b, "</ul><p>");
 	if (items == 0)
-		esc(w, _("Nothing in the registry or the lore marks this port as risky. What matters "
+		pl_buf_add_html(w->b, _("Nothing in the registry or the lore marks this port as risky. What matters "
 		    "is the program that listens on it."));
 	else
-		esc(w, _("Expose the port only to the networks that need it, and check which program "
+		pl_buf_add_html(w->b, _("Expose the port only to the networks that need it, and check which program "
 		    "listens before opening it in a firewall."));
-	put(w, "</p></section>");
+	pl_buf_adds(w->b, "</p></section>");
 	free(v);
 }
 
@@ -1237,14 +1191,14 @@ has_proto(const struct pl_report *r, size_t n, enum pl_proto p)
 static void
 cmd_block(struct w *w, const char *os, const char *const *lines, size_t n)
 {
-	put(w, "<h3>");
-	esc(w, os);
-	put(w, "</h3><div class=\"cmd\"><pre tabindex=\"0\"><code>");
+	pl_buf_adds(w->b, "<h3>");
+	pl_buf_add_html(w->b, os);
+	pl_buf_adds(w->b, "</h3><div class=\"cmd\"><pre tabindex=\"0\"><code>");
 	for (size_t i = 0; i < n; i++) {
-		esc(w, lines[i]);
-		put(w, "\n");
+		pl_buf_add_html(w->b, lines[i]);
+		pl_buf_adds(w->b, "\n");
 	}
-	put(w, "</code></pre></div>");
+	pl_buf_adds(w->b, "</code></pre></div>");
 }
 
 static void
@@ -1280,17 +1234,17 @@ check_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	snprintf(l[0], sizeof(l[0]), "nc -vz HOST %u", (unsigned)port);
 	snprintf(l[1], sizeof(l[1]), "nmap -sT -p %u HOST", (unsigned)port);
 	snprintf(l[2], sizeof(l[2]), "sudo nmap -sU -p %u HOST", (unsigned)port);
-	put(w, "<h3>");
-	esc(w, _("From another host"));
-	put(w, "</h3><p>");
-	esc(w, _("Replace HOST with the address of the machine. Scan only machines you are "
+	pl_buf_adds(w->b, "<h3>");
+	pl_buf_add_html(w->b, _("From another host"));
+	pl_buf_adds(w->b, "</h3><p>");
+	pl_buf_add_html(w->b, _("Replace HOST with the address of the machine. Scan only machines you are "
 	    "allowed to scan."));
-	put(w, "</p><div class=\"cmd\"><pre tabindex=\"0\"><code>");
+	pl_buf_adds(w->b, "</p><div class=\"cmd\"><pre tabindex=\"0\"><code>");
 	for (int i = 0; i < (udp ? 3 : 2); i++) {
-		esc(w, l[i]);
-		put(w, "\n");
+		pl_buf_add_html(w->b, l[i]);
+		pl_buf_adds(w->b, "\n");
 	}
-	put(w, "</code></pre></div></section>");
+	pl_buf_adds(w->b, "</code></pre></div></section>");
 }
 
 /* --- unassigned ports ----------------------------------------------------------- */
@@ -1323,10 +1277,10 @@ unassigned_section(struct w *w, uint16_t port, const struct pl_report *r, size_t
 			vendors += !seen;
 		}
 	section(w, "unassigned", _("Why an unassigned port matters"));
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	escf(w, _("The registry has no assignment for port %u, so no one owns it: any program may "
 	    "pick it, and two programs on one machine may collide."), (unsigned)port);
-	put(w, "</p><p>");
+	pl_buf_adds(w->b, "</p><p>");
 	if (uses > 1)
 		escf(w, _("Lore records %zu uses of it by %zu vendors. An open port %u could be any of "
 		    "them: check the process instead of trusting the number."), uses, vendors,
@@ -1335,12 +1289,12 @@ unassigned_section(struct w *w, uint16_t port, const struct pl_report *r, size_t
 		escf(w, _("Lore records one use of it. Others may pick the same number without "
 		    "telling anyone: check the process instead of trusting the number."));
 	else
-		esc(w, _("Lore records no use of it. Something listening here is a local choice: "
+		pl_buf_add_html(w->b, _("Lore records no use of it. Something listening here is a local choice: "
 		    "find out which program it is."));
-	put(w, "</p><p>");
-	esc(w, _("Firewalls and scanners that name ports after the registry show nothing, or a "
+	pl_buf_adds(w->b, "</p><p>");
+	pl_buf_add_html(w->b, _("Firewalls and scanners that name ports after the registry show nothing, or a "
 	    "guess, for it. Name the service yourself in rules and inventories."));
-	put(w, "</p></section>");
+	pl_buf_adds(w->b, "</p></section>");
 }
 
 /* --- on this server ----------------------------------------------------------- */
@@ -1351,7 +1305,7 @@ proc_cell(struct w *w, const struct pl_socklist *l, const struct pl_socket *so)
 	for (size_t i = 0; i < so->nowners; i++) {
 		const struct pl_proc *p = &l->procs[so->owners[i]];
 
-		put(w, i ? "<br>" : "");
+		pl_buf_adds(w->b, i ? "<br>" : "");
 		escf(w, "%s (pid %ld, %s)", p->comm, (long)p->pid, p->user ? p->user : "?");
 		if (p->unit)
 			escf(w, ", %s", p->unit);
@@ -1359,7 +1313,7 @@ proc_cell(struct w *w, const struct pl_socklist *l, const struct pl_socket *so)
 			escf(w, ", %s %.12s", p->container_kind, p->container_id ? p->container_id : "");
 	}
 	if (so->nowners == 0)
-		put(w, "-");
+		pl_buf_adds(w->b, "-");
 }
 
 static void
@@ -1368,24 +1322,24 @@ here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, b
 	char addr[80];
 
 	if (first) {
-		put(w, "<div class=\"scroll\"><table class=\"here\"><thead><tr><th scope=\"col\">");
-		esc(w, _("Protocol"));
-		put(w, "</th><th scope=\"col\">");
-		esc(w, _("Address"));
-		put(w, "</th><th scope=\"col\">");
-		esc(w, _("Process"));
-		put(w, "</th></tr></thead><tbody>");
+		pl_buf_adds(w->b, "<div class=\"scroll\"><table class=\"here\"><thead><tr><th scope=\"col\">");
+		pl_buf_add_html(w->b, _("Protocol"));
+		pl_buf_adds(w->b, "</th><th scope=\"col\">");
+		pl_buf_add_html(w->b, _("Address"));
+		pl_buf_adds(w->b, "</th><th scope=\"col\">");
+		pl_buf_add_html(w->b, _("Process"));
+		pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 	}
 	pl_sock_addr(addr, sizeof(addr), so->family, so->laddr, so->lport);
-	put(w, "<tr><td>");
-	esc(w, pl_proto_name(so->proto));
-	put(w, "</td><td><code>");
-	esc(w, addr);
-	put(w, "</code>");
+	pl_buf_adds(w->b, "<tr><td>");
+	pl_buf_add_html(w->b, pl_proto_name(so->proto));
+	pl_buf_adds(w->b, "</td><td><code>");
+	pl_buf_add_html(w->b, addr);
+	pl_buf_adds(w->b, "</code>");
 	prov(w, "observed");
-	put(w, "</td><td>");
+	pl_buf_adds(w->b, "</td><td>");
 	proc_cell(w, l, so);
-	put(w, "</td></tr>");
+	pl_buf_adds(w->b, "</td></tr>");
 }
 
 /* Live listeners of the port on this machine, from the reports. The server asks for
@@ -1397,10 +1351,10 @@ here_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n, co
 	size_t shown = 0;
 
 	section(w, "here", _("On this server"));
-	put(w, "<p class=\"muted\">");
+	pl_buf_adds(w->b, "<p class=\"muted\">");
 	escf(w, _("Seen at %s. Shown only because this server listens on loopback."),
 	    when ? when : "");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; r[i].sockets_read && k < r[i].sockets.n && shown < 100; k++) {
 			const struct pl_socket *so = &r[i].sockets.v[k];
@@ -1410,30 +1364,29 @@ here_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n, co
 			here_row(w, &r[i].sockets, so, shown++ == 0);
 		}
 	if (shown > 0) {
-		put(w, "</tbody></table></div>");
+		pl_buf_adds(w->b, "</tbody></table></div>");
 	} else {
-		put(w, "<p>");
+		pl_buf_adds(w->b, "<p>");
 		escf(w, _("Nothing listens on port %u here."), (unsigned)port);
 		prov(w, "observed");
-		put(w, "</p>");
+		pl_buf_adds(w->b, "</p>");
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *why = *r[i].sockets_error ? r[i].sockets_error : r[i].sockets.notes;
 
 		if (r[i].sockets_read && *why) {
-			put(w, "<p class=\"muted\">");
+			pl_buf_adds(w->b, "<p class=\"muted\">");
 			escf(w, "%s: %s", pl_proto_name(r[i].proto), why);
-			put(w, "</p>");
+			pl_buf_adds(w->b, "</p>");
 		}
 	}
-	put(w, "</section>");
+	pl_buf_adds(w->b, "</section>");
 }
 
 static void
 history_section(struct w *w, const struct pl_history *hist)
 {
-	if (w->rc == 0)
-		w->rc = pl_history_html(w->b, hist, _("History"));
+	pl_history_html(w->b, hist, _("History"));
 }
 
 /* --- questions ------------------------------------------------------------------ */
@@ -1441,9 +1394,9 @@ history_section(struct w *w, const struct pl_history *hist)
 static void
 qa_begin(struct w *w, const char *q)
 {
-	put(w, "<details><summary>");
-	esc(w, q);
-	put(w, "</summary><p>");
+	pl_buf_adds(w->b, "<details><summary>");
+	pl_buf_add_html(w->b, q);
+	pl_buf_adds(w->b, "</summary><p>");
 }
 
 static void
@@ -1461,14 +1414,14 @@ faq_assigned(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 			continue;
 		escf(w, _("Yes, on %s: %s (%s)."), pl_proto_name(r[i].proto), rec->service,
 		    rec->description);
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 		any = true;
 	}
 	if (!any && r[0].snapshot)
 		escf(w, _("No. The registry of %s has no assignment for it."), r[0].snapshot);
 	else if (!any)
-		esc(w, _("The store holds no registry snapshot."));
-	put(w, "</p></details>");
+		pl_buf_add_html(w->b, _("The store holds no registry snapshot."));
+	pl_buf_adds(w->b, "</p></details>");
 }
 
 static void
@@ -1484,17 +1437,17 @@ faq_uses(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	if (names.len > 0)
 		escf(w, _("Curated lore knows these uses of the port: %s."), pl_buf_str(&names));
 	else
-		esc(w, _("Nothing is curated for this port yet."));
-	put(w, "</p></details>");
+		pl_buf_add_html(w->b, _("Nothing is curated for this port yet."));
+	pl_buf_adds(w->b, "</p></details>");
 	snprintf(q, sizeof(q), _("Is port %u dangerous?"), (unsigned)port);
 	qa_begin(w, q);
 	if (worst != NULL)
 		escf(w, _("The highest risk recorded for it is %s, for %s: %s"),
 		    tr(w, risk_words[risk_rank(use_risk(worst, port))]), worst->name, worst->risk_why);
 	else
-		esc(w, _("Nothing in the registry or the lore marks this port as risky. What matters "
+		pl_buf_add_html(w->b, _("Nothing in the registry or the lore marks this port as risky. What matters "
 		    "is the program that listens on it."));
-	put(w, "</p></details>");
+	pl_buf_adds(w->b, "</p></details>");
 	pl_buf_free(&names);
 }
 
@@ -1509,24 +1462,24 @@ faq_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	snprintf(q, sizeof(q), _("Do I need root to listen on port %u?"), (unsigned)port);
 	qa_begin(w, q);
 	if (port < 1024)
-		esc(w, _("On most systems, yes: ports below 1024 need root or a capability such as "
+		pl_buf_add_html(w->b, _("On most systems, yes: ports below 1024 need root or a capability such as "
 		    "CAP_NET_BIND_SERVICE."));
 	else
-		esc(w, _("No: any user may listen on ports from 1024 up."));
-	put(w, "</p></details>");
+		pl_buf_add_html(w->b, _("No: any user may listen on ports from 1024 up."));
+	pl_buf_adds(w->b, "</p></details>");
 	snprintf(q, sizeof(q), _("Will a web browser connect to port %u?"), (unsigned)port);
 	qa_begin(w, q);
 	if (r[0].browsers.chromium || r[0].browsers.firefox)
-		esc(w, _("Chromium and Firefox refuse to connect to this port: it is one of the "
+		pl_buf_add_html(w->b, _("Chromium and Firefox refuse to connect to this port: it is one of the "
 		    "\"bad ports\" of the Fetch standard."));
 	else
-		esc(w, _("Web browsers connect to this port normally."));
-	put(w, "</p></details>");
+		pl_buf_add_html(w->b, _("Web browsers connect to this port normally."));
+	pl_buf_adds(w->b, "</p></details>");
 	snprintf(q, sizeof(q), _("How do I see what is listening on port %u?"), (unsigned)port);
 	qa_begin(w, q);
 	escf(w, _("On Linux, run: sudo ss -ltnp 'sport = :%u'. The section above has the "
 	    "commands for macOS, Windows and FreeBSD."), (unsigned)port);
-	put(w, "</p></details></section>");
+	pl_buf_adds(w->b, "</p></details></section>");
 }
 
 /* --- feedback ------------------------------------------------------------------- */
@@ -1537,32 +1490,32 @@ feedback_section(struct w *w, const char *page, const char *voted)
 	static const char *const votes[] = { "yes", "partly", "no" };
 	const char *labels[] = { _("Yes"), _("Partly"), _("No") };
 
-	put(w, "<section id=\"feedback\" class=\"feedback\" data-page=\"");
-	esc(w, page);
-	put(w, "\" data-thanks=\"");
-	esc(w, _("Thank you. Your answer is saved."));
-	put(w, "\" data-error=\"");
-	esc(w, _("Your answer could not be saved. Please try again later."));
-	put(w, "\" data-totals=\"");
-	esc(w, _("{yes} yes, {partly} partly, {no} no"));
-	put(w, "\"><h2>");
-	esc(w, _("Was this page helpful?"));
-	put(w, "</h2><form method=\"post\" action=\"/api/v1/feedback\"><input type=\"hidden\" "
+	pl_buf_adds(w->b, "<section id=\"feedback\" class=\"feedback\" data-page=\"");
+	pl_buf_add_html(w->b, page);
+	pl_buf_adds(w->b, "\" data-thanks=\"");
+	pl_buf_add_html(w->b, _("Thank you. Your answer is saved."));
+	pl_buf_adds(w->b, "\" data-error=\"");
+	pl_buf_add_html(w->b, _("Your answer could not be saved. Please try again later."));
+	pl_buf_adds(w->b, "\" data-totals=\"");
+	pl_buf_add_html(w->b, _("{yes} yes, {partly} partly, {no} no"));
+	pl_buf_adds(w->b, "\"><h2>");
+	pl_buf_add_html(w->b, _("Was this page helpful?"));
+	pl_buf_adds(w->b, "</h2><form method=\"post\" action=\"/api/v1/feedback\"><input type=\"hidden\" "
 	    "name=\"page\" value=\"");
-	esc(w, page);
-	put(w, "\"><input type=\"hidden\" name=\"lang\" value=\"");
-	esc(w, w->h->lang->code);
-	put(w, "\">");
+	pl_buf_add_html(w->b, page);
+	pl_buf_adds(w->b, "\"><input type=\"hidden\" name=\"lang\" value=\"");
+	pl_buf_add_html(w->b, w->h->lang->code);
+	pl_buf_adds(w->b, "\">");
 	for (int i = 0; i < 3; i++) {
-		putf(w, "<button type=\"submit\" name=\"vote\" value=\"%s\" aria-pressed=\"%s\">",
+		pl_buf_printf(w->b, "<button type=\"submit\" name=\"vote\" value=\"%s\" aria-pressed=\"%s\">",
 		    votes[i], voted && strcmp(voted, votes[i]) == 0 ? "true" : "false");
-		esc(w, labels[i]);
-		put(w, "</button>");
+		pl_buf_add_html(w->b, labels[i]);
+		pl_buf_adds(w->b, "</button>");
 	}
-	put(w, "</form><p class=\"status\" role=\"status\" aria-live=\"polite\">");
+	pl_buf_adds(w->b, "</form><p class=\"status\" role=\"status\" aria-live=\"polite\">");
 	if (voted)
-		esc(w, _("Thank you. Your answer is saved."));
-	put(w, "</p></section>");
+		pl_buf_add_html(w->b, _("Thank you. Your answer is saved."));
+	pl_buf_adds(w->b, "</p></section>");
 }
 
 /* The page's table of contents: the sections this page has, in their order. */
@@ -1578,17 +1531,17 @@ toc(struct w *w, bool here, bool history, bool with_unassigned)
 		{ "faq", N_("Questions"), true }, { "references", N_("References"), true },
 	};
 
-	put(w, "<nav class=\"toc\" aria-label=\"");
-	esc(w, _("On this page"));
-	put(w, "\"><ul>");
+	pl_buf_adds(w->b, "<nav class=\"toc\" aria-label=\"");
+	pl_buf_add_html(w->b, _("On this page"));
+	pl_buf_adds(w->b, "\"><ul>");
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		if (!s[i].on)
 			continue;
-		putf(w, "<li><a href=\"#%s\">", s[i].id);
-		esc(w, tr(w, s[i].title));
-		put(w, "</a></li>");
+		pl_buf_printf(w->b, "<li><a href=\"#%s\">", s[i].id);
+		pl_buf_add_html(w->b, tr(w, s[i].title));
+		pl_buf_adds(w->b, "</a></li>");
 	}
-	put(w, "</ul></nav>");
+	pl_buf_adds(w->b, "</ul></nav>");
 }
 
 /* The first listener of the port here, as "sshd (pid 812, root, ssh.service)". */
@@ -1614,11 +1567,11 @@ here_line(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 		escf(w, _("Nothing listens on port %u here."), (unsigned)port);
 		return false;
 	}
-	esc(w, pl_proto_name(first->proto));
-	put(w, ": ");
+	pl_buf_add_html(w->b, pl_proto_name(first->proto));
+	pl_buf_adds(w->b, ": ");
 	proc_cell(w, fl, first);
 	if (count > 1) {
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 		escf(w, "(+%zu)", count - 1);
 	}
 	return true;
@@ -1659,62 +1612,62 @@ summary_box(struct w *w, uint16_t port, const struct pl_report *r, size_t n, boo
 	const struct pl_lore_use *worst = worst_use(r, n, port);
 	size_t nv = specific_uses(r, n, &v);
 
-	put(w, "<section id=\"summary\" class=\"summary\" aria-label=\"");
-	esc(w, _("In short"));
-	put(w, "\"><dl><dt>");
-	esc(w, _("Registry"));
-	put(w, "</dt><dd>");
+	pl_buf_adds(w->b, "<section id=\"summary\" class=\"summary\" aria-label=\"");
+	pl_buf_add_html(w->b, _("In short"));
+	pl_buf_adds(w->b, "\"><dl><dt>");
+	pl_buf_add_html(w->b, _("Registry"));
+	pl_buf_adds(w->b, "</dt><dd>");
 	registry_line(w, r, n);
-	put(w, "</dd>");
+	pl_buf_adds(w->b, "</dd>");
 	if (nv > 0) {
-		put(w, "<dt>");
-		esc(w, _("Known for"));
-		put(w, "</dt><dd><ol class=\"top-uses\">");
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, _("Known for"));
+		pl_buf_adds(w->b, "</dt><dd><ol class=\"top-uses\">");
 		for (size_t k = 0; k < nv && k < TOP_USES; k++) {
-			put(w, "<li><a href=\"#lore-");
-			esc(w, v[k]->id);
-			put(w, "\">");
+			pl_buf_adds(w->b, "<li><a href=\"#lore-");
+			pl_buf_add_html(w->b, v[k]->id);
+			pl_buf_adds(w->b, "\">");
 			data(w, v[k]->name);
-			put(w, "</a>");
+			pl_buf_adds(w->b, "</a>");
 			if (risk_rank(use_risk(v[k], port)) > 0) {
-				put(w, " ");
+				pl_buf_adds(w->b, " ");
 				risk_badge(w, use_risk(v[k], port));
 			}
-			put(w, "</li>");
+			pl_buf_adds(w->b, "</li>");
 		}
-		put(w, "</ol></dd>");
+		pl_buf_adds(w->b, "</ol></dd>");
 	}
 	for (size_t k = 0; worst != NULL && k < nv && k < TOP_USES; k++)
 		if (v[k] == worst)
 			worst = NULL;          /* already marked in the list above */
 	if (worst != NULL) {
-		put(w, "<dt>");
-		esc(w, _("Highest risk"));
-		put(w, "</dt><dd>");
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, _("Highest risk"));
+		pl_buf_adds(w->b, "</dt><dd>");
 		risk_badge(w, use_risk(worst, port));
-		put(w, " <a href=\"#security\">");
+		pl_buf_adds(w->b, " <a href=\"#security\">");
 		data(w, worst->name);
-		put(w, "</a></dd>");
+		pl_buf_adds(w->b, "</a></dd>");
 	}
 	if (here) {
-		put(w, "<dt>");
-		esc(w, _("Here"));
-		put(w, "</dt><dd>");
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, _("Here"));
+		pl_buf_adds(w->b, "</dt><dd>");
 		here_line(w, port, r, n);
 		prov(w, "observed");
-		put(w, "</dd>");
+		pl_buf_adds(w->b, "</dd>");
 	}
-	put(w, "</dl><p class=\"next\">");
+	pl_buf_adds(w->b, "</dl><p class=\"next\">");
 	if (nv > TOP_USES) {
-		put(w, "<a href=\"#runs\">");
+		pl_buf_adds(w->b, "<a href=\"#runs\">");
 		escf(w, _("All uses (%zu)"), nv);
-		put(w, "</a> · ");
+		pl_buf_adds(w->b, "</a> · ");
 	}
-	put(w, "<a href=\"#check\">");
-	esc(w, _("How to check"));
-	put(w, "</a> · <a href=\"#references\">");
-	esc(w, _("References"));
-	put(w, "</a></p></section>");
+	pl_buf_adds(w->b, "<a href=\"#check\">");
+	pl_buf_add_html(w->b, _("How to check"));
+	pl_buf_adds(w->b, "</a> · <a href=\"#references\">");
+	pl_buf_add_html(w->b, _("References"));
+	pl_buf_adds(w->b, "</a></p></section>");
 	free(v);
 }
 
@@ -1726,42 +1679,42 @@ port_nav(struct w *w, uint16_t port)
 	unsigned lo = port / 100 * 100, hi = lo + 99 > 65535 ? 65535 : lo + 99;
 	char path[64], label[32];
 
-	put(w, "<nav class=\"crumbs\" aria-label=\"");
-	esc(w, _("Where this port is"));
-	put(w, "\"><ol><li>");
+	pl_buf_adds(w->b, "<nav class=\"crumbs\" aria-label=\"");
+	pl_buf_add_html(w->b, _("Where this port is"));
+	pl_buf_adds(w->b, "\"><ol><li>");
 	snprintf(path, sizeof(path), "/ports?from=%u&to=%u", (unsigned)ir->lo,
 	    (unsigned)ir->lo + 99);
 	link_open(w, path);
-	esc(w, ir->name);
-	put(w, "</a></li><li>");
+	pl_buf_add_html(w->b, ir->name);
+	pl_buf_adds(w->b, "</a></li><li>");
 	snprintf(path, sizeof(path), "/ports?from=%u&to=%u", lo, hi);
 	snprintf(label, sizeof(label), "%u-%u", lo, hi);
 	link_open(w, path);
-	esc(w, label);
-	putf(w, "</a></li><li aria-current=\"page\">%u</li></ol><p class=\"prevnext\">",
+	pl_buf_add_html(w->b, label);
+	pl_buf_printf(w->b, "</a></li><li aria-current=\"page\">%u</li></ol><p class=\"prevnext\">",
 	    (unsigned)port);
 	if (port > 0) {
 		snprintf(path, sizeof(path), "/port/%u", (unsigned)port - 1);
-		put(w, "<a rel=\"prev\" href=\"");
-		esc(w, path);
-		put(w, "?lang=");
-		esc(w, w->h->lang->code);
-		put(w, "\">");
+		pl_buf_adds(w->b, "<a rel=\"prev\" href=\"");
+		pl_buf_add_html(w->b, path);
+		pl_buf_adds(w->b, "?lang=");
+		pl_buf_add_html(w->b, w->h->lang->code);
+		pl_buf_adds(w->b, "\">");
 		escf(w, _("Port %u"), (unsigned)port - 1);
-		put(w, "</a>");
+		pl_buf_adds(w->b, "</a>");
 	}
 	if (port < 65535) {
 		snprintf(path, sizeof(path), "/port/%u", (unsigned)port + 1);
-		put(w, port > 0 ? " · " : "");
-		put(w, "<a rel=\"next\" href=\"");
-		esc(w, path);
-		put(w, "?lang=");
-		esc(w, w->h->lang->code);
-		put(w, "\">");
+		pl_buf_adds(w->b, port > 0 ? " · " : "");
+		pl_buf_adds(w->b, "<a rel=\"next\" href=\"");
+		pl_buf_add_html(w->b, path);
+		pl_buf_adds(w->b, "?lang=");
+		pl_buf_add_html(w->b, w->h->lang->code);
+		pl_buf_adds(w->b, "\">");
 		escf(w, _("Port %u"), (unsigned)port + 1);
-		put(w, "</a>");
+		pl_buf_adds(w->b, "</a>");
 	}
-	put(w, "</p></nav>");
+	pl_buf_adds(w->b, "</p></nav>");
 }
 
 /* The page's description for search engines and link previews (plain text). */
@@ -1811,9 +1764,9 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 	w->api = api;
 	page_begin(w, title);
 	port_nav(w, port);
-	putf(w, "<article class=\"port\"><h1>");
-	esc(w, title);
-	put(w, "</h1>");
+	pl_buf_printf(w->b, "<article class=\"port\"><h1>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h1>");
 	for (size_t i = 0; i < n; i++)
 		here |= r[i].sockets_read;
 	here &= h->host;
@@ -1833,9 +1786,9 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 	faq_section(w, port, r, n);
 	refs_section(w);
 	feedback_section(w, page, x->voted);
-	put(w, "</article>");
+	pl_buf_adds(w->b, "</article>");
 	page_end(w);
-	rc = w->rc;
+	rc = pl_buf_error(w->b);
 	free(w);
 	return rc;
 }
@@ -1848,16 +1801,16 @@ status_cell(struct w *w, const struct pl_report *r)
 	const struct pl_record *rec = first_named(r);
 
 	if (rec != NULL) {
-		put(w, "<strong>");
-		esc(w, rec->service);
-		put(w, "</strong> ");
-		esc(w, rec->description);
+		pl_buf_adds(w->b, "<strong>");
+		pl_buf_add_html(w->b, rec->service);
+		pl_buf_adds(w->b, "</strong> ");
+		pl_buf_add_html(w->b, rec->description);
 	} else if (r->status == PL_REG_RESERVED) {
-		esc(w, _("reserved"));
+		pl_buf_add_html(w->b, _("reserved"));
 	} else if (r->snapshot) {
-		put(w, "<span class=\"muted\">");
-		esc(w, _("unassigned"));
-		put(w, "</span>");
+		pl_buf_adds(w->b, "<span class=\"muted\">");
+		pl_buf_add_html(w->b, _("unassigned"));
+		pl_buf_adds(w->b, "</span>");
 	}
 }
 
@@ -1873,32 +1826,32 @@ lore_cell(struct w *w, const struct pl_report *a, const struct pl_report *b)
 	if (b)
 		two[n++] = *b;
 	use_names_max(two, n, &names, 6);
-	esc(w, pl_buf_str(&names));
+	pl_buf_add_html(w->b, pl_buf_str(&names));
 	pl_buf_free(&names);
 }
 
 static void
 table_head(struct w *w)
 {
-	put(w, "<div class=\"scroll\"><table class=\"ports\"><thead><tr><th scope=\"col\">");
-	esc(w, _("Port"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Registry (tcp)"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Known uses"));
-	put(w, "</th></tr></thead><tbody>");
+	pl_buf_adds(w->b, "<div class=\"scroll\"><table class=\"ports\"><thead><tr><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Port"));
+	pl_buf_adds(w->b, "</th><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Registry (tcp)"));
+	pl_buf_adds(w->b, "</th><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Known uses"));
+	pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 }
 
 static void
 port_row(struct w *w, const struct pl_report *tcp, const struct pl_report *udp)
 {
-	put(w, "<tr><td>");
+	pl_buf_adds(w->b, "<tr><td>");
 	port_link(w, tcp->port);
-	put(w, "</td><td>");
+	pl_buf_adds(w->b, "</td><td>");
 	status_cell(w, tcp);
-	put(w, "</td><td>");
+	pl_buf_adds(w->b, "</td><td>");
 	lore_cell(w, tcp, udp);
-	put(w, "</td></tr>");
+	pl_buf_adds(w->b, "</td></tr>");
 }
 
 static void
@@ -1907,24 +1860,24 @@ ranges_explained(struct w *w)
 	static const uint16_t firsts[] = { 0, 1024, 49152 };
 
 	section(w, "ranges", _("The three ranges"));
-	put(w, "<dl class=\"ranges\">");
+	pl_buf_adds(w->b, "<dl class=\"ranges\">");
 	for (int i = 0; i < 3; i++) {
 		const struct pl_iana_range *ir = pl_iana_range_of(firsts[i]);
 		char path[48];
 
-		put(w, "<dt>");
-		esc(w, ir->name);
-		putf(w, " <span class=\"muted\">%u-%u</span></dt><dd>", (unsigned)ir->lo,
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, ir->name);
+		pl_buf_printf(w->b, " <span class=\"muted\">%u-%u</span></dt><dd>", (unsigned)ir->lo,
 		    (unsigned)ir->hi);
-		esc(w, range_text(w, ir->cls));
-		put(w, " ");
+		pl_buf_add_html(w->b, range_text(w, ir->cls));
+		pl_buf_adds(w->b, " ");
 		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", (unsigned)ir->lo,
 		    (unsigned)ir->lo + 99);
 		link_open(w, path);
-		esc(w, _("Browse"));
-		put(w, "</a></dd>");
+		pl_buf_add_html(w->b, _("Browse"));
+		pl_buf_adds(w->b, "</a></dd>");
 	}
-	put(w, "</dl></section>");
+	pl_buf_adds(w->b, "</dl></section>");
 }
 
 int
@@ -1934,32 +1887,32 @@ pl_html_home(struct pl_buf *out, const struct pl_html_ctx *h, const struct pl_re
 	struct w w0 = { .b = out, .h = h }, *w = &w0;
 
 	page_begin(w, _("Port reference"));
-	put(w, "<h1>");
-	esc(w, _("What is port N, and what is on it?"));
-	put(w, "</h1><form class=\"big-search\" role=\"search\" action=\"/search\" method=\"get\">"
+	pl_buf_adds(w->b, "<h1>");
+	pl_buf_add_html(w->b, _("What is port N, and what is on it?"));
+	pl_buf_adds(w->b, "</h1><form class=\"big-search\" role=\"search\" action=\"/search\" method=\"get\">"
 	    "<input type=\"hidden\" name=\"lang\" value=\"");
-	esc(w, h->lang->code);
-	put(w, "\"><input id=\"q\" type=\"search\" name=\"q\" required maxlength=\"200\" "
+	pl_buf_add_html(w->b, h->lang->code);
+	pl_buf_adds(w->b, "\"><input id=\"q\" type=\"search\" name=\"q\" required maxlength=\"200\" "
 	    "aria-label=\"");
-	esc(w, _("Port number, service or vendor"));
-	put(w, "\" placeholder=\"3333, ssh, netscaler\"><button type=\"submit\">");
-	esc(w, _("Search"));
-	put(w, "</button></form><p>");
-	esc(w, _("Each page joins the IANA registry, curated lore about what really runs on the "
+	pl_buf_add_html(w->b, _("Port number, service or vendor"));
+	pl_buf_adds(w->b, "\" placeholder=\"3333, ssh, netscaler\"><button type=\"submit\">");
+	pl_buf_add_html(w->b, _("Search"));
+	pl_buf_adds(w->b, "</button></form><p>");
+	pl_buf_add_html(w->b, _("Each page joins the IANA registry, curated lore about what really runs on the "
 	    "port, and the range facts, and says where every fact comes from."));
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	ranges_explained(w);
 	section(w, "frequent", _("Frequently seen ports"));
-	put(w, "<p class=\"muted\">");
-	esc(w, from_nmap ? _("Ranked by how often nmap finds them open.") :
+	pl_buf_adds(w->b, "<p class=\"muted\">");
+	pl_buf_add_html(w->b, from_nmap ? _("Ranked by how often nmap finds them open.") :
 	    _("Ports that curated lore talks about most."));
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	table_head(w);
 	for (size_t i = 0; i < n; i++)
 		port_row(w, &freq[i], NULL);
-	put(w, "</tbody></table></div></section>");
+	pl_buf_adds(w->b, "</tbody></table></div></section>");
 	page_end(w);
-	return w->rc;
+	return pl_buf_error(w->b);
 }
 
 /* A registry cell of the ports table: the service, "reserved", "unassigned" or "-". */
@@ -1968,21 +1921,21 @@ proto_cell(struct w *w, const struct pl_report *r)
 {
 	const struct pl_record *rec = first_named(r);
 
-	put(w, "<td>");
+	pl_buf_adds(w->b, "<td>");
 	if (rec != NULL) {
-		put(w, "<strong>");
+		pl_buf_adds(w->b, "<strong>");
 		data(w, rec->service);
-		put(w, "</strong>");
+		pl_buf_adds(w->b, "</strong>");
 	} else if (r->status == PL_REG_RESERVED) {
-		esc(w, _("reserved"));
+		pl_buf_add_html(w->b, _("reserved"));
 	} else if (r->status == PL_REG_UNASSIGNED) {
-		put(w, "<span class=\"muted\">");
-		esc(w, _("unassigned"));
-		put(w, "</span>");
+		pl_buf_adds(w->b, "<span class=\"muted\">");
+		pl_buf_add_html(w->b, _("unassigned"));
+		pl_buf_adds(w->b, "</span>");
 	} else {
-		put(w, "<span class=\"muted\">-</span>");
+		pl_buf_adds(w->b, "<span class=\"muted\">-</span>");
 	}
-	put(w, "</td>");
+	pl_buf_adds(w->b, "</td>");
 }
 
 int
@@ -1998,56 +1951,56 @@ pl_html_list(struct pl_buf *out, const struct pl_html_ctx *h, unsigned from, uns
 	snprintf(api, sizeof(api), "/ports.json?from=%u&to=%u", from, to);
 	w->api = api;
 	page_begin(w, title);
-	put(w, "<h1>");
-	esc(w, title);
-	put(w, "</h1><nav class=\"pager\">");
+	pl_buf_adds(w->b, "<h1>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h1><nav class=\"pager\">");
 	if (from > 0) {
 		unsigned pf = from >= span ? from - span : 0;
 
 		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", pf, pf + span - 1);
 		link_open(w, path);
-		esc(w, _("Previous"));
-		put(w, "</a> ");
+		pl_buf_add_html(w->b, _("Previous"));
+		pl_buf_adds(w->b, "</a> ");
 	}
 	if (to < 65535) {
 		unsigned nt = to + span > 65535 ? 65535 : to + span;
 
 		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", to + 1, nt);
 		link_open(w, path);
-		esc(w, _("Next"));
-		put(w, "</a>");
+		pl_buf_add_html(w->b, _("Next"));
+		pl_buf_adds(w->b, "</a>");
 	}
-	put(w, "</nav><p>");
-	esc(w, _("Download this range:"));
-	putf(w, " <a href=\"/ports.csv?from=%u&amp;to=%u\" download>CSV</a> · "
+	pl_buf_adds(w->b, "</nav><p>");
+	pl_buf_add_html(w->b, _("Download this range:"));
+	pl_buf_printf(w->b, " <a href=\"/ports.csv?from=%u&amp;to=%u\" download>CSV</a> · "
 	    "<a href=\"/ports.json?from=%u&amp;to=%u\" download>JSON</a></p>", from, to, from, to);
-	put(w, "<div class=\"scroll\"><table class=\"ports sortable\"><thead><tr>"
+	pl_buf_adds(w->b, "<div class=\"scroll\"><table class=\"ports sortable\"><thead><tr>"
 	    "<th scope=\"col\" data-sort=\"num\">");
-	esc(w, _("Port"));
-	put(w, "</th>");
+	pl_buf_add_html(w->b, _("Port"));
+	pl_buf_adds(w->b, "</th>");
 	for (int p = 0; p < PL_LIST_PROTOS; p++)
-		putf(w, "<th scope=\"col\">%s</th>", protos[p]);
-	put(w, "<th scope=\"col\">");
-	esc(w, _("Known uses"));
-	put(w, "</th></tr></thead><tbody>");
+		pl_buf_printf(w->b, "<th scope=\"col\">%s</th>", protos[p]);
+	pl_buf_adds(w->b, "<th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Known uses"));
+	pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 	for (unsigned i = 0; i < step; i++) {
 		struct pl_report two[2] = { by_proto[0][i], by_proto[1][i] };
 		struct pl_buf names = PL_BUF_INIT;
 
-		put(w, "<tr><td>");
+		pl_buf_adds(w->b, "<tr><td>");
 		port_link(w, by_proto[0][i].port);
-		put(w, "</td>");
+		pl_buf_adds(w->b, "</td>");
 		for (int p = 0; p < PL_LIST_PROTOS; p++)
 			proto_cell(w, &by_proto[p][i]);
-		put(w, "<td>");
+		pl_buf_adds(w->b, "<td>");
 		use_names_max(two, 2, &names, 6);
 		data(w, pl_buf_str(&names));
 		pl_buf_free(&names);
-		put(w, "</td></tr>");
+		pl_buf_adds(w->b, "</td></tr>");
 	}
-	put(w, "</tbody></table></div>");
+	pl_buf_adds(w->b, "</tbody></table></div>");
 	page_end(w);
-	return w->rc;
+	return pl_buf_error(w->b);
 }
 
 /* A snippet marks matches with [ and ]: they become <mark>, everything else is escaped.
@@ -2061,16 +2014,16 @@ snippet(struct w *w, const char *s)
 
 	for (const char *p = s; *p; p++) {
 		if ((*p == '[' && !open) || (*p == ']' && open)) {
-			put(w, open ? "</mark>" : "<mark>");
+			pl_buf_adds(w->b, open ? "</mark>" : "<mark>");
 			open = !open;
 			continue;
 		}
 		piece[0] = *p;
 		piece[1] = '\0';
-		esc(w, piece);
+		pl_buf_add_html(w->b, piece);
 	}
 	if (open)
-		put(w, "</mark>");
+		pl_buf_adds(w->b, "</mark>");
 }
 
 int
@@ -2092,20 +2045,20 @@ pl_html_search(struct pl_buf *out, const struct pl_html_ctx *h, const char *q,
 	w->query = q;
 	w->api = api;
 	page_begin(w, title);
-	put(w, "<h1>");
-	esc(w, title);
-	put(w, "</h1>");
+	pl_buf_adds(w->b, "<h1>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h1>");
 	if (n == 0) {
-		put(w, "<p>");
-		esc(w, _("No match. Try a port number, a service name or a vendor."));
-		put(w, "</p>");
+		pl_buf_adds(w->b, "<p>");
+		pl_buf_add_html(w->b, _("No match. Try a port number, a service name or a vendor."));
+		pl_buf_adds(w->b, "</p>");
 	}
-	put(w, "<ol class=\"hits\">");
+	pl_buf_adds(w->b, "<ol class=\"hits\">");
 	for (int i = 0; i < n; i++) {
 		const struct pl_hit *hit = &hits[i];
 		unsigned first = 0;
 
-		put(w, "<li><h2>");
+		pl_buf_adds(w->b, "<li><h2>");
 		if (sscanf(hit->ports, "%u", &first) == 1 && first <= 65535) {
 			char path[32];
 
@@ -2113,19 +2066,19 @@ pl_html_search(struct pl_buf *out, const struct pl_html_ctx *h, const char *q,
 			link_open(w, path);
 			open = 1;
 		}
-		esc(w, hit->title);
-		put(w, open ? "</a>" : "");
+		pl_buf_add_html(w->b, hit->title);
+		pl_buf_adds(w->b, open ? "</a>" : "");
 		open = 0;
-		put(w, "</h2><p class=\"muted\">");
-		esc(w, *hit->ports ? hit->ports : "-");
+		pl_buf_adds(w->b, "</h2><p class=\"muted\">");
+		pl_buf_add_html(w->b, *hit->ports ? hit->ports : "-");
 		prov(w, hit->source);
-		put(w, "</p><p>");
+		pl_buf_adds(w->b, "</p><p>");
 		snippet(w, hit->snippet);
-		put(w, "</p></li>");
+		pl_buf_adds(w->b, "</p></li>");
 	}
-	put(w, "</ol>");
+	pl_buf_adds(w->b, "</ol>");
 	page_end(w);
-	return w->rc;
+	return pl_buf_error(w->b);
 }
 
 int
@@ -2136,14 +2089,14 @@ pl_html_error(struct pl_buf *out, const struct pl_html_ctx *h, int status, const
 
 	snprintf(title, sizeof(title), _("Error %d"), status);
 	page_begin(w, title);
-	put(w, "<h1>");
-	esc(w, title);
-	put(w, "</h1><p>");
-	esc(w, message);
-	put(w, "</p><p>");
+	pl_buf_adds(w->b, "<h1>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h1><p>");
+	pl_buf_add_html(w->b, message);
+	pl_buf_adds(w->b, "</p><p>");
 	link_open(w, "/");
-	esc(w, _("Back to the front page"));
-	put(w, "</a></p>");
+	pl_buf_add_html(w->b, _("Back to the front page"));
+	pl_buf_adds(w->b, "</a></p>");
 	page_end(w);
-	return w->rc;
+	return pl_buf_error(w->b);
 }
