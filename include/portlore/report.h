@@ -64,6 +64,7 @@ struct pl_lore_use {
 	char *id, *family, *family_name, *name, *vendor, *kind, *summary;
 	char *risk, *risk_why, *notes;
 	char *confidence, *confidence_why;   /* "high", "medium" or "low"; why ("" for high) */
+	bool risk_here;                /* the risk concerns this port (lore may name others) */
 	int year_from, year_to;        /* 0 when absent */
 	char *role;                    /* the role of this port for this entry */
 	uint16_t lo, hi;               /* the lore port range that matched */

@@ -184,6 +184,7 @@ use_json(struct pl_json *j, const struct pl_lore_use *u)
 	pl_json_kobj(j, "risk");
 	pl_json_kstr(j, "level", u->risk);
 	pl_json_kstr(j, "why", u->risk_why);
+	pl_json_kbool(j, "applies_here", u->risk_here);
 	pl_json_end(j);
 	strv_json(j, "cves", u->cves, u->ncves);
 	pl_json_kobj(j, "hints");

@@ -275,8 +275,9 @@ use(struct out *w, const struct pl_report *r, size_t n)
 {
 	const struct pl_lore_use *u = &r->uses[n];
 	char years[32];
-	const enum color rc = strcmp(u->risk, "critical") == 0 || strcmp(u->risk, "high") == 0 ?
-	    C_BAD : strcmp(u->risk, "medium") == 0 ? C_WARN : C_NONE;
+	const enum color rc = !u->risk_here ? C_NONE : strcmp(u->risk, "critical") == 0 ||
+	    strcmp(u->risk, "high") == 0 ? C_BAD : strcmp(u->risk, "medium") == 0 ? C_WARN : C_NONE;
+	const char *where = u->risk_here ? "risk" : "risk on its other ports";
 	bool family_seen = false;
 
 	if (u->year_to)
@@ -296,11 +297,11 @@ use(struct out *w, const struct pl_report *r, size_t n)
 	detail(w, "summary", u->summary);
 	pl_buf_printf(w->b, "%*s", LABEL_COLS, "");
 	color(w, rc);
-	pl_buf_printf(w->b, "risk: %s", u->risk);
+	pl_buf_printf(w->b, "%s: %s", where, u->risk);
 	color(w, C_NONE);
 	pl_buf_adds(w->b, ": ");
-	pl_wrap(w->b, u->risk_why, LABEL_COLS + 2, LABEL_COLS + 8 + (int)strlen(u->risk),
-		    w->o->width);
+	pl_wrap(w->b, u->risk_why, LABEL_COLS + 2,
+	    LABEL_COLS + 4 + (int)strlen(where) + (int)strlen(u->risk), w->o->width);
 	pl_buf_adds(w->b, "\n");
 	list(w, "CVEs", u->cves, u->ncves, ", ");
 	list(w, "process", u->process, u->nprocess, "  ");

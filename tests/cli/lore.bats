@@ -106,3 +106,19 @@ has_use() {
 	[[ "$output" == *"[nmap]"* || "$output" != *"frequency"* ]]
 	[[ "$output" == *"[fetch-standard]"* ]]
 }
+
+@test "a risk that lore scopes to some ports is not shown on the entry's others" {
+	# NetScaler management's CVEs concern the Gateway/AAA endpoints on 443, not 3008.
+	run pl --db "$DB" 3008/tcp --json
+	[ "$status" -eq 0 ]
+	json_is '[.. | objects | select(.id? == "citrix-netscaler-mgmt") | .risk.applies_here][0]' false
+	run pl --db "$DB" 443/tcp --json
+	json_is '[.. | objects | select(.id? == "citrix-netscaler-mgmt") | .risk.applies_here][0]' true
+	# The validator refuses ports that are not port numbers.
+	mkdir -p "$BATS_TEST_TMPDIR/lore"
+	jq '.entries[0].risk.ports = [70000]' "$PORTLORE_SRC/data/lore/citrix-netscaler.json" \
+		>"$BATS_TEST_TMPDIR/lore/citrix-netscaler.json"
+	run pl import --check --lore "$BATS_TEST_TMPDIR/lore"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"citrix-netscaler.json:"*"ports"*"not a port number"* ]]
+}

@@ -40,7 +40,8 @@ static const char *const port_required[] = {
 	"port", "proto", "role", "use", "prevalence", "evidence", NULL
 };
 static const char *const years_keys[] = { "from", "to", NULL };
-static const char *const risk_keys[] = { "level", "why", NULL };
+static const char *const risk_keys[] = { "level", "why", "ports", NULL };
+static const char *const risk_required[] = { "level", "why", NULL };
 static const char *const hint_keys[] = { "process", "cmdline", "banner", NULL };
 static const char *const source_keys[] = {
 	"title", "url", "published", "accessed", "publisher", "tier", NULL
@@ -416,13 +417,28 @@ static int
 check_risk(struct chk *c, json_t *r)
 {
 	const char *level, *why;
+	json_t *ports, *p;
+	size_t i;
 	int rc;
 
 	push_key(c, "risk");
-	if ((rc = check_keys(c, r, "risk", risk_keys, risk_keys)) == 0 &&
+	if ((rc = check_keys(c, r, "risk", risk_keys, risk_required)) == 0 &&
 	    (rc = get_str(c, r, "level", 16, true, &level)) == 0 &&
 	    (rc = get_str(c, r, "why", 2000, true, &why)) == 0 && !in_list(risks, level))
 		rc = bad(c, "level '%s' is not none, low, medium, high or critical", level);
+	/* "ports": the risk concerns these ports of the entry only (a management
+	 * interface's CVEs are not its HA port's); absent, every port of the entry. */
+	if (rc == 0 && (ports = json_object_get(r, "ports")) != NULL) {
+		push_key(c, "ports");
+		if (!json_is_array(ports) || json_array_size(ports) == 0 ||
+		    json_array_size(ports) > 64)
+			rc = bad(c, "must be an array of 1 to 64 port numbers");
+		json_array_foreach(ports, i, p)
+			if (rc == 0 && (!json_is_integer(p) || json_integer_value(p) < 0 ||
+			    json_integer_value(p) > 65535))
+				rc = bad(c, "item %zu is not a port number from 0 to 65535", i + 1);
+		pop(c);
+	}
 	pop(c);
 	return rc;
 }
@@ -846,7 +862,7 @@ str_or_empty(json_t *o, const char *key)
 }
 
 struct ins {
-	sqlite3_stmt *entry, *port, *source, *cve, *hint;
+	sqlite3_stmt *entry, *port, *source, *cve, *hint, *risk_port;
 };
 
 static int
@@ -909,6 +925,12 @@ insert_entry(struct pl_store *st, struct ins *in, const char *file, json_t *doc,
 		if ((rc = step_done(st, in->source, err)) != 0)
 			return rc;
 	}
+	json_array_foreach(json_object_get(r, "ports"), i, v) {
+		sqlite3_bind_text(in->risk_port, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(in->risk_port, 2, json_integer_value(v));
+		if ((rc = step_done(st, in->risk_port, err)) != 0)
+			return rc;
+	}
 	json_array_foreach(json_object_get(e, "cves"), i, v) {
 		sqlite3_bind_text(in->cve, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(in->cve, 2, json_string_value(v), -1, SQLITE_STATIC);
@@ -936,10 +958,12 @@ prepare_ins(struct pl_store *st, struct ins *in, struct pl_err *err)
 		"INSERT INTO lore_source VALUES(?,?,?,?,?,?,?,?)",
 		"INSERT INTO lore_cve VALUES(?,?)",
 		"INSERT INTO lore_hint VALUES(?,?,?)",
+		"INSERT INTO lore_risk_port VALUES(?,?)",
 	};
-	sqlite3_stmt **slots[] = { &in->entry, &in->port, &in->source, &in->cve, &in->hint };
+	sqlite3_stmt **slots[] = { &in->entry, &in->port, &in->source, &in->cve, &in->hint,
+		&in->risk_port };
 
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
 		if (sqlite3_prepare_v2(st->db, sql[i], -1, slots[i], NULL) != SQLITE_OK)
 			return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path,
 			    sqlite3_errmsg(st->db));
@@ -954,6 +978,7 @@ finalize_ins(struct ins *in)
 	sqlite3_finalize(in->source);
 	sqlite3_finalize(in->cve);
 	sqlite3_finalize(in->hint);
+	sqlite3_finalize(in->risk_port);
 }
 
 static int

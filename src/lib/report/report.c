@@ -34,7 +34,10 @@ static const char *const sql[PL_STMT_LAST] = {
 	[PL_STMT_LORE_USES] = "SELECT e.id, e.family, e.family_name, e.name, e.vendor, e.kind,"
 	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi,"
 	    " p.use, p.prevalence, p.evidence, (SELECT count(*) FROM lore_source WHERE entry = e.id),"
-	    " e.confidence, e.confidence_why"
+	    " e.confidence, e.confidence_why,"
+	    /* The risk is this port's unless the entry names other ports for it. */
+	    " NOT EXISTS (SELECT 1 FROM lore_risk_port k WHERE k.entry = e.id)"
+	    " OR EXISTS (SELECT 1 FROM lore_risk_port k WHERE k.entry = e.id AND k.port = ?1)"
 	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
 	    " WHERE ((p.lo = ?1 AND p.hi = ?1) OR (p.lo <> p.hi AND p.lo <= ?1 AND p.hi >= ?1))"
 	    " AND p.proto = ?2"
@@ -278,6 +281,7 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		if ((u->confidence = pl__col(s, 19)) == NULL ||
 		    (u->confidence_why = pl__col(s, 20)) == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		u->risk_here = sqlite3_column_int(s, 21) != 0;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
