@@ -91,6 +91,7 @@ struct pl_identified {
 	/* "6379 held by nc, not redis-server": the holder matches none of the uses lore
 	 * expects on the port; "" otherwise */
 	char contradiction[200];
+	bool by_banner;            /* a banner that names a product spoke for the one named */
 };
 
 struct pl_idmatch;

@@ -106,6 +106,7 @@ struct pl_report_opts {
 	const char *proc_root;     /* for the host's settings; NULL means "/" */
 	bool no_host;              /* leave out this host's settings */
 	bool sockets;              /* list this machine's listeners (not with no_host) */
+	const char *dpkg_info;     /* dpkg's file lists for identification; NULL: the system's */
 };
 
 /* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */

@@ -122,7 +122,8 @@ static int
 run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts *o,
     int argc, char **argv)
 {
-	struct pl_report_opts ro = { .no_host = o->no_host, .proc_root = getenv("PORTLORE_PROC_ROOT") };
+	struct pl_report_opts ro = { .no_host = o->no_host, .proc_root = getenv("PORTLORE_PROC_ROOT"),
+		.dpkg_info = getenv("PORTLORE_DPKG_INFO") };
 	struct pl_text_opts to;
 	struct pl_target *t = NULL;
 	struct pl_buf b = PL_BUF_INIT;

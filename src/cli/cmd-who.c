@@ -251,7 +251,7 @@ collect(struct who_opts *o, struct pl_store *st, struct pl_socklist *l)
 	if ((rc = pl_sockets_collect(&o->q, l, &err)) != 0)
 		return cli_fail(&err, rc);
 	filter(o, l);
-	if ((rc = pl_sockets_annotate(st, l, &err)) != 0) {
+	if ((rc = pl_sockets_identify(st, l, getenv("PORTLORE_DPKG_INFO"), &err)) != 0) {
 		pl_socklist_free(l);
 		return cli_fail(&err, rc);
 	}

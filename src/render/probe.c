@@ -66,8 +66,8 @@ text_row(struct pl_buf *out, const struct pl_probe_result *r, const struct pl_te
 	    o->color && r->state == PL_PORT_OPEN ? SGR_OFF : "",
 	    r->ident.service && *r->ident.service ? r->ident.service : "-");
 	if (rc == 0 && *what)
-		rc = pl_buf_printf(out, "%.40s (%s)", what,
-		    r->ident.prov == PL_PROV_PROBED ? "probed" : "inferred");
+		rc = pl_buf_printf(out, "%.40s (%s)", what, r->ident.identified ?
+		    pl_id_confidence_name(r->ident.identified->confidence) : "port only");
 	else if (rc == 0 && r->state != PL_PORT_OPEN && r->state != PL_PORT_OPEN_FILTERED)
 		rc = pl_buf_printf(out, "%s%s%s", o->color ? SGR_DIM : "", r->reason,
 		    o->color ? SGR_OFF : "");
@@ -164,6 +164,30 @@ banner_json(const struct pl_banner *b)
 	return j;
 }
 
+/* {"id", "name", "confidence", "why", "candidates", "contradiction", "provenance"}, or
+ * null when lore knows nothing of the port and the banner (docs/json-probe.md). */
+static json_t *
+ident_json(const struct pl_ident *x)
+{
+	const struct pl_identified *id = x->identified;
+	json_t *why, *cand;
+
+	if (id == NULL || id->confidence == PL_ID_NONE)
+		return json_null();
+	why = json_array();
+	cand = json_array();
+	for (size_t i = 0; i < id->nwhy; i++)
+		json_array_append_new(why, json_string(id->why[i]));
+	for (size_t i = 0; i < id->ncand; i++)
+		json_array_append_new(cand, json_pack("{s:s, s:s, s:i}", "id", id->cand[i].id,
+		    "name", id->cand[i].name, "score", id->cand[i].score));
+	return json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:s}", "id", str_or_null(x->lore_id),
+	    "name", str_or_null(x->lore_name), "confidence",
+	    pl_id_confidence_name(id->confidence), "why", why, "candidates", cand,
+	    "contradiction", str_or_null(*id->contradiction ? id->contradiction : NULL),
+	    "provenance", pl_prov_name(x->prov));
+}
+
 static json_t *
 port_json(const struct pl_probe_result *r)
 {
@@ -171,9 +195,7 @@ port_json(const struct pl_probe_result *r)
 	json_t *svc = annotated && *r->ident.service ? json_pack("{s:s, s:o, s:s}", "name",
 	    r->ident.service, "description", str_or_null(r->registry), "provenance",
 	    pl_prov_name(PL_PROV_IANA)) : json_null();
-	json_t *id = annotated && r->ident.lore_id ? json_pack("{s:s, s:s, s:o, s:s}", "lore",
-	    r->ident.lore_id, "name", r->ident.lore_name ? r->ident.lore_name : "", "pattern",
-	    str_or_null(r->ident.pattern), "provenance", pl_prov_name(r->ident.prov)) : json_null();
+	json_t *id = annotated ? ident_json(&r->ident) : json_null();
 
 	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o, s:o}",
 	    "port", r->port, "protocol", pl_proto_name(r->proto),

@@ -91,6 +91,37 @@ iso_time(char *buf, size_t len, long long t)
 		snprintf(buf, len, "?");
 }
 
+/* {"id", "name", "confidence", "why": [...], "candidates": [...], "contradiction"},
+ * or null (docs/json.md). */
+static void
+ident_json(struct w *w, const struct pl_identified *id)
+{
+	if (id == NULL) {
+		adds(w, "null");
+		return;
+	}
+	adds(w, "{\"id\": ");
+	jstr(w, id->id);
+	adds(w, ", \"name\": ");
+	jstr(w, id->name);
+	addf(w, ", \"confidence\": \"%s\", \"why\": [", pl_id_confidence_name(id->confidence));
+	for (size_t i = 0; i < id->nwhy; i++) {
+		adds(w, i ? ", " : "");
+		jstr(w, id->why[i]);
+	}
+	adds(w, "], \"candidates\": [");
+	for (size_t i = 0; i < id->ncand; i++) {
+		adds(w, i ? ", {\"id\": " : "{\"id\": ");
+		jstr(w, id->cand[i].id);
+		adds(w, ", \"name\": ");
+		jstr(w, id->cand[i].name);
+		addf(w, ", \"score\": %d}", id->cand[i].score);
+	}
+	adds(w, "], \"contradiction\": ");
+	jstr(w, *id->contradiction ? id->contradiction : NULL);
+	adds(w, ", \"provenance\": \"inferred\"}");
+}
+
 static void
 socket_json(struct w *w, const struct pl_socklist *l, const struct pl_socket *s)
 {
@@ -127,6 +158,8 @@ socket_json(struct w *w, const struct pl_socklist *l, const struct pl_socket *s)
 	} else {
 		adds(w, "null");
 	}
+	adds(w, ", \"identified\": ");
+	ident_json(w, s->ident);
 	adds(w, ", \"provenance\": \"observed\"}");
 }
 
@@ -237,6 +270,9 @@ owner_detail(struct w *w, const struct pl_socklist *l, const struct pl_proc *p, 
 	if (w->rc == 0)
 		w->rc = pl_wrap(w->b, *p->cmdline ? p->cmdline : p->comm, 8, 15, width);
 	adds(w, "\n");
+	if (p->exe)
+		addf(w, "      executable: %s%s%s%s\n", p->exe, p->package ? " (Debian package " : "",
+		    p->package ? p->package : "", p->package ? ")" : "");
 	if (p->unit)
 		addf(w, "      systemd unit: %s\n", p->unit);
 	if (p->container_kind)
@@ -250,6 +286,51 @@ owner_detail(struct w *w, const struct pl_socklist *l, const struct pl_proc *p, 
 	if (p->netns && l->own_netns && strstr(p->netns, "net:[") &&
 	    strtoull(p->netns + 5, NULL, 10) != l->own_netns)
 		addf(w, "      network namespace: %s (not this shell's)\n", p->netns);
+}
+
+/* "= OpenSSH sshd (confirmed)", "= Redis? (port only)", "? one of A, B", "! 6379 held
+ * by nc, not redis-server". */
+static void
+ident_short(struct w *w, const struct pl_identified *id)
+{
+	if (id == NULL)
+		return;
+	if (*id->contradiction)
+		addf(w, "  ! %s", id->contradiction);
+	if (id->name)
+		addf(w, "  = %s (%s)", id->name, pl_id_confidence_name(id->confidence));
+	else if (id->confidence == PL_ID_AMBIGUOUS && id->ncand > 1)
+		addf(w, "  ? %s or %s%s", id->cand[0].name, id->cand[1].name,
+		    id->ncand > 2 ? " or more" : "");
+}
+
+/* Under a socket: why the holder is what portlore says, and the runners-up. */
+static void
+ident_detail(struct w *w, const struct pl_identified *id, int width)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	int rc = 0;
+
+	if (id == NULL || id->confidence == PL_ID_NONE)
+		return;
+	if (id->name)
+		rc = pl_buf_printf(&b, "%s, %s: ", id->name, pl_id_confidence_name(id->confidence));
+	else
+		rc = pl_buf_printf(&b, "%s: ", pl_id_confidence_name(id->confidence));
+	for (size_t i = 0; i < id->nwhy && rc == 0; i++)
+		rc = pl_buf_printf(&b, "%s%s", i ? "; " : "", id->why[i]);
+	if (rc == 0 && id->name == NULL && id->ncand > 0) {
+		rc = pl_buf_adds(&b, "; candidates:");
+		for (size_t i = 0; i < id->ncand && rc == 0; i++)
+			rc = pl_buf_printf(&b, "%s %s", i ? "," : "", id->cand[i].name);
+	}
+	adds(w, "      identified: ");
+	if (w->rc == 0)
+		w->rc = rc ? rc : pl_wrap(w->b, pl_buf_str(&b), 8, 18, width);
+	adds(w, "\n");
+	if (*id->contradiction)
+		addf(w, "      not what lore expects here: %s\n", id->contradiction);
+	pl_buf_free(&b);
 }
 
 static void
@@ -274,13 +355,14 @@ socket_line(struct w *w, const struct pl_socklist *l, const struct pl_socket *s,
 		adds(w, " (owner not visible)");
 	if (s->registry)
 		addf(w, "  [%s]", s->registry);
-	if (s->lore_name)
-		addf(w, "  = %s", s->lore_name);
+	ident_short(w, s->ident);
 	if (s->netns_ino != 0)
 		addf(w, "  netns net:[%llu]", (unsigned long long)s->netns_ino);
 	adds(w, "\n");
 	for (size_t i = 0; detailed && i < s->nowners; i++)
 		owner_detail(w, l, &l->procs[s->owners[i]], width);
+	if (detailed)
+		ident_detail(w, s->ident, width);
 }
 
 int

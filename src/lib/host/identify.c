@@ -14,12 +14,13 @@
 
 enum {
 	W_BANNER = 100, W_CMDLINE = 40, W_EXE = 30, W_PACKAGE = 20, W_UNIT = 15, W_COMM = 10,
-	W_BANNER_GENERIC = 2, W_PORT = 1
+	W_CMDLINE_ALONE = 5, W_BANNER_GENERIC = 2, W_PORT = 1
 };
 
 enum ev {
 	EV_BANNER = 1 << 0, EV_CMDLINE = 1 << 1, EV_EXE = 1 << 2, EV_PACKAGE = 1 << 3,
-	EV_UNIT = 1 << 4, EV_COMM = 1 << 5, EV_BANNER_GENERIC = 1 << 6, EV_PORT = 1 << 7
+	EV_UNIT = 1 << 4, EV_COMM = 1 << 5, EV_BANNER_GENERIC = 1 << 6, EV_PORT = 1 << 7,
+	EV_CMDLINE_ALONE = 1 << 8
 };
 
 /* A pattern compiled once, however many candidates share it ("^python[0-9.]*$"). */
@@ -277,6 +278,10 @@ proc_evidence(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e)
 			ev |= EV_CMDLINE;
 	if (ev & EV_EXE)
 		ev &= ~(unsigned)EV_COMM;
+	/* Command-line hints ("--listen", "webui\.py") are written to tell apart programs
+	 * of one process name; when the name is not the candidate's, they only hint. */
+	if (ev & EV_CMDLINE && c->nprocess > 0 && !(ev & (EV_EXE | EV_COMM)))
+		ev = (ev & ~(unsigned)EV_CMDLINE) | EV_CMDLINE_ALONE;
 	if (package_names(c, e->package))
 		ev |= EV_PACKAGE;
 	if (e->unit && unit_names(c, e->unit))
@@ -318,6 +323,7 @@ score(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e, const char
 	s += ev & EV_PACKAGE ? W_PACKAGE : 0;
 	s += ev & EV_UNIT ? W_UNIT : 0;
 	s += ev & EV_COMM ? W_COMM : 0;
+	s += ev & EV_CMDLINE_ALONE ? W_CMDLINE_ALONE : 0;
 	s += ev & EV_BANNER_GENERIC ? W_BANNER_GENERIC : 0;
 	s += ev & EV_PORT ? W_PORT : 0;
 	*evs = ev;
@@ -348,15 +354,17 @@ explain(struct pl_identified *out, const struct pl_id_evidence *e, unsigned ev)
 	if (ev & EV_BANNER)
 		why(out, "the banner names %s", name);
 	if (ev & EV_CMDLINE)
-		why(out, "command line \"%.100s\" is %s's", e->cmdline, name);
+		why(out, "the command line is %s's", name);
 	if (ev & EV_EXE)
-		why(out, "executable %.100s", e->exe);
+		why(out, "executable %.100s", base_name(e->exe));
 	if (ev & EV_PACKAGE)
 		why(out, "from Debian package %.60s", e->package);
 	if (ev & EV_UNIT)
 		why(out, "systemd unit %.60s", e->unit);
 	if (ev & EV_COMM)
 		why(out, "process name %s", e->comm);
+	if (ev & EV_CMDLINE_ALONE)
+		why(out, "the command line resembles %s's, the process name does not", name);
 	if (ev & EV_BANNER_GENERIC)
 		why(out, "the banner fits the protocol, not one product");
 	if (ev & EV_PORT)
@@ -448,20 +456,21 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 			ties++;
 	}
 	free(banner);
-	if (best == 0)
-		return 0;
-	if (best > W_PORT + W_BANNER_GENERIC && ties == 1) {
+	if (best >= W_COMM && ties == 1) {
 		out->id = out->cand[0].id;
 		out->name = out->cand[0].name;
 		out->confidence = best_ev & (EV_BANNER | EV_CMDLINE) ||
 		    (best_ev & EV_EXE && best_ev & EV_PACKAGE) ? PL_ID_CONFIRMED : PL_ID_LIKELY;
+		out->by_banner = (best_ev & EV_BANNER) != 0;
 		explain(out, e, best_ev);
 		if (out->ncand > 1)
 			why(out, "runner-up: %s", out->cand[1].name);
-	} else if (best > W_PORT + W_BANNER_GENERIC) {
+	} else if (best >= W_COMM) {
 		out->confidence = PL_ID_AMBIGUOUS;
 		why(out, "%zu uses fit the evidence equally; nothing singles one out", ties);
-	} else {
+	} else if (first_here != NULL) {
+		/* Less than a process name: a greeting of the protocol, a command line that
+		 * resembles one. The port speaks; the rest is noted. */
 		out->confidence = PL_ID_PORT_ONLY;
 		out->id = first_here->id;
 		out->name = first_here->name;
@@ -469,6 +478,9 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 			why(out, "the banner fits the protocol, not one product");
 		why(out, "only the port number: %s is the first of %u/%s's uses in lore",
 		    first_here->name, (unsigned)e->port, pl_proto_name(e->proto));
+	} else {
+		out->ncand = 0;
+		return 0;
 	}
 	/* The holder is known and matches none of the uses lore expects on the port. */
 	if (expected != NULL && holder_ev == 0 && e->comm && *e->comm) {
