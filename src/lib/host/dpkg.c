@@ -29,7 +29,7 @@ scan_list(const char *path, const char *pkg, const char *const *paths, size_t n,
 		if (line[len - 1] == '\n')
 			line[--len] = '\0';
 		for (size_t i = 0; i < n; i++) {
-			if (pkgs[i] != NULL || (strcmp(line, paths[i]) != 0 &&
+			if (pkgs[i] != NULL || paths[i] == NULL || (strcmp(line, paths[i]) != 0 &&
 			    (alt[i] == NULL || strcmp(line, alt[i]) != 0)))
 				continue;
 			if ((pkgs[i] = strdup(pkg)) == NULL)
