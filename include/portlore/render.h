@@ -16,6 +16,14 @@ struct pl_text_opts {
 };
 
 int pl_render_text(struct pl_buf *out, const struct pl_report *r, const struct pl_text_opts *o);
+/*
+ * One port on one screen (brief.c): the n reports of one port number (its protocols,
+ * in order) as one block: headline, registry rows merged across protocols, range,
+ * listeners with their identification, the top uses one line each, and the command
+ * that shows the rest. Every line fits o->width.
+ */
+int pl_render_brief(struct pl_buf *out, const struct pl_report *const *r, size_t n,
+    const struct pl_text_opts *o);
 int pl_render_hits_text(struct pl_buf *out, const struct pl_hit *hits, int n,
     const char *query, const struct pl_text_opts *o);
 

@@ -141,9 +141,13 @@ need_root() {
 	for _ in $(seq 100); do ss -Htln 'sport = :3333' | grep -q . && break; sleep 0.05; done
 	run pl ls --db "$(fixture_store)" 3333/tcp
 	[[ "$output" == *"democid"*"[dec-notes]"*"= Demo caller ID daemon"* ]]
+	run pl --db "$(fixture_store)" --full 3333/tcp
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"here"*"127.0.0.1:3333 LISTEN, loopback only:"*"/democid"*"lore: Demo caller ID daemon (likely)"* ]]
 	run pl --db "$(fixture_store)" 3333/tcp
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"here"*"127.0.0.1:3333 LISTEN, loopback only:"*"/democid"*"lore: Demo caller ID daemon"* ]]
+	[[ "$output" == *"here: democid (pid "* ]]
+	[[ "$output" == *"here"*"127.0.0.1:3333/tcp loopback only: democid (pid "*"= Demo caller ID daemon (likely)"* ]]
 	run pl --db "$(fixture_store)" --json 3333/tcp
 	json_is '.reports[0].on_this_machine.sockets[0].lore.id' demo-caller
 	json_is '.reports[0].on_this_machine.provenance' observed
@@ -155,6 +159,8 @@ need_root() {
 	start python3 "$HELPER" timewait
 	run pl --db "$(fixture_store)" "$PORT/udp"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"here"*"nothing listens on $PORT on this machine"* ]]
+	run pl --db "$(fixture_store)" --full "$PORT/udp"
 	[[ "$output" == *"here"*"nothing listens on $PORT/udp on this machine"* ]]
 	run pl --db "$(fixture_store)" --no-host "$PORT/udp"
 	[[ "$output" != *"on this machine"* ]]
