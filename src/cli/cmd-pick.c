@@ -16,6 +16,7 @@ struct pick_opts {
 	struct common c;
 	struct pl_pick_opts p;
 	bool check, counted, ranged, seeded;
+	bool full;                 /* --full, -v: every criterion of every candidate */
 	uint16_t check_port;
 };
 
@@ -105,6 +106,9 @@ parse_opt(struct pick_opts *o, int ch, const char *arg)
 	case 'k':
 		o->check = true;
 		return port_arg("--check", arg, &o->check_port);
+	case 'v':
+		o->full = true;
+		return 0;
 	}
 	return 1;
 }
@@ -149,6 +153,41 @@ text_result(struct pl_buf *b, const struct pl_pick_result *r, bool check,
 	return rc;
 }
 
+/* One line per candidate: "8079/tcp   passes all 8 criteria", or which ones failed or
+ * could not be judged; --full gives each criterion with its fact. */
+static int
+text_line(struct pl_buf *b, const struct pl_pick_result *r, const struct pl_text_opts *to)
+{
+	struct pl_buf line = PL_BUF_INIT;
+	int npass = 0, rc;
+	char port[16];
+
+	for (int i = 0; i < PL_PICK_NCRIT; i++)
+		npass += r->c[i].verdict == PL_PASS;
+	snprintf(port, sizeof(port), "%u/%s", r->port, pl_proto_name(r->proto));
+	if (npass == PL_PICK_NCRIT)
+		rc = pl_buf_printf(&line, "passes all %d criteria", PL_PICK_NCRIT);
+	else
+		rc = pl_buf_printf(&line, "passes %d of %d", npass, PL_PICK_NCRIT);
+	for (int v = PL_FAIL; v <= PL_UNKNOWN && rc == 0; v++) {
+		bool first = true;
+
+		for (int i = 0; i < PL_PICK_NCRIT && rc == 0; i++) {
+			if ((int)r->c[i].verdict != v)
+				continue;
+			rc = pl_buf_printf(&line, "%s%s", first ? (v == PL_FAIL ? "; fails: " :
+			    "; unknown: ") : ", ", pl_pick_crit_key(i));
+			first = false;
+		}
+	}
+	if (rc == 0)
+		rc = pl_buf_printf(b, "%-11s ", port);
+	if (rc == 0)
+		rc = pl_wrap(b, pl_buf_str(&line), 12, 12, to->width);
+	pl_buf_free(&line);
+	return rc ? rc : pl_buf_addc(b, '\n');
+}
+
 static json_t *
 result_json(const struct pl_pick_result *r)
 {
@@ -181,10 +220,18 @@ render(struct pl_buf *b, const struct pick_opts *o, const struct pl_pick_result 
 	if (!o->c.json) {
 		cli_text_opts(&o->c, &to);
 		for (int i = 0; i < n && rc == 0; i++) {
+			if (!o->check && !o->full) {
+				rc = text_line(b, &res[i], &to);
+				continue;
+			}
 			if (i > 0)
 				rc = pl_buf_addc(b, '\n');
 			rc = rc ? rc : text_result(b, &res[i], o->check, &to);
 		}
+		if (rc == 0 && !o->check && !o->full && n > 0 &&
+		    (rc = pl_wrap(b, "each criterion with its fact: add --full, or --check PORT", 0, 0,
+		    to.width)) == 0)
+			rc = pl_buf_addc(b, '\n');
 		return rc;
 	}
 	ports = json_array();
@@ -245,6 +292,8 @@ cmd_pick(int argc, char **argv)
 		{ "range", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "check", required_argument, NULL, 'k' },
+		{ "full", no_argument, NULL, 'v' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* User Ports: below the dynamic range, above the privileged one. */
@@ -254,7 +303,7 @@ cmd_pick(int argc, char **argv)
 	int ch, rc, status;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hn:p:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:jC:w:hn:p:v", longopts, NULL)) != -1) {
 		if ((rc = cli_common_opt(&o.c, ch, optarg)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)
