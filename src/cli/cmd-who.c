@@ -258,6 +258,16 @@ collect(struct who_opts *o, struct pl_store *st, struct pl_socklist *l)
 	return 0;
 }
 
+/* Socket lines wrap at the terminal's width or at -w; into a pipe, without -w or
+ * COLUMNS, a socket stays on one line for grep and awk. */
+static void
+sockets_text_opts(const struct common *c, struct pl_text_opts *to)
+{
+	cli_text_opts(c, to);
+	if (c->width == 0 && isatty(STDOUT_FILENO) != 1 && getenv("COLUMNS") == NULL)
+		to->width = 1000;
+}
+
 static int
 json_open(struct pl_buf *b, const char *cmd, int argc, char **argv)
 {
@@ -294,7 +304,7 @@ cmd_ls(int argc, char **argv)
 	st = open_store_quietly(&o.c);
 	if ((status = collect(&o, st, &l)) != 0)
 		goto out;
-	cli_text_opts(&o.c, &to);
+	sockets_text_opts(&o.c, &to);
 	if (o.c.json) {
 		rc = json_open(&b, "ls", argc - 1, argv + 1);
 		if (rc == 0)
@@ -346,7 +356,7 @@ who_text(struct pl_buf *b, struct who_opts *o, struct pl_socklist *l, struct pl_
 	bool want[2] = { !(o->q.udp && !o->q.tcp), !(o->q.tcp && !o->q.udp) };
 	int rc = 0;
 
-	cli_text_opts(&o->c, &to);
+	sockets_text_opts(&o->c, &to);
 	memset(w, 0, sizeof(w));
 	*listening = false;
 	for (int k = 0; k < 2 && rc == 0; k++)

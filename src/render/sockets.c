@@ -337,28 +337,50 @@ static void
 socket_line(struct w *w, const struct pl_socklist *l, const struct pl_socket *s, bool detailed,
     int width)
 {
+	struct pl_buf head = PL_BUF_INIT, rest = PL_BUF_INIT;
+	struct w hw = { &head, 0 }, rw = { &rest, 0 };
 	char la[80], ra[80];
+	int cols;
 
 	pl_sock_addr(la, sizeof(la), s->family, s->laddr, s->lport);
 	pl_sock_addr(ra, sizeof(ra), s->family, s->raddr, s->rport);
-	addf(w, "%-3s %-10s %-24s", pl_proto_name(s->proto), pl_sock_state_name(s->proto, s->state),
-	    la);
+	addf(&hw, "%-3s %-10s %-24s", pl_proto_name(s->proto),
+	    pl_sock_state_name(s->proto, s->state), la);
 	if (!pl_sock_is_listener(s))
-		addf(w, " -> %-24s", ra);
+		addf(&hw, " -> %-24s", ra);
 	else
-		addf(w, " %-16s", scope_text(s));
+		addf(&hw, " %-16s", scope_text(s));
 	for (size_t i = 0; i < s->nowners; i++) {
-		adds(w, i ? ", " : " ");
-		owner_line(w, &l->procs[s->owners[i]]);
+		adds(&rw, i ? ", " : "");
+		owner_line(&rw, &l->procs[s->owners[i]]);
 	}
 	if (s->nowners == 0 && s->inode != 0)
-		adds(w, " (owner not visible)");
+		adds(&rw, "(owner not visible)");
 	if (s->registry)
-		addf(w, "  [%s]", s->registry);
-	ident_short(w, s->ident);
+		addf(&rw, "  [%s]", s->registry);
+	ident_short(&rw, s->ident);
 	if (s->netns_ino != 0)
-		addf(w, "  netns net:[%llu]", (unsigned long long)s->netns_ino);
+		addf(&rw, "  netns net:[%llu]", (unsigned long long)s->netns_ino);
+	/* The columns as they are; what follows wraps at the width, indented. When the
+	 * columns leave too little room, the whole line wraps. */
+	w->rc = w->rc ? w->rc : hw.rc ? hw.rc : rw.rc;
+	cols = (int)head.len;
+	if (w->rc == 0 && cols + 21 <= width) {
+		w->rc = pl_buf_add(w->b, head.data, head.len);
+		adds(w, " ");
+		if (w->rc == 0)
+			w->rc = pl_wrap(w->b, pl_buf_str(&rest), 4, cols + 1, width);
+	} else if (w->rc == 0) {
+		struct pl_buf all = PL_BUF_INIT;
+
+		w->rc = pl_buf_printf(&all, "%s %s", pl_buf_str(&head), pl_buf_str(&rest));
+		if (w->rc == 0)
+			w->rc = pl_wrap(w->b, pl_buf_str(&all), 4, 0, width);
+		pl_buf_free(&all);
+	}
 	adds(w, "\n");
+	pl_buf_free(&head);
+	pl_buf_free(&rest);
 	for (size_t i = 0; detailed && i < s->nowners; i++)
 		owner_detail(w, l, &l->procs[s->owners[i]], width);
 	if (detailed)

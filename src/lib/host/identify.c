@@ -17,6 +17,10 @@ enum {
 	W_CMDLINE_ALONE = 5, W_BANNER_GENERIC = 2, W_PORT = 1
 };
 
+/* More candidates than this sharing the best evidence say only "some program of that
+ * name": not worth listing. */
+#define MAX_TIES 3
+
 enum ev {
 	EV_BANNER = 1 << 0, EV_CMDLINE = 1 << 1, EV_EXE = 1 << 2, EV_PACKAGE = 1 << 3,
 	EV_UNIT = 1 << 4, EV_COMM = 1 << 5, EV_BANNER_GENERIC = 1 << 6, EV_PORT = 1 << 7,
@@ -465,9 +469,14 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 		explain(out, e, best_ev);
 		if (out->ncand > 1)
 			why(out, "runner-up: %s", out->cand[1].name);
-	} else if (best >= W_COMM) {
+	} else if (best >= W_COMM && ties <= MAX_TIES) {
 		out->confidence = PL_ID_AMBIGUOUS;
 		why(out, "%zu uses fit the evidence equally; nothing singles one out", ties);
+	} else if (best >= W_COMM && first_here == NULL) {
+		/* python3 on a port lore does not know: a dozen uses share the name. That
+		 * is no identification at all. */
+		out->ncand = 0;
+		return 0;
 	} else if (first_here != NULL) {
 		/* Less than a process name: a greeting of the protocol, a command line that
 		 * resembles one. The port speaks; the rest is noted. */
