@@ -97,8 +97,9 @@ busy() { ss -Htln "sport = :$1" | grep -q .; }
 	[[ "$output" != *"Apache Airflow"*"(confirmed)"* ]]
 	run pl ls 8080
 	[[ "$output" == *"= python -m http.server (SimpleHTTPServer) (confirmed)"* ]]
-	run pl 8080/tcp
-	[[ "$output" == *"python -m http.server (SimpleHTTPServer)"*"confirmed"* ]]
+	run pl -w 200 8080/tcp
+	[[ "$output" == *"8080/tcp http-alt"*", here: python3 (pid "* ]]
+	[[ "$output" == *"= python -m http.server (SimpleHTTPServer) (confirmed)"* ]]
 }
 
 @test "identify: nc where lore expects Redis is flagged" {
