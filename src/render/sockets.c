@@ -175,6 +175,10 @@ proc_json(struct w *w, const struct pl_proc *p)
 	jstr(w, p->cmdline);
 	addf(w, ", \"uid\": %d, \"user\": ", p->uid == (uid_t)-1 ? -1 : (int)p->uid);
 	jstr(w, p->user);
+	adds(w, ", \"exe\": ");
+	jstr(w, p->exe);
+	adds(w, ", \"package\": ");
+	jstr(w, p->package);
 	adds(w, ", \"start\": ");
 	jstr(w, p->start > 0 ? t : NULL);
 	adds(w, ", \"unit\": ");
