@@ -52,3 +52,10 @@ golden() {   # golden PORT
 	[ "$(printf '%s\n' "$output" | grep -c 'BES Api Port')" -eq 1 ]
 	[ "$(printf '%s\n' "$output" | grep -c 'User Ports')" -eq 1 ]
 }
+
+@test "the README shows tests/golden/3333.txt as it is" {
+	awk '/^`portlore 3333` on a machine/ { on = 1; next }
+	     on && /^```$/ { if (in_block) exit; in_block = 1; next }
+	     in_block { print }' "$PORTLORE_SRC/README.md" >"$BATS_TEST_TMPDIR/readme.txt"
+	diff -u "$GOLDEN/3333.txt" "$BATS_TEST_TMPDIR/readme.txt"
+}
