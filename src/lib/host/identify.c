@@ -187,13 +187,21 @@ lead_word(char *buf, size_t len, const char *s)
 }
 
 /* A package is named for c when its leading word is the leading word of c's id or
- * family: openssh-server for openssh-sshd, redis-server for redis-server. */
+ * family: openssh-server for openssh-sshd, redis-server for redis-server. An
+ * interpreter's package (python3.11-minimal) runs every program written for it and
+ * names none of them. */
 static bool
 package_names(const struct pl_id_candidate *c, const char *package)
 {
+	static const char *const runtimes[] = { "python", "perl", "ruby", "nodejs", "node",
+		"openjdk", "java", "php", "bash", "dash", "busybox", "dotnet", "mono", "lua",
+		"tcl", "erlang", "elixir", "golang", "libc", "coreutils" };
 	char p[32], a[32], b[32];
 
 	lead_word(p, sizeof(p), package);
+	for (size_t i = 0; i < sizeof(runtimes) / sizeof(*runtimes); i++)
+		if (strcmp(p, runtimes[i]) == 0)
+			return false;
 	lead_word(a, sizeof(a), c->id);
 	lead_word(b, sizeof(b), c->family);
 	return strlen(p) >= 3 && (strcmp(p, a) == 0 || strcmp(p, b) == 0);
