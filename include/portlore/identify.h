@@ -40,6 +40,8 @@
 struct pl_id_port {
 	uint16_t lo, hi;
 	enum pl_proto proto;
+	int rank;                  /* the use's place among the port's uses, lower first;
+	                            * equal ranks keep the candidates' order */
 };
 
 /* One known use. Arrays of POSIX extended regular expressions (docs/lore-format.md). */
@@ -97,8 +99,9 @@ struct pl_identified {
 struct pl_idmatch;
 
 /*
- * Prepares matching over n candidates, in the order the caller ranks them (that order
- * picks the `port only` answer; it never breaks a tie of evidence). Patterns compile on
+ * Prepares matching over n candidates. The `port only` answer and the use a holder is
+ * said to contradict are the port's first use by pl_id_port.rank, then by the
+ * candidates' order; neither order ever breaks a tie of evidence. Patterns compile on
  * first use; one that does not compile never matches. Returns 0, -PL_ENOMEM.
  */
 int pl_idmatch_new(struct pl_idmatch **out, const struct pl_id_candidate *c, size_t n);

@@ -16,10 +16,12 @@
 #define TCP PL_PROTO_TCP
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct pl_id_port p22[] = { { 22, 22, TCP } }, p830[] = { { 22, 22, TCP },
-	{ 830, 830, TCP } }, p8000[] = { { 8000, 8000, TCP } }, p8080[] = { { 8080, 8080, TCP } },
-	p2375[] = { { 2375, 2375, TCP } }, p6379[] = { { 6379, 6379, TCP } },
-	p3333[] = { { 3333, 3333, TCP } }, pwide[] = { { 1024, 65535, TCP } };
+static const struct pl_id_port p22[] = { { 22, 22, TCP, 0 } },
+	p830[] = { { 22, 22, TCP, 0 }, { 830, 830, TCP, 0 } },
+	p8000[] = { { 8000, 8000, TCP, 0 } }, p8080[] = { { 8080, 8080, TCP, 0 } },
+	p2375[] = { { 2375, 2375, TCP, 0 } }, p6379[] = { { 6379, 6379, TCP, 0 } },
+	p3333[] = { { 3333, 3333, TCP, 0 } }, p3333b[] = { { 3333, 3333, TCP, 1 } },
+	pwide[] = { { 1024, 65535, TCP, 0 } };
 static const char *const sshd[] = { "^sshd$" }, *const sshd_cmd[] = { "^sshd:",
 	"/usr/sbin/sshd" }, *const ssh_banner[] = { "^SSH-2\\.0-OpenSSH_", "^SSH-[0-9.]+-" },
 	*const junos_proc[] = { "^mgd$", "^sshd$" }, *const junos_cmd[] = { "netconf" },
@@ -45,7 +47,7 @@ static const struct pl_id_candidate cands[] = {
 	{ "redis-server", "Redis server", "redis", p6379, 1, redis_proc, 1, NULL, 0, redis_banner, 1 },
 	{ "claymore-miner-api", "Claymore miner API", "claymore-miner", p3333, 1, miner, 1, NULL, 0,
 	  NULL, 0 },
-	{ "ncid", "NCID", "ncid", p3333, 1, ncid, 1, NULL, 0, NULL, 0 },
+	{ "ncid", "NCID", "ncid", p3333b, 1, ncid, 1, NULL, 0, NULL, 0 },
 	{ "sd-webui", "Stable Diffusion web UI", "stable-diffusion", p8080, 1, py, 1, listen_cmd, 1,
 	  NULL, 0 },
 	{ "dyn", "Some dynamic-range use", "dyn", pwide, 1, NULL, 0, NULL, 0, NULL, 0 },
@@ -149,6 +151,31 @@ test_rows(void **state)
 	pl_idmatch_free(m);
 }
 
+/* The port's first use by rank answers `port only`, whatever the candidates' order. */
+static void
+test_rank(void **state)
+{
+	static const struct pl_id_port first[] = { { 3333, 3333, TCP, 0 } },
+		second[] = { { 3333, 3333, TCP, 1 } };
+	const struct pl_id_candidate c[] = {
+		{ "b", "B", "b", second, 1, ncid, 1, NULL, 0, NULL, 0 },
+		{ "a", "A", "a", first, 1, miner, 1, NULL, 0, NULL, 0 },
+	};
+	const struct pl_id_evidence e = { .port = 3333, .proto = TCP };
+	const struct pl_id_evidence held = { .port = 3333, .proto = TCP, .comm = "nc" };
+	struct pl_idmatch *m = NULL;
+	struct pl_identified id;
+
+	(void)state;
+	assert_int_equal(pl_idmatch_new(&m, c, 2), 0);
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_string_equal(id.id, "a");
+	assert_int_equal(id.confidence, PL_ID_PORT_ONLY);
+	assert_int_equal(pl_identify(m, &held, &id), 0);
+	assert_string_equal(id.contradiction, "3333 held by nc, not ethdcrminer64");
+	pl_idmatch_free(m);
+}
+
 /* Ties are never broken by name: the same evidence with the candidates reversed gives
  * the same answer. */
 static void
@@ -232,6 +259,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_no_alphabetical_ties),
+		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_generic_banners),
 		cmocka_unit_test(test_dpkg),
 	};

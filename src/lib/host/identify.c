@@ -163,15 +163,21 @@ pat_match(struct re *r, const char *text, bool lines)
 	return r->state == 1 && regexec(&r->re, text, 0, NULL, 0) == 0;
 }
 
-/* Lore lists the port for c through a specific range (64 ports or fewer). */
-static bool
-on_port(const struct pl_id_candidate *c, uint16_t port, enum pl_proto proto)
+/* The lore port range of c that lists port specifically (64 ports or fewer), or NULL. */
+static const struct pl_id_port *
+port_of(const struct pl_id_candidate *c, uint16_t port, enum pl_proto proto)
 {
 	for (size_t i = 0; i < c->nports; i++)
 		if (c->ports[i].proto == proto && c->ports[i].lo <= port && port <= c->ports[i].hi &&
 		    c->ports[i].hi - c->ports[i].lo <= 64)
-			return true;
-	return false;
+			return &c->ports[i];
+	return NULL;
+}
+
+static bool
+on_port(const struct pl_id_candidate *c, uint16_t port, enum pl_proto proto)
+{
+	return port_of(c, port, proto) != NULL;
 }
 
 /* The leading run of letters of s, lowercased, into buf ("openssh-server" -> "openssh",
@@ -430,6 +436,7 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 {
 	char *banner = banner_text(e), lit[64];
 	const struct pl_id_candidate *expected = NULL, *first_here = NULL;
+	int here_rank = 0, expected_rank = 0;
 	unsigned best_ev = 0, holder_ev = 0;
 	size_t ties = 0;
 	int best = 0;
@@ -453,10 +460,12 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 		int s = score(m, i, e, banner, &ev);
 
 		if (ev & EV_PORT) {
-			if (first_here == NULL)
-				first_here = &m->c[i];
-			if (expected == NULL && m->c[i].nprocess > 0)
-				expected = &m->c[i];
+			int rank = port_of(&m->c[i], e->port, e->proto)->rank;
+
+			if (first_here == NULL || rank < here_rank)
+				first_here = &m->c[i], here_rank = rank;
+			if (m->c[i].nprocess > 0 && (expected == NULL || rank < expected_rank))
+				expected = &m->c[i], expected_rank = rank;
 			holder_ev |= ev & ~(unsigned)(EV_PORT | EV_BANNER_GENERIC);
 		}
 		if (s == 0)

@@ -58,8 +58,9 @@ push_port(struct pl_id_candidate *c, int lo, int hi, const char *proto)
 
 	if (p == NULL)
 		return -PL_ENOMEM;
+	/* Rank 0 for all: lore's order decides until the uses of a port are ranked. */
 	p[c->nports++] = (struct pl_id_port){ (uint16_t)lo, (uint16_t)hi,
-		pl_proto_parse(proto, strlen(proto)) };
+		pl_proto_parse(proto, strlen(proto)), 0 };
 	c->ports = p;
 	return 0;
 }
