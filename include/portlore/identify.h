@@ -121,8 +121,9 @@ bool pl_id_banner_generic(const char *pattern);
 /*
  * The Debian packages owning paths, from dpkg's file lists (infodir/ *.list; NULL means
  * /var/lib/dpkg/info). pkgs[i] receives a new string or NULL. A path under /usr is also
- * looked up without /usr (merged-/usr systems list the old path). Returns 0 (a missing
- * directory just finds nothing) or -PL_ENOMEM.
+ * looked up without /usr (merged-/usr systems list the old path); with the system's
+ * lists, a path outside /usr, /bin, /sbin, /lib* and /opt is nobody's. Returns 0 (a missing directory just finds
+ * nothing) or -PL_ENOMEM.
  */
 int pl_dpkg_owners(const char *infodir, const char *const *paths, size_t n, char **pkgs);
 

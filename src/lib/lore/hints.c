@@ -81,6 +81,29 @@ wants_ident(const struct pl_socket *s)
 	return s->nowners > 0 && pl_sock_is_listener(s);
 }
 
+/* Listeners in the order they are identified in: by first owner, then port and protocol,
+ * so that the identifier weighs each process's facts once (it remembers the last) and
+ * the IPv4 and IPv6 listeners of one port follow each other. */
+struct slot {
+	size_t owner, sock;
+	uint16_t port;
+	int proto;
+};
+
+static int
+cmp_slot(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	if (x->owner != y->owner)
+		return x->owner < y->owner ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return (x->sock > y->sock) - (x->sock < y->sock);
+}
+
 /* Identifies the holder of each listener from its first owner (identify.h). */
 static int
 annotate_lore(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
@@ -89,24 +112,31 @@ annotate_lore(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
 	struct pl_id_candidates c = { 0 };
 	struct pl_idmatch *m = NULL;
 	const struct pl_socket *prev = NULL;
-	bool any = false;
+	struct slot *order = NULL;
+	size_t n = 0;
 	int rc;
 
-	for (size_t i = 0; i < l->n && !any; i++)
-		any = wants_ident(&l->v[i]);
-	if (!any)
+	for (size_t i = 0; i < l->n; i++)
+		n += wants_ident(&l->v[i]);
+	if (n == 0)
 		return 0;
-	if ((rc = pl_id_candidates_load(st, &c, err)) != 0)
+	if ((order = malloc(n * sizeof(*order))) == NULL)
+		return pl_err_set(err, -PL_ENOMEM, "identification: out of memory");
+	for (size_t i = 0, k = 0; i < l->n; i++)
+		if (wants_ident(&l->v[i]))
+			order[k++] = (struct slot){ l->v[i].owners[0], i, l->v[i].lport,
+				(int)l->v[i].proto };
+	qsort(order, n, sizeof(*order), cmp_slot);
+	if ((rc = pl_id_candidates_load(st, &c, err)) != 0) {
+		free(order);
 		return rc;
+	}
 	if ((rc = pl_idmatch_new(&m, c.v, c.n)) == 0)
 		rc = packages(l, dpkg_info);
-	for (size_t i = 0; i < l->n && rc == 0; i++) {
-		struct pl_socket *s = &l->v[i];
-		struct pl_proc *p;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		struct pl_socket *s = &l->v[order[k].sock];
+		struct pl_proc *p = &l->procs[s->owners[0]];
 
-		if (!wants_ident(s))
-			continue;
-		p = &l->procs[s->owners[0]];
 		if ((s->ident = malloc(sizeof(*s->ident))) == NULL) {
 			rc = -PL_ENOMEM;
 			break;
@@ -132,6 +162,7 @@ annotate_lore(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
 				l->procs[s->owners[o]].lore_name = s->lore_name;
 			}
 	}
+	free(order);
 	pl_idmatch_free(m);
 	pl_id_candidates_free(&c);
 	if (rc == -PL_ENOMEM)
