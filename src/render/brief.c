@@ -176,9 +176,15 @@ headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf 
 	room = w->o->width - (int)strlen(pl_buf_str(t)) - (int)strlen(tail) - 2;
 	if (u && room >= 12) {
 		struct w tw = { t, w->o, w->rc };
+		const char *prev = pl_prevalence_name(u->prevalence);
+		char tag[32] = "";
 
+		/* "OpenSSH sshd (dominant)": the name gives way, the prevalence stays. */
+		if (*prev)
+			snprintf(tag, sizeof(tag), " (%s)", prev);
 		adds(&tw, ": ");
-		add_cut(&tw, u->name, room);
+		add_cut(&tw, u->name, room - (int)strlen(tag));
+		adds(&tw, tag);
 		w->rc = tw.rc;
 	}
 	w->rc = w->rc ? w->rc : pl_buf_adds(t, tail);

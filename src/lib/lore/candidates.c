@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "portlore/identify.h"
+#include "portlore/rank.h"
 #include "registry/store-internal.h"
 
 static int
@@ -51,16 +52,34 @@ push_str(const char *const **arr, size_t *n, const char *s)
 	return 0;
 }
 
+/*
+ * The use's place on its port by the one ranking (rank.h): its score from role,
+ * prevalence and range, then more sources first. The registry's agreement and the
+ * port's open frequency are left out: the first needs the port's registry row, the
+ * second is the same for every use of one port.
+ */
 static int
-push_port(struct pl_id_candidate *c, int lo, int hi, const char *proto)
+port_rank(int lo, int hi, const char *use, const char *prevalence, int nsources)
+{
+	int u = pl_use_parse(use), p = pl_prevalence_parse(prevalence);
+	struct pl_rank_in in = {
+		.use = u < 0 ? PL_USE_UNKNOWN : (enum pl_use)u,
+		.prevalence = p < 0 ? PL_PREV_UNKNOWN : (enum pl_prevalence)p,
+		.exact = lo == hi, .broad = hi - lo > 64,
+	};
+
+	return pl_rank_score(&in) * 1000 - (nsources < 999 ? nsources : 999);
+}
+
+static int
+push_port(struct pl_id_candidate *c, int lo, int hi, const char *proto, int rank)
 {
 	struct pl_id_port *p = realloc((void *)c->ports, (c->nports + 1) * sizeof(*p));
 
 	if (p == NULL)
 		return -PL_ENOMEM;
-	/* Rank 0 for all: lore's order decides until the uses of a port are ranked. */
 	p[c->nports++] = (struct pl_id_port){ (uint16_t)lo, (uint16_t)hi,
-		pl_proto_parse(proto, strlen(proto)), 0 };
+		pl_proto_parse(proto, strlen(proto)), rank };
 	c->ports = p;
 	return 0;
 }
@@ -111,7 +130,8 @@ load_ports_hints(struct pl_store *st, struct pl_id_candidates *c, const sqlite3_
     struct pl_err *err)
 {
 	static const char *const sql[2] = {
-		"SELECT e.rowid, p.lo, p.hi, p.proto FROM lore_port p JOIN lore_entry e"
+		"SELECT e.rowid, p.lo, p.hi, p.proto, p.use, p.prevalence, (SELECT count(*)"
+		" FROM lore_source WHERE entry = e.id) FROM lore_port p JOIN lore_entry e"
 		" ON e.id = p.entry ORDER BY p.rowid",
 		"SELECT e.rowid, h.kind, h.pattern FROM lore_hint h JOIN lore_entry e"
 		" ON e.id = h.entry ORDER BY h.rowid",
@@ -132,7 +152,10 @@ load_ports_hints(struct pl_store *st, struct pl_id_candidates *c, const sqlite3_
 			if (x == NULL || a == NULL)
 				continue;
 			if (q == 0)
-				rc = push_port(x, sqlite3_column_int(s, 1), sqlite3_column_int(s, 2), a);
+				rc = push_port(x, sqlite3_column_int(s, 1), sqlite3_column_int(s, 2), a,
+				    port_rank(sqlite3_column_int(s, 1), sqlite3_column_int(s, 2),
+				    (const char *)sqlite3_column_text(s, 4),
+				    (const char *)sqlite3_column_text(s, 5), sqlite3_column_int(s, 6)));
 			else if (strcmp(a, "process") == 0)
 				rc = push_str(&x->process, &x->nprocess, b);
 			else if (strcmp(a, "cmdline") == 0)
