@@ -316,6 +316,9 @@ here(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 			} else if (w->rc == 0) {
 				w->rc = pl_buf_adds(t, ": owner not visible");
 			}
+			if (w->rc == 0 && s->netns_ino != 0)
+				w->rc = pl_buf_printf(t, " in network namespace net:[%llu]",
+				    (unsigned long long)s->netns_ino);
 			if (w->rc == 0 && id && *id->contradiction)
 				w->rc = pl_buf_printf(t, " ! %s", id->contradiction);
 			else if (w->rc == 0 && id && id->name)
