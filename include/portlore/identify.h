@@ -14,14 +14,23 @@
  *   systemd unit              15   the unit is named for it
  *   process name              10   a `process` hint matches comm (when the executable
  *                                  gave no match)
- *   generic banner             2   a hint any server of the protocol would match
+ *   command line alone         5   a `cmdline` hint matches, but the candidate's process
+ *                                  names do not ("--listen" in any program)
+ *   generic banner             2   a hint any server of the protocol would match (only
+ *                                  for uses lore lists on the port)
  *   the port alone             1   lore lists the port for it
  *
- * A candidate is named when its score beats every other: `confirmed` with a
- * product-naming banner or a command-line or executable match, `likely` otherwise.
- * When two or more share the best score nothing is named (`ambiguous`) and the tied
- * candidates are listed; ties are never broken by name. Without evidence beyond the
- * port, the first of the port's uses in the caller's order is named `port only`.
+ * Package and unit count only for a candidate on its port or with other evidence; an
+ * interpreter's package (python3.11-minimal) names no program.
+ *
+ * A candidate is named when it scores at least a process name (10) and beats every
+ * other: `confirmed` with a product-naming banner, a command-line match, or the
+ * executable with its package; `likely` otherwise. When two or three share the best
+ * score nothing is named (`ambiguous`) and they are listed; more than three sharing
+ * it (python3 fits a dozen uses) is no identification. Ties are never broken by name.
+ * Otherwise the port's first use (pl_id_port.rank, then the candidates' order) is
+ * named `port only` - unless the holder is known and matches none of the port's uses
+ * that have process hints: then nothing is named and `contradiction` says so.
  *
  * Ownership: a matcher copies nothing; the candidates passed to pl_idmatch_new() must
  * outlive it. Results lend the candidates' id and name strings.
