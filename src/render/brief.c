@@ -358,10 +358,8 @@ static size_t
 uses(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 {
 	size_t shown = 0, left = 0;
-	bool several = false;
 
-	for (size_t k = 1; k < n; k++)
-		several |= top_use(r[k]) != NULL && top_use(r[0]) != NULL;
+	/* The first protocol's uses come as they are; another protocol's say which. */
 	for (size_t k = 0; k < n; k++) {
 		for (size_t i = 0; i < r[k]->nuses; i++) {
 			const struct pl_lore_use *u = &r[k]->uses[i];
@@ -379,7 +377,7 @@ uses(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 			pl_buf_reset(t);
 			/* The risk in a column of its own, so that a long name never hides it. */
 			w->rc = w->rc ? w->rc : pl_buf_printf(t, "%zu. %-8s %s%s%s: %s", shown + 1,
-			    u->risk, u->name, several ? " /" : "", several ? pl_proto_name(r[k]->proto) :
+			    u->risk, u->name, k > 0 ? " on " : "", k > 0 ? pl_proto_name(r[k]->proto) :
 			    "", u->role);
 			tline(w, shown++ ? NULL : "uses", pl_buf_str(t), bad ? "\033[31m" : NULL);
 		}
