@@ -131,8 +131,10 @@ pl_render_probe_text(struct pl_buf *out, const struct pl_probe_scan *s,
 		rc = pl_buf_printf(out, "%u of %u addresses did not answer at all.\n", silent,
 		    s->target.nhosts);
 	if (rc == 0)
-		rc = pl_buf_printf(out, "%llu of %llu probes in %.2f s (at most %.0f a second)%s%s\n",
-		    (unsigned long long)s->done, (unsigned long long)s->planned, s->elapsed, s->rate,
+		rc = pl_buf_printf(out, "%llu of %llu probes in %.2f s (%s%.0f a second)%s%s\n",
+		    (unsigned long long)s->done, (unsigned long long)s->planned, s->elapsed,
+		    s->rate > 0 ? "at most " : "adaptive rate, ",
+		    s->rate > 0 ? s->rate : s->elapsed > 0 ? (double)s->done / s->elapsed : 0,
 		    s->interrupted ? "; interrupted, results so far" : "",
 		    s->truncated ? "; too many results, some left out" : "");
 	return rc;
@@ -220,11 +222,12 @@ pl_probe_json(const struct pl_probe_scan *s, const char *const *query, int nquer
 	}
 	pl_probe_target_str(&s->target, 0, first, sizeof(first));
 	return json_pack("{s:s, s:i, s:o, s:o, s:{s:s, s:s, s:i, s:i}, "
-	    "s:{s:I, s:I, s:f, s:f, s:i, s:b, s:b}, s:o}",
+	    "s:{s:I, s:I, s:f, s:o, s:i, s:i, s:b, s:b}, s:o}",
 	    "schema", PROBE_SCHEMA, "version", 1, "query", q, "snapshot", str_or_null(s->snapshot),
 	    "target", "name", s->target.text, "first", first, "prefix", (int)s->target.prefix,
 	    "addresses", (int)s->target.nhosts,
 	    "scan", "planned", (json_int_t)s->planned, "done", (json_int_t)s->done,
-	    "elapsed", s->elapsed, "rate", s->rate, "concurrency", s->concurrency,
+	    "elapsed", s->elapsed, "rate", s->rate > 0 ? json_real(s->rate) : json_null(),
+	    "concurrency", s->concurrency, "peak_window", (int)s->peak_window,
 	    "interrupted", s->interrupted, "truncated", s->truncated, "hosts", hosts);
 }
