@@ -141,15 +141,52 @@ merge(struct walk *w, struct worker *k)
 	return k->rc;
 }
 
-/* Looks at every descriptor of pid. Returns 0 or -PL_ENOMEM. */
+/*
+ * Reads one socket descriptor's inode and records a hit when it is wanted. Returns 1
+ * to stop looking at this process, 0 to go on, or -PL_ENOMEM.
+ */
+static int
+look(struct worker *k, int dfd, const char *name, pid_t pid)
+{
+	struct walk *w = k->w;
+	char link[64], *end;
+	unsigned long long ino;
+	ssize_t n;
+	long idx;
+
+	/* A one-port query needs one holder per socket: once another thread found the
+	 * last one, this process's other descriptors can't change the answer. */
+	if (k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted)
+		return 1;
+	n = readlinkat(dfd, name, link, sizeof(link) - 1);
+	/* Listing a process's descriptors can be allowed while reading them is not
+	 * (ptrace access mode, as for PID 1 in some sandboxes): the first refusal speaks
+	 * for all of them. */
+	if (n < 0 && (errno == EACCES || errno == EPERM))
+		return 1;
+	if (n < 10 || memcmp(link, "socket:[", 8) != 0)
+		return 0;
+	link[n] = '\0';
+	ino = strtoull(link + 8, &end, 10);
+	if (*end != ']' || (idx = inomap_get(&w->map, ino)) < 0)
+		return 0;
+	return add_hit(k, (size_t)idx, pid);
+}
+
+/*
+ * Looks at every descriptor of pid. Returns 0 or -PL_ENOMEM. The directory is read
+ * with getdents64() into a small buffer rather than through readdir(): the kernel
+ * builds an entry per descriptor it lists, and a walk that stops early (or a process
+ * whose descriptors are refused) should not pay for hundreds it never looks at.
+ */
 static int
 walk_fds(struct worker *k, pid_t pid)
 {
 	struct walk *w = k->w;
-	char path[32], link[64];
-	struct dirent *e;
-	DIR *d;
+	char path[32];
+	union { char b[4096]; struct dirent64 align; } buf;
 	int dfd, rc = 0;
+	ssize_t got;
 
 	snprintf(path, sizeof(path), "%d/fd", (int)pid);
 	if ((dfd = openat(w->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -158,39 +195,18 @@ walk_fds(struct worker *k, pid_t pid)
 			k->denied++;
 		return 0;
 	}
-	if ((d = fdopendir(dfd)) == NULL) {
-		close(dfd);
-		return 0;
-	}
 	k->seen++;
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		ssize_t n;
-		unsigned long long ino;
-		char *end;
-		long idx;
+	while (rc == 0 && (got = getdents64(dfd, buf.b, sizeof(buf.b))) > 0) {
+		for (ssize_t off = 0; rc == 0 && off < got; ) {
+			struct dirent64 *e = (struct dirent64 *)(buf.b + off);
 
-		if (e->d_name[0] == '.')
-			continue;
-		/* A one-port query needs one holder per socket: once another thread found the
-		 * last one, this process's other descriptors can't change the answer. */
-		if (k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted)
-			break;
-		n = readlinkat(dfd, e->d_name, link, sizeof(link) - 1);
-		/* Listing a process's descriptors can be allowed while reading them is not
-		 * (ptrace access mode, as for PID 1 in some sandboxes): the first refusal
-		 * speaks for all of them. */
-		if (n < 0 && (errno == EACCES || errno == EPERM))
-			break;
-		if (n < 10 || memcmp(link, "socket:[", 8) != 0)
-			continue;
-		link[n] = '\0';
-		ino = strtoull(link + 8, &end, 10);
-		if (*end != ']' || (idx = inomap_get(&w->map, ino)) < 0)
-			continue;
-		rc = add_hit(k, (size_t)idx, pid);
+			off += e->d_reclen;
+			if (e->d_name[0] != '.')
+				rc = look(k, dfd, e->d_name, pid);
+		}
 	}
-	closedir(d);
-	return rc;
+	close(dfd);
+	return rc < 0 ? rc : 0;
 }
 
 static int
