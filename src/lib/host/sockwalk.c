@@ -154,10 +154,6 @@ look(struct worker *k, int dfd, const char *name, pid_t pid)
 	ssize_t n;
 	long idx;
 
-	/* A one-port query needs one holder per socket: once another thread found the
-	 * last one, this process's other descriptors can't change the answer. */
-	if (k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted)
-		return 1;
 	n = readlinkat(dfd, name, link, sizeof(link) - 1);
 	/* Listing a process's descriptors can be allowed while reading them is not
 	 * (ptrace access mode, as for PID 1 in some sandboxes): the first refusal speaks
@@ -170,7 +166,13 @@ look(struct worker *k, int dfd, const char *name, pid_t pid)
 	ino = strtoull(link + 8, &end, 10);
 	if (*end != ']' || (idx = inomap_get(&w->map, ino)) < 0)
 		return 0;
-	return add_hit(k, (size_t)idx, pid);
+	if (add_hit(k, (size_t)idx, pid) != 0)
+		return -PL_ENOMEM;
+	/* A one-port query needs one holder per socket; this process's other descriptors
+	 * can't change the answer. (Only after a hit: a process a thread has started on
+	 * counts as walked, so it must not be left before its own sockets are seen; the
+	 * relatives pass relies on that.) */
+	return k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted;
 }
 
 /*
