@@ -248,7 +248,8 @@ state_of_error(int error, enum pl_proto proto, const char **reason)
 static bool
 queueing(const struct engine *e)
 {
-	return e->avg_rtt > 2 * e->min_rtt + 5000000;
+	/* No answer yet (min_rtt still INT64_MAX): no round trip to compare with. */
+	return e->min_rtt != INT64_MAX && e->avg_rtt > 2 * e->min_rtt + 5000000;
 }
 
 /*
