@@ -452,7 +452,8 @@ launch(struct engine *e, uint64_t idx, uint8_t tries, int64_t first, int64_t now
 	/* RFC 6298 section 5.5: back off on each retry, so that a queue that delayed the
 	 * first try past its timeout is not mistaken for silence twice more. A host that
 	 * never answered has shown no queue to wait out: its retries keep the first
-	 * timeout, so a target that drops everything is done in (retries + 1) timeouts. */
+	 * timeout, so each port of a target that drops everything is decided after
+	 * (retries + 1) timeouts. */
 	s->deadline = now + (e->rtt[host].srtt < 0 ? timeout_of(e, host)
 	    : timeout_of(e, host) << (tries - 1));
 	s->prev = e->tail;
