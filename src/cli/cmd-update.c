@@ -20,6 +20,7 @@ struct update_opts {
 	const char *db;
 	const char *from;
 	long timeout;
+	long wait;
 	bool quiet;
 };
 
@@ -64,6 +65,11 @@ report(const struct update_opts *o, const char *target, const char *seed,
 {
 	const char *env = getenv("PORTLORE_DB");
 
+	if (res->stale_files > 0)
+		fprintf(stderr, "portlore: removed %d file%s (%lld bytes) left beside %s by an "
+		    "interrupted update (PID %ld, %s)\n", res->stale_files,
+		    res->stale_files == 1 ? "" : "s", res->stale_bytes, target, res->stale_pid,
+		    res->stale_pid_alive ? "now another process" : "gone");
 	if (o->quiet)
 		return;
 	if (res->seeded)
@@ -133,6 +139,7 @@ run(const struct update_opts *o)
 	const char *target = o->db ? o->db : pl_user_store_path(user, sizeof(user));
 	const char *url = o->from ? o->from : PL_IANA_URL, *csv = url, *seed;
 	struct pl_fetch_opts fo = { .timeout = o->timeout, .stop = &stop };
+	struct pl_update_opts uo = { .source = url, .wait = o->wait, .stop = &stop };
 	struct pl_update_result res;
 	struct pl_err err = { 0 };
 	bool remote = strstr(url, "://") != NULL;
@@ -143,7 +150,7 @@ run(const struct update_opts *o)
 		    "or give --db PATH\n");
 		return EXIT_USAGE;
 	}
-	seed = seed_path(target);
+	uo.seed = seed = seed_path(target);
 	fo.connect_timeout = o->timeout > 0 && o->timeout < 10 ? o->timeout : 10;
 	catch_signals();
 	if (remote) {
@@ -157,7 +164,7 @@ run(const struct update_opts *o)
 		}
 		csv = dl;
 	}
-	rc = pl_update_store(target, seed, csv, url, &stop, &res, &err);
+	rc = pl_update_store(target, csv, &uo, &res, &err);
 	if (remote) {
 		unlink(dl);
 		name_download(&err, dl, url);
@@ -175,16 +182,17 @@ cmd_update(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct update_opts o = { .timeout = 120 };
+	struct update_opts o = { .timeout = 120, .wait = 60 };
 	char *end;
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:f:t:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:f:t:W:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			o.db = optarg;
@@ -198,6 +206,16 @@ cmd_update(int argc, char **argv)
 			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.timeout < 1 ||
 			    o.timeout > 3600) {
 				fprintf(stderr, "portlore: --timeout '%.40s': give seconds from 1 to 3600\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'W':
+			errno = 0;
+			o.wait = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.wait < 0 ||
+			    o.wait > 3600) {
+				fprintf(stderr, "portlore: --wait '%.40s': give seconds from 0 to 3600\n",
 				    optarg);
 				return EXIT_USAGE;
 			}

@@ -36,7 +36,7 @@ const struct cmd cli_cmds[] = {
 	  "portlore diff [-j] [--db PATH] [--color WHEN] [-w COLS] OLD NEW",
 	  "what changed between two registry snapshots (labels, prefixes, current)" },
 	{ "update", cmd_update,
-	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--quiet]",
+	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--wait SECS] [--quiet]",
 	  "download the current registry and add it as a snapshot, atomically" },
 	{ "probe", cmd_probe,
 	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--rate N]\n"

@@ -4,6 +4,8 @@
 : "${PORTLORE:?run through meson test}"
 DEBIAN_CSV=/usr/share/ipv6toolkit/service-names-port-numbers.csv
 SHARED_IANA="$PORTLORE_SRC/../shared/data/iana"
+# In a worktree the shared snapshots are found beside the registry the build imported.
+[ -d "$SHARED_IANA" ] || SHARED_IANA=$(dirname "${PORTLORE_IANA_CSV:-/nonexistent/x}")
 HEADER='Service Name,Port Number,Transport Protocol,Description,Assignee,Contact,Registration Date,Modification Date,Reference,Service Code,Unauthorized Use Reported,Assignment Notes'
 
 pl() { "$PORTLORE" "$@"; }
