@@ -135,3 +135,19 @@ setup() {
 	[[ "$output" == *"ro.db: "*"read-only"* || "$output" == *"ro.db: "*"readonly"* ]]
 	chmod 0755 "$BATS_TEST_TMPDIR"
 }
+
+@test "a store missing one of its tables is refused at open: status 3, naming it" {
+	for t in lore_entry record snapshot; do
+		cp "$FX" "$BATS_TEST_TMPDIR/$t.db"
+		sqlite3 "$BATS_TEST_TMPDIR/$t.db" "DROP TABLE $t"
+		run pl --db "$BATS_TEST_TMPDIR/$t.db" 3333
+		[ "$status" -eq 3 ]
+		[[ "$output" == "portlore: store $BATS_TEST_TMPDIR/$t.db: table '$t' is missing"* ]]
+		run pl --db "$BATS_TEST_TMPDIR/$t.db" search notes
+		[ "$status" -eq 3 ]
+		# The server refuses to start on it rather than answer 500 to every page.
+		run timeout 10 "$PORTLORE" serve --db "$BATS_TEST_TMPDIR/$t.db" --listen 127.0.0.1:0
+		[ "$status" -eq 3 ]
+		[[ "$output" == *"table '$t' is missing"* ]]
+	done
+}
