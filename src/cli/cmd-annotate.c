@@ -428,9 +428,9 @@ cmd_annotate(int argc, char **argv)
 		if (ch != 'f')
 			return cli_usage("annotate", EXIT_USAGE);
 		if ((fmt = pl_ann_format_parse(optarg)) == PL_ANN_UNKNOWN) {
-			fprintf(stderr, "portlore: --format '%.40s': give one of", optarg);
+			cli_warn("portlore: --format '%.40s': give one of", optarg);
 			for (int f = 1; f < PL_ANN_FORMAT_COUNT; f++)
-				fprintf(stderr, " %s", pl_ann_format_name((enum pl_ann_format)f));
+				cli_warn(" %s", pl_ann_format_name((enum pl_ann_format)f));
 			fputc('\n', stderr);
 			return EXIT_USAGE;
 		}

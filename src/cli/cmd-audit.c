@@ -153,7 +153,7 @@ cmd_audit(int argc, char **argv)
 		if (ch == 'F' && (fail_on = sev_parse(optarg)) >= 0)
 			continue;
 		if (ch == 'F')
-			fprintf(stderr, "portlore: audit: --fail-on '%.40s': use info, low, medium, "
+			cli_warn("portlore: audit: --fail-on '%.40s': use info, low, medium, "
 			    "high or critical\n", optarg);
 		json_decref(all);
 		return ch == 'h' ? cli_usage("audit", EXIT_OK) : cli_usage("audit", EXIT_USAGE);

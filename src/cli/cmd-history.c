@@ -101,8 +101,7 @@ print_json(json_t *j)
 	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	int status = EXIT_OK;
 
-	if (s == NULL || printf("%s\n", s) < 0)
-		status = cli_fail(NULL, s ? -PL_EIO : -PL_ENOMEM);
+	status = s != NULL ? cli_printf("%s\n", s) : cli_fail(NULL, -PL_ENOMEM);
 	free(s);
 	json_decref(j);
 	return status;

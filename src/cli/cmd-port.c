@@ -182,7 +182,7 @@ cmd_port(int argc, char **argv)
 	/* "-1" is a negative port, not an option: say so before getopt sees it. */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
-			fprintf(stderr, "portlore: port spec '%.40s': not a port (ports are 0-65535)\n",
+			cli_warn("portlore: port spec '%.40s': not a port (ports are 0-65535)\n",
 			    argv[i]);
 			return EXIT_USAGE;
 		}

@@ -38,7 +38,7 @@ number(const char *opt, const char *arg, long lo, long hi, long *out)
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (*arg == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
-		fprintf(stderr, "portlore: %s '%.40s': give a number from %ld to %ld\n", opt, arg, lo, hi);
+		cli_warn("portlore: %s '%.40s': give a number from %ld to %ld\n", opt, arg, lo, hi);
 		return -1;
 	}
 	*out = v;
@@ -85,7 +85,7 @@ progress(void *arg, const struct pl_probe_scan *s)
 	for (int i = 0; i < 30; i++)
 		bar[i] = i < pct * 30 / 100 ? '#' : '.';
 	bar[30] = '\0';
-	fprintf(stderr, "\r[%s] %3d%% %llu/%llu probes, %u open ", bar, pct,
+	cli_warn("\r[%s] %3d%% %llu/%llu probes, %u open ", bar, pct,
 	    (unsigned long long)s->done, (unsigned long long)s->planned, open);
 	*drawn = 1;
 }
@@ -169,7 +169,7 @@ scan_and_report(const struct probe_args *a, struct pl_store *st,
 	raise_nofile((po.concurrency ? po.concurrency : PL_PROBE_CONCURRENCY) + 256);
 	rc = pl_probe_run(t, ports, (size_t)n, &po, &s, &err);
 	if (drawn)
-		fprintf(stderr, "\r%*s\r", 72, "");
+		cli_warn("\r%*s\r", 72, "");
 	if (rc == 0 && a->banner && !s.interrupted && (rc = pl_banner_read_all(&s, &bo, &err)) ==
 	    -PL_EINTR)
 		s.interrupted = true, rc = 0;
@@ -182,7 +182,7 @@ scan_and_report(const struct probe_args *a, struct pl_store *st,
 	}
 	status = render(a, &s, query, nq);
 	if (status == EXIT_OK && s.interrupted) {
-		fprintf(stderr, "portlore: probe interrupted; the results above are partial\n");
+		cli_warn("portlore: probe interrupted; the results above are partial\n");
 		status = pl_exit_status(-PL_EINTR);
 	}
 	pl_probe_scan_free(&s);

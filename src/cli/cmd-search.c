@@ -37,7 +37,7 @@ cmd_search(int argc, char **argv)
 			errno = 0;
 			limit = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 || limit < 1 || limit > 1000) {
-				fprintf(stderr, "portlore: --limit '%.40s': give a number from 1 to 1000\n",
+				cli_warn("portlore: --limit '%.40s': give a number from 1 to 1000\n",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -52,7 +52,7 @@ cmd_search(int argc, char **argv)
 		return cli_usage("search", EXIT_USAGE);
 	for (int i = optind; i < argc; i++)
 		if (pl_buf_printf(&q, "%s%s", i > optind ? " " : "", argv[i]) != 0) {
-			fprintf(stderr, "portlore: search text is too long\n");
+			cli_warn("portlore: search text is too long\n");
 			pl_buf_free(&q);
 			return EXIT_USAGE;
 		}
@@ -81,7 +81,7 @@ cmd_search(int argc, char **argv)
 	status = cli_flush(&out);
 	if (status == EXIT_OK && n == 0) {
 		/* Like grep: nothing found is status 1, with a word on stderr for people. */
-		fprintf(stderr, "portlore: no match for '%s'\n", pl_buf_str(&q));
+		cli_warn("portlore: no match for '%s'\n", pl_buf_str(&q));
 		status = EXIT_NOTFOUND;
 	}
 out:

@@ -66,23 +66,23 @@ report(const struct update_opts *o, const char *target, const char *seed,
 	const char *env = getenv("PORTLORE_DB");
 
 	if (res->stale_files > 0)
-		fprintf(stderr, "portlore: removed %d file%s (%lld bytes) left beside %s by an "
+		cli_warn("portlore: removed %d file%s (%lld bytes) left beside %s by an "
 		    "interrupted update (PID %ld, %s)\n", res->stale_files,
 		    res->stale_files == 1 ? "" : "s", res->stale_bytes, target, res->stale_pid,
 		    res->stale_pid_alive ? "now another process" : "gone");
 	if (o->quiet)
 		return;
 	if (res->seeded)
-		fprintf(stderr, "portlore: %s: created from %s\n", target, seed);
+		cli_warn("portlore: %s: created from %s\n", target, seed);
 	if (res->unchanged)
-		printf("%s: already current: snapshot %s, %ld records\n", target, res->stats.label,
+		cli_printf("%s: already current: snapshot %s, %ld records\n", target, res->stats.label,
 		    res->stats.rows);
 	else
-		printf("%s: snapshot %s imported, %ld records (%ld with a port); current is %s%s%s\n",
+		cli_printf("%s: snapshot %s imported, %ld records (%ld with a port); current is %s%s%s\n",
 		    target, res->stats.label, res->stats.rows, res->stats.ports, res->stats.label,
 		    *res->previous ? ", was " : "", res->previous);
 	if (o->db == NULL && env != NULL && *env != '\0' && strcmp(env, target) != 0)
-		fprintf(stderr, "portlore: note: PORTLORE_DB is set, so lookups read %s, not %s\n",
+		cli_warn("portlore: note: PORTLORE_DB is set, so lookups read %s, not %s\n",
 		    env, target);
 }
 
@@ -113,7 +113,7 @@ make_download_file(char *buf, size_t len)
 		tmp = "/tmp";
 	if (snprintf(buf, len, "%s/portlore-registry.XXXXXX", tmp) >= (int)len ||
 	    (fd = mkstemp(buf)) < 0) {
-		fprintf(stderr, "portlore: update: cannot create a file in %s: %s\n", tmp,
+		cli_warn("portlore: update: cannot create a file in %s: %s\n", tmp,
 		    strerror(errno));
 		return EXIT_SYSTEM;
 	}
@@ -128,7 +128,7 @@ failed(const struct pl_err *err, int rc, const char *target)
 	int status = cli_fail(err, rc);
 
 	if (access(target, R_OK) == 0)
-		fprintf(stderr, "portlore: %s is unchanged\n", target);
+		cli_warn("portlore: %s is unchanged\n", target);
 	return status;
 }
 
@@ -146,7 +146,7 @@ run(const struct update_opts *o)
 	int rc;
 
 	if (target == NULL) {
-		fprintf(stderr, "portlore: update: no store to update: set HOME or XDG_DATA_HOME, "
+		cli_warn("portlore: update: no store to update: set HOME or XDG_DATA_HOME, "
 		    "or give --db PATH\n");
 		return EXIT_USAGE;
 	}
@@ -157,7 +157,7 @@ run(const struct update_opts *o)
 		if ((rc = make_download_file(dl, sizeof(dl))) != 0)
 			return rc;
 		if (!o->quiet)
-			fprintf(stderr, "portlore: downloading %s\n", url);
+			cli_warn("portlore: downloading %s\n", url);
 		if ((rc = pl_fetch(url, dl, &fo, &err)) != 0) {
 			unlink(dl);
 			return failed(&err, rc, target);
@@ -205,7 +205,7 @@ cmd_update(int argc, char **argv)
 			o.timeout = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.timeout < 1 ||
 			    o.timeout > 3600) {
-				fprintf(stderr, "portlore: --timeout '%.40s': give seconds from 1 to 3600\n",
+				cli_warn("portlore: --timeout '%.40s': give seconds from 1 to 3600\n",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -215,7 +215,7 @@ cmd_update(int argc, char **argv)
 			o.wait = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.wait < 0 ||
 			    o.wait > 3600) {
-				fprintf(stderr, "portlore: --wait '%.40s': give seconds from 0 to 3600\n",
+				cli_warn("portlore: --wait '%.40s': give seconds from 0 to 3600\n",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -232,7 +232,7 @@ cmd_update(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("update", EXIT_USAGE);
 	if (o.from != NULL && *o.from == '\0') {
-		fprintf(stderr, "portlore: update: --from needs a file or a URL\n");
+		cli_warn("portlore: update: --from needs a file or a URL\n");
 		return EXIT_USAGE;
 	}
 	return run(&o);

@@ -98,7 +98,7 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		case O_SIGNAL:
 			o->kill_opts = true;
 			if ((o->sig = parse_signal(optarg)) < 0) {
-				fprintf(stderr, "portlore: --signal '%.40s': give a name (TERM, INT, HUP, "
+				cli_warn("portlore: --signal '%.40s': give a name (TERM, INT, HUP, "
 				    "KILL, QUIT, USR1, USR2) or a number from 1 to 64\n", optarg);
 				return EXIT_USAGE;
 			}
@@ -109,7 +109,7 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 			o->timeout = strtod(optarg, &end);
 			if (*optarg == '\0' || *end != '\0' || errno || !(o->timeout >= 0.1 &&
 			    o->timeout <= 600)) {
-				fprintf(stderr, "portlore: --timeout '%.40s': give seconds from 0.1 to 600\n",
+				cli_warn("portlore: --timeout '%.40s': give seconds from 0.1 to 600\n",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -124,7 +124,7 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 	if ((strcmp(cmd, "kill") != 0 && o->kill_opts) ||
 	    (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container)) ||
 	    (strcmp(cmd, "kill") == 0 && (o->q.all || o->q.tcp || o->q.udp || o->q.family))) {
-		fprintf(stderr, "portlore: %s: an option of another command was given\n", cmd);
+		cli_warn("portlore: %s: an option of another command was given\n", cmd);
 		return cli_usage(cmd, EXIT_USAGE);
 	}
 	return -1;
@@ -147,7 +147,7 @@ parse_ports(struct who_opts *o, int argc, char **argv)
 
 		if (it->name[0] != '\0' || (it->proto != PL_PROTO_ANY && it->proto != PL_PROTO_TCP &&
 		    it->proto != PL_PROTO_UDP)) {
-			fprintf(stderr, "portlore: port spec '%s': give a port number or range, with "
+			cli_warn("portlore: port spec '%s': give a port number or range, with "
 			    "/tcp or /udp if you like\n", it->name[0] ? it->name : pl_proto_name(it->proto));
 			return EXIT_USAGE;
 		}
@@ -232,7 +232,7 @@ open_store_quietly(const struct common *c)
 	const char *path = c->db ? c->db : pl_store_default_path(buf, sizeof(buf));
 
 	if (pl_store_open(&st, path, PL_STORE_READ, &err) != 0) {
-		fprintf(stderr, "portlore: note: %s; sockets are shown without registry names "
+		cli_warn("portlore: note: %s; sockets are shown without registry names "
 		    "and lore\n", err.msg);
 		return NULL;
 	}
@@ -325,7 +325,7 @@ one_port(const char *cmd, struct who_opts *o, int argc, char **argv)
 	if ((status = parse_ports(o, argc, argv)) >= 0)
 		return status;
 	if (o->spec.n != 1 || o->spec.items[0].lo != o->spec.items[0].hi) {
-		fprintf(stderr, "portlore: %s: give one port, such as 8080 or 8080/tcp\n", cmd);
+		cli_warn("portlore: %s: give one port, such as 8080 or 8080/tcp\n", cmd);
 		return EXIT_USAGE;
 	}
 	if (o->spec.items[0].proto == PL_PROTO_TCP)
@@ -512,11 +512,11 @@ confirm(const struct who_opts *o, size_t n)
 	if (o->yes || o->dry_run)
 		return true;
 	if (!isatty(STDIN_FILENO)) {
-		fprintf(stderr, "portlore: kill: not a terminal; add --yes to stop %zu process%s\n",
+		cli_warn("portlore: kill: not a terminal; add --yes to stop %zu process%s\n",
 		    n, n == 1 ? "" : "es");
 		return false;
 	}
-	fprintf(stderr, "Send %s to %zu process%s? [y/N] ", strsignal(o->sig), n,
+	cli_warn("Send %s to %zu process%s? [y/N] ", strsignal(o->sig), n,
 	    n == 1 ? "" : "es");
 	return fgets(line, sizeof(line), stdin) != NULL && (line[0] == 'y' || line[0] == 'Y');
 }
@@ -596,7 +596,7 @@ kill_run(struct who_opts *o, struct pl_socklist *l, struct pl_buf *b, json_t *ac
 				    (int)p->pid, p->comm, p->cmdline);
 			} else if (kill(p->pid, o->sig) != 0) {
 				action = "failed";
-				fprintf(stderr, "portlore: kill %d (%s): %s\n", (int)p->pid, p->comm,
+				cli_warn("portlore: kill %d (%s): %s\n", (int)p->pid, p->comm,
 				    strerror(errno));
 				status = EXIT_SYSTEM;
 			} else {
@@ -635,7 +635,7 @@ cmd_kill(int argc, char **argv)
 	if ((status = collect(&o, NULL, &l)) != 0)
 		goto out;
 	if (l.n == 0) {
-		fprintf(stderr, "portlore: kill: nothing listens on %s\n", argv[argc - 1]);
+		cli_warn("portlore: kill: nothing listens on %s\n", argv[argc - 1]);
 		status = EXIT_NOTFOUND;
 		goto out;
 	}
@@ -666,7 +666,7 @@ cmd_kill(int argc, char **argv)
 	if (b.len > 0 && cli_flush(&b) != 0)
 		status = EXIT_SYSTEM;
 	if (*l.notes)
-		fprintf(stderr, "portlore: note: %s\n", l.notes);
+		cli_warn("portlore: note: %s\n", l.notes);
 out:
 	pl_socklist_free(&l);
 	pl_portspec_free(&o.spec);

@@ -1,5 +1,6 @@
 /* main.c: dispatch to the command named by the first argument; a port spec otherwise. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +11,15 @@
 
 #include "cli.h"
 #include "config.h"
+#include "portlore/termsafe.h"
+
+/*
+ * What standard output carries: JSON is written exactly as the renderer made it; text
+ * goes through pl_termsafe(), keeping only the colour codes portlore writes itself
+ * when colour is on (cli_text_opts). Standard error is always text.
+ */
+static bool out_json;
+static unsigned out_flags;
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -111,7 +121,7 @@ cmd_help(int argc, char **argv)
 		for (const struct cmd *c = cli_cmds; c->name; c++)
 			if (strcmp(c->name, argv[1]) == 0)
 				return cli_usage(c->name, EXIT_OK);
-		fprintf(stderr, "portlore: help: no command '%.100s'\n", argv[1]);
+		cli_warn("portlore: help: no command '%.100s'\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	return cli_usage(NULL, EXIT_OK);
@@ -138,7 +148,7 @@ cli_common_opt(struct common *c, int opt, const char *arg)
 		c->db = arg;
 		return 1;
 	case 'j':
-		c->json = true;
+		c->json = out_json = true;
 		return 1;
 	case 'C':
 		if (strcmp(arg, "auto") == 0)
@@ -148,7 +158,7 @@ cli_common_opt(struct common *c, int opt, const char *arg)
 		else if (strcmp(arg, "never") == 0)
 			c->color = 0;
 		else {
-			fprintf(stderr, "portlore: --color '%.40s': use auto, always or never\n", arg);
+			cli_warn("portlore: --color '%.40s': use auto, always or never\n", arg);
 			return -1;
 		}
 		return 1;
@@ -156,7 +166,7 @@ cli_common_opt(struct common *c, int opt, const char *arg)
 		errno = 0;
 		v = strtol(arg, &end, 10);
 		if (*arg == '\0' || *end != '\0' || errno != 0 || v < 40 || v > 1000) {
-			fprintf(stderr, "portlore: --width '%.40s': give a number from 40 to 1000\n", arg);
+			cli_warn("portlore: --width '%.40s': give a number from 40 to 1000\n", arg);
 			return -1;
 		}
 		c->width = (int)v;
@@ -198,12 +208,68 @@ cli_text_opts(const struct common *c, struct pl_text_opts *o)
 		o->color = c->color == 1;
 	else
 		o->color = tty && !(env && *env) && !((env = getenv("TERM")) && strcmp(env, "dumb") == 0);
+	out_flags = o->color ? PL_TERM_SGR : 0;
+}
+
+void
+cli_output_exact(void)
+{
+	out_json = true;
+}
+
+/* Writes s to f, made safe for a terminal with flags; returns 0 or -1 (errno set). */
+static int
+write_safe(FILE *f, const char *s, size_t len, unsigned flags)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	int rc = 0;
+
+	if (pl_termsafe(&b, s, len, flags) != 0)
+		rc = -1, errno = ENOMEM;
+	else if (b.len > 0 && fwrite(b.data, 1, b.len, f) != b.len)
+		rc = -1;
+	pl_buf_free(&b);
+	return rc;
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (pl_buf_vprintf(&b, fmt, ap) == 0)
+		write_safe(stderr, b.data, b.len, 0);
+	else
+		fputs("portlore: out of memory\n", stderr);
+	va_end(ap);
+	pl_buf_free(&b);
+}
+
+int
+cli_printf(const char *fmt, ...)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = pl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	if (rc == 0)
+		rc = cli_flush(&b);
+	else
+		rc = cli_fail(NULL, rc);
+	pl_buf_free(&b);
+	return rc;
 }
 
 int
 cli_flush(struct pl_buf *b)
 {
-	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len) {
+	if (b->len > 0 && (out_json ? fwrite(b->data, 1, b->len, stdout) != b->len :
+	    write_safe(stdout, b->data, b->len, out_flags) != 0)) {
 		fprintf(stderr, "portlore: write error: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
@@ -214,7 +280,7 @@ cli_flush(struct pl_buf *b)
 int
 cli_fail(const struct pl_err *err, int code)
 {
-	fprintf(stderr, "portlore: %s\n", err && err->msg[0] ? err->msg : pl_strerror(code));
+	cli_warn("portlore: %s\n", err && err->msg[0] ? err->msg : pl_strerror(code));
 	return pl_exit_status(code);
 }
 
