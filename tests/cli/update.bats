@@ -298,3 +298,34 @@ snapshots() {
 	[ "$files" = "portlore.db" ]
 	[ "$same" -eq 1 ]
 }
+
+@test "a download over https refuses a redirect to http" {
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+	local bundle=/etc/ssl/certs/ca-certificates.crt d="$BATS_TEST_TMPDIR/tls"
+	[ -f "$bundle" ] || skip "no CA bundle at $bundle"
+	mkdir "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+	HTTPFIX_CERT="$d/cert.pem:$d/key.pem" HTTPFIX_PLAIN_PORT="$(cat "$BATS_FILE_TMPDIR/port")" \
+		python3 "$PORTLORE_SRC/tests/cli/fixtures/httpfix.py" "$BATS_FILE_TMPDIR/www" "$d/port" \
+		>/dev/null 2>&1 3>&- &
+	local pid=$!
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	local tls="https://127.0.0.1:$(cat "$d/port")"
+	# libcurl trusts the system bundle: in a mount namespace of its own, the test's
+	# certificate stands in for it.
+	run unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$d/cert.pem" \
+		"$bundle" "$PORTLORE" update --db "$DB" --from "$tls/to-http/debian.csv"
+	local down_status=$status down_output=$output
+	run unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$d/cert.pem" \
+		"$bundle" "$PORTLORE" update --db "$DB" --from "$tls/to-https/debian.csv"
+	kill "$pid"
+	echo "$down_output"
+	[ "$down_status" -eq 5 ]
+	[[ "$down_output" == *"$tls/to-http/debian.csv: "*"redirect from https:// to another scheme is refused"* ]]
+	# The same server's redirect to https is followed.
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"already current"* ]]
+	unchanged
+}
