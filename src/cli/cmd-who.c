@@ -127,6 +127,17 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		cli_warn("portlore: %s: an option of another command was given\n", cmd);
 		return cli_usage(cmd, EXIT_USAGE);
 	}
+	/* A user that does not exist would match nothing, silently: a typo looks like
+	 * "no listeners". A number is a UID, which need not have a name. */
+	if (o->user != NULL && getpwnam(o->user) == NULL &&
+	    strspn(o->user, "0123456789") != strlen(o->user)) {
+		cli_warn("portlore: %s: --user '%.64s': no such user\n", cmd, o->user);
+		return EXIT_USAGE;
+	}
+	if (o->user != NULL && *o->user == '\0') {
+		cli_warn("portlore: %s: --user needs a user name or UID\n", cmd);
+		return EXIT_USAGE;
+	}
 	return -1;
 }
 

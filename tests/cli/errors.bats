@@ -151,3 +151,22 @@ setup() {
 		[[ "$output" == *"table '$t' is missing"* ]]
 	done
 }
+
+@test "search with text that is not UTF-8: status 2, naming the text" {
+	for j in "" --json; do
+		run pl --db "$FX" search $j "$(printf 'caller\377id')"
+		[ "$status" -eq 2 ]
+		[ "$output" = "portlore: search text 'caller\\xffid' is not valid UTF-8" ]
+	done
+}
+
+@test "ls --user with a user that does not exist: status 2, naming the user" {
+	run pl ls --db "$FX" --user nosuchuser
+	[ "$status" -eq 2 ]
+	[ "$output" = "portlore: ls: --user 'nosuchuser': no such user" ]
+	# A UID need not have a name; a known user is fine.
+	run pl ls --db "$FX" --user 4242424
+	[ "$status" -eq 0 ]
+	run pl ls --db "$FX" --user root
+	[ "$status" -eq 0 ]
+}
