@@ -1,6 +1,6 @@
 /*
- * cmd-who.c: `portlore who PORT[/PROTO]`, `portlore ls` and `portlore kill PORT`: who
- * holds a port on this machine, why it can't be bound, and stopping its listener.
+ * cmd-who.c: `portlore who PORT[/PROTO]` and `portlore ls`: who holds a port on this
+ * machine, and why it can't be bound (`portlore kill` is cmd-kill.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,15 +24,9 @@ struct who_opts {
 	struct pl_sock_query q;
 	const char *user, *unit, *container;
 	struct pl_portspec spec;
-	/* kill */
-	int sig;
-	bool dry_run, yes;
-	double timeout;
-	bool kill_opts;            /* one of the four was given */
 };
 
-enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS,
-	O_SIGNAL, O_DRYRUN, O_YES, O_TIMEOUT };
+enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS };
 
 static const struct option longopts[] = {
 	COMMON_LONGOPTS,
@@ -43,38 +37,14 @@ static const struct option longopts[] = {
 	{ "unit", required_argument, NULL, O_UNIT },
 	{ "container", required_argument, NULL, O_CONTAINER },
 	{ "procfs", no_argument, NULL, O_PROCFS },
-	{ "signal", required_argument, NULL, O_SIGNAL },
-	{ "dry-run", no_argument, NULL, O_DRYRUN },
-	{ "yes", no_argument, NULL, O_YES },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ NULL, 0, NULL, 0 }
 };
 
-static int
-parse_signal(const char *s)
-{
-	static const struct { const char *name; int sig; } sigs[] = {
-		{ "TERM", SIGTERM }, { "INT", SIGINT }, { "HUP", SIGHUP }, { "KILL", SIGKILL },
-		{ "QUIT", SIGQUIT }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-	};
-	char *end;
-	long n;
-
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (strcasecmp(s, sigs[i].name) == 0)
-			return sigs[i].sig;
-	n = strtol(s, &end, 10);
-	return *s && *end == '\0' && n > 0 && n < 65 ? (int)n : -1;
-}
-
-/* Parses the options every one of the three commands takes; returns -1 to go on, or
+/* Parses the options both commands take; returns -1 to go on, or
  * an exit status. */
 static int
 parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 {
-	char *end;
 	int ch, rc;
 
 	optind = 1;
@@ -93,37 +63,14 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		case O_UNIT: o->unit = optarg; break;
 		case O_CONTAINER: o->container = optarg; break;
 		case O_PROCFS: o->q.no_netlink = true; break;
-		case O_DRYRUN: o->dry_run = true; o->kill_opts = true; break;
-		case O_YES: o->yes = true; o->kill_opts = true; break;
-		case O_SIGNAL:
-			o->kill_opts = true;
-			if ((o->sig = parse_signal(optarg)) < 0) {
-				cli_warn("portlore: --signal '%.40s': give a name (TERM, INT, HUP, "
-				    "KILL, QUIT, USR1, USR2) or a number from 1 to 64\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case O_TIMEOUT:
-			o->kill_opts = true;
-			errno = 0;
-			o->timeout = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || errno || !(o->timeout >= 0.1 &&
-			    o->timeout <= 600)) {
-				cli_warn("portlore: --timeout '%.40s': give seconds from 0.1 to 600\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
 		case 'h':
 			return cli_usage(cmd, EXIT_OK);
 		default:
 			return cli_usage(cmd, EXIT_USAGE);
 		}
 	}
-	/* Options of another of the three commands: say so rather than ignore them. */
-	if ((strcmp(cmd, "kill") != 0 && o->kill_opts) ||
-	    (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container)) ||
-	    (strcmp(cmd, "kill") == 0 && (o->q.all || o->q.tcp || o->q.udp || o->q.family))) {
+	/* Options of the other command: say so rather than ignore them. */
+	if (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container)) {
 		cli_warn("portlore: %s: an option of another command was given\n", cmd);
 		return cli_usage(cmd, EXIT_USAGE);
 	}
@@ -474,214 +421,5 @@ out:
 	pl_store_close(st);
 	pl_portspec_free(&o.spec);
 	pl_buf_free(&b);
-	return status;
-}
-
-/* ---- kill ---- */
-
-enum verdict { V_SIGNAL, V_PID1, V_SELF, V_CONTAINER, V_PROXY };
-
-static enum verdict
-judge(const struct pl_proc *p)
-{
-	if (p->pid == 1)
-		return V_PID1;
-	if (p->pid == getpid())
-		return V_SELF;
-	if (p->proxy_target != NULL || strcmp(p->comm, "docker-proxy") == 0)
-		return V_PROXY;
-	if (p->container_kind != NULL)
-		return V_CONTAINER;
-	return V_SIGNAL;
-}
-
-/* The command that stops a container properly (its runtime would restart a killed
- * process, or the port stays published). */
-static void
-stop_command(char *buf, size_t len, const struct pl_proc *p, uint16_t port)
-{
-	const char *k = p->container_kind ? p->container_kind : "docker";
-
-	if (p->proxy_target != NULL || strcmp(p->comm, "docker-proxy") == 0)
-		snprintf(buf, len, "docker stop $(docker ps -q --filter publish=%u)", (unsigned)port);
-	else if (strcmp(k, "kubernetes") == 0)
-		snprintf(buf, len, "kubectl get pods -A -o wide | grep %s   # then kubectl delete pod",
-		    p->pod ? p->pod : "?");
-	else if (strcmp(k, "podman") == 0)
-		snprintf(buf, len, "podman stop %.12s", p->container_id ? p->container_id : "?");
-	else if (strcmp(k, "containerd") == 0 || strcmp(k, "crio") == 0)
-		snprintf(buf, len, "crictl stop %.12s", p->container_id ? p->container_id : "?");
-	else
-		snprintf(buf, len, "docker stop %.12s", p->container_id ? p->container_id : "?");
-}
-
-static bool
-confirm(const struct who_opts *o, size_t n)
-{
-	char line[16];
-
-	if (o->yes || o->dry_run)
-		return true;
-	if (!isatty(STDIN_FILENO)) {
-		cli_warn("portlore: kill: not a terminal; add --yes to stop %zu process%s\n",
-		    n, n == 1 ? "" : "es");
-		return false;
-	}
-	cli_warn("Send %s to %zu process%s? [y/N] ", strsignal(o->sig), n,
-	    n == 1 ? "" : "es");
-	return fgets(line, sizeof(line), stdin) != NULL && (line[0] == 'y' || line[0] == 'Y');
-}
-
-static size_t
-count_listeners(struct who_opts *o)
-{
-	struct pl_sock_query q = o->q;
-	struct pl_socklist l = { 0 };
-	struct pl_err err = { 0 };
-	size_t n = 0;
-
-	q.owners = false;
-	q.all = false;
-	if (pl_sockets_collect(&q, &l, &err) == 0)
-		for (size_t i = 0; i < l.n; i++)
-			n += in_spec(o, &l.v[i]);
-	pl_socklist_free(&l);
-	return n;
-}
-
-/* Waits, bounded by --timeout, until nothing listens on the port. */
-static bool
-wait_free(struct who_opts *o)
-{
-	struct timespec t0, now, tick = { 0, 50 * 1000 * 1000 };
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < 12000; i++) {
-		if (count_listeners(o) == 0)
-			return true;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 > o->timeout)
-			break;
-		nanosleep(&tick, NULL);
-	}
-	return false;
-}
-
-static int
-kill_run(struct who_opts *o, struct pl_socklist *l, struct pl_buf *b, json_t *acts,
-    size_t *signalled)
-{
-	size_t todo = 0;
-	int status = EXIT_OK;
-
-	for (size_t i = 0; i < l->nprocs; i++)
-		todo += judge(&l->procs[i]) == V_SIGNAL;
-	if (todo > 0 && !confirm(o, todo))
-		return EXIT_USAGE;
-	for (size_t i = 0; i < l->nprocs; i++) {
-		const struct pl_proc *p = &l->procs[i];
-		const char *action = NULL;
-		char cmd[200] = "";
-
-		switch (judge(p)) {
-		case V_PID1:
-			action = "skipped: PID 1";
-			pl_buf_printf(b, "skip %d/%s: PID 1 is never signalled (for a socket-activated "
-			    "service, stop its .socket unit)\n", (int)p->pid, p->comm);
-			break;
-		case V_SELF:
-			action = "skipped: portlore itself";
-			break;
-		case V_PROXY:
-		case V_CONTAINER:
-			stop_command(cmd, sizeof(cmd), p, o->q.lo);
-			action = "skipped: container";
-			pl_buf_printf(b, "skip %d/%s: %s; stop it with: %s\n", (int)p->pid, p->comm,
-			    p->proxy_target ? "docker-proxy publishes a container's port" :
-			    "it runs in a container", cmd);
-			break;
-		case V_SIGNAL:
-			if (o->dry_run) {
-				action = "would signal";
-				pl_buf_printf(b, "would send %s to %d/%s (%s)\n", strsignal(o->sig),
-				    (int)p->pid, p->comm, p->cmdline);
-			} else if (kill(p->pid, o->sig) != 0) {
-				action = "failed";
-				cli_warn("portlore: kill %d (%s): %s\n", (int)p->pid, p->comm,
-				    strerror(errno));
-				status = EXIT_SYSTEM;
-			} else {
-				action = "signalled";
-				pl_buf_printf(b, "sent %s to %d/%s\n", strsignal(o->sig), (int)p->pid,
-				    p->comm);
-				(*signalled)++;
-			}
-			break;
-		}
-		json_array_append_new(acts, json_pack("{s:i, s:s, s:s, s:i, s:s*}", "pid", (int)p->pid,
-		    "name", p->comm, "action", action, "signal", o->sig, "stop_command",
-		    *cmd ? cmd : NULL));
-	}
-	return status;
-}
-
-int
-cmd_kill(int argc, char **argv)
-{
-	struct who_opts o = { .c = { .color = -1 }, .sig = SIGTERM, .timeout = 5 };
-	struct pl_socklist l = { 0 };
-	struct pl_buf b = PL_BUF_INIT, junk = PL_BUF_INIT;
-	size_t signalled = 0;
-	json_t *acts = NULL;
-	bool freed = false;
-	int status;
-
-	if ((status = parse("kill", argc, argv, &o)) >= 0)
-		return status;
-	if ((status = one_port("kill", &o, argc - optind, argv + optind)) >= 0)
-		goto out;
-	/* Listeners only, every holder: no early stop, for a shared socket dies with its
-	 * last holder. */
-	o.q.all = false;
-	if ((status = collect(&o, NULL, &l)) != 0)
-		goto out;
-	if (l.n == 0) {
-		cli_warn("portlore: kill: nothing listens on %s\n", argv[argc - 1]);
-		status = EXIT_NOTFOUND;
-		goto out;
-	}
-	acts = json_array();
-	status = kill_run(&o, &l, o.c.json ? &junk : &b, acts, &signalled);
-	if (status == EXIT_OK && signalled > 0) {
-		freed = wait_free(&o);
-		pl_buf_printf(&b, freed ? "port %s is free\n" :
-		    "port %s is still held after %.1f s (try --signal KILL)\n", argv[argc - 1],
-		    o.timeout);
-		if (!freed)
-			status = EXIT_SYSTEM;
-	} else if (status == EXIT_OK && !o.dry_run) {
-		/* Nothing that may be signalled holds the port (PID 1, a container). */
-		status = EXIT_NOTFOUND;
-	}
-	if (o.c.json && status != EXIT_USAGE) {
-		pl_buf_reset(&b);
-		if (json_open(&b, "kill", argc - 1, argv + 1) == 0 && pl_render_sockets_json(&b, &l) == 0) {
-			char *a = json_dumps(acts, JSON_COMPACT);
-
-			pl_buf_printf(&b, ",\n  \"actions\": %s,\n  \"dry_run\": %s,\n  \"freed\": %s\n}\n",
-			    a ? a : "[]", o.dry_run ? "true" : "false", freed ? "true" : "false");
-			free(a);
-		}
-	}
-	json_decref(acts);
-	if (b.len > 0 && cli_flush(&b) != 0)
-		status = EXIT_SYSTEM;
-	if (*l.notes)
-		cli_warn("portlore: note: %s\n", l.notes);
-out:
-	pl_socklist_free(&l);
-	pl_portspec_free(&o.spec);
-	pl_buf_free(&b);
-	pl_buf_free(&junk);
 	return status;
 }

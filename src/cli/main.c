@@ -80,8 +80,8 @@ const struct cmd cli_cmds[] = {
 	  "list listening sockets (--all: every socket) with their processes" },
 	{ "kill", cmd_kill,
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
-	  "       PORT[/PROTO]",
-	  "stop the listeners of a port (never clients, PID 1 or containers)" },
+	  "       [--netns NAME|PATH] PORT[/PROTO]",
+	  "stop the listeners of a port here (never clients, an init or containers)" },
 	{ "audit", cmd_audit,
 	  "portlore audit [-j] [--db PATH] [--fail-on SEVERITY]",
 	  "every listener here with its exposure, what it is, and findings by severity" },
