@@ -57,18 +57,4 @@ const char *pl_kill_reason(enum pl_kill_verdict v);
  * process, or the port stays published); port is the port being freed. */
 void pl_kill_stop_command(char *buf, size_t len, const struct pl_proc *p, uint16_t port);
 
-/*
- * Names the network namespace of inode ino: its `ip netns` name (a file under
- * /run/netns bound to it) when there is one, else "net:[INODE]". Writes into buf.
- */
-void pl_netns_name(uint64_t ino, char *buf, size_t len);
-
-/*
- * Moves the calling thread into the network namespace spec names: an `ip netns` name
- * (/run/netns/NAME) or a path (/proc/PID/ns/net, a bind mount). Needs CAP_SYS_ADMIN.
- * Returns 0, -PL_ENOTFOUND (no such namespace), -PL_EUSAGE (not a network namespace),
- * -PL_EPERM; err names spec.
- */
-int pl_netns_enter(const char *spec, struct pl_err *err);
-
 #endif

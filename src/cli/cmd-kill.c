@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "portlore/kill.h"
+#include "portlore/netns.h"
 #include "portlore/render-sockets.h"
 #include "portlore/sockets.h"
 
