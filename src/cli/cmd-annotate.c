@@ -3,22 +3,28 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "portlore/annotate.h"
+#include "portlore/json.h"
 #include "portlore/report.h"
-
-#define ANNOTATE_SCHEMA "https://portlore.dev/schema/annotate/1"
 
 /* A target is a port and protocol; a slot holds what was said about it once, so that a
  * long input repeating a port builds its report once. Memory is bounded by the number
  * of slots, not by the input. */
 #define SLOTS (65536 * PL_PROTO_COUNT)
 #define SLOT(port, proto) ((size_t)(port) * PL_PROTO_COUNT + (size_t)(proto))
+
+/* The registry's and lore's short word on one target. */
+struct note {
+	char *text;                   /* for text: "ssh (...) [iana ...]; lore: ..." */
+	enum pl_reg_status status;
+	char **names;                 /* registry service names, then lore ids */
+	size_t nservices, nlore;
+};
 
 struct ann {
 	const char *name;             /* the input's name */
@@ -27,21 +33,29 @@ struct ann {
 	struct pl_store *st;
 	struct pl_ann_reader *reader;
 	struct pl_err *err;
-	char **note;                  /* per slot: the registry's and lore's word, text */
-	json_t **jnote;               /* per slot: the same as JSON */
-	size_t nitems;                /* items written so far */
+	struct note **note;           /* per slot, built on first use */
+	struct pl_json j;             /* the JSON document being written */
 	long lineno;                  /* lines read */
 };
 
 static void
+note_free(struct note *n)
+{
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->nservices + n->nlore; i++)
+		free(n->names[i]);
+	free(n->names);
+	free(n->text);
+	free(n);
+}
+
+static void
 ann_free(struct ann *a)
 {
-	for (size_t i = 0; a->note != NULL && i < SLOTS; i++) {
-		free(a->note[i]);
-		json_decref(a->jnote[i]);
-	}
+	for (size_t i = 0; a->note != NULL && i < SLOTS; i++)
+		note_free(a->note[i]);
 	free(a->note);
-	free(a->jnote);
 	pl_ann_reader_free(a->reader);
 }
 
@@ -98,65 +112,67 @@ lore_text(struct pl_buf *b, const struct pl_report *r)
 	return rc;
 }
 
-static json_t *
-jstr(const char *s)
+/* Adds s to n's names; -PL_ENOMEM when out of memory. */
+static int
+note_name(struct note *n, const char *s)
 {
-	json_t *j = *s ? json_string(s) : json_null();
+	char **v = realloc(n->names, (n->nservices + n->nlore + 1) * sizeof(*v));
 
-	return j ? j : json_null();
+	if (v == NULL)
+		return -PL_ENOMEM;
+	n->names = v;
+	if ((v[n->nservices + n->nlore] = strdup(s)) == NULL)
+		return -PL_ENOMEM;
+	return 0;
 }
 
-/* The registry's and lore's short word on one target, for an item. */
-static json_t *
-target_json(const struct pl_report *r, uint16_t port, enum pl_proto proto)
+/* The note of report r. */
+static int
+note_build(struct note *n, const struct pl_report *r)
 {
-	json_t *services = json_array(), *lore = json_array();
+	struct pl_buf b = PL_BUF_INIT;
+	int rc;
 
-	for (size_t i = 0; i < r->nrecords; i++)
-		if (*r->records[i].service)
-			json_array_append_new(services, jstr(r->records[i].service));
-	for (size_t i = 0; i < r->nranges; i++)
-		if (*r->ranges[i].service)
-			json_array_append_new(services, jstr(r->ranges[i].service));
-	for (size_t i = 0; i < r->nuses; i++)
-		if (!r->uses[i].broad)
-			json_array_append_new(lore, jstr(r->uses[i].id));
-	return json_pack("{s:i, s:s, s:s, s:o, s:o}", "port", port, "protocol",
-	    pl_proto_name(proto), "status", pl_reg_status_name(r->status),
-	    "services", services, "lore", lore);
+	n->status = r->status;
+	rc = registry_text(&b, r);
+	rc = rc ? rc : lore_text(&b, r);
+	if (rc == 0 && (n->text = strdup(pl_buf_str(&b))) == NULL)
+		rc = -PL_ENOMEM;
+	pl_buf_free(&b);
+	for (size_t i = 0; i < r->nrecords && rc == 0; i++)
+		if (*r->records[i].service && (rc = note_name(n, r->records[i].service)) == 0)
+			n->nservices++;
+	for (size_t i = 0; i < r->nranges && rc == 0; i++)
+		if (*r->ranges[i].service && (rc = note_name(n, r->ranges[i].service)) == 0)
+			n->nservices++;
+	for (size_t i = 0; i < r->nuses && rc == 0; i++)
+		if (!r->uses[i].broad && (rc = note_name(n, r->uses[i].id)) == 0)
+			n->nlore++;
+	return rc;
 }
 
 /* What the registry and lore say about port/proto, built on first use. */
 static int
-target(struct ann *a, uint16_t port, enum pl_proto proto, const char **text, json_t **json)
+target(struct ann *a, uint16_t port, enum pl_proto proto, const struct note **out)
 {
 	struct pl_report_opts ro = { .no_host = true };
 	size_t k = SLOT(port, proto);
-	struct pl_buf b = PL_BUF_INIT;
 	struct pl_report r;
-	json_t *j;
+	struct note *n;
 	int rc;
 
 	if (a->note[k] == NULL) {
 		if ((rc = pl_report_build(a->st, port, proto, &ro, &r, a->err)) != 0)
 			return rc;
-		rc = registry_text(&b, &r);
-		rc = rc ? rc : lore_text(&b, &r);
-		j = rc ? NULL : target_json(&r, port, proto);
-		pl_report_free(&r);
-		if (rc == 0 && (a->jnote[k] = j) == NULL)
-			rc = -PL_ENOMEM;
-		if (rc == 0 && (a->note[k] = strdup(pl_buf_str(&b))) == NULL)
-			rc = -PL_ENOMEM;
-		pl_buf_free(&b);
-		if (rc != 0) {
-			json_decref(a->jnote[k]);
-			a->jnote[k] = NULL;
-			return pl_err_set(a->err, rc, "out of memory");
+		if ((n = calloc(1, sizeof(*n))) == NULL || (rc = note_build(n, &r)) != 0) {
+			note_free(n);
+			pl_report_free(&r);
+			return pl_err_set(a->err, -PL_ENOMEM, "out of memory");
 		}
+		pl_report_free(&r);
+		a->note[k] = n;
 	}
-	*text = a->note[k];
-	*json = a->jnote[k];
+	*out = a->note[k];
 	return 0;
 }
 
@@ -197,8 +213,7 @@ static int
 annotate_line(struct pl_buf *b, struct ann *a, const struct pl_ann_item *it)
 {
 	struct pl_buf line = PL_BUF_INIT;
-	const char *text;
-	json_t *json;
+	const struct note *n;
 	enum pl_proto p[2];
 	uint16_t port;
 	int np = item_protos(it, p), rc = 0;
@@ -207,9 +222,9 @@ annotate_line(struct pl_buf *b, struct ann *a, const struct pl_ann_item *it)
 		rc = pl_buf_printf(&line, "%s: not a service name the store knows", it->name);
 	else
 		for (int k = 0; k < np && rc == 0; k++) {
-			rc = target(a, port, p[k], &text, &json);
+			rc = target(a, port, p[k], &n);
 			rc = rc ? rc : pl_buf_printf(&line, "%s%u/%s %s", k ? " | " : "", port,
-			    pl_proto_name(p[k]), text);
+			    pl_proto_name(p[k]), n->text);
 		}
 	if (rc == 0 && a->fmt == PL_ANN_NMAP_XML) {
 		/* An XML comment may not hold "--": the annotated file stays well-formed. */
@@ -223,66 +238,69 @@ annotate_line(struct pl_buf *b, struct ann *a, const struct pl_ann_item *it)
 	return rc;
 }
 
-static json_t *
-item_json(struct ann *a, const struct pl_ann_item *it, int *rc)
+/* A field of the input: null when the input had none (or it is not UTF-8). */
+static void
+kfield(struct pl_json *j, const char *key, const char *s)
 {
-	json_t *o, *ann = json_array(), *json;
-	const char *text;
+	pl_json_key(j, key);
+	pl_json_text(j, *s ? s : NULL);
+}
+
+/* The registry's and lore's short word on one target, for an item. */
+static void
+note_json(struct pl_json *j, const struct note *n, uint16_t port, enum pl_proto proto)
+{
+	pl_json_obj(j);
+	pl_json_kint(j, "port", port);
+	pl_json_kstr(j, "protocol", pl_proto_name(proto));
+	pl_json_kstr(j, "status", pl_reg_status_name(n->status));
+	pl_json_karr(j, "services");
+	for (size_t i = 0; i < n->nservices; i++)
+		pl_json_str(j, n->names[i]);
+	pl_json_end(j);
+	pl_json_karr(j, "lore");
+	for (size_t i = 0; i < n->nlore; i++)
+		pl_json_str(j, n->names[n->nservices + i]);
+	pl_json_end(j);
+	pl_json_end(j);
+}
+
+static int
+item_json(struct ann *a, const struct pl_ann_item *it)
+{
+	struct pl_json *j = &a->j;
+	const struct note *n;
 	enum pl_proto p[2];
 	uint16_t port;
 	bool known = item_port(a, it, &port);
-	int np = item_protos(it, p);
+	int np = item_protos(it, p), rc = 0;
 
-	for (int k = 0; k < np && known && *rc == 0; k++)
-		if ((*rc = target(a, port, p[k], &text, &json)) == 0)
-			json_array_append(ann, json);   /* shared: one object per port */
-	o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}",
-	    "line", (json_int_t)it->line,
-	    "port", known ? json_integer(port) : json_null(),
-	    "name", jstr(it->name),
-	    "protocol", jstr(pl_proto_name(it->proto)),
-	    "address", jstr(it->addr), "state", jstr(it->state), "process", jstr(it->process),
-	    "pid", it->pid < 0 ? json_null() : json_integer(it->pid),
-	    "service", jstr(it->service),
-	    /* What the input says was seen by a scan elsewhere, or on the machine that
-	     * listed its sockets. */
-	    "provenance", pl_prov_name(pl_ann_format_is_scan(a->fmt) ? PL_PROV_PROBED :
-	    PL_PROV_OBSERVED), "annotations", ann);
-	return o ? o : json_null();
-}
-
-/* jansson dump callback: appends to a pl_buf, indenting each new line by 4 spaces so
- * that the value sits inside the document's arrays. */
-static int
-dump_indented(const char *s, size_t len, void *arg)
-{
-	struct pl_buf *b = arg;
-
-	while (len > 0) {
-		const char *nl = memchr(s, '\n', len);
-		size_t n = nl ? (size_t)(nl - s) + 1 : len;
-
-		if (pl_buf_add(b, s, n) != 0 || (nl && pl_buf_add(b, "    ", 4) != 0))
-			return -1;
-		s += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Appends one array element (taking j) and flushes the buffer when it grows large,
- * so that thousands of reports never pile up in memory. */
-static int
-emit(struct pl_buf *b, json_t *j, size_t i)
-{
-	int rc = pl_buf_adds(b, i > 0 ? ",\n    " : "\n    ");
-
-	if (rc == 0 && (j == NULL || json_dump_callback(j, dump_indented, b,
-	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0))
-		rc = -PL_ENOMEM;
-	json_decref(j);
-	if (rc == 0 && b->len > 1 << 16 && cli_flush(b) != 0)
-		rc = -PL_EIO;
+	pl_json_obj(j);
+	pl_json_kint(j, "line", (long long)it->line);
+	if (known)
+		pl_json_kint(j, "port", port);
+	else
+		pl_json_knull(j, "port");
+	kfield(j, "name", it->name);
+	kfield(j, "protocol", pl_proto_name(it->proto));
+	kfield(j, "address", it->addr);
+	kfield(j, "state", it->state);
+	kfield(j, "process", it->process);
+	if (it->pid < 0)
+		pl_json_knull(j, "pid");
+	else
+		pl_json_kint(j, "pid", it->pid);
+	kfield(j, "service", it->service);
+	/* What the input says was seen by a scan elsewhere, or on the machine that listed
+	 * its sockets. */
+	pl_json_kstr(j, "provenance", pl_prov_name(pl_ann_format_is_scan(a->fmt) ?
+	    PL_PROV_PROBED : PL_PROV_OBSERVED));
+	pl_json_karr(j, "annotations");
+	for (int k = 0; k < np && known && rc == 0; k++)
+		if ((rc = target(a, port, p[k], &n)) == 0)
+			note_json(j, n, port, p[k]);
+	pl_json_end(j);
+	pl_json_end(j);
 	return rc;
 }
 
@@ -292,17 +310,11 @@ write_items(struct pl_buf *b, struct ann *a, const struct pl_ann_item *items, lo
 {
 	int rc = 0;
 
-	for (long i = 0; i < n && rc == 0; i++) {
-		if (a->json) {
-			json_t *j = item_json(a, &items[i], &rc);
-
-			rc = rc ? (json_decref(j), rc) : emit(b, j, a->nitems);
-		} else {
-			rc = annotate_line(b, a, &items[i]);
-		}
-		a->nitems++;
-	}
+	for (long i = 0; i < n && rc == 0; i++)
+		rc = a->json ? item_json(a, &items[i]) : annotate_line(b, a, &items[i]);
 	/* Stream: a long input never piles up in memory. */
+	if (rc == 0)
+		rc = pl_buf_error(b);
 	if (rc == 0 && b->len > 1 << 16 && cli_flush(b) != 0)
 		rc = -PL_EIO;
 	return rc;
@@ -400,25 +412,15 @@ read_head(FILE *f, struct ann *a, struct pl_buf *head, char *buf, size_t cap, bo
 	return 0;
 }
 
-static int
+static void
 json_open(struct pl_buf *b, struct ann *a)
 {
-	const char *snap = pl_store_current_snapshot(a->st);
-	json_t *head = json_pack("{s:s, s:i, s:s, s:s, s:o}", "schema", ANNOTATE_SCHEMA,
-	    "version", 1, "input", a->name, "format", pl_ann_format_name(a->fmt),
-	    "snapshot", snap ? json_string(snap) : json_null());
-	char *s = head ? json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	size_t n = s ? strlen(s) : 0;
-	int rc = 0;
-
-	json_decref(head);
-	if (s == NULL || n < 2)
-		rc = -PL_ENOMEM;
-	/* The small head object, left open, then the two arrays streamed into it. */
-	if (rc == 0)
-		rc = pl_buf_printf(b, "%.*s,\n  \"items\": [", (int)(n - 2), s);
-	free(s);
-	return rc;
+	pl_json_init(&a->j, b, 2);
+	pl_json_envelope(&a->j, "annotate", 1);
+	pl_json_kstr(&a->j, "input", a->name);
+	pl_json_kstr(&a->j, "format", pl_ann_format_name(a->fmt));
+	pl_json_kstr(&a->j, "snapshot", pl_store_current_snapshot(a->st));
+	pl_json_karr(&a->j, "items");
 }
 
 /* The reports of every port the items named, in port order, one at a time. */
@@ -426,9 +428,10 @@ static int
 json_close(struct pl_buf *b, struct ann *a)
 {
 	struct pl_report_opts ro = { .no_host = true };
-	size_t n = 0;
-	int rc = pl_buf_adds(b, a->nitems ? "\n  ],\n  \"reports\": [" : "],\n  \"reports\": [");
+	int rc = 0;
 
+	pl_json_end(&a->j);
+	pl_json_karr(&a->j, "reports");
 	for (size_t k = 0; k < SLOTS && rc == 0; k++) {
 		struct pl_report r;
 
@@ -437,10 +440,15 @@ json_close(struct pl_buf *b, struct ann *a)
 		if ((rc = pl_report_build(a->st, (uint16_t)(k / PL_PROTO_COUNT),
 		    (enum pl_proto)(k % PL_PROTO_COUNT), &ro, &r, a->err)) != 0)
 			break;
-		rc = emit(b, pl_report_json(&r), n++);
+		pl_report_json(&a->j, &r);
 		pl_report_free(&r);
+		if ((rc = pl_buf_error(b)) == 0 && b->len > 1 << 16 && cli_flush(b) != 0)
+			rc = -PL_EIO;
 	}
-	return rc ? rc : pl_buf_adds(b, n ? "\n  ]\n}\n" : "]\n}\n");
+	pl_json_end(&a->j);
+	pl_json_end(&a->j);
+	pl_buf_addc(b, '\n');
+	return rc != 0 ? rc : pl_json_done(&a->j);
 }
 
 /* Detects the format from the head, then reads everything line by line. */
@@ -469,9 +477,10 @@ stream(FILE *f, struct ann *a, enum pl_ann_format fmt, struct pl_buf *out)
 		goto out;
 	}
 	a->fmt = fmt;
-	if ((rc = pl_ann_reader_new(&a->reader, a->name, fmt, a->err)) != 0 ||
-	    (a->json && (rc = json_open(out, a)) != 0))
+	if ((rc = pl_ann_reader_new(&a->reader, a->name, fmt, a->err)) != 0)
 		goto out;
+	if (a->json)
+		json_open(out, a);
 	p = head.data ? head.data : "";
 	end = p + head.len;
 	while (p < end && rc == 0) {
@@ -514,8 +523,7 @@ run(const struct common *c, enum pl_ann_format fmt, const char *path)
 	}
 	if ((status = cli_open_store(c, &a.st, PL_STORE_READ)) != 0)
 		goto out;
-	if ((a.note = calloc(SLOTS, sizeof(*a.note))) == NULL ||
-	    (a.jnote = calloc(SLOTS, sizeof(*a.jnote))) == NULL) {
+	if ((a.note = calloc(SLOTS, sizeof(*a.note))) == NULL) {
 		status = cli_fail(NULL, -PL_ENOMEM);
 		goto out;
 	}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "portlore/num.h"
 #include "config.h"
 #include "portlore/update.h"
 
@@ -188,7 +189,7 @@ cmd_update(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct update_opts o = { .timeout = 120, .wait = 60 };
-	char *end;
+	const char *errstr;
 	int ch;
 
 	optind = 1;
@@ -201,20 +202,16 @@ cmd_update(int argc, char **argv)
 			o.from = optarg;
 			break;
 		case 't':
-			errno = 0;
-			o.timeout = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.timeout < 1 ||
-			    o.timeout > 3600) {
+			o.timeout = pl_strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL) {
 				cli_warn("portlore: --timeout '%.40s': give seconds from 1 to 3600\n",
 				    optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case 'W':
-			errno = 0;
-			o.wait = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.wait < 0 ||
-			    o.wait > 3600) {
+			o.wait = pl_strtonum(optarg, 0, 3600, &errstr);
+			if (errstr != NULL) {
 				cli_warn("portlore: --wait '%.40s': give seconds from 0 to 3600\n",
 				    optarg);
 				return EXIT_USAGE;
