@@ -7,8 +7,6 @@
 #include "portlore/buf.h"
 #include "portlore/render.h"
 
-#define PL_AUDIT_SCHEMA "https://portlore.dev/schema/audit/1"
-
 /* notes: what could not be seen (the socket list's notes), may be "". */
 int pl_render_audit_text(struct pl_buf *out, const struct pl_audit *a, const char *notes,
     const struct pl_text_opts *o);

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd-sockets.h"
+#include "portlore/json.h"
 #include "portlore/kill.h"
 #include "portlore/netns.h"
 #include "portlore/render-sockets.h"
@@ -31,7 +32,7 @@ struct kill_opts {
 	double timeout;
 };
 
-enum { O_SIGNAL = 256, O_DRYRUN, O_YES, O_TIMEOUT, O_PROCFS, O_NETNS };
+enum { K_SIGNAL = 256, K_DRYRUN, K_YES, K_TIMEOUT, K_PROCFS, K_NETNS };
 
 static int
 parse_signal(const char *s)
@@ -81,12 +82,12 @@ parse(int argc, char **argv, struct kill_opts *o)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "signal", required_argument, NULL, O_SIGNAL },
-		{ "dry-run", no_argument, NULL, O_DRYRUN },
-		{ "yes", no_argument, NULL, O_YES },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "procfs", no_argument, NULL, O_PROCFS },
-		{ "netns", required_argument, NULL, O_NETNS },
+		{ "signal", required_argument, NULL, K_SIGNAL },
+		{ "dry-run", no_argument, NULL, K_DRYRUN },
+		{ "yes", no_argument, NULL, K_YES },
+		{ "timeout", required_argument, NULL, K_TIMEOUT },
+		{ "procfs", no_argument, NULL, K_PROCFS },
+		{ "netns", required_argument, NULL, K_NETNS },
 		{ NULL, 0, NULL, 0 }
 	};
 	char *end;
@@ -99,18 +100,18 @@ parse(int argc, char **argv, struct kill_opts *o)
 		if (rc > 0)
 			continue;
 		switch (ch) {
-		case O_DRYRUN: o->dry_run = true; break;
-		case O_YES: o->yes = true; break;
-		case O_PROCFS: o->q.no_netlink = true; break;
-		case O_NETNS: o->netns = optarg; break;
-		case O_SIGNAL:
+		case K_DRYRUN: o->dry_run = true; break;
+		case K_YES: o->yes = true; break;
+		case K_PROCFS: o->q.no_netlink = true; break;
+		case K_NETNS: o->netns = optarg; break;
+		case K_SIGNAL:
 			if ((o->sig = parse_signal(optarg)) < 0) {
 				cli_warn("portlore: --signal '%.40s': give a name (TERM, INT, HUP, "
 				    "KILL, QUIT, USR1, USR2) or a number from 1 to 64\n", optarg);
 				return EXIT_USAGE;
 			}
 			break;
-		case O_TIMEOUT:
+		case K_TIMEOUT:
 			errno = 0;
 			o->timeout = strtod(optarg, &end);
 			if (*optarg == '\0' || *end != '\0' || errno || !(o->timeout >= 0.1 &&
@@ -213,10 +214,19 @@ wait_free(const struct kill_opts *o)
 	return false;
 }
 
-/* One process: what the policy says, what was done, in text and in JSON. */
+/* What was done to one process, for the JSON document. */
+struct action {
+	const struct pl_proc *p;
+	enum pl_kill_verdict v;
+	struct pl_kill_facts f;
+	const char *action;
+	char stop[200];
+};
+
+/* One process: what the policy says, what was done, in text and in *out. */
 static int
 act(const struct kill_opts *o, const struct pl_proc *p, enum pl_kill_verdict v,
-    const struct pl_kill_facts *f, struct pl_buf *b, json_t *acts, size_t *signalled)
+    const struct pl_kill_facts *f, struct pl_buf *b, struct action *out, size_t *signalled)
 {
 	char cmd[200] = "", where[160];
 	const char *action;
@@ -248,16 +258,14 @@ act(const struct kill_opts *o, const struct pl_proc *p, enum pl_kill_verdict v,
 		    where);
 		(*signalled)++;
 	}
-	json_array_append_new(acts, json_pack("{s:i, s:s, s:s, s:s, s:i, s:s, s:i, s:b, s:b, s:s*}",
-	    "pid", (int)p->pid, "name", p->comm, "action", action, "reason", pl_kill_reason(v),
-	    "signal", o->sig, "netns", f->netns, "nspid", (int)f->nspid, "pidns_init", f->ns_init,
-	    "other_pidns", f->other_pidns, "stop_command", *cmd ? cmd : NULL));
+	*out = (struct action){ .p = p, .v = v, .f = *f, .action = action };
+	snprintf(out->stop, sizeof(out->stop), "%s", cmd);
 	return status;
 }
 
 static int
-run(const struct kill_opts *o, struct pl_socklist *l, struct pl_buf *b, json_t *acts,
-    size_t *signalled)
+run(const struct kill_opts *o, struct pl_socklist *l, struct pl_buf *b, struct action *acts,
+    size_t *nacts, size_t *signalled)
 {
 	const char *root = getenv("PORTLORE_PROC_ROOT");
 	char procdir[4200];
@@ -284,7 +292,7 @@ run(const struct kill_opts *o, struct pl_socklist *l, struct pl_buf *b, json_t *
 	if (todo > 0 && !confirm(o, todo, other))
 		status = EXIT_USAGE;
 	for (size_t i = 0; i < l->nprocs && status != EXIT_USAGE; i++) {
-		int s = act(o, &l->procs[i], v[i], &f[i], b, acts, signalled);
+		int s = act(o, &l->procs[i], v[i], &f[i], b, &acts[(*nacts)++], signalled);
 
 		if (s != EXIT_OK)
 			status = s;
@@ -296,26 +304,40 @@ run(const struct kill_opts *o, struct pl_socklist *l, struct pl_buf *b, json_t *
 
 static void
 json_result(struct pl_buf *b, const struct kill_opts *o, const struct pl_socklist *l,
-    json_t *acts, bool freed, int argc, char **argv)
+    const struct action *acts, size_t nacts, bool freed, int argc, char **argv)
 {
-	json_t *q = json_array();
-	char *qs, *a, ns[96];
+	struct pl_json j;
+	char ns[96];
 
-	for (int i = 0; i < argc; i++)
-		json_array_append_new(q, json_string(argv[i]));
-	qs = json_dumps(q, JSON_COMPACT);
-	a = json_dumps(acts, JSON_COMPACT);
-	json_decref(q);
 	pl_netns_name(l->own_netns, ns, sizeof(ns));
 	pl_buf_reset(b);
-	if (qs != NULL && a != NULL && pl_buf_printf(b, "{\n  \"schema\": \"%s\",\n  \"version\": 1,\n"
-	    "  \"command\": \"kill\",\n  \"query\": %s,\n  \"observed\": ", PL_SOCKETS_SCHEMA,
-	    qs) == 0 && pl_render_sockets_json(b, l) == 0)
-		pl_buf_printf(b, ",\n  \"netns\": \"%s\",\n  \"netns_named\": %s,\n  \"actions\": %s,\n"
-		    "  \"dry_run\": %s,\n  \"freed\": %s\n}\n", ns, o->netns ? "true" : "false", a,
-		    o->dry_run ? "true" : "false", freed ? "true" : "false");
-	free(qs);
-	free(a);
+	sockets_json_head(&j, b, "kill", argc, argv);
+	pl_sockets_json(&j, l);
+	pl_json_kstr(&j, "netns", ns);
+	pl_json_kbool(&j, "netns_named", o->netns != NULL);
+	pl_json_karr(&j, "actions");
+	for (size_t i = 0; i < nacts; i++) {
+		const struct action *a = &acts[i];
+
+		pl_json_style(&j, PL_JSON_LINE);
+		pl_json_obj(&j);
+		pl_json_kint(&j, "pid", a->p->pid);
+		pl_json_kstr(&j, "name", a->p->comm);
+		pl_json_kstr(&j, "action", a->action);
+		pl_json_kstr(&j, "reason", pl_kill_reason(a->v));
+		pl_json_kint(&j, "signal", o->sig);
+		pl_json_kstr(&j, "netns", a->f.netns);
+		pl_json_kint(&j, "nspid", a->f.nspid);
+		pl_json_kbool(&j, "pidns_init", a->f.ns_init);
+		pl_json_kbool(&j, "other_pidns", a->f.other_pidns);
+		pl_json_kstr(&j, "stop_command", *a->stop ? a->stop : NULL);
+		pl_json_end(&j);
+	}
+	pl_json_end(&j);
+	pl_json_kbool(&j, "dry_run", o->dry_run);
+	pl_json_kbool(&j, "freed", freed);
+	pl_json_end(&j);
+	pl_buf_addc(b, '\n');
 }
 
 int
@@ -325,8 +347,8 @@ cmd_kill(int argc, char **argv)
 	struct pl_socklist l = { 0 };
 	struct pl_buf b = PL_BUF_INIT, junk = PL_BUF_INIT;
 	struct pl_err err = { 0 };
-	size_t signalled = 0;
-	json_t *acts = NULL;
+	size_t signalled = 0, nacts = 0;
+	struct action *acts = NULL;
 	bool freed = false;
 	int status, rc;
 
@@ -346,8 +368,11 @@ cmd_kill(int argc, char **argv)
 		status = EXIT_NOTFOUND;
 		goto out;
 	}
-	acts = json_array();
-	status = run(&o, &l, o.c.json ? &junk : &b, acts, &signalled);
+	if ((acts = calloc(l.nprocs + 1, sizeof(*acts))) == NULL) {
+		status = cli_fail(NULL, -PL_ENOMEM);
+		goto out;
+	}
+	status = run(&o, &l, o.c.json ? &junk : &b, acts, &nacts, &signalled);
 	if (status == EXIT_OK && signalled > 0) {
 		freed = wait_free(&o);
 		pl_buf_printf(&b, freed ? "port %s is free\n" :
@@ -359,13 +384,13 @@ cmd_kill(int argc, char **argv)
 		status = EXIT_NOTFOUND;
 	}
 	if (o.c.json && status != EXIT_USAGE)
-		json_result(&b, &o, &l, acts, freed, argc - 1, argv + 1);
-	json_decref(acts);
+		json_result(&b, &o, &l, acts, nacts, freed, argc - 1, argv + 1);
 	if (b.len > 0 && cli_flush(&b) != 0)
 		status = EXIT_SYSTEM;
 	if (*l.notes)
 		cli_warn("portlore: note: %s\n", l.notes);
 out:
+	free(acts);
 	pl_socklist_free(&l);
 	pl_buf_free(&b);
 	pl_buf_free(&junk);

@@ -209,26 +209,7 @@ sockets_collect(struct who_opts *o, struct pl_store *st, struct pl_socklist *l)
 	return 0;
 }
 
-static int
-json_open(struct pl_buf *b, const char *cmd, int argc, char **argv)
-{
-	json_t *q = json_array();
-	char *qs;
-	int rc;
-
-	for (int i = 0; i < argc; i++)
-		json_array_append_new(q, json_string(argv[i]));
-	qs = json_dumps(q, JSON_COMPACT);
-	json_decref(q);
-	if (qs == NULL)
-		return -PL_ENOMEM;
-	rc = pl_buf_printf(b, "{\n  \"schema\": \"%s\",\n  \"version\": 1,\n  \"command\": \"%s\",\n"
-	    "  \"query\": %s,\n  \"observed\": ", PL_SOCKETS_SCHEMA, cmd, qs);
-	free(qs);
-	return rc;
-}
-
-/* who and kill take exactly one port, with an optional protocol. */
+/* who takes exactly one port, with an optional protocol. */
 static int
 one_port(const char *cmd, struct who_opts *o, int argc, char **argv)
 {

@@ -1,8 +1,8 @@
 /* audit.c: the audit of this machine's listeners as text and as JSON. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "portlore/json.h"
 #include "portlore/render-audit.h"
 
 /* "2 critical, 1 high, 0 medium, 3 low, 0 info" */
@@ -54,56 +54,78 @@ pl_render_audit_text(struct pl_buf *out, const struct pl_audit *a, const char *n
 	return rc;
 }
 
-static json_t *
-listener_json(const struct pl_audit_listener *al)
+static void
+listener_json(struct pl_json *j, const struct pl_audit_listener *al)
 {
 	const struct pl_socket *s = al->s;
 	const struct pl_proc *p = al->p;
-	json_t *fa = json_array();
 	char addr[80];
 
 	pl_sock_addr(addr, sizeof(addr), s->family, s->laddr, s->lport);
+	pl_json_obj(j);
+	pl_json_kstr(j, "protocol", pl_proto_name(s->proto));
+	pl_json_kint(j, "port", s->lport);
+	pl_json_kstr(j, "address", addr);
+	pl_json_kstr(j, "exposure", pl_sock_scope_name(s->scope));
+	pl_json_kstr(j, "netns", al->netns);
+	pl_json_kbool(j, "own_netns", al->own_netns);
+	if (p != NULL) {
+		pl_json_style(j, PL_JSON_LINE);
+		pl_json_kobj(j, "process");
+		pl_json_kint(j, "pid", p->pid);
+		pl_json_kstr(j, "name", p->comm);
+		pl_json_kstr(j, "user", p->user ? p->user : "");
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "process");
+	}
+	pl_json_kstr(j, "registry", s->registry);
+	pl_json_kstr(j, "lore", s->lore_id);
+	pl_json_kstr(j, "worst", al->worst >= 0 ? pl_sev_name((enum pl_sev)al->worst) : NULL);
+	pl_json_karr(j, "findings");
 	for (size_t i = 0; i < al->nf; i++) {
 		const struct pl_finding *f = &al->f[i];
 
-		json_array_append_new(fa, json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?, s:s}",
-		    "severity", pl_sev_name(f->sev), "rule", f->rule, "reason", f->reason,
-		    "remedy", f->remedy, "lore", *f->lore_id ? f->lore_id : NULL,
-		    "lore_risk", *f->lore_risk ? f->lore_risk : NULL, "provenance", f->prov));
+		pl_json_obj(j);
+		pl_json_kstr(j, "severity", pl_sev_name(f->sev));
+		pl_json_kstr(j, "rule", f->rule);
+		pl_json_kstr(j, "reason", f->reason);
+		pl_json_kstr(j, "remedy", f->remedy);
+		pl_json_kstr(j, "lore", *f->lore_id ? f->lore_id : NULL);
+		pl_json_kstr(j, "lore_risk", *f->lore_risk ? f->lore_risk : NULL);
+		pl_json_kstr(j, "provenance", f->prov);
+		pl_json_end(j);
 	}
-	return json_pack("{s:s, s:i, s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:s?, s:o, s:s}",
-	    "protocol", pl_proto_name(s->proto), "port", s->lport, "address", addr,
-	    "exposure", pl_sock_scope_name(s->scope), "netns", al->netns,
-	    "own_netns", al->own_netns,
-	    "process", p ? json_pack("{s:i, s:s, s:s}", "pid", (int)p->pid, "name", p->comm,
-	        "user", p->user ? p->user : "") : json_null(),
-	    "registry", s->registry ? json_string(s->registry) : json_null(),
-	    "lore", s->lore_id ? json_string(s->lore_id) : json_null(),
-	    "worst", al->worst >= 0 ? pl_sev_name((enum pl_sev)al->worst) : NULL,
-	    "findings", fa, "provenance", "observed");
+	pl_json_end(j);
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_end(j);
 }
 
 int
 pl_render_audit_json(struct pl_buf *out, const struct pl_audit *a, const char *notes)
 {
-	json_t *all = json_array(), *counts = json_object(), *doc;
-	char *txt;
-	int rc;
+	struct pl_json j;
 
+	pl_json_init(&j, out, 2);
+	pl_json_envelope(&j, "audit", 1);
+	pl_json_kobj(&j, "summary");
+	pl_json_kint(&j, "findings", (long long)a->findings);
+	pl_json_style(&j, PL_JSON_LINE);
+	pl_json_kobj(&j, "by_severity");
 	for (int s = PL_SEV_CRITICAL; s >= PL_SEV_INFO; s--)
-		json_object_set_new(counts, pl_sev_name((enum pl_sev)s),
-		    json_integer((json_int_t)a->counts[s]));
+		pl_json_kint(&j, pl_sev_name((enum pl_sev)s), (long long)a->counts[s]);
+	pl_json_end(&j);
+	pl_json_kint(&j, "listeners", (long long)a->n);
+	pl_json_kint(&j, "namespaces", (long long)a->namespaces);
+	pl_json_end(&j);
+	pl_json_kstr(&j, "worst", a->worst >= 0 ? pl_sev_name((enum pl_sev)a->worst) : "none");
+	pl_json_karr(&j, "listeners");
 	for (size_t i = 0; i < a->n; i++)
-		json_array_append_new(all, listener_json(&a->v[i]));
-	doc = json_pack("{s:s, s:i, s:{s:I, s:o, s:I, s:I}, s:s, s:o, s:s?}",
-	    "schema", PL_AUDIT_SCHEMA, "version", 1,
-	    "summary", "findings", (json_int_t)a->findings, "by_severity", counts,
-	    "listeners", (json_int_t)a->n, "namespaces", (json_int_t)a->namespaces,
-	    "worst", a->worst >= 0 ? pl_sev_name((enum pl_sev)a->worst) : "none",
-	    "listeners", all, "notes", notes && *notes ? notes : NULL);
-	txt = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	rc = txt ? pl_buf_printf(out, "%s\n", txt) : -PL_ENOMEM;
-	free(txt);
-	json_decref(doc);
-	return rc;
+		listener_json(&j, &a->v[i]);
+	pl_json_end(&j);
+	if (notes != NULL && *notes)
+		pl_json_kstr(&j, "notes", notes);
+	pl_json_end(&j);
+	pl_buf_addc(out, '\n');
+	return pl_json_done(&j);
 }

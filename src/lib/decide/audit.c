@@ -67,11 +67,15 @@ exposure_remedy(char *buf, size_t len, const struct pl_socket *s, const struct p
 	char m[32];
 
 	nft_match(m, sizeof(m), s);
+	bool v6 = s->family == AF_INET6;
+
+	/* The documentation prefixes (RFC 5737, RFC 3849) stand for the user's network. */
 	snprintf(buf, len, "bind it to %s if only this machine uses it; else allow only "
-	    "trusted sources (nft add rule inet filter input %s ip saddr != 192.0.2.0/24 drop, "
-	    "with your network); or disable the service%s%s%s", s->family == AF_INET6 ? "::1" :
-	    "127.0.0.1", m, p && p->unit ? " (systemctl disable --now " : "",
-	    p && p->unit ? p->unit : "", p && p->unit ? ")" : "");
+	    "trusted sources (nft add rule inet filter input %s %s saddr != %s drop, with your "
+	    "network); or disable the service%s%s%s", v6 ? "::1" : "127.0.0.1", m,
+	    v6 ? "ip6" : "ip", v6 ? "2001:db8::/32" : "192.0.2.0/24",
+	    p && p->unit ? " (systemctl disable --now " : "", p && p->unit ? p->unit : "",
+	    p && p->unit ? ")" : "");
 }
 
 static int
