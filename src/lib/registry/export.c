@@ -412,8 +412,9 @@ entry_rows(struct pl_store *st, sqlite3_stmt *s, const char *id, json_t *dst,
 static void
 add_port(json_t *a, sqlite3_stmt *s)
 {
-	json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "port", jport(s, 0),
-	    "protocol", jstr(s, 2), "role", jstr(s, 3)));
+	json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "port", jport(s, 0),
+	    "protocol", jstr(s, 2), "role", jstr(s, 3), "use", jstr(s, 4), "prevalence", jstr(s, 5),
+	    "evidence", jstr(s, 6)));
 }
 
 static void
@@ -443,7 +444,8 @@ add_hint(json_t *o, sqlite3_stmt *s)
 static const char *const lore_sql[] = {
 	("SELECT id, family, family_name, name, vendor, kind, summary, risk, risk_why, notes,"
 	" year_from, year_to FROM lore_entry ORDER BY family, id"),
-	"SELECT lo, hi, proto, role FROM lore_port WHERE entry = ?1 ORDER BY lo, proto",
+	"SELECT lo, hi, proto, role, use, prevalence, evidence FROM lore_port WHERE entry = ?1"
+	" ORDER BY lo, proto",
 	"SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
 	"SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
 	"SELECT kind, pattern FROM lore_hint WHERE entry = ?1 ORDER BY rowid",
