@@ -210,14 +210,13 @@ while n < 30 * 1024 * 1024:
     l = '%d/tcp open\n' % (3300 + i % 200); out.append(l); n += len(l); i += 1
 sys.stdout.write(''.join(out))" >"$BATS_TEST_TMPDIR/big"
 	lines=$(wc -l <"$BATS_TEST_TMPDIR/big")
-	bash -c 'ulimit -v 262144 && exec "$0" annotate --db "$1" "$2"' "$PORTLORE" "$db" \
-		"$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/out"
+	bounded 262144 "$PORTLORE" annotate --db "$db" "$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/out"
 	[ "$(grep -c '^    # portlore: 3[0-9]*/tcp' "$BATS_TEST_TMPDIR/out")" -eq "$lines" ]
 	grep -q '^    # portlore: 3333/tcp dec-notes (DEC Notes)' "$BATS_TEST_TMPDIR/out"
 	# The JSON document streams too, and stays one valid document.
 	head -n 20000 "$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/some"
-	bash -c 'ulimit -v 262144 && exec "$0" annotate --json --db "$1" "$2"' "$PORTLORE" "$db" \
-		"$BATS_TEST_TMPDIR/some" >"$BATS_TEST_TMPDIR/out.json"
+	bounded 262144 "$PORTLORE" annotate --json --db "$db" "$BATS_TEST_TMPDIR/some" \
+		>"$BATS_TEST_TMPDIR/out.json"
 	[ "$(jq '.items | length' "$BATS_TEST_TMPDIR/out.json")" -eq 20000 ]
 	[ "$(jq '.reports | length' "$BATS_TEST_TMPDIR/out.json")" -eq 200 ]
 }

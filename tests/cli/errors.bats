@@ -175,17 +175,17 @@ setup() {
 	# 10 MB of specs: refused at the limit, at once, within a bounded address space.
 	yes 1-65535 | head -c 10485760 >"$BATS_TEST_TMPDIR/big"
 	SECONDS=0
-	run bash -c 'ulimit -v 300000 && exec "$0" --db "$1" --no-host - <"$2"' "$PORTLORE" "$FX" "$BATS_TEST_TMPDIR/big"
+	run bounded 300000 "$PORTLORE" --db "$FX" --no-host - <"$BATS_TEST_TMPDIR/big"
 	[ "$status" -eq 2 ]
 	[ "$output" = "portlore: stdin:10001: more than 10000 port specs (the most '-' reads); split the input" ]
 	[ "$SECONDS" -lt 10 ]
 	# 10000 specs are answered, in the same bound: the output is written as it goes.
 	seq 1 10000 >"$BATS_TEST_TMPDIR/10k"
-	bash -c 'ulimit -v 300000 && exec "$0" --db "$1" --no-host - <"$2"' "$PORTLORE" "$FX" "$BATS_TEST_TMPDIR/10k" >"$BATS_TEST_TMPDIR/out"
+	bounded 300000 "$PORTLORE" --db "$FX" --no-host - <"$BATS_TEST_TMPDIR/10k" >"$BATS_TEST_TMPDIR/out"
 	[ "$(grep -c '^[0-9]*/tcp' "$BATS_TEST_TMPDIR/out")" -eq 10000 ]
 	# Ranges repeated without end stop at a bound too.
 	printf '0-65535\n%.0s' $(seq 5) >"$BATS_TEST_TMPDIR/ranges"
-	run bash -c 'ulimit -v 300000 && exec "$0" --db "$1" --no-host --json - <"$2"' "$PORTLORE" "$FX" "$BATS_TEST_TMPDIR/ranges"
+	run bounded 300000 "$PORTLORE" --db "$FX" --no-host --json - <"$BATS_TEST_TMPDIR/ranges"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"more than 262144 reports"* ]]
 }

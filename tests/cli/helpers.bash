@@ -77,3 +77,16 @@ json_is() {
 		return 1
 	fi
 }
+
+# bounded KB CMD...: runs CMD with its address space limited to KB kilobytes. A build
+# under AddressSanitizer reserves terabytes of shadow memory and cannot start under any
+# such limit: there the command runs unlimited (the sanitizer checks memory instead).
+bounded() {
+	local kb=$1
+	shift
+	if bash -c 'ulimit -v "$1" && exec "$2" version' sh "$kb" "$PORTLORE" >/dev/null 2>&1; then
+		bash -c 'ulimit -v "$1" && shift && exec "$@"' sh "$kb" "$@"
+	else
+		"$@"
+	fi
+}

@@ -879,6 +879,8 @@ drop_given(struct pl_ann_reader *r)
 {
 	struct pl_ann_doc *d = &r->doc;
 
+	if (r->given == 0)
+		return;
 	memmove(d->items, d->items + r->given, (d->nitems - r->given) * sizeof(*d->items));
 	d->nitems -= r->given;
 	r->given = 0;

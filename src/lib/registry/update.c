@@ -475,7 +475,10 @@ lock_store(const char *target, const char *path, long wait, volatile sig_atomic_
 			    a.st_ino == b.st_ino)
 				break;
 			close(fd);
-			continue;
+			if (now_ms() < deadline)
+				continue;
+			return pl_err_set(err, -PL_EBUSY, "store %s: its lock file %s keeps being "
+			    "replaced; try again later", target, path);
 		}
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			pl_err_set(err, -PL_ESTORE, "store %s: cannot lock %s: %s", target, path,
