@@ -120,3 +120,11 @@ child_of() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"sent Terminated to $lst/python3"*"(not yours)"* ]]
 }
+
+@test "kill --netns without the privilege to enter a namespace: status 6, said so" {
+	command -v setpriv >/dev/null || skip "setpriv not available"
+	ip netns add "$NETNS" || skip "cannot add a network namespace"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$PORTLORE" kill --netns "$NETNS" 80
+	[ "$status" -eq 6 ]
+	[[ "$output" == *"--netns '$NETNS': entering a network namespace needs root"* ]]
+}
