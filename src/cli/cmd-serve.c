@@ -133,12 +133,12 @@ cmd_serve(int argc, char **argv)
 	if ((rc = pl_server_start(&s, &so, &err)) != 0)
 		return cli_fail(&err, rc);
 	if (!pl_server_loopback(s))
-		fprintf(stderr, "portlore: warning: serving on a non-loopback address: anyone who "
+		cli_warn("portlore: warning: serving on a non-loopback address: anyone who "
 		    "can reach it can read the pages (this host's facts are left out)\n");
 	if (*pl_server_missing_langs(s))
-		fprintf(stderr, "portlore: warning: no catalog in %s for %s: those pages are in "
+		cli_warn("portlore: warning: no catalog in %s for %s: those pages are in "
 		    "English\n", so.locale_dir, pl_server_missing_langs(s));
-	printf("portlore: serving %s\n", pl_server_url(s));
+	cli_printf("portlore: serving %s\n", pl_server_url(s));
 	fflush(stdout);
 	sigwait(&set, &sig);
 	pl_server_stop(s);
