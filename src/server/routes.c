@@ -58,7 +58,7 @@ static struct req no_body;
  * cache between keeps them apart. */
 static struct MHD_Response *
 response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable,
-    bool gz)
+    bool gz, size_t *zsize)
 {
 	struct MHD_Response *r;
 	unsigned char *z = NULL;
@@ -75,6 +75,8 @@ response(const void *body, size_t len, const char *ctype, const char *lang, bool
 	}
 	if (gz)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	if (zsize != NULL)
+		*zsize = gz ? zlen : len;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, lang && varies ?
 	    "Accept-Language, Accept-Encoding" : lang ? "Accept-Language" : varies ?
 	    "Accept-Encoding" : NULL);
@@ -91,14 +93,14 @@ response(const void *body, size_t len, const char *ctype, const char *lang, bool
 struct MHD_Response *
 srv_response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable)
 {
-	return response(body, len, ctype, lang, cacheable, false);
+	return response(body, len, ctype, lang, cacheable, false, NULL);
 }
 
 struct MHD_Response *
 srv_response_gz(const void *body, size_t len, const char *ctype, const char *lang,
-    bool cacheable)
+    bool cacheable, size_t *zsize)
 {
-	return response(body, len, ctype, lang, cacheable, true);
+	return response(body, len, ctype, lang, cacheable, true, zsize);
 }
 
 /* The form of an answer this client takes: compressed when it asks and one exists. */
@@ -137,7 +139,7 @@ reply_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status, cons
     size_t len, const char *ctype, const char *lang, enum route r, unsigned retry)
 {
 	struct MHD_Response *resp = srv_accepts_gzip(c) ?
-	    srv_response_gz(body, len, ctype, lang, false) : NULL;
+	    srv_response_gz(body, len, ctype, lang, false, NULL) : NULL;
 	enum MHD_Result ok;
 	char v[16];
 
@@ -428,6 +430,7 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_err err = { 0 };
 	struct MHD_Response *resp = NULL, *gz = NULL;
+	size_t zsize = 0;
 	struct pl_html_ctx h;
 	char path[32];
 	size_t n = 0;
@@ -447,7 +450,7 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 	if (rc == 0 && (resp = srv_response(b.data, b.len, li >= 0 ? "text/html; charset=utf-8" :
 	    "application/json", li >= 0 ? srv_langs[li].code : NULL, false)) != NULL)
 		gz = srv_response_gz(b.data, b.len, li >= 0 ? "text/html; charset=utf-8" :
-		    "application/json", li >= 0 ? srv_langs[li].code : NULL, false);
+		    "application/json", li >= 0 ? srv_langs[li].code : NULL, false, &zsize);
 	if (resp == NULL) {
 		pl_buf_free(&b);
 		return li >= 0 ? html_error(s, c, 500, li, N_("The page could not be built."), route) :
@@ -455,7 +458,8 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 	}
 	atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
 	ok = srv_queue(s, c, MHD_HTTP_OK, pick(c, resp, gz), route);
-	if (!srv_cache_put(s, key, resp, gz, b.len)) {
+	/* Both forms count against the cache's size. */
+	if (!srv_cache_put(s, key, resp, gz, b.len + (gz ? zsize : 0))) {
 		MHD_destroy_response(resp);
 		if (gz)
 			MHD_destroy_response(gz);
@@ -529,6 +533,7 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	struct pl_err err = { 0 };
 	struct pl_html_ctx h;
 	struct MHD_Response *resp = NULL, *gz = NULL;
+	size_t zsize = 0;
 	bool from_nmap = false;
 	int n, built = 0, rc;
 	enum MHD_Result ok;
@@ -549,7 +554,8 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	if (n >= 0 && rc == 0 && pl_html_home(&b, &h, rep, (size_t)built, from_nmap) == 0 &&
 	    (resp = srv_response(b.data, b.len, "text/html; charset=utf-8", h.lang->code,
 	    false)) != NULL)
-		gz = srv_response_gz(b.data, b.len, "text/html; charset=utf-8", h.lang->code, false);
+		gz = srv_response_gz(b.data, b.len, "text/html; charset=utf-8", h.lang->code, false,
+		    &zsize);
 	for (int i = 0; i < built; i++)
 		pl_report_free(&rep[i]);
 	if (resp == NULL) {
@@ -557,7 +563,7 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	} else {
 		atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
 		ok = srv_queue(s, c, MHD_HTTP_OK, pick(c, resp, gz), R_HOME);
-		if (!srv_cache_put(s, srv_key_home(li), resp, gz, b.len)) {
+		if (!srv_cache_put(s, srv_key_home(li), resp, gz, b.len + (gz ? zsize : 0))) {
 			MHD_destroy_response(resp);
 			if (gz)
 				MHD_destroy_response(gz);
@@ -1163,7 +1169,7 @@ static_route(struct pl_server *s, struct MHD_Connection *c, const char *body,
     const char *ctype)
 {
 	struct MHD_Response *resp = srv_accepts_gzip(c) ?
-	    srv_response_gz(body, strlen(body), ctype, NULL, true) : NULL;
+	    srv_response_gz(body, strlen(body), ctype, NULL, true, NULL) : NULL;
 	enum MHD_Result ok;
 
 	if (resp == NULL)

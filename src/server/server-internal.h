@@ -178,7 +178,7 @@ struct MHD_Response *srv_response(const void *body, size_t len, const char *ctyp
     const char *lang, bool cacheable);
 /* The same, gzip-compressed; NULL when the body is too short to gain from it. */
 struct MHD_Response *srv_response_gz(const void *body, size_t len, const char *ctype,
-    const char *lang, bool cacheable);
+    const char *lang, bool cacheable, size_t *zsize);
 /* gzip.c: whether the client takes gzip; compressing a body (0 when it doesn't pay). */
 bool srv_accepts_gzip(struct MHD_Connection *c);
 size_t srv_gzip(const void *body, size_t len, unsigned char **out);
