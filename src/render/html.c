@@ -1588,28 +1588,65 @@ here_line(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 
 /* The registry in one line: "tcp, udp: dec-notes (DEC Notes)", one run of data text so
  * that a right-to-left page keeps it in order. */
+/* What the summary says of a report's registry row: "dec-notes (DEC Notes)". */
+static void
+registry_short(const struct w *w, const struct pl_report *r, char *out, size_t len)
+{
+	const struct pl_record *rec = first_named(r);
+
+	if (rec != NULL)
+		snprintf(out, len, "%s (%s)", rec->service, rec->description);
+	else
+		snprintf(out, len, "%s", r->status == PL_REG_RESERVED ? _("reserved") :
+		    r->snapshot ? _("unassigned") : "-");
+}
+
+/* The registry in one line: "tcp, udp: dec-notes (DEC Notes)", protocols whose rows say
+ * the same grouped, as one run of data text so that a right-to-left page keeps it in
+ * order. */
 static void
 registry_line(struct w *w, const struct pl_report *r, size_t n)
 {
 	struct pl_buf line = PL_BUF_INIT;
+	char a[320], b[320];
 
 	for (size_t i = 0; i < n; i++) {
-		const struct pl_record *rec = first_named(&r[i]);
-		char pn[64];
+		bool told = false;
 
-		if (told_before(r, i))
+		registry_short(w, &r[i], a, sizeof(a));
+		for (size_t j = 0; j < i && !told; j++) {
+			registry_short(w, &r[j], b, sizeof(b));
+			told = strcmp(a, b) == 0;
+		}
+		if (told)
 			continue;
-		proto_group(w, r, n, i, true, pn, sizeof(pn));
-		pl_buf_printf(&line, "%s%s: ", line.len ? "; " : "", pn);
-		if (rec != NULL)
-			pl_buf_printf(&line, "%s (%s)", rec->service, rec->description);
-		else
-			pl_buf_adds(&line, r[i].status == PL_REG_RESERVED ? _("reserved") :
-			    r[i].snapshot ? _("unassigned") : "-");
+		pl_buf_adds(&line, line.len ? "; " : "");
+		for (size_t j = i, k = 0; j < n; j++) {
+			registry_short(w, &r[j], b, sizeof(b));
+			if (strcmp(a, b) == 0)
+				pl_buf_printf(&line, "%s%s", k++ ? ", " : "", pl_proto_name(r[j].proto));
+		}
+		pl_buf_printf(&line, ": %s", a);
 	}
 	data(w, pl_buf_str(&line));
 	prov(w, "iana");
 	pl_buf_free(&line);
+}
+
+/* The risk the summary names: the worst among the uses that are dominant or common on
+ * the port. A critical appliance flaw in a niche use of port 22 is in the security
+ * notes, but it is not what a reader of port 22 should see first. */
+static const struct pl_lore_use *
+summary_risk(const struct pl_lore_use *const *v, size_t nv, uint16_t port)
+{
+	const struct pl_lore_use *worst = NULL;
+
+	for (size_t k = 0; k < nv; k++)
+		if ((v[k]->prevalence == PL_PREV_DOMINANT || v[k]->prevalence == PL_PREV_COMMON) &&
+		    risk_rank(use_risk(v[k], port)) > 0 &&
+		    (worst == NULL || risk_rank(use_risk(v[k], port)) > risk_rank(use_risk(worst, port))))
+			worst = v[k];
+	return worst;
 }
 
 /* The answer at the top of a port page: the registry, the uses that matter most, the
@@ -1618,8 +1655,8 @@ static void
 summary_box(struct w *w, uint16_t port, const struct pl_report *r, size_t n, bool here)
 {
 	const struct pl_lore_use **v;
-	const struct pl_lore_use *worst = worst_use(r, n, port);
 	size_t nv = specific_uses(r, n, &v);
+	const struct pl_lore_use *worst = summary_risk(v, nv, port);
 
 	pl_buf_adds(w->b, "<section id=\"summary\" class=\"summary\" aria-label=\"");
 	pl_buf_add_html(w->b, _("In short"));
