@@ -29,6 +29,14 @@ struct pl_json;
 void pl_sockets_json(struct pl_json *j, const struct pl_socklist *l);
 int pl_render_sockets_json(struct pl_buf *out, const struct pl_socklist *l);
 
+struct pl_identified;
+
+/* "identified": {"id", "name", "confidence", "why", "candidates", "contradiction",
+ * "provenance"}, or null when nothing is identified (docs/json-sockets.md). lore_id and
+ * lore_name, when given, name the entry instead of id's own. */
+void pl_identified_json(struct pl_json *j, const struct pl_identified *id, const char *lore_id,
+    const char *lore_name, enum pl_prov prov);
+
 /* Why a bind fails: text lines, and the JSON object {"port", "protocol", ...}. */
 int pl_render_bind_why_text(struct pl_buf *out, const struct pl_bind_why *w,
     const struct pl_socklist *l, const struct pl_text_opts *o);

@@ -8,6 +8,7 @@
 #include "portlore/json.h"
 #include "portlore/probe.h"
 #include "portlore/render.h"
+#include "portlore/render-sockets.h"
 
 #define SGR_OPEN "\033[32m"
 #define SGR_DIM "\033[2m"
@@ -182,38 +183,6 @@ banner_json(struct pl_json *j, const struct pl_banner *b)
 	pl_buf_free(&t);
 }
 
-/* {"id", "name", "confidence", "why", "candidates", "contradiction", "provenance"}, or
- * null when lore knows nothing of the port and the banner (docs/json-probe.md). */
-static void
-ident_json(struct pl_json *j, const struct pl_ident *x)
-{
-	const struct pl_identified *id = x->identified;
-
-	if (id == NULL || id->confidence == PL_ID_NONE) {
-		pl_json_knull(j, "identified");
-		return;
-	}
-	pl_json_kobj(j, "identified");
-	pl_json_kstr(j, "id", x->lore_id);
-	pl_json_kstr(j, "name", x->lore_name);
-	pl_json_kstr(j, "confidence", pl_id_confidence_name(id->confidence));
-	pl_json_karr(j, "why");
-	for (size_t i = 0; i < id->nwhy; i++)
-		pl_json_str(j, id->why[i]);
-	pl_json_end(j);
-	pl_json_karr(j, "candidates");
-	for (size_t i = 0; i < id->ncand; i++) {
-		pl_json_obj(j);
-		pl_json_kstr(j, "id", id->cand[i].id);
-		pl_json_kstr(j, "name", id->cand[i].name);
-		pl_json_kint(j, "score", id->cand[i].score);
-		pl_json_end(j);
-	}
-	pl_json_end(j);
-	kstr_or_null(j, "contradiction", id->contradiction);
-	pl_json_kstr(j, "provenance", pl_prov_name(x->prov));
-	pl_json_end(j);
-}
 
 static void
 port_json(struct pl_json *j, const struct pl_probe_result *r)
@@ -238,7 +207,8 @@ port_json(struct pl_json *j, const struct pl_probe_result *r)
 		pl_json_knull(j, "service");
 	}
 	if (annotated)
-		ident_json(j, &r->ident);
+		pl_identified_json(j, r->ident.identified, r->ident.lore_id, r->ident.lore_name,
+		    r->ident.prov);
 	else
 		pl_json_knull(j, "identified");
 	banner_json(j, r->banner);

@@ -42,18 +42,17 @@ endpoint_json(struct pl_json *j, const char *key, int family, const uint8_t *a, 
 	pl_json_end(j);
 }
 
-/* "identified": {"id", "name", "confidence", "why": [...], "candidates": [...],
- * "contradiction", "provenance"}, or null (docs/json-sockets.md). */
-static void
-ident_json(struct pl_json *j, const struct pl_identified *id)
+void
+pl_identified_json(struct pl_json *j, const struct pl_identified *id, const char *lore_id,
+    const char *lore_name, enum pl_prov prov)
 {
-	if (id == NULL) {
+	if (id == NULL || id->confidence == PL_ID_NONE) {
 		pl_json_knull(j, "identified");
 		return;
 	}
 	pl_json_kobj(j, "identified");
-	pl_json_kstr(j, "id", id->id);
-	pl_json_kstr(j, "name", id->name);
+	pl_json_kstr(j, "id", lore_id ? lore_id : id->id);
+	pl_json_kstr(j, "name", lore_name ? lore_name : id->name);
 	pl_json_kstr(j, "confidence", pl_id_confidence_name(id->confidence));
 	pl_json_karr(j, "why");
 	for (size_t i = 0; i < id->nwhy; i++)
@@ -69,7 +68,7 @@ ident_json(struct pl_json *j, const struct pl_identified *id)
 	}
 	pl_json_end(j);
 	pl_json_kstr(j, "contradiction", *id->contradiction ? id->contradiction : NULL);
-	pl_json_kstr(j, "provenance", "inferred");
+	pl_json_kstr(j, "provenance", pl_prov_name(prov));
 	pl_json_end(j);
 }
 
@@ -108,7 +107,7 @@ socket_json(struct pl_json *j, const struct pl_socklist *l, const struct pl_sock
 	} else {
 		pl_json_knull(j, "lore");
 	}
-	ident_json(j, s->ident);
+	pl_identified_json(j, s->ident, NULL, NULL, PL_PROV_INFERRED);
 	pl_json_kstr(j, "provenance", "observed");
 	pl_json_end(j);
 }

@@ -27,7 +27,7 @@ start() {
 	"$@" >"$out" 2>/dev/null &
 	PIDS+=("$!")
 	LASTPID=$!
-	for _ in $(seq 200); do
+	for _ in $(seq 400); do     # 20 s: a loaded machine can take seconds to start Python
 		PORT=$(head -1 "$out" 2>/dev/null)
 		[ -n "$PORT" ] && return 0
 		sleep 0.05
