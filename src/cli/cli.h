@@ -47,10 +47,14 @@ struct common {
  * prints "opt 'arg': give a number from lo to hi" and returns -1 when it is not one. */
 int cli_number(const char *opt, const char *arg, long long lo, long long hi, long long *out);
 
+/* The room for a command's own options; each command file checks that its options
+ * struct fits (static_assert). */
+#define CLI_OPTS_MAX 512
+
 /* What main hands a command it parsed for (struct cmd's run). */
 struct cli_ctx {
 	struct common c;        /* --db, --json, --color, --width */
-	void *opts;             /* the command's own options (cmd.opts_size bytes, zeroed) */
+	void *opts;             /* the command's own options: CLI_OPTS_MAX bytes, zeroed */
 	int argc;               /* the arguments after the options */
 	char **argv;
 	struct pl_store *st;    /* opened by main when the entry asks; closed by main */
@@ -79,7 +83,6 @@ struct cmd {
 	/* Checks the options together, after parsing and before the store is opened:
 	 * -1 to go on, or an exit status (having printed why). */
 	int (*check)(struct cli_ctx *x);
-	size_t opts_size;
 	int min_args, max_args;
 	enum cli_store store;
 };
@@ -118,6 +121,10 @@ int cmd_export_run(struct cli_ctx *x);
 int cmd_export_option(struct cli_ctx *x, int ch, const char *arg);
 int cmd_export_check(struct cli_ctx *x);
 extern const struct option cmd_export_longopts[];
+int cmd_pick_run(struct cli_ctx *x);
+int cmd_pick_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_pick_check(struct cli_ctx *x);
+extern const struct option cmd_pick_longopts[];
 int cmd_feedback_run(struct cli_ctx *x);
 int cmd_feedback_option(struct cli_ctx *x, int ch, const char *arg);
 extern const struct option cmd_feedback_longopts[];
@@ -125,7 +132,6 @@ extern const struct option cmd_feedback_longopts[];
 int cmd_port(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
-int cmd_pick(int argc, char **argv);
 int cmd_annotate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

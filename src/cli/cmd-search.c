@@ -12,6 +12,8 @@ const struct option cmd_search_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+_Static_assert(sizeof(long long) <= CLI_OPTS_MAX, "search's option fits");
+
 /* --limit, kept in the context's option space (a long long). */
 int
 cmd_search_option(struct cli_ctx *x, int ch, const char *arg)

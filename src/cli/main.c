@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,7 +23,7 @@ const struct cmd cli_cmds[] = {
 	  "portlore search [-j] [--db PATH] [-n LIMIT] TEXT...",
 	  "find ports by service name, description, assignee and lore text",
 	  .run = cmd_search_run, .optstring = "d:jC:w:hn:", .longopts = cmd_search_longopts,
-	  .option = cmd_search_option, .opts_size = sizeof(long long),
+	  .option = cmd_search_option,
 	  .min_args = 1, .max_args = INT_MAX,
 	  .store = CLI_STORE_READ },
 	{ "import", cmd_import,
@@ -58,13 +59,16 @@ const struct cmd cli_cmds[] = {
 	  "portlore feedback [-j] [--feedback-db PATH]",
 	  "readers' answers to \"Was this page helpful?\", per page",
 	  .run = cmd_feedback_run, .optstring = "F:jh", .longopts = cmd_feedback_longopts,
-	  .option = cmd_feedback_option, .opts_size = sizeof(const char *),
+	  .option = cmd_feedback_option,
 	  .min_args = 0, .max_args = 0, .store = CLI_NO_STORE },
-	{ "pick", cmd_pick,
+	{ "pick", NULL,
 	  "portlore pick [-j] [--db PATH] [-n|--count N] [-p|--proto tcp|udp] [--near PORT]\n"
 	  "              [--range LOW-HIGH] [--seed S]\n"
 	  "       portlore pick [-j] [--db PATH] [-p|--proto tcp|udp] --check PORT",
-	  "ports that suit a new service, or why one port does or doesn't", .run = NULL },
+	  "ports that suit a new service, or why one port does or doesn't",
+	  .run = cmd_pick_run, .optstring = "d:jC:w:hn:p:", .longopts = cmd_pick_longopts,
+	  .option = cmd_pick_option, .check = cmd_pick_check,
+	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
 	{ "annotate", cmd_annotate,
 	  "portlore annotate [-j] [--db PATH] [--format FORMAT] [FILE|-]",
 	  "print nmap, masscan, ss, lsof, netstat or sockstat output with registry and lore", .run = NULL },
@@ -72,7 +76,7 @@ const struct cmd cli_cmds[] = {
 	  "portlore export [--db PATH] --format services|csv|json",
 	  "write /etc/services, the registry as CSV, or registry and lore as JSON",
 	  .run = cmd_export_run, .optstring = "d:f:h", .longopts = cmd_export_longopts,
-	  .option = cmd_export_option, .check = cmd_export_check, .opts_size = sizeof(int),
+	  .option = cmd_export_option, .check = cmd_export_check,
 	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
 	{ "who", cmd_who,
 	  "portlore who [-j] [--db PATH] [--tcp] [--udp] [-4] [-6] [--all] [--procfs] PORT[/PROTO]",
@@ -98,13 +102,14 @@ const struct option cmd_common_longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 
 int
 cli_run(const struct cmd *c, int argc, char **argv)
 {
-	struct cli_ctx x = { .c = { .color = -1 } };
+	union {
+		max_align_t align;
+		unsigned char space[CLI_OPTS_MAX];
+	} opts;
+	struct cli_ctx x = { .c = { .color = -1 }, .opts = &opts };
 	int ch, rc, status = -1;
 
-	if (c->opts_size > 0 && (x.opts = calloc(1, c->opts_size)) == NULL) {
-		fprintf(stderr, "portlore: out of memory\n");
-		return EXIT_SYSTEM;
-	}
+	memset(&opts, 0, sizeof(opts));
 	optind = 1;
 	while (status < 0 && (ch = getopt_long(argc, argv, c->optstring, c->longopts, NULL)) != -1) {
 		if (ch == 'h')
@@ -127,7 +132,6 @@ cli_run(const struct cmd *c, int argc, char **argv)
 	if (status < 0)
 		status = c->run(&x);
 	pl_store_close(x.st);
-	free(x.opts);
 	return status;
 }
 
