@@ -49,11 +49,14 @@ const struct cmd cli_cmds[] = {
 	{ "update", cmd_update,
 	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--quiet]",
 	  "download the current registry and add it as a snapshot, atomically", .run = NULL },
-	{ "probe", cmd_probe,
+	{ "probe", NULL,
 	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--rate N]\n"
 	  "       [--concurrency N] [--retries N] [--timeout MS] [--top N] [--all] [--yes]\n"
 	  "       TARGET [PORTSPEC]",
-	  "probe a host's ports over the network: what answers, and what it is", .run = NULL },
+	  "probe a host's ports over the network: what answers, and what it is",
+	  .run = cmd_probe_run, .optstring = "d:jC:w:hubayr:c:R:t:W:T:",
+	  .longopts = cmd_probe_longopts, .option = cmd_probe_option, .check = cmd_probe_check,
+	  .min_args = 1, .max_args = INT_MAX, .store = CLI_STORE_READ },
 	{ "serve", cmd_serve, CLI_SERVE_USAGE, CLI_SERVE_SUMMARY, .run = NULL },
 	{ "feedback", NULL,
 	  "portlore feedback [-j] [--feedback-db PATH]",
