@@ -342,26 +342,17 @@ export_csv(struct pl_store *st, struct pl_buf *b, struct pl_err *err)
 static void
 kcol(struct pl_json *j, const char *key, sqlite3_stmt *s, int i)
 {
-	const char *v = col(s, i);
-
-	pl_json_kstr(j, key, *v ? v : NULL);
+	pl_json_kstrz(j, key, col(s, i));
 }
 
 static void
 kport(struct pl_json *j, sqlite3_stmt *s, int lo_col)
 {
-	char buf[16];
-	int lo = sqlite3_column_int(s, lo_col), hi = sqlite3_column_int(s, lo_col + 1);
-
-	pl_json_key(j, "port");
-	if (sqlite3_column_type(s, lo_col) == SQLITE_NULL) {
-		pl_json_null(j);
-	} else if (lo == hi) {
-		pl_json_int(j, lo);
-	} else {
-		snprintf(buf, sizeof(buf), "%d-%d", lo, hi);
-		pl_json_str(j, buf);
-	}
+	if (sqlite3_column_type(s, lo_col) == SQLITE_NULL)
+		pl_json_knull(j, "port");
+	else
+		pl_json_kports(j, "port", (unsigned)sqlite3_column_int(s, lo_col),
+		    (unsigned)sqlite3_column_int(s, lo_col + 1));
 }
 
 static int
