@@ -67,7 +67,8 @@ enum cli_store { CLI_NO_STORE, CLI_STORE_READ };
  * option template (optstring and longopts, the common options among them), a handler
  * for their own options, the bounds of their arguments and whether they read the
  * store: main parses, checks the count, opens the store and reports usage errors.
- * The others give fn and parse their own argv.
+ * The others give only fn and parse their own argv; a command with both (port) runs
+ * fn, which hands over to cli_run after a look of its own at argv.
  */
 struct cmd {
 	const char *name;
@@ -83,6 +84,8 @@ struct cmd {
 	/* Checks the options together, after parsing and before the store is opened:
 	 * -1 to go on, or an exit status (having printed why). */
 	int (*check)(struct cli_ctx *x);
+	/* Releases what option or check took, whatever happened after them. */
+	void (*done)(struct cli_ctx *x);
 	int min_args, max_args;
 	enum cli_store store;
 };
@@ -134,6 +137,11 @@ int cmd_feedback_option(struct cli_ctx *x, int ch, const char *arg);
 extern const struct option cmd_feedback_longopts[];
 
 int cmd_port(int argc, char **argv);
+int cmd_port_run(struct cli_ctx *x);
+int cmd_port_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_port_check(struct cli_ctx *x);
+void cmd_port_done(struct cli_ctx *x);
+extern const struct option cmd_port_longopts[];
 int cmd_import(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_annotate(int argc, char **argv);

@@ -18,7 +18,10 @@ const struct cmd cli_cmds[] = {
 	{ "port", cmd_port,
 	  "portlore [port] [-j] [--db PATH] [--color WHEN] [-w COLS] [--no-host] PORTSPEC...\n"
 	  "       portlore [port] [options] -",
-	  "report what a port is: registry, ranges, lore (the default command)", .run = NULL },
+	  "report what a port is: registry, ranges, lore (the default command)",
+	  .run = cmd_port_run, .optstring = "d:jC:w:hH", .longopts = cmd_port_longopts,
+	  .option = cmd_port_option, .check = cmd_port_check, .done = cmd_port_done,
+	  .min_args = 1, .max_args = INT_MAX, .store = CLI_STORE_READ },
 	{ "search", NULL,
 	  "portlore search [-j] [--db PATH] [-n LIMIT] TEXT...",
 	  "find ports by service name, description, assignee and lore text",
@@ -134,6 +137,8 @@ cli_run(const struct cmd *c, int argc, char **argv)
 		status = rc;
 	if (status < 0)
 		status = c->run(&x);
+	if (c->done != NULL)
+		c->done(&x);
 	pl_store_close(x.st);
 	return status;
 }
@@ -211,7 +216,7 @@ main(int argc, char **argv)
 		return cli_usage(NULL, EXIT_USAGE);
 	c = hoist_cmd(argc, argv);
 	if (c != NULL)
-		status = c->run ? cli_run(c, argc - 1, argv + 1) : c->fn(argc - 1, argv + 1);
+		status = c->fn ? c->fn(argc - 1, argv + 1) : cli_run(c, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		status = cli_usage(NULL, EXIT_OK);
 	else if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
