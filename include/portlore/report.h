@@ -16,6 +16,7 @@
 #include "portlore/history.h"
 #include "portlore/portspec.h"
 #include "portlore/ranges.h"
+#include "portlore/rank.h"
 #include "portlore/sockets.h"
 #include "portlore/store.h"
 
@@ -62,6 +63,12 @@ struct pl_lore_use {
 	char *role;                    /* the role of this port for this entry */
 	uint16_t lo, hi;               /* the lore port range that matched */
 	bool broad;                    /* matched through a range of more than 64 ports */
+	/* relevance (docs/lore-format.md): uses come ordered by it, rank 1 first */
+	enum pl_use use;
+	enum pl_prevalence prevalence;
+	char *evidence;                /* "" when the lore file does not say */
+	struct pl_rank_in rank_in;     /* what the order was computed from */
+	int rank;                      /* 1-based position among the report's uses */
 	char **cves; size_t ncves;
 	char **process, **cmdline, **banner;
 	size_t nprocess, ncmdline, nbanner;

@@ -1355,9 +1355,9 @@ pl_html_list(struct pl_buf *out, const struct pl_html_ctx *h, unsigned from, uns
 	return pl_buf_error(w->b);
 }
 
-/* A snippet marks matches with [ and ]: they become <mark>, everything else is escaped.
- * Brackets of the text itself ("[RFC6335]") may look the same, so marks never nest and
- * one left open is closed at the end. */
+/* A snippet marks matches with U+00AB and U+00BB ("«" "»"), which neither the registry
+ * nor lore uses: they become <mark>, everything else is escaped, IANA's own brackets
+ * ("[RFC6335]") included. Marks never nest; one left open is closed at the end. */
 static void
 snippet(struct w *w, const char *s)
 {
@@ -1365,9 +1365,10 @@ snippet(struct w *w, const char *s)
 	bool open = false;
 
 	for (const char *p = s; *p; p++) {
-		if ((*p == '[' && !open) || (*p == ']' && open)) {
+		if (strncmp(p, open ? "\xc2\xbb" : "\xc2\xab", 2) == 0) {
 			pl_buf_adds(w->b, open ? "</mark>" : "<mark>");
 			open = !open;
+			p++;
 			continue;
 		}
 		piece[0] = *p;

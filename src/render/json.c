@@ -121,6 +121,19 @@ use_sources_json(struct pl_json *j, const struct pl_lore_use *u)
 	pl_json_end(j);
 }
 
+/* Why the use comes where it does: rank.h's reasons. */
+static void
+rank_reasons_json(struct pl_json *j, const struct pl_lore_use *u)
+{
+	char why[6][PL_RANK_REASON_MAX];
+	size_t n = pl_rank_reasons(&u->rank_in, why, 6);
+
+	pl_json_karr(j, "rank_reasons");
+	for (size_t i = 0; i < n; i++)
+		pl_json_str(j, why[i]);
+	pl_json_end(j);
+}
+
 static void
 use_json(struct pl_json *j, const struct pl_lore_use *u)
 {
@@ -157,6 +170,11 @@ use_json(struct pl_json *j, const struct pl_lore_use *u)
 	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
 	pl_json_kports(j, "matched", u->lo, u->hi);
 	pl_json_kbool(j, "broad", u->broad);
+	pl_json_kstrz(j, "use", pl_use_name(u->use));
+	pl_json_kstrz(j, "prevalence", pl_prevalence_name(u->prevalence));
+	pl_json_kstrz(j, "evidence", u->evidence);
+	pl_json_kint(j, "rank", u->rank);
+	rank_reasons_json(j, u);
 	pl_json_end(j);
 }
 

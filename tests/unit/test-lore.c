@@ -22,8 +22,10 @@ static const char good[] =
     "      \"vendor\": \"Demo project\",\n"                      /* 8 */
     "      \"kind\": \"application\",\n"                         /* 9 */
     "      \"ports\": [\n"                                       /* 10 */
-    "        { \"port\": 3333, \"proto\": \"tcp\", \"role\": \"server\" },\n"  /* 11 */
-    "        { \"port\": \"6000-6063\", \"proto\": \"udp\", \"role\": \"x\" }\n" /* 12 */
+    "        { \"port\": 3333, \"proto\": \"tcp\", \"role\": \"server\", \"use\": \"server\","
+    " \"prevalence\": \"dominant\", \"evidence\": \"the registry's port [1]\" },\n"  /* 11 */
+    "        { \"port\": \"6000-6063\", \"proto\": \"udp\", \"role\": \"x\", \"use\": \"default\","
+    " \"prevalence\": \"niche\", \"evidence\": \"x\" }\n" /* 12 */
     "      ],\n"                                                 /* 13 */
     "      \"years\": { \"from\": 2002 },\n"                     /* 14 */
     "      \"summary\": \"Does a thing.\",\n"                    /* 15 */
@@ -82,6 +84,16 @@ test_rules(void **state)
 		{ "\"port\": \"6000-6063\"", "\"port\": \"6063-6000\"", ":12: entries[0].ports[1].port" },
 		{ "\"proto\": \"tcp\"", "\"proto\": \"icmp\"", ":11: entries[0].ports[0].proto: 'icmp'" },
 		{ "\"role\": \"server\"", "\"role\": \"\"", ":11: entries[0].ports[0].role: must not be empty" },
+		/* Relevance: known words, non-empty evidence that cites only sources the entry has. */
+		{ "\"use\": \"server\"", "\"use\": \"listener\"",
+		  ":11: entries[0].ports[0].use: 'listener' is not server, default, client" },
+		{ "\"prevalence\": \"dominant\"", "\"prevalence\": \"huge\"",
+		  ":11: entries[0].ports[0].prevalence: 'huge' is not dominant" },
+		{ "\"evidence\": \"x\"", "\"evidence\": \"\"",
+		  ":12: entries[0].ports[1].evidence: must not be empty" },
+		{ "port [1]", "port [2]", ":11: entries[0].ports[0].evidence: cites [2] but the entry has 1 source" },
+		{ "port [1]", "port [0]", ":11: entries[0].ports[0].evidence: cites [0]" },
+		{ ", \"use\": \"default\"", "", ":12: entries[0].ports[1]: a port lacks required key 'use'" },
 		{ "\"port\": \"6000-6063\", \"proto\": \"udp\"", "\"port\": 3333, \"proto\": \"tcp\"",
 		  ":12: entries[0].ports[1]: duplicates ports[0]" },
 		{ "        { \"title\": \"Doc\", \"url\": \"https://example.org/doc\", \"date\": \"2020-01\" }\n", "",

@@ -16,6 +16,7 @@
 #include "core/jsonpos.h"
 #include "registry/store-internal.h"
 #include "core/utf8.h"
+#include "portlore/rank.h"
 
 #define LORE_FILE_MAX (4L << 20)
 #define DEPTH_MAX 8
@@ -32,7 +33,12 @@ static const char *const entry_keys[] = {
 	"id", "name", "vendor", "kind", "ports", "years", "summary", "risk", "cves", "hints",
 	"sources", "notes", NULL
 };
-static const char *const port_keys[] = { "port", "proto", "role", NULL };
+static const char *const port_keys[] = {
+	"port", "proto", "role", "use", "prevalence", "evidence", NULL
+};
+static const char *const port_required[] = {
+	"port", "proto", "role", "use", "prevalence", "evidence", NULL
+};
 static const char *const years_keys[] = { "from", "to", NULL };
 static const char *const risk_keys[] = { "level", "why", NULL };
 static const char *const hint_keys[] = { "process", "cmdline", "banner", NULL };
@@ -252,14 +258,69 @@ lore_port(json_t *v, long *lo, long *hi)
 	return (*lo < 0 || *hi > 65535 || *lo > *hi) ? -1 : 0;
 }
 
+/*
+ * Checks that evidence cites only sources the entry has: every "[n]" must have
+ * 1 <= n <= nsources (docs/lore-format.md, "Relevance").
+ */
 static int
-check_port(struct chk *c, json_t *p)
+check_evidence(struct chk *c, const char *ev, size_t nsources)
+{
+	const char *p = ev;
+	int rc = 0;
+
+	push_key(c, "evidence");
+	/* No sources at all is the sources rule's to report. */
+	while (rc == 0 && nsources > 0 && (p = strchr(p, '[')) != NULL) {
+		char *end;
+		long n;
+
+		p++;
+		if (*p < '0' || *p > '9')
+			continue;
+		n = strtol(p, &end, 10);
+		if (*end != ']')
+			continue;
+		if (n < 1 || (size_t)n > nsources)
+			rc = bad(c, "cites [%ld] but the entry has %zu source%s", n, nsources,
+			    nsources == 1 ? "" : "s");
+		p = end;
+	}
+	pop(c);
+	return rc;
+}
+
+static int
+check_relevance(struct chk *c, json_t *p, size_t nsources)
+{
+	const char *use, *prev, *ev;
+	int rc;
+
+	if ((rc = get_str(c, p, "use", 16, true, &use)) != 0 ||
+	    (rc = get_str(c, p, "prevalence", 16, true, &prev)) != 0 ||
+	    (rc = get_str(c, p, "evidence", 500, true, &ev)) != 0)
+		return rc;
+	if (pl_use_parse(use) < 0) {
+		push_key(c, "use");
+		rc = bad(c, "'%s' is not server, default, client, target or historical", use);
+		pop(c);
+	} else if (pl_prevalence_parse(prev) < 0) {
+		push_key(c, "prevalence");
+		rc = bad(c, "'%s' is not dominant, common, niche or historical", prev);
+		pop(c);
+	} else {
+		rc = check_evidence(c, ev, nsources);
+	}
+	return rc;
+}
+
+static int
+check_port(struct chk *c, json_t *p, size_t nsources)
 {
 	const char *proto, *role;
 	long lo, hi;
 	int rc;
 
-	if ((rc = check_keys(c, p, "a port", port_keys, port_keys)) != 0)
+	if ((rc = check_keys(c, p, "a port", port_keys, port_required)) != 0)
 		return rc;
 	push_key(c, "port");
 	rc = lore_port(json_object_get(p, "port"), &lo, &hi) != 0 ?
@@ -276,11 +337,13 @@ check_port(struct chk *c, json_t *p)
 		pop(c);
 		return rc;
 	}
-	return get_str(c, p, "role", 500, true, &role);
+	if ((rc = get_str(c, p, "role", 500, true, &role)) != 0)
+		return rc;
+	return check_relevance(c, p, nsources);
 }
 
 static int
-check_ports(struct chk *c, json_t *ports)
+check_ports(struct chk *c, json_t *ports, size_t nsources)
 {
 	size_t i, j;
 	json_t *p, *q;
@@ -293,7 +356,7 @@ check_ports(struct chk *c, json_t *ports)
 	}
 	json_array_foreach(ports, i, p) {
 		push_index(c, i);
-		rc = check_port(c, p);
+		rc = check_port(c, p, nsources);
 		if (rc == 0) {
 			/* The same port and protocol twice in one entry is a duplicated fact. */
 			for (j = 0; j < i && rc == 0; j++) {
@@ -499,7 +562,8 @@ check_entry(struct chk *c, json_t *e)
 		pop(c);
 		return rc;
 	}
-	if ((rc = check_ports(c, json_object_get(e, "ports"))) != 0 ||
+	if ((rc = check_ports(c, json_object_get(e, "ports"),
+	    json_array_size(json_object_get(e, "sources")))) != 0 ||
 	    (rc = check_years(c, json_object_get(e, "years"))) != 0 ||
 	    (rc = check_risk(c, json_object_get(e, "risk"))) != 0 ||
 	    (rc = check_sources(c, json_object_get(e, "sources"))) != 0)
@@ -695,6 +759,9 @@ insert_entry(struct pl_store *st, struct ins *in, const char *file, json_t *doc,
 		sqlite3_bind_int64(in->port, 3, hi);
 		sqlite3_bind_text(in->port, 4, str_or_empty(v, "proto"), -1, SQLITE_STATIC);
 		sqlite3_bind_text(in->port, 5, str_or_empty(v, "role"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->port, 6, str_or_empty(v, "use"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->port, 7, str_or_empty(v, "prevalence"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->port, 8, str_or_empty(v, "evidence"), -1, SQLITE_STATIC);
 		if ((rc = step_done(st, in->port, err)) != 0)
 			return rc;
 		(*facts)++;
@@ -731,7 +798,7 @@ prepare_ins(struct pl_store *st, struct ins *in, struct pl_err *err)
 {
 	static const char *const sql[] = {
 		"INSERT INTO lore_entry VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		"INSERT INTO lore_port VALUES(?,?,?,?,?)",
+		"INSERT INTO lore_port VALUES(?,?,?,?,?,?,?,?)",
 		"INSERT INTO lore_source VALUES(?,?,?,?,?)",
 		"INSERT INTO lore_cve VALUES(?,?)",
 		"INSERT INTO lore_hint VALUES(?,?,?)",

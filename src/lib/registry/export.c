@@ -412,6 +412,9 @@ add_port(struct pl_json *j, sqlite3_stmt *s, bool first)
 	kport(j, s, 0);
 	kcol(j, "protocol", s, 2);
 	kcol(j, "role", s, 3);
+	kcol(j, "use", s, 4);
+	kcol(j, "prevalence", s, 5);
+	kcol(j, "evidence", s, 6);
 	pl_json_end(j);
 }
 
@@ -452,7 +455,8 @@ add_hint(struct pl_json *j, sqlite3_stmt *s, bool first)
 static const char *const lore_sql[] = {
 	("SELECT id, family, family_name, name, vendor, kind, summary, risk, risk_why, notes,"
 	" year_from, year_to FROM lore_entry ORDER BY family, id"),
-	"SELECT lo, hi, proto, role FROM lore_port WHERE entry = ?1 ORDER BY lo, proto",
+	"SELECT lo, hi, proto, role, use, prevalence, evidence FROM lore_port WHERE entry = ?1"
+	" ORDER BY lo, proto",
 	"SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
 	"SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
 	/* Each kind's hints together, the kinds in the order they first appear; the third

@@ -10,7 +10,7 @@
 #include "registry/store-internal.h"
 
 /*
- * Schema 1. Registry rows keep all twelve columns of IANA's CSV; each import is a
+ * Schema 2 (2 added the relevance of lore ports). Registry rows keep all twelve columns of IANA's CSV; each import is a
  * snapshot, so several registry versions live side by side and history is a query.
  */
 static const char schema_sql[] =
@@ -35,7 +35,10 @@ static const char schema_sql[] =
 	"  notes TEXT NOT NULL, year_from INTEGER, year_to INTEGER);"
 	"CREATE INDEX lore_entry_family ON lore_entry(family);"
 	"CREATE TABLE lore_port(entry TEXT NOT NULL REFERENCES lore_entry(id) ON DELETE CASCADE,"
-	"  lo INTEGER NOT NULL, hi INTEGER NOT NULL, proto TEXT NOT NULL, role TEXT NOT NULL);"
+	"  lo INTEGER NOT NULL, hi INTEGER NOT NULL, proto TEXT NOT NULL, role TEXT NOT NULL,"
+	/* Relevance (docs/lore-format.md): '' where the lore file does not say yet. */
+	"  use TEXT NOT NULL DEFAULT '', prevalence TEXT NOT NULL DEFAULT '',"
+	"  evidence TEXT NOT NULL DEFAULT '');"
 	/* Most lore ports are single ports: look those up by equality, and scan only the
 	 * few ranges for containment. */
 	"CREATE INDEX lore_port_lo ON lore_port(lo, proto);"
@@ -53,9 +56,13 @@ static const char schema_sql[] =
 	"CREATE TABLE nmap(port INTEGER NOT NULL, proto TEXT NOT NULL, name TEXT NOT NULL,"
 	"  freq REAL NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY(port, proto));"
 	"CREATE INDEX nmap_rank ON nmap(proto, rank);"
-	"CREATE VIRTUAL TABLE fts USING fts5(title, body, source UNINDEXED, ref UNINDEXED,"
-	"  ports UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');"
-	"INSERT INTO meta VALUES('schema', '1');";
+	/* Search (src/lib/report/search.c): names weigh most, then the summary, then the
+	 * rest; porter stems words ("servers" finds "server"); freq is the hit's most
+	 * frequently open port, a prior for popular ports. */
+	"CREATE VIRTUAL TABLE fts USING fts5(title, names, summary, body, source UNINDEXED,"
+	"  ref UNINDEXED, family UNINDEXED, ports UNINDEXED, freq UNINDEXED,"
+	"  tokenize = 'porter unicode61 remove_diacritics 2');"
+	"INSERT INTO meta VALUES('schema', '2');";
 
 int
 pl__exec(struct pl_store *st, const char *sql, struct pl_err *err)

@@ -31,12 +31,13 @@ static const char *const sql[PL_STMT_LAST] = {
 	[PL_STMT_RANGES] = "SELECT " RECORD_COLS " FROM record WHERE snapshot = ?1"
 	    " AND lo <> hi AND lo <= ?2 AND hi >= ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
 	[PL_STMT_LORE_USES] = "SELECT e.id, e.family, e.family_name, e.name, e.vendor, e.kind,"
-	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi"
+	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi,"
+	    " p.use, p.prevalence, p.evidence, (SELECT count(*) FROM lore_source WHERE entry = e.id)"
 	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
 	    " WHERE ((p.lo = ?1 AND p.hi = ?1) OR (p.lo <> p.hi AND p.lo <= ?1 AND p.hi >= ?1))"
 	    " AND p.proto = ?2"
-	    /* Uses of this very port first; wide ranges ("any dynamic port") last. */
-	    " ORDER BY p.hi - p.lo > 64, e.family, e.id, p.lo",
+	    /* The order that counts is rank_uses()'s; this one only makes it repeatable. */
+	    " ORDER BY e.id, p.lo",
 	[PL_STMT_LORE_SOURCES] = "SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
 	[PL_STMT_LORE_CVES] = "SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
 	[PL_STMT_LORE_HINTS] = "SELECT kind, pattern FROM lore_hint WHERE entry = ?1 ORDER BY rowid",
@@ -248,6 +249,7 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		struct pl_lore_use *u = grow(&r->uses, &r->nuses, sizeof(*u));
 		char **cols[] = { &u->id, &u->family, &u->family_name, &u->name, &u->vendor,
 		    &u->kind, &u->summary, &u->risk, &u->risk_why, &u->notes };
+		int use, prev;
 
 		if (u == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -261,6 +263,13 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		u->lo = (uint16_t)sqlite3_column_int(s, 13);
 		u->hi = (uint16_t)sqlite3_column_int(s, 14);
 		u->broad = u->hi - u->lo > 64;
+		if ((u->evidence = pl__col(s, 17)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		use = pl_use_parse((const char *)sqlite3_column_text(s, 15));
+		prev = pl_prevalence_parse((const char *)sqlite3_column_text(s, 16));
+		u->use = use < 0 ? PL_USE_UNKNOWN : (enum pl_use)use;
+		u->prevalence = prev < 0 ? PL_PREV_UNKNOWN : (enum pl_prevalence)prev;
+		u->rank_in.nsources = sqlite3_column_int(s, 18);
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -270,6 +279,48 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		if ((rc = load_use_details(st, r, &r->uses[i], err)) != 0)
 			return rc;
 	return 0;
+}
+
+/* Whether the registry (or nmap's table) names the service of use u on this port. */
+static bool
+registry_agrees(const struct pl_report *r, const struct pl_lore_use *u)
+{
+	for (size_t i = 0; i < r->nrecords; i++)
+		if (pl_rank_names_agree(r->records[i].service, u->id, u->family, u->name))
+			return true;
+	return r->nmap.have && pl_rank_names_agree(r->nmap.name, u->id, u->family, u->name);
+}
+
+static int
+use_cmp(const void *a, const void *b)
+{
+	const struct pl_lore_use *x = a, *y = b;
+	int c = pl_rank_cmp(&x->rank_in, &y->rank_in);
+
+	return c != 0 ? c : (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Orders the uses by relevance (include/portlore/rank.h) and numbers them. */
+static void
+rank_uses(struct pl_report *r)
+{
+	for (size_t i = 0; i < r->nuses; i++) {
+		struct pl_lore_use *u = &r->uses[i];
+
+		u->rank_in.id = u->id;
+		u->rank_in.use = u->use;
+		u->rank_in.prevalence = u->prevalence;
+		u->rank_in.registry_agrees = registry_agrees(r, u);
+		u->rank_in.exact = u->lo == u->hi;
+		u->rank_in.broad = u->broad;
+	}
+	if (r->nuses > 1)
+		qsort(r->uses, r->nuses, sizeof(r->uses[0]), use_cmp);
+	/* rank_in.id points into the use, which qsort moved. */
+	for (size_t i = 0; i < r->nuses; i++) {
+		r->uses[i].rank_in.id = r->uses[i].id;
+		r->uses[i].rank = (int)i + 1;
+	}
 }
 
 static int
@@ -346,6 +397,7 @@ pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 		return rc;
 	}
 	r->status = status_of(r);
+	rank_uses(r);
 	if (opts != NULL && opts->sockets && !opts->no_host)
 		load_sockets(st, r, opts->proc_root);
 	if (opts != NULL && opts->history) {
@@ -381,7 +433,7 @@ pl_report_free(struct pl_report *r)
 	for (size_t i = 0; i < r->nuses; i++) {
 		struct pl_lore_use *u = &r->uses[i];
 		char *strs[] = { u->id, u->family, u->family_name, u->name, u->vendor, u->kind,
-		    u->summary, u->risk, u->risk_why, u->notes, u->role };
+		    u->summary, u->risk, u->risk_why, u->notes, u->role, u->evidence };
 
 		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
 			free(strs[k]);
