@@ -23,8 +23,10 @@
 #define PL_REPORT_SCHEMA "https://portlore.dev/schema/report/1"
 #define PL_REPORT_SCHEMA_VERSION 1
 
-/* Where a fact comes from. */
-enum pl_prov { PL_PROV_IANA, PL_PROV_LORE, PL_PROV_OBSERVED, PL_PROV_PROBED, PL_PROV_INFERRED };
+/* Where a fact comes from. Outside data sets have their own label: NMAP for the open
+ * frequencies of nmap-services, FETCH for the browsers' blocked ports (Fetch standard). */
+enum pl_prov { PL_PROV_IANA, PL_PROV_LORE, PL_PROV_OBSERVED, PL_PROV_PROBED, PL_PROV_INFERRED,
+	PL_PROV_NMAP, PL_PROV_FETCH };
 const char *pl_prov_name(enum pl_prov p);
 
 /* One registry row (all twelve columns), as the snapshot has it. */
@@ -45,8 +47,10 @@ enum pl_reg_status {
 };
 const char *pl_reg_status_name(enum pl_reg_status s);
 
+/* A lore source: published is "" when the source gives no date; tier is "primary",
+ * "secondary" or "community" (docs/lore-format.md). */
 struct pl_source {
-	char *title, *url, *date;
+	char *title, *url, *published, *accessed, *publisher, *tier;
 };
 
 struct pl_lore_port {
@@ -59,6 +63,8 @@ struct pl_lore_port {
 struct pl_lore_use {
 	char *id, *family, *family_name, *name, *vendor, *kind, *summary;
 	char *risk, *risk_why, *notes;
+	char *confidence, *confidence_why;   /* "high", "medium" or "low"; why ("" for high) */
+	bool risk_here;                /* the risk concerns this port (lore may name others) */
 	int year_from, year_to;        /* 0 when absent */
 	char *role;                    /* the role of this port for this entry */
 	uint16_t lo, hi;               /* the lore port range that matched */

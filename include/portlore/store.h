@@ -16,7 +16,9 @@
 #include "portlore/error.h"
 #include "portlore/portspec.h"
 
-#define PL_SCHEMA_VERSION 2
+#define PL_SCHEMA_VERSION 3
+#define PL_STRINGIFY_(x) #x
+#define PL_STRINGIFY(x) PL_STRINGIFY_(x)
 
 struct pl_store;
 

@@ -102,7 +102,10 @@ use_sources_json(struct pl_json *j, const struct pl_lore_use *u)
 		pl_json_kint(j, "n", (long long)i + 1);
 		pl_json_kstr(j, "title", u->sources[i].title);
 		pl_json_kstr(j, "url", u->sources[i].url);
-		pl_json_kstr(j, "date", u->sources[i].date);
+		pl_json_kstrz(j, "published", u->sources[i].published);
+		pl_json_kstr(j, "accessed", u->sources[i].accessed);
+		pl_json_kstrz(j, "publisher", u->sources[i].publisher);
+		pl_json_kstr(j, "tier", u->sources[i].tier);
 		pl_json_end(j);
 	}
 	pl_json_end(j);
@@ -158,6 +161,7 @@ use_json(struct pl_json *j, const struct pl_lore_use *u)
 	pl_json_kobj(j, "risk");
 	pl_json_kstr(j, "level", u->risk);
 	pl_json_kstr(j, "why", u->risk_why);
+	pl_json_kbool(j, "applies_here", u->risk_here);
 	pl_json_end(j);
 	strv_json(j, "cves", u->cves, u->ncves);
 	pl_json_kobj(j, "hints");
@@ -175,6 +179,10 @@ use_json(struct pl_json *j, const struct pl_lore_use *u)
 	pl_json_kstrz(j, "evidence", u->evidence);
 	pl_json_kint(j, "rank", u->rank);
 	rank_reasons_json(j, u);
+	pl_json_kobj(j, "confidence");
+	pl_json_kstr(j, "level", u->confidence);
+	pl_json_kstrz(j, "why", u->confidence_why);
+	pl_json_end(j);
 	pl_json_end(j);
 }
 
@@ -197,7 +205,7 @@ ranges_json(struct pl_json *j, const struct pl_report *r)
 	pl_json_kobj(j, "browsers");
 	pl_json_kbool(j, "chromium_blocks", r->browsers.chromium);
 	pl_json_kbool(j, "firefox_blocks", r->browsers.firefox);
-	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_FETCH));
 	pl_json_karr(j, "sources");
 	pl_json_str(j, r->browsers.spec_src);
 	pl_json_str(j, r->browsers.chromium_src);
@@ -220,7 +228,7 @@ frequency_json(struct pl_json *j, const struct pl_report *r)
 	pl_json_kreal(j, "frequency", r->nmap.freq);
 	pl_json_kint(j, "rank", r->nmap.rank);
 	pl_json_kint(j, "ranked", r->nmap.ranked);
-	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_NMAP));
 	pl_json_end(j);
 }
 

@@ -41,7 +41,7 @@ const char *srv_tr(const void *catalog, const char *msgid);
 int srv_lang_pick(const char *query_lang, const char *accept_language);
 
 /* --- assets.c --- */
-extern const char srv_css[], srv_js[];
+extern const char srv_css[], srv_js[], srv_favicon[];
 extern const char srv_asset_tag[];
 
 /* --- ratelimit (server.c) --- */

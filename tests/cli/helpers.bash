@@ -56,7 +56,7 @@ fixture_store() {
       "summary": "Sends caller id lines to clients.",
       "risk": { "level": "low", "why": "No authentication." },
       "hints": { "process": ["^democid$"] },
-      "sources": [ { "title": "Demo doc", "url": "https://example.org/demo", "date": "2020" } ]
+      "sources": [ { "title": "Demo doc", "url": "https://example.org/demo", "published": "2020", "accessed": "2026-11-23", "tier": "primary" } ]
     }
   ]
 }

@@ -122,7 +122,7 @@ setup() {
 	run pl --db "$FX" 3333/tcp
 	[[ "$output" == *"1. Demo caller ID daemon (Demo project; telephony, since 2002) [lore]"* ]]
 	[[ "$output" == *"3334/tcp caller ID relay"* ]]
-	[[ "$output" == *"[1] Demo doc, 2020 <https://example.org/demo>"* ]]
+	[[ "$output" == *"[1] Demo doc, 2020 (primary) <https://example.org/demo>"* ]]
 }
 
 @test "every fact in the JSON report carries a provenance" {
@@ -131,9 +131,9 @@ setup() {
 	json_is '.schema' https://portlore.dev/schema/report/1
 	json_is '.version' 1
 	# Every section object that holds facts names its provenance.
-	json_is '[.reports[] | .ranges.iana.provenance, .ranges.host.provenance, .ranges.browsers.provenance, .registry.provenance] | unique | join(",")' "iana,lore,observed"
+	json_is '[.reports[] | .ranges.iana.provenance, .ranges.host.provenance, .ranges.browsers.provenance, .registry.provenance] | unique | join(",")' "fetch-standard,iana,observed"
 	json_is '[.reports[].lore[] | .provenance] | unique | join(",")' lore
-	json_is '[.reports[].frequency | select(. != null) | .provenance] | unique | join(",")' lore
+	json_is '[.reports[].frequency | select(. != null) | .provenance] | unique | join(",")' nmap
 	# And text labels every fact line with one.
 	run pl --db "$DB" --width 200 3333/tcp
 	for word in iana lore observed; do

@@ -21,13 +21,14 @@ teardown() {
 	[ -z "$NETNS" ] || ip netns del "$NETNS" 2>/dev/null || true
 }
 
-# start CMD...: runs a helper in the background; sets PORT to what it prints (deadline 5 s).
+# start CMD...: runs a helper in the background; sets PORT to what it prints (deadline
+# 20 s: a loaded machine can take seconds to start Python).
 start() {
 	local out="$BATS_TEST_TMPDIR/port.$RANDOM"
 	"$@" >"$out" &
 	PIDS+=("$!")
 	LASTPID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		PORT=$(head -1 "$out" 2>/dev/null)
 		[ -n "$PORT" ] && return 0
 		sleep 0.05

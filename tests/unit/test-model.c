@@ -36,7 +36,7 @@ static const char lore[] =
 	"  \"risk\": { \"level\": \"low\", \"why\": \"No authentication.\" },\n"
 	"  \"hints\": { \"process\": [\"^democid$\"], \"banner\": [\"^DEMOCID [0-9]\"] },\n"
 	"  \"sources\": [ { \"title\": \"Demo doc\", \"url\": \"https://example.org/demo\","
-	" \"date\": \"2020\" } ] } ] }\n";
+	" \"published\": \"2020\", \"accessed\": \"2026-11-23\", \"tier\": \"primary\" } ] } ] }\n";
 
 struct fx {
 	const char *dir;

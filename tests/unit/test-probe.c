@@ -181,12 +181,12 @@ static const char lore_json[] =
 	"    \"ports\": [ { \"port\": 22, \"proto\": \"tcp\", \"role\": \"server\", \"use\": \"server\", \"prevalence\": \"common\", \"evidence\": \"e\" } ],\n"
 	"    \"summary\": \"s\", \"risk\": { \"level\": \"low\", \"why\": \"w\" },\n"
 	"    \"hints\": { \"banner\": [\"^SSH-\"] },\n"
-	"    \"sources\": [ { \"title\": \"t\", \"url\": \"https://example.org/a\", \"date\": \"2020\" } ] },\n"
+	"    \"sources\": [ { \"title\": \"t\", \"url\": \"https://example.org/a\", \"accessed\": \"2026-11-23\", \"tier\": \"primary\" } ] },\n"
 	"  { \"id\": \"alt-openssh\", \"name\": \"OpenSSH on 2222\", \"vendor\": \"x\", \"kind\": \"remote-access\", \"years\": { \"from\": 1999 },\n"
 	"    \"ports\": [ { \"port\": 2222, \"proto\": \"tcp\", \"role\": \"server\", \"use\": \"server\", \"prevalence\": \"common\", \"evidence\": \"e\" } ],\n"
 	"    \"summary\": \"s\", \"risk\": { \"level\": \"low\", \"why\": \"w\" },\n"
 	"    \"hints\": { \"banner\": [\"^SSH-2\\\\.0-OpenSSH_\", \"^Ok\\\\.$\"] },\n"
-	"    \"sources\": [ { \"title\": \"t\", \"url\": \"https://example.org/b\", \"date\": \"2020\" } ] }\n"
+	"    \"sources\": [ { \"title\": \"t\", \"url\": \"https://example.org/b\", \"accessed\": \"2026-11-23\", \"tier\": \"primary\" } ] }\n"
 	"] }\n";
 
 static void

@@ -425,7 +425,9 @@ add_source(struct pl_json *j, sqlite3_stmt *s, bool first)
 	pl_json_obj(j);
 	kcol(j, "title", s, 0);
 	kcol(j, "url", s, 1);
-	kcol(j, "date", s, 2);
+	kcol(j, "published", s, 2);
+	kcol(j, "accessed", s, 3);
+	kcol(j, "tier", s, 4);
 	pl_json_end(j);
 }
 
@@ -454,10 +456,10 @@ add_hint(struct pl_json *j, sqlite3_stmt *s, bool first)
 
 static const char *const lore_sql[] = {
 	("SELECT id, family, family_name, name, vendor, kind, summary, risk, risk_why, notes,"
-	" year_from, year_to FROM lore_entry ORDER BY family, id"),
+	" year_from, year_to, confidence, confidence_why FROM lore_entry ORDER BY family, id"),
 	"SELECT lo, hi, proto, role, use, prevalence, evidence FROM lore_port WHERE entry = ?1"
 	" ORDER BY lo, proto",
-	"SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
+	"SELECT title, url, published, accessed, tier FROM lore_source WHERE entry = ?1 ORDER BY n",
 	"SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
 	/* Each kind's hints together, the kinds in the order they first appear; the third
 	 * column says where a kind starts. */
@@ -482,6 +484,10 @@ entry_json(struct pl_json *j, sqlite3_stmt *s)
 		else
 			pl_json_int(j, sqlite3_column_int(s, i));
 	}
+	pl_json_kobj(j, "confidence");
+	kcol(j, "level", s, 12);
+	kcol(j, "why", s, 13);
+	pl_json_end(j);
 	pl_json_kstr(j, "provenance", "lore");
 }
 

@@ -7,13 +7,14 @@
 #include "portlore/report.h"
 #include "registry/store-internal.h"
 
-static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred" };
+static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred",
+	"nmap", "fetch-standard" };
 static const char *const status_names[] = { "assigned", "unassigned", "reserved", "none" };
 
 const char *
 pl_prov_name(enum pl_prov p)
 {
-	return (unsigned)p < 5 ? prov_names[p] : "";
+	return (unsigned)p < sizeof(prov_names) / sizeof(prov_names[0]) ? prov_names[p] : "";
 }
 
 const char *
@@ -32,13 +33,18 @@ static const char *const sql[PL_STMT_LAST] = {
 	    " AND lo <> hi AND lo <= ?2 AND hi >= ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
 	[PL_STMT_LORE_USES] = "SELECT e.id, e.family, e.family_name, e.name, e.vendor, e.kind,"
 	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi,"
-	    " p.use, p.prevalence, p.evidence, (SELECT count(*) FROM lore_source WHERE entry = e.id)"
+	    " p.use, p.prevalence, p.evidence, (SELECT count(*) FROM lore_source WHERE entry = e.id),"
+	    " e.confidence, e.confidence_why,"
+	    /* The risk is this port's unless the entry names other ports for it. */
+	    " NOT EXISTS (SELECT 1 FROM lore_risk_port k WHERE k.entry = e.id)"
+	    " OR EXISTS (SELECT 1 FROM lore_risk_port k WHERE k.entry = e.id AND k.port = ?1)"
 	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
 	    " WHERE ((p.lo = ?1 AND p.hi = ?1) OR (p.lo <> p.hi AND p.lo <= ?1 AND p.hi >= ?1))"
 	    " AND p.proto = ?2"
 	    /* The order that counts is rank_uses()'s; this one only makes it repeatable. */
 	    " ORDER BY e.id, p.lo",
-	[PL_STMT_LORE_SOURCES] = "SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
+	[PL_STMT_LORE_SOURCES] = "SELECT title, url, published, accessed, publisher, tier"
+	    " FROM lore_source WHERE entry = ?1 ORDER BY n",
 	[PL_STMT_LORE_CVES] = "SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
 	[PL_STMT_LORE_HINTS] = "SELECT kind, pattern FROM lore_hint WHERE entry = ?1 ORDER BY rowid",
 	[PL_STMT_SIBLINGS] = "SELECT p.lo, p.hi, p.proto, p.role, e.id, e.name"
@@ -182,7 +188,9 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 		struct pl_source *src = grow(&u->sources, &u->nsources, sizeof(*src));
 
 		if (src == NULL || (src->title = pl__col(s, 0)) == NULL ||
-		    (src->url = pl__col(s, 1)) == NULL || (src->date = pl__col(s, 2)) == NULL)
+		    (src->url = pl__col(s, 1)) == NULL || (src->published = pl__col(s, 2)) == NULL ||
+		    (src->accessed = pl__col(s, 3)) == NULL || (src->publisher = pl__col(s, 4)) == NULL ||
+		    (src->tier = pl__col(s, 5)) == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
 	}
 	sqlite3_reset(s);
@@ -270,6 +278,10 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		u->use = use < 0 ? PL_USE_UNKNOWN : (enum pl_use)use;
 		u->prevalence = prev < 0 ? PL_PREV_UNKNOWN : (enum pl_prevalence)prev;
 		u->rank_in.nsources = sqlite3_column_int(s, 18);
+		if ((u->confidence = pl__col(s, 19)) == NULL ||
+		    (u->confidence_why = pl__col(s, 20)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		u->risk_here = sqlite3_column_int(s, 21) != 0;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -433,7 +445,8 @@ pl_report_free(struct pl_report *r)
 	for (size_t i = 0; i < r->nuses; i++) {
 		struct pl_lore_use *u = &r->uses[i];
 		char *strs[] = { u->id, u->family, u->family_name, u->name, u->vendor, u->kind,
-		    u->summary, u->risk, u->risk_why, u->notes, u->role, u->evidence };
+		    u->summary, u->risk, u->risk_why, u->notes, u->role, u->evidence, u->confidence,
+		    u->confidence_why };
 
 		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
 			free(strs[k]);
@@ -444,7 +457,10 @@ pl_report_free(struct pl_report *r)
 		for (size_t k = 0; k < u->nsources; k++) {
 			free(u->sources[k].title);
 			free(u->sources[k].url);
-			free(u->sources[k].date);
+			free(u->sources[k].published);
+			free(u->sources[k].accessed);
+			free(u->sources[k].publisher);
+			free(u->sources[k].tier);
 		}
 		free(u->sources);
 		for (size_t k = 0; k < u->nsiblings; k++) {
