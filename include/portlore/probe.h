@@ -22,6 +22,7 @@
 
 #include "portlore/buf.h"
 #include "portlore/error.h"
+#include "portlore/identify.h"
 #include "portlore/portspec.h"
 #include "portlore/report.h"
 #include "portlore/store.h"
@@ -99,12 +100,14 @@ struct pl_banner {
 	size_t len;
 };
 
-/* What is on a port: from a banner that matched a lore hint, or from the number. */
+/* What is on a port: from a banner that names a product, or from the number. */
 struct pl_ident {
 	enum pl_prov prov;       /* PL_PROV_PROBED or PL_PROV_INFERRED */
 	char *service;           /* registry service name, "" when none */
-	char *lore_id, *lore_name;  /* the lore entry, NULL when none */
-	char *pattern;           /* the banner hint that matched (probed only) */
+	char *lore_id, *lore_name;  /* the lore entry named, NULL when none */
+	/* the identification with its confidence, reasons and candidates (its strings
+	 * owned by the result) */
+	struct pl_identified *identified;
 };
 
 struct pl_probe_result {
@@ -204,26 +207,11 @@ const char *pl_banner_probe_for(uint16_t port, const char **name, size_t *len);
 
 /*
  * Annotates every kept open or open|filtered result with the registry and lore: the
- * registry service name and, from a banner matching a lore banner hint, the lore entry
- * (provenance probed), else the lore entry listed for the port (provenance inferred).
- * Returns 0, -PL_ESTORE or -PL_ENOMEM.
+ * registry service name and what the identifier (identify.h) makes of the port and
+ * banner. A banner that names a product gives provenance probed; a greeting any server
+ * of the protocol sends never does. Returns 0, -PL_ESTORE or -PL_ENOMEM.
  */
 int pl_probe_annotate(struct pl_store *st, struct pl_probe_scan *scan, struct pl_err *err);
-
-/*
- * Matches a banner against compiled banner hints. A matcher is built from the store
- * (pl_hints_load) and released with pl_hints_free (NULL is fine). pl_hints_match()
- * returns the index of the best hint or -1: among matches, a hint whose entry lists
- * port/proto wins, then the longest pattern.
- */
-struct pl_hints;
-int pl_hints_load(struct pl_store *st, struct pl_hints **out, struct pl_err *err);
-long pl_hints_match(const struct pl_hints *h, const char *data, size_t len, uint16_t port,
-    enum pl_proto proto);
-/* Lent: entry id, entry name and pattern of hint i. */
-void pl_hints_get(const struct pl_hints *h, long i, const char **entry, const char **name,
-    const char **pattern);
-void pl_hints_free(struct pl_hints *h);
 
 /* Renderers (src/render/probe.c). The text one writes a table per host. */
 struct pl_text_opts;

@@ -124,6 +124,7 @@ struct pl_report_opts {
 	const char *proc_root;     /* for the host's settings; NULL means "/" */
 	bool no_host;              /* leave out this host's settings */
 	bool sockets;              /* list this machine's listeners (not with no_host) */
+	const char *dpkg_info;     /* dpkg's file lists for identification; NULL: the system's */
 	bool history;              /* the port's registry history (pl_history_build) */
 };
 

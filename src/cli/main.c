@@ -16,10 +16,11 @@ static int cmd_version(int argc, char **argv);
 
 const struct cmd cli_cmds[] = {
 	{ "port", cmd_port,
-	  "portlore [port] [-j] [--db PATH] [--color WHEN] [-w COLS] [--no-host] PORTSPEC...\n"
+	  "portlore [port] [-j] [--db PATH] [--color WHEN] [-w COLS] [--no-host] [-v|--full]\n"
+	  "       PORTSPEC...\n"
 	  "       portlore [port] [options] -",
 	  "report what a port is: registry, ranges, lore (the default command)",
-	  .run = cmd_port_run, .optstring = "d:jC:w:hH", .longopts = cmd_port_longopts,
+	  .run = cmd_port_run, .optstring = "d:jC:w:hHv", .longopts = cmd_port_longopts,
 	  .option = cmd_port_option, .check = cmd_port_check, .done = cmd_port_done,
 	  .min_args = 1, .max_args = INT_MAX, .store = CLI_STORE_READ },
 	{ "search", NULL,
@@ -69,10 +70,10 @@ const struct cmd cli_cmds[] = {
 	  .min_args = 0, .max_args = 0, .store = CLI_NO_STORE },
 	{ "pick", NULL,
 	  "portlore pick [-j] [--db PATH] [-n|--count N] [-p|--proto tcp|udp] [--near PORT]\n"
-	  "              [--range LOW-HIGH] [--seed S]\n"
+	  "              [--range LOW-HIGH] [--seed S] [-v|--full]\n"
 	  "       portlore pick [-j] [--db PATH] [-p|--proto tcp|udp] --check PORT",
 	  "ports that suit a new service, or why one port does or doesn't",
-	  .run = cmd_pick_run, .optstring = "d:jC:w:hn:p:", .longopts = cmd_pick_longopts,
+	  .run = cmd_pick_run, .optstring = "d:jC:w:hn:p:v", .longopts = cmd_pick_longopts,
 	  .option = cmd_pick_option, .check = cmd_pick_check,
 	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
 	{ "annotate", cmd_annotate,

@@ -65,8 +65,8 @@ text_row(struct pl_buf *out, const struct pl_probe_result *r, const struct pl_te
 	    o->color && r->state == PL_PORT_OPEN ? SGR_OFF : "",
 	    r->ident.service && *r->ident.service ? r->ident.service : "-");
 	if (rc == 0 && *what)
-		rc = pl_buf_printf(out, "%.40s (%s)", what,
-		    r->ident.prov == PL_PROV_PROBED ? "probed" : "inferred");
+		rc = pl_buf_printf(out, "%.40s (%s)", what, r->ident.identified ?
+		    pl_id_confidence_name(r->ident.identified->confidence) : "port only");
 	else if (rc == 0 && r->state != PL_PORT_OPEN && r->state != PL_PORT_OPEN_FILTERED)
 		rc = pl_buf_printf(out, "%s%s%s", o->color ? SGR_DIM : "", r->reason,
 		    o->color ? SGR_OFF : "");
@@ -174,6 +174,39 @@ banner_json(struct pl_json *j, const struct pl_banner *b)
 	pl_buf_free(&t);
 }
 
+/* {"id", "name", "confidence", "why", "candidates", "contradiction", "provenance"}, or
+ * null when lore knows nothing of the port and the banner (docs/json-probe.md). */
+static void
+ident_json(struct pl_json *j, const struct pl_ident *x)
+{
+	const struct pl_identified *id = x->identified;
+
+	if (id == NULL || id->confidence == PL_ID_NONE) {
+		pl_json_knull(j, "identified");
+		return;
+	}
+	pl_json_kobj(j, "identified");
+	pl_json_kstr(j, "id", x->lore_id);
+	pl_json_kstr(j, "name", x->lore_name);
+	pl_json_kstr(j, "confidence", pl_id_confidence_name(id->confidence));
+	pl_json_karr(j, "why");
+	for (size_t i = 0; i < id->nwhy; i++)
+		pl_json_str(j, id->why[i]);
+	pl_json_end(j);
+	pl_json_karr(j, "candidates");
+	for (size_t i = 0; i < id->ncand; i++) {
+		pl_json_obj(j);
+		pl_json_kstr(j, "id", id->cand[i].id);
+		pl_json_kstr(j, "name", id->cand[i].name);
+		pl_json_kint(j, "score", id->cand[i].score);
+		pl_json_end(j);
+	}
+	pl_json_end(j);
+	pl_json_kstrz(j, "contradiction", id->contradiction);
+	pl_json_kstr(j, "provenance", pl_prov_name(x->prov));
+	pl_json_end(j);
+}
+
 static void
 port_json(struct pl_json *j, const struct pl_probe_result *r)
 {
@@ -196,16 +229,10 @@ port_json(struct pl_json *j, const struct pl_probe_result *r)
 	} else {
 		pl_json_knull(j, "service");
 	}
-	if (annotated && r->ident.lore_id) {
-		pl_json_kobj(j, "identified");
-		pl_json_kstr(j, "lore", r->ident.lore_id);
-		pl_json_kstr(j, "name", r->ident.lore_name ? r->ident.lore_name : "");
-		pl_json_kstrz(j, "pattern", r->ident.pattern);
-		pl_json_kstr(j, "provenance", pl_prov_name(r->ident.prov));
-		pl_json_end(j);
-	} else {
+	if (annotated)
+		ident_json(j, &r->ident);
+	else
 		pl_json_knull(j, "identified");
-	}
 	banner_json(j, r->banner);
 	pl_json_end(j);
 }

@@ -365,11 +365,21 @@ machine(struct out *w, const struct pl_report *r)
 
 			used += n > 0 ? (size_t)n : 0;
 		}
-		fact(w, i == 0 ? label : NULL, "observed", "%s %s, %s: %s%s%s", addr,
+		char what[400] = "";
+
+		if (s->ident && *s->ident->contradiction)
+			snprintf(what, sizeof(what), "; not what lore expects: %s",
+			    s->ident->contradiction);
+		else if (s->ident && s->ident->name)
+			snprintf(what, sizeof(what), "; lore: %s (%s)", s->ident->name,
+			    pl_id_confidence_name(s->ident->confidence));
+		else if (s->ident && s->ident->confidence == PL_ID_AMBIGUOUS && s->ident->ncand > 1)
+			snprintf(what, sizeof(what), "; lore: %s or %s (ambiguous)",
+			    s->ident->cand[0].name, s->ident->cand[1].name);
+		fact(w, i == 0 ? label : NULL, "observed", "%s %s, %s: %s%s", addr,
 		    pl_sock_state_name(s->proto, s->state), s->scope == PL_SCOPE_LOOPBACK ?
 		    "loopback only" : s->scope == PL_SCOPE_ALL ? "all interfaces" : "one address",
-		    s->nowners ? owners : "owner not visible", s->lore_name ? "; lore: " : "",
-		    s->lore_name ? s->lore_name : "");
+		    s->nowners ? owners : "owner not visible", what);
 	}
 	if (*l->notes)
 		fact(w, NULL, "observed", "%s", l->notes);

@@ -101,7 +101,7 @@ has_use() {
 	json_is '[.reports[].lore[].sources[] | .accessed | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | all' true
 	json_is '[.reports[].lore[] | select(.id == "irc-bot-3072") | .confidence.level] | .[0]' low
 	json_is '[.reports[].lore[] | select(.id == "citrix-netscaler-ha") | .confidence.level] | .[0]' medium
-	run pl --db "$DB" 3072/tcp
+	run pl --db "$DB" --full 3072/tcp
 	[[ "$output" == *"confidence: low"* ]]
 	[[ "$output" == *"[nmap]"* || "$output" != *"frequency"* ]]
 	[[ "$output" == *"[fetch-standard]"* ]]

@@ -97,10 +97,10 @@ state_of() {   # state_of PORT [PROTO]: the state of one port in $output (JSON)
 @test "--banner confirms services from lore's banner hints" {
 	probe --json --banner --banner-wait 300 "$A4" 22,80,5000
 	[ "$status" -eq 0 ]
-	json_is '[.hosts[0].ports[] | select(.port == 22) | .identified.lore][0]' openssh-sshd
+	json_is '[.hosts[0].ports[] | select(.port == 22) | .identified.id][0]' openssh-sshd
 	json_is '[.hosts[0].ports[] | select(.port == 22) | .identified.provenance][0]' probed
 	json_is '[.hosts[0].ports[] | select(.port == 22) | .banner.probe][0]' null
-	json_is '[.hosts[0].ports[] | select(.port == 80) | .identified.lore][0]' web-nginx
+	json_is '[.hosts[0].ports[] | select(.port == 80) | .identified.id][0]' web-nginx
 	json_is '[.hosts[0].ports[] | select(.port == 80) | .banner.probe][0]' http-head
 	# 5000 accepts and closes without a word: no banner, nothing confirmed.
 	json_is '[.hosts[0].ports[] | select(.port == 5000) | .banner][0]' null

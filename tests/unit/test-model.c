@@ -9,6 +9,7 @@
 
 #include "fixture.h"
 #include "portlore/html.h"
+#include "portlore/identify.h"
 #include "portlore/pick.h"
 #include "portlore/probe.h"
 #include "portlore/render.h"
@@ -166,23 +167,31 @@ test_pick(void **state)
 	free(b);
 }
 
+/* Lore's banner hint names the use on its port; a banner it doesn't match does not. */
 static void
 test_hints(void **state)
 {
 	struct fx *fx = *state;
-	struct pl_hints *h = NULL;
+	struct pl_id_candidates c = { 0 };
+	struct pl_idmatch *m = NULL;
+	struct pl_identified id;
 	struct pl_err err = { 0 };
-	const char *entry, *name, *pattern;
-	long i;
+	struct pl_id_evidence e = { .port = 3333, .proto = PL_PROTO_TCP,
+		.banner = "DEMOCID 2\r\n", .banner_len = 11 };
 
-	assert_int_equal(pl_hints_load(fx->st, &h, &err), 0);
-	i = pl_hints_match(h, "DEMOCID 2\r\n", 11, 3333, PL_PROTO_TCP);
-	assert_true(i >= 0);
-	pl_hints_get(h, i, &entry, &name, &pattern);
-	assert_string_equal(entry, "demo-caller");
-	assert_string_equal(pattern, "^DEMOCID [0-9]");
-	assert_int_equal(pl_hints_match(h, "democid\r\n", 9, 3333, PL_PROTO_TCP), -1);
-	pl_hints_free(h);
+	assert_int_equal(pl_id_candidates_load(fx->st, &c, &err), 0);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(pl_idmatch_new(&m, c.v, c.n), 0);
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_non_null(id.id);
+	assert_string_equal(id.id, "demo-caller");
+	assert_true(id.by_banner);
+	e.banner = "democid\r\n";
+	e.banner_len = 9;
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_false(id.by_banner);
+	pl_idmatch_free(m);
+	pl_id_candidates_free(&c);
 }
 
 static void

@@ -809,7 +809,12 @@ ident_free(struct pl_ident *id)
 	free(id->service);
 	free(id->lore_id);
 	free(id->lore_name);
-	free(id->pattern);
+	if (id->identified != NULL)
+		for (size_t i = 0; i < id->identified->ncand; i++) {
+			free((void *)id->identified->cand[i].id);
+			free((void *)id->identified->cand[i].name);
+		}
+	free(id->identified);
 	memset(id, 0, sizeof(*id));
 }
 

@@ -362,7 +362,7 @@ load_nmap(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 /* The port's listeners here. A machine that hides them (no netlink, no /proc) leaves
  * the reason in the report rather than failing the lookup. */
 static void
-load_sockets(struct pl_store *st, struct pl_report *r, const char *root)
+load_sockets(struct pl_store *st, struct pl_report *r, const char *root, const char *dpkg_info)
 {
 	struct pl_sock_query q = { .lo = r->port, .hi = r->port, .root = root, .owners = true,
 		.stop_early = true, .other_netns = true };
@@ -379,7 +379,7 @@ load_sockets(struct pl_store *st, struct pl_report *r, const char *root)
 	q.tcp = r->proto == PL_PROTO_TCP;
 	q.udp = r->proto == PL_PROTO_UDP;
 	if (pl_sockets_collect(&q, &r->sockets, &e) != 0 ||
-	    pl_sockets_annotate(st, &r->sockets, &e) != 0)
+	    pl_sockets_identify(st, &r->sockets, dpkg_info, &e) != 0)
 		snprintf(r->sockets_error, sizeof(r->sockets_error), "%s", e.msg);
 	r->sockets_read = true;
 }
@@ -411,7 +411,7 @@ pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 	r->status = status_of(r);
 	rank_uses(r);
 	if (opts != NULL && opts->sockets && !opts->no_host)
-		load_sockets(st, r, opts->proc_root);
+		load_sockets(st, r, opts->proc_root, opts->dpkg_info);
 	if (opts != NULL && opts->history) {
 		if ((rc = pl_history_build(st, port, proto, &r->history, err)) != 0) {
 			pl_report_free(r);
