@@ -137,8 +137,9 @@ struct pl_probe_scan {
 	bool interrupted;                  /* stopped early by *stop */
 	bool truncated;                    /* more results than the keep limit */
 	double elapsed;                    /* seconds */
-	double rate;                       /* the rate cap that applied */
-	int concurrency;
+	double rate;                       /* the rate cap that applied, 0 when none */
+	int concurrency;                   /* the window's ceiling (probes in flight) */
+	uint32_t peak_window;              /* the largest window the scan reached */
 	char snapshot[32];                 /* filled by pl_probe_annotate() */
 };
 
@@ -146,8 +147,8 @@ struct pl_probe_scan {
 typedef void pl_probe_progress_fn(void *arg, const struct pl_probe_scan *s);
 
 struct pl_probe_opts {
-	double rate;             /* new probes per second at most; 0: PL_PROBE_RATE */
-	int concurrency;         /* sockets in flight at most; 0: PL_PROBE_CONCURRENCY */
+	double rate;             /* new probes per second at most; 0: no cap (adaptive) */
+	int concurrency;         /* sockets in flight at most; 0: the open-files limit */
 	int retries;             /* extra probes for a silent port; -1: the default (2) */
 	int min_timeout_ms;      /* bounds of the adaptive timeout; 0: defaults */
 	int max_timeout_ms;
@@ -159,10 +160,10 @@ struct pl_probe_opts {
 	void *progress_arg;
 };
 
-/* The default rate: about 5 Mbit/s of connection attempts, far below any LAN's capacity. */
-#define PL_PROBE_RATE 10000.0
+/* The highest rate cap one may give, and the most probes ever in flight (the window's
+ * ceiling also stops at the open-files limit less 64). */
 #define PL_PROBE_RATE_MAX 1000000.0
-#define PL_PROBE_CONCURRENCY 4096
+#define PL_PROBE_CONCURRENCY_MAX 65536
 
 /*
  * Probes every port of every address of t. Returns 0 (also when interrupted: check

@@ -308,6 +308,11 @@ who_text(struct pl_buf *b, struct who_opts *o, struct pl_socklist *l, struct pl_
 	sockets_text_opts(&o->c, &to);
 	memset(w, 0, sizeof(w));
 	*listening = false;
+	/* The text shows why a bind fails only when nothing listens: with a listener, the
+	 * store's "elsewhere" lore would be looked up for nothing. */
+	for (size_t i = 0; i < l->n && st != NULL; i++)
+		if (pl_sock_is_listener(&l->v[i]))
+			st = NULL;
 	for (int k = 0; k < 2 && rc == 0; k++)
 		if (want[k] && (rc = pl_bind_why_build(&w[k], l, o->q.lo,
 		    k ? PL_PROTO_UDP : PL_PROTO_TCP, o->q.root, st, &err)) == 0)

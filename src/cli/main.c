@@ -54,7 +54,7 @@ const struct cmd cli_cmds[] = {
 	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--quiet]",
 	  "download the current registry and add it as a snapshot, atomically", .run = NULL },
 	{ "probe", NULL,
-	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--rate N]\n"
+	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--max-rate N]\n"
 	  "       [--concurrency N] [--retries N] [--timeout MS] [--top N] [--all] [--yes]\n"
 	  "       TARGET [PORTSPEC]",
 	  "probe a host's ports over the network: what answers, and what it is",

@@ -130,8 +130,10 @@ pl_render_probe_text(struct pl_buf *out, const struct pl_probe_scan *s,
 		rc = pl_buf_printf(out, "%u of %u addresses did not answer at all.\n", silent,
 		    s->target.nhosts);
 	if (rc == 0)
-		rc = pl_buf_printf(out, "%llu of %llu probes in %.2f s (at most %.0f a second)%s%s\n",
-		    (unsigned long long)s->done, (unsigned long long)s->planned, s->elapsed, s->rate,
+		rc = pl_buf_printf(out, "%llu of %llu probes in %.2f s (%s%.0f a second)%s%s\n",
+		    (unsigned long long)s->done, (unsigned long long)s->planned, s->elapsed,
+		    s->rate > 0 ? "at most " : "adaptive rate, ",
+		    s->rate > 0 ? s->rate : s->elapsed > 0 ? (double)s->done / s->elapsed : 0,
 		    s->interrupted ? "; interrupted, results so far" : "",
 		    s->truncated ? "; too many results, some left out" : "");
 	return rc;
@@ -285,8 +287,13 @@ pl_probe_json(struct pl_json *j, const struct pl_probe_scan *s, const char *cons
 	pl_json_kint(j, "planned", (long long)s->planned);
 	pl_json_kint(j, "done", (long long)s->done);
 	pl_json_kreal(j, "elapsed", s->elapsed);
-	pl_json_kreal(j, "rate", s->rate);
+	/* The --max-rate cap; null when the rate was left to congestion control. */
+	if (s->rate > 0)
+		pl_json_kreal(j, "rate", s->rate);
+	else
+		pl_json_knull(j, "rate");
 	pl_json_kint(j, "concurrency", s->concurrency);
+	pl_json_kint(j, "peak_window", (long long)s->peak_window);
 	pl_json_kbool(j, "interrupted", s->interrupted);
 	pl_json_kbool(j, "truncated", s->truncated);
 	pl_json_end(j);
