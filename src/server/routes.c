@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "portlore/frequent.h"
 #include "portlore/history.h"
@@ -26,17 +27,28 @@
 #define MAX_LIST 256
 #define FREQUENT 24
 
-const int srv_codes[NCODES] = { 200, 303, 400, 403, 404, 405, 413, 414, 415, 429, 500, 503,
-	0, 0 };
+const int srv_codes[NCODES] = { 200, 303, 400, 403, 404, 405, 408, 413, 414, 415, 421, 429,
+	431, 500, 503, 505, 0 };
 
-static const char csp[] = "default-src 'none'; style-src 'self'; script-src 'self'; "
-	"img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-	"frame-ancestors 'none'";
+const char *const srv_sec_headers[][2] = {
+	{ "Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; "
+	    "img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+	    "frame-ancestors 'none'" },
+	{ "X-Content-Type-Options", "nosniff" },
+	{ "X-Frame-Options", "DENY" },
+	/* same-origin: the site's own form posts carry a Referer (and Chromium an Origin
+	 * other than "null"); other sites learn nothing. */
+	{ "Referrer-Policy", "same-origin" },
+	{ "Cross-Origin-Opener-Policy", "same-origin" },
+	{ "Cross-Origin-Resource-Policy", "same-origin" },
+};
+const size_t srv_nsec_headers = sizeof(srv_sec_headers) / sizeof(srv_sec_headers[0]);
 
 struct req {
 	struct pl_buf body;
 	bool too_big;
 };
+static struct req no_body;
 
 struct MHD_Response *
 srv_response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable)
@@ -47,14 +59,8 @@ srv_response(const void *body, size_t len, const char *ctype, const char *lang, 
 	if (r == NULL)
 		return NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	MHD_add_response_header(r, "Content-Security-Policy", csp);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	/* same-origin: the site's own form posts carry a Referer (and Chromium an Origin
-	 * other than "null"); other sites learn nothing. */
-	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
-	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	for (size_t i = 0; i < srv_nsec_headers; i++)
+		MHD_add_response_header(r, srv_sec_headers[i][0], srv_sec_headers[i][1]);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    cacheable ? "public, max-age=86400" : "no-cache");
 	if (lang != NULL) {
@@ -64,9 +70,8 @@ srv_response(const void *body, size_t len, const char *ctype, const char *lang, 
 	return r;
 }
 
-enum MHD_Result
-srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
-    struct MHD_Response *resp, enum route r)
+void
+srv_count(struct pl_server *s, enum route r, unsigned status)
 {
 	int k = NCODES - 1;
 
@@ -75,18 +80,33 @@ srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
 			k = i;
 			break;
 		}
-	atomic_fetch_add(&s->requests[r][k], 1);
+	atomic_fetch_add_explicit(&srv_stats(s)->requests[r][k], 1, memory_order_relaxed);
+}
+
+enum MHD_Result
+srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
+    struct MHD_Response *resp, enum route r)
+{
+	srv_count(s, r, status);
 	if (resp == NULL)
 		return MHD_NO;
 	return MHD_queue_response(c, status, resp);
 }
 
+/* An answer; retry > 0 adds Retry-After (for 429). */
 static enum MHD_Result
-reply(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *body,
-    size_t len, const char *ctype, const char *lang, enum route r)
+reply_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *body,
+    size_t len, const char *ctype, const char *lang, enum route r, unsigned retry)
 {
 	struct MHD_Response *resp = srv_response(body, len, ctype, lang, false);
-	enum MHD_Result ok = srv_queue(s, c, status, resp, r);
+	enum MHD_Result ok;
+	char v[16];
+
+	if (resp != NULL && retry > 0) {
+		snprintf(v, sizeof(v), "%u", retry);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
+	}
+	ok = srv_queue(s, c, status, resp, r);
 
 	if (resp)
 		MHD_destroy_response(resp);
@@ -94,17 +114,31 @@ reply(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char
 }
 
 static enum MHD_Result
-json_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *msg,
-    enum route r)
+reply(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *body,
+    size_t len, const char *ctype, const char *lang, enum route r)
+{
+	return reply_retry(s, c, status, body, len, ctype, lang, r, 0);
+}
+
+static enum MHD_Result
+json_error_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status,
+    const char *msg, enum route r, unsigned retry)
 {
 	json_t *j = json_pack("{s:{s:i, s:s}}", "error", "status", (int)status, "message", msg);
 	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	enum MHD_Result ok = t ? reply(s, c, status, t, strlen(t), "application/json", NULL, r) :
-	    MHD_NO;
+	enum MHD_Result ok = t ? reply_retry(s, c, status, t, strlen(t), "application/json", NULL,
+	    r, retry) : MHD_NO;
 
 	free(t);
 	json_decref(j);
 	return ok;
+}
+
+static enum MHD_Result
+json_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *msg,
+    enum route r)
+{
+	return json_error_retry(s, c, status, msg, r, 0);
 }
 
 static void
@@ -118,8 +152,8 @@ ctx_init(struct pl_server *s, struct pl_html_ctx *h, int li, const char *path)
 }
 
 static enum MHD_Result
-html_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, int li,
-    const char *msgid, enum route r)
+html_error_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status, int li,
+    const char *msgid, enum route r, unsigned retry)
 {
 	struct pl_html_ctx h;
 	struct pl_buf b = PL_BUF_INIT;
@@ -129,9 +163,17 @@ html_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, int l
 	if (pl_html_error(&b, &h, (int)status, srv_tr(h.catalog, msgid)) != 0)
 		ok = reply(s, c, 500, "out of memory\n", 14, "text/plain; charset=utf-8", NULL, r);
 	else
-		ok = reply(s, c, status, b.data, b.len, "text/html; charset=utf-8", h.lang->code, r);
+		ok = reply_retry(s, c, status, b.data, b.len, "text/html; charset=utf-8", h.lang->code,
+		    r, retry);
 	pl_buf_free(&b);
 	return ok;
+}
+
+static enum MHD_Result
+html_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, int li,
+    const char *msgid, enum route r)
+{
+	return html_error_retry(s, c, status, li, msgid, r, 0);
 }
 
 static bool
@@ -183,32 +225,35 @@ request_lang(struct pl_server *s, struct MHD_Connection *c)
 	return s->have_lang[li] ? li : 0;
 }
 
-static void
-client_addr(struct MHD_Connection *c, char *out, size_t len)
+static struct client_key
+client_key(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
-	snprintf(out, len, "unknown");
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-		    (socklen_t)len);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-		    (socklen_t)len);
+	return srv_client_key(ci ? ci->client_addr : NULL);
 }
 
-static uint64_t
-client_key(struct MHD_Connection *c)
+/* Takes a token of limiter l for the client; false (and *retry) when it is over. */
+static bool
+within_rate(struct limiter *l, struct MHD_Connection *c, unsigned *retry)
 {
-	char a[64];
-	uint64_t h = 0xcbf29ce484222325ULL;
+	return srv_limiter_take(l, client_key(c), retry);
+}
 
-	client_addr(c, a, sizeof(a));
-	for (const char *p = a; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	return h;
+/* Other users' command lines stay off the site unless --show-processes: they can hold
+ * secrets (--db-password=...), and a page can be read by whoever reaches the server. */
+static void
+hide_others_cmdlines(struct pl_report *r)
+{
+	uid_t me = geteuid();
+
+	for (size_t i = 0; i < r->sockets.nprocs; i++) {
+		struct pl_proc *p = &r->sockets.procs[i];
+
+		if (p->uid != me && p->cmdline != NULL)
+			p->cmdline[0] = '\0';
+	}
 }
 
 /* Builds the reports of every protocol port has; *n of them, freed by free_reports. */
@@ -240,8 +285,11 @@ build_reports(struct pl_server *s, uint16_t port, bool history, struct pl_report
 		return -PL_ENOMEM;
 	}
 	for (long i = 0; i < nt && rc == 0; i++)
-		if ((rc = pl_report_build(s->st, t[i].port, t[i].proto, &ro, &r[i], err)) == 0)
+		if ((rc = pl_report_build(s->st, t[i].port, t[i].proto, &ro, &r[i], err)) == 0) {
 			(*n)++;
+			if (!s->show_processes)
+				hide_others_cmdlines(&r[i]);
+		}
 	free(t);
 	*out = r;
 	return rc;
@@ -298,7 +346,7 @@ port_html(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t 
 /* Renders port's page (li >= 0) or API document (li < 0), caches it and queues it. */
 static enum MHD_Result
 render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li,
-    struct MHD_Response **slot, enum route route)
+    uint32_t key, enum route route)
 {
 	struct pl_report *r = NULL;
 	struct pl_buf b = PL_BUF_INIT;
@@ -328,9 +376,9 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 		return li >= 0 ? html_error(s, c, 500, li, N_("The page could not be built."), route) :
 		    json_error(s, c, 500, err.msg[0] ? err.msg : pl_strerror(rc), route);
 	}
-	atomic_fetch_add(&s->misses, 1);
+	atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
 	ok = srv_queue(s, c, MHD_HTTP_OK, resp, route);
-	if (!srv_cache_put(s, slot, resp, b.len))
+	if (!srv_cache_put(s, key, resp, b.len))
 		MHD_destroy_response(resp);
 	pl_buf_free(&b);
 	return ok;
@@ -339,21 +387,19 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 static enum MHD_Result
 port_route(struct pl_server *s, struct MHD_Connection *c, int port, int li, enum route route)
 {
-	struct MHD_Response **slot = li >= 0 ? &s->port_html[(size_t)li * 65536 + (size_t)port] :
-	    &s->port_json[port];
+	uint32_t key = li >= 0 ? srv_key_port_html(li, port) : srv_key_port_json(port);
 	enum MHD_Result ok;
 	int rc;
 
 	srv_data_check(s);
-	if ((rc = srv_cache_queue(s, c, slot, route)) >= 0)
+	if ((rc = srv_cache_queue(s, c, key, route)) >= 0)
 		return rc ? MHD_YES : MHD_NO;
-	/* Rendering, caching and queueing all happen under store_mu: a flush (which takes it
-	 * too) can't free the new response before it is queued. */
+	/* One rendering of a page at a time: others wait for it and take it from the cache. */
 	pthread_mutex_lock(&s->store_mu);
-	if ((rc = srv_cache_queue(s, c, slot, route)) >= 0)
+	if ((rc = srv_cache_queue(s, c, key, route)) >= 0)
 		ok = rc ? MHD_YES : MHD_NO;
 	else
-		ok = render_port(s, c, (uint16_t)port, li, slot, route);
+		ok = render_port(s, c, (uint16_t)port, li, key, route);
 	pthread_mutex_unlock(&s->store_mu);
 	return ok;
 }
@@ -408,10 +454,10 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	enum MHD_Result ok;
 
 	srv_data_check(s);
-	if ((rc = srv_cache_queue(s, c, &s->home[li], R_HOME)) >= 0)
+	if ((rc = srv_cache_queue(s, c, srv_key_home(li), R_HOME)) >= 0)
 		return rc ? MHD_YES : MHD_NO;
 	pthread_mutex_lock(&s->store_mu);
-	if ((rc = srv_cache_queue(s, c, &s->home[li], R_HOME)) >= 0) {
+	if ((rc = srv_cache_queue(s, c, srv_key_home(li), R_HOME)) >= 0) {
 		pthread_mutex_unlock(&s->store_mu);
 		return rc ? MHD_YES : MHD_NO;
 	}
@@ -427,9 +473,9 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	if (resp == NULL) {
 		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_HOME);
 	} else {
-		atomic_fetch_add(&s->misses, 1);
+		atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
 		ok = srv_queue(s, c, MHD_HTTP_OK, resp, R_HOME);
-		if (!srv_cache_put(s, &s->home[li], resp, b.len))
+		if (!srv_cache_put(s, srv_key_home(li), resp, b.len))
 			MHD_destroy_response(resp);
 	}
 	pthread_mutex_unlock(&s->store_mu);
@@ -535,7 +581,7 @@ list_route(struct pl_server *s, struct MHD_Connection *c, int li, enum list_form
 	struct pl_err err = { 0 };
 	struct pl_html_ctx h;
 	char path[64];
-	unsigned built = 0, span;
+	unsigned built = 0, span, retry;
 	int rc = 0;
 	enum MHD_Result ok;
 
@@ -543,8 +589,9 @@ list_route(struct pl_server *s, struct MHD_Connection *c, int li, enum list_form
 	if (from < 0 || to < 0 || to < from || to - from + 1 > MAX_LIST)
 		return html_error(s, c, 400, li, N_("Give from and to as ports 0-65535, from <= to, "
 		    "at most 256 ports apart."), R_PORTS);
-	if (!srv_limiter_take(&s->search_lim, client_key(c)))
-		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_PORTS);
+	if (!within_rate(&s->search_lim, c, &retry))
+		return html_error_retry(s, c, 429, li, N_("Too many requests. Please wait a moment."),
+		    R_PORTS, retry);
 	span = (unsigned)(to - from + 1);
 	for (int p = 0; p < PL_LIST_PROTOS; p++)
 		if ((rep[p] = calloc(span, sizeof(*rep[p]))) == NULL)
@@ -703,6 +750,7 @@ search_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	struct pl_err err = { 0 };
 	struct pl_html_ctx h;
 	char loc[96], path[16 + 3 * MAX_QUERY];
+	unsigned retry;
 	int n;
 	enum MHD_Result ok;
 
@@ -712,8 +760,9 @@ search_route(struct pl_server *s, struct MHD_Connection *c, int li)
 		q++;
 	if (port_query(s, q, li, loc, sizeof(loc)))
 		return redirect(s, c, loc, NULL, R_SEARCH);
-	if (!srv_limiter_take(&s->search_lim, client_key(c)))
-		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_SEARCH);
+	if (!within_rate(&s->search_lim, c, &retry))
+		return html_error_retry(s, c, 429, li, N_("Too many requests. Please wait a moment."),
+		    R_SEARCH, retry);
 	if ((n = run_search(s, q, 50, &hits, &err)) < 0)
 		return html_error(s, c, n == -PL_EUSAGE ? 400 : 500, li,
 		    n == -PL_EUSAGE ? N_("Search needs some text.") : N_("The page could not be built."),
@@ -737,6 +786,7 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 	struct pl_hit *hits = NULL;
 	struct pl_err err = { 0 };
 	int n, limit = ls ? parse_port(ls) : 20;
+	unsigned retry;
 	struct pl_json j;
 	struct pl_buf b = PL_BUF_INIT;
 	enum MHD_Result ok;
@@ -745,8 +795,8 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 		return json_error(s, c, 400, bad, R_API_SEARCH);
 	if (limit < 1 || limit > 100)
 		return json_error(s, c, 400, "limit must be a number from 1 to 100", R_API_SEARCH);
-	if (!srv_limiter_take(&s->search_lim, client_key(c)))
-		return json_error(s, c, 429, "too many requests", R_API_SEARCH);
+	if (!within_rate(&s->search_lim, c, &retry))
+		return json_error_retry(s, c, 429, "too many requests", R_API_SEARCH, retry);
 	if ((n = run_search(s, q, limit, &hits, &err)) < 0)
 		return json_error(s, c, n == -PL_EUSAGE ? 400 : 500, err.msg, R_API_SEARCH);
 	pl_json_init(&j, &b, 2);
@@ -904,6 +954,7 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 	struct pl_err err = { 0 };
 	bool json = ct && strncasecmp(ct, "application/json", 16) == 0;
 	bool form = ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+	unsigned retry;
 	int v, rc;
 
 	if (!same_origin(c))
@@ -912,9 +963,10 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 		return json_error(s, c, 413, "body too large (at most 4096 bytes)", R_API_FEEDBACK);
 	if (!json && !form)
 		return json_error(s, c, 415, "send application/json or a form", R_API_FEEDBACK);
-	if (!srv_limiter_take(&s->post_lim, client_key(c))) {
+	if (!within_rate(&s->post_lim, c, &retry)) {
 		atomic_fetch_add(&s->limited, 1);
-		return json_error(s, c, 429, "too many votes; try again later", R_API_FEEDBACK);
+		return json_error_retry(s, c, 429, "too many votes; try again later", R_API_FEEDBACK,
+		    retry);
 	}
 	if (json) {
 		json_t *j = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
@@ -963,17 +1015,25 @@ static enum MHD_Result
 metrics_route(struct pl_server *s, struct MHD_Connection *c)
 {
 	struct pl_buf b = PL_BUF_INIT;
+	unsigned long hits = 0, misses = 0;
 	size_t bytes;
 	enum MHD_Result ok;
 
-	pthread_mutex_lock(&s->cache_mu);
+	pthread_rwlock_rdlock(&s->cache_mu);
 	bytes = s->cache_bytes;
-	pthread_mutex_unlock(&s->cache_mu);
+	pthread_rwlock_unlock(&s->cache_mu);
+	for (unsigned t = 0; t < s->nstats; t++) {
+		hits += atomic_load(&s->stats[t].hits);
+		misses += atomic_load(&s->stats[t].misses);
+	}
 	pl_buf_adds(&b, "# HELP portlore_http_requests_total HTTP requests answered, by route "
 	    "and status code.\n# TYPE portlore_http_requests_total counter\n");
 	for (int r = 0; r < R_COUNT; r++)
 		for (int k = 0; k < NCODES; k++) {
-			unsigned long v = atomic_load(&s->requests[r][k]);
+			unsigned long v = 0;
+
+			for (unsigned t = 0; t < s->nstats; t++)
+				v += atomic_load(&s->stats[t].requests[r][k]);
 
 			if (v > 0 && srv_codes[k] != 0)
 				pl_buf_printf(&b, "portlore_http_requests_total{route=\"%s\",code=\"%d\"} "
@@ -996,9 +1056,17 @@ metrics_route(struct pl_server *s, struct MHD_Connection *c)
 	    "# TYPE portlore_feedback_rate_limited_total counter\n"
 	    "portlore_feedback_rate_limited_total %lu\n"
 	    "# HELP portlore_connections Open HTTP connections.\n"
-	    "# TYPE portlore_connections gauge\nportlore_connections %lu\n",
-	    atomic_load(&s->hits), atomic_load(&s->misses), bytes, atomic_load(&s->reloads),
-	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns));
+	    "# TYPE portlore_connections gauge\nportlore_connections %lu\n"
+	    "# HELP portlore_page_cache_evictions_total Answers evicted to make room.\n"
+	    "# TYPE portlore_page_cache_evictions_total counter\n"
+	    "portlore_page_cache_evictions_total %lu\n"
+	    "# HELP portlore_connections_evicted_total Connections closed, near the connection "
+	    "limit, for having waited longest for their request head.\n"
+	    "# TYPE portlore_connections_evicted_total counter\n"
+	    "portlore_connections_evicted_total %lu\n",
+	    hits, misses, bytes, atomic_load(&s->reloads),
+	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns),
+	    atomic_load(&s->cache_evictions), atomic_load(&s->evictions));
 	ok = reply(s, c, 200, b.data ? b.data : "", b.len, "text/plain; version=0.0.4; charset=utf-8",
 	    NULL, R_METRICS);
 	pl_buf_free(&b);
@@ -1092,6 +1160,59 @@ method_not_allowed(struct pl_server *s, struct MHD_Connection *c, const char *al
 	return ok;
 }
 
+static enum MHD_Result
+text(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	return reply(s, c, status, msg, strlen(msg), "text/plain; charset=utf-8", NULL, R_OTHER);
+}
+
+/* Whether the request declares a body (Content-Length above 0, or Transfer-Encoding). */
+static bool
+has_body(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl != NULL && strspn(cl, "0") < strlen(cl)) ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/*
+ * The first call for a request, once its head is read: what can be answered before a
+ * body arrives is answered here. libmicrohttpd then skips the body and closes the
+ * connection; a response queued later, while a body is still coming, would be refused
+ * and the client would get no answer at all.
+ */
+static enum MHD_Result
+first_call(struct pl_server *s, struct MHD_Connection *c, const char *method,
+    const char *version, bool post, bool feedback)
+{
+	const char *cl;
+	int st = srv_host_check(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+	    strcmp(version, MHD_HTTP_VERSION_1_1) == 0);
+
+	/* The gate checked the first request of the connection; this covers the next ones. */
+	if (st == 421)
+		return text(s, c, 421, "misdirected request: this server does not serve that "
+		    "host name\n");
+	if (st != 0)
+		return text(s, c, 400, "bad request: HTTP/1.1 needs a valid Host\n");
+	if (!post && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return method_not_allowed(s, c, feedback ? "GET, HEAD, POST" : "GET, HEAD");
+	if (post && !feedback)
+		return method_not_allowed(s, c, "GET, HEAD");
+	if (!post && has_body(c))
+		return text(s, c, 400, "bad request: a GET or HEAD request has no body\n");
+	/* A declared length that is too big is refused before the body is read. */
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (post && cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > MAX_BODY))
+		return json_error(s, c, 413, "body too large (at most 4096 bytes)", R_API_FEEDBACK);
+	/* Otherwise answer on the next call: a response queued now, before the request is
+	 * complete, makes libmicrohttpd 0.9.75 refuse further requests on the connection
+	 * (MHD_queue_response sets discard_request) and close it. */
+	return MHD_YES;
+}
+
 enum MHD_Result
 srv_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -1101,29 +1222,21 @@ srv_handle(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	bool post = strcmp(method, "POST") == 0;
 	bool feedback = strcmp(url, "/api/v1/feedback") == 0;
 
-	(void)version;
 	if (rq == NULL) {
-		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		/* Only a vote has a body to keep; other requests share a marker. */
+		if (!(post && feedback))
+			rq = &no_body;
+		else if ((rq = calloc(1, sizeof(*rq))) != NULL)
+			pl_buf_init(&rq->body, MAX_BODY);
+		else
 			return MHD_NO;
-		pl_buf_init(&rq->body, MAX_BODY);
 		*con_cls = rq;
-		/* A declared length that is too big is refused before the body is read. */
-		if (post && feedback) {
-			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-			    MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-			if (cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > MAX_BODY))
-				return json_error(s, c, 413, "body too large (at most 4096 bytes)",
-				    R_API_FEEDBACK);
-		}
-		/* Answer on the second call, once libmicrohttpd knows the request has no
-		 * body: a response queued on the first call makes it close the connection. */
-		return MHD_YES;
+		return first_call(s, c, method, version, post, feedback);
 	}
 	if (strlen(url) > MAX_URL)
 		return reply(s, c, 414, "URI too long\n", 13, "text/plain; charset=utf-8", NULL,
 		    R_OTHER);
-	if (post && feedback) {
+	if (rq != &no_body) {       /* a POST to the feedback endpoint */
 		if (*upload_size > 0) {
 			/* A body without a length (chunked) that grows too big is dropped as it
 			 * comes and refused at its end; the connection timeout bounds it. */
@@ -1134,8 +1247,6 @@ srv_handle(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		}
 		return feedback_post(s, c, rq);
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return method_not_allowed(s, c, feedback ? "GET, HEAD, POST" : "GET, HEAD");
 	return get_route(s, c, url);
 }
 
@@ -1148,9 +1259,9 @@ srv_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (rq != NULL) {
+	if (rq != NULL && rq != &no_body) {
 		pl_buf_free(&rq->body);
 		free(rq);
-		*con_cls = NULL;
 	}
+	*con_cls = NULL;
 }

@@ -11,6 +11,9 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${OTHER_PID:-}" ]; then
+		kill "$OTHER_PID" 2>/dev/null || true
+	fi
 	if [ -n "${SERVER_PID:-}" ]; then
 		kill "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
@@ -288,6 +291,65 @@ vote() {
 	run curl -s --max-time 10 "${URL}port/3408?lang=de"
 	[[ "$output" == *'<section id="history"><h2>Geschichte</h2>'* ]]
 	[[ "$output" == *"2002-02"* ]]
+}
+
+@test "a second serve on a taken address fails; --reuse-port shares it on purpose" {
+	start_server
+	port=${URL##*:}
+	port=${port%/}
+	run pl serve --db "$DB" --feedback-db "$BATS_TEST_TMPDIR/fb2.db" \
+		--locale-dir "$PORTLORE_LOCALEDIR" --listen "127.0.0.1:$port"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"cannot listen on 127.0.0.1:$port: the address is in use"* ]]
+	# The first one still answers alone.
+	[ "$(status_of "${URL}healthz")" = 200 ]
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	SERVER_PID=""
+	start_server --reuse-port
+	port=${URL##*:}
+	port=${port%/}
+	"$PORTLORE" serve --db "$DB" --feedback-db "$BATS_TEST_TMPDIR/fb2.db" \
+		--locale-dir "$PORTLORE_LOCALEDIR" --listen "127.0.0.1:$port" --reuse-port \
+		>"$BATS_TEST_TMPDIR/second.out" 2>&1 &
+	second=$!
+	for i in $(seq 100); do
+		grep -q serving "$BATS_TEST_TMPDIR/second.out" && break
+		sleep 0.1
+	done
+	kill "$second"
+	wait "$second" || true
+	grep -q "serving http://127.0.0.1:$port/" "$BATS_TEST_TMPDIR/second.out"
+}
+
+@test "other users' command lines stay off the site unless --show-processes" {
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run a listener as another user"
+	# A listener of user nobody with a secret on its command line.
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(60)
+' --db-password=hunter2-secret >"$BATS_TEST_TMPDIR/nport" &
+	OTHER_PID=$!
+	for i in $(seq 50); do
+		[ -s "$BATS_TEST_TMPDIR/nport" ] && break
+		sleep 0.1
+	done
+	nport=$(cat "$BATS_TEST_TMPDIR/nport")
+	start_server
+	run curl -s --max-time 10 "${URL}port/$nport?lang=en"
+	[[ "$output" == *"<code>127.0.0.1:$nport</code>"* ]]
+	[[ "$output" != *"hunter2"* ]]
+	run curl -s --max-time 10 "${URL}api/v1/ports/$nport"
+	json_is "[.reports[].on_this_machine.processes[].pid] | index($OTHER_PID) != null" true
+	[[ "$output" != *"hunter2"* ]]
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	SERVER_PID=""
+	start_server --show-processes
+	run curl -s --max-time 10 "${URL}api/v1/ports/$nport"
+	[[ "$output" == *"hunter2-secret"* ]]
 }
 
 @test "a vote belongs to the reader's cookie, not to the address" {
