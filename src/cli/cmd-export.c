@@ -25,17 +25,21 @@ cmd_export_option(struct cli_ctx *x, int ch, const char *arg)
 		if (strcmp(arg, names[i]) == 0)
 			*(int *)x->opts = i + 1;
 	if (*(int *)x->opts == 0) {
-		fprintf(stderr, "portlore: --format '%.40s': give services, csv or json\n", arg);
+		cli_warn("portlore: --format '%.40s': give services, csv or json\n", arg);
 		return -1;
 	}
 	return 0;
 }
 
-/* --format is not optional. */
+/* --format is not optional; the output is exact. */
 int
 cmd_export_check(struct cli_ctx *x)
 {
-	return *(int *)x->opts == 0 ? cli_usage("export", EXIT_USAGE) : -1;
+	if (*(int *)x->opts == 0)
+		return cli_usage("export", EXIT_USAGE);
+	/* A file for other programs, written exactly (services and CSV too). */
+	cli_output_exact();
+	return -1;
 }
 
 int

@@ -51,7 +51,7 @@ const struct cmd cli_cmds[] = {
 	  .run = cmd_diff_run, .optstring = "d:jC:w:h", .longopts = cmd_common_longopts,
 	  .min_args = 2, .max_args = 2, .store = CLI_STORE_READ },
 	{ "update", cmd_update,
-	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--quiet]",
+	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--wait SECS] [--quiet]",
 	  "download the current registry and add it as a snapshot, atomically", .run = NULL },
 	{ "probe", NULL,
 	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--max-rate N]\n"
@@ -94,8 +94,8 @@ const struct cmd cli_cmds[] = {
 	  "list listening sockets (--all: every socket) with their processes", .run = NULL },
 	{ "kill", cmd_kill,
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
-	  "       PORT[/PROTO]",
-	  "stop the listeners of a port (never clients, PID 1 or containers)", .run = NULL },
+	  "       [--netns NAME|PATH] PORT[/PROTO]",
+	  "stop the listeners of a port here (never clients, an init or containers)", .run = NULL },
 	{ "audit", cmd_audit,
 	  "portlore audit [-j] [--db PATH] [--fail-on SEVERITY]",
 	  "every listener here with its exposure, what it is, and findings by severity", .run = NULL },
@@ -153,7 +153,7 @@ cmd_help(int argc, char **argv)
 		for (const struct cmd *c = cli_cmds; c->name; c++)
 			if (strcmp(c->name, argv[1]) == 0)
 				return cli_usage(c->name, EXIT_OK);
-		fprintf(stderr, "portlore: help: no command '%.100s'\n", argv[1]);
+		cli_warn("portlore: help: no command '%.100s'\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	return cli_usage(NULL, EXIT_OK);
@@ -226,7 +226,7 @@ main(int argc, char **argv)
 		status = cmd_port(argc, argv);
 	/* jq's rule: output that could not be written is a failure, even at the end. */
 	if (fclose(stdout) != 0 && status == EXIT_OK) {
-		fprintf(stderr, "portlore: write error: %s\n", strerror(errno));
+		cli_warn("portlore: write error: %s\n", strerror(errno));
 		status = EXIT_SYSTEM;
 	}
 	return status;
