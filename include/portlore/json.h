@@ -74,6 +74,11 @@ void pl_json_knull(struct pl_json *j, const char *key);
 void pl_json_kobj(struct pl_json *j, const char *key);
 void pl_json_karr(struct pl_json *j, const char *key);
 
+/* A text field from the store: s, or null when it is NULL or "". */
+void pl_json_kstrz(struct pl_json *j, const char *key, const char *s);
+/* A port, or a range as "lo-hi". */
+void pl_json_kports(struct pl_json *j, const char *key, unsigned lo, unsigned hi);
+
 /* Opens a document's object with its "schema" (PL_SCHEMA_BASE doc/version) and
  * "version" members: every document portlore prints starts so. */
 void pl_json_envelope(struct pl_json *j, const char *doc, int version);

@@ -183,25 +183,6 @@ cli_number(const char *opt, const char *arg, long long lo, long long hi, long lo
 }
 
 int
-cli_parse_common(const char *name, int argc, char **argv, struct common *c, int min, int max)
-{
-	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
-	int ch, rc;
-
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:h", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		return cli_usage(name, ch == 'h' ? EXIT_OK : EXIT_USAGE);
-	}
-	if (argc - optind < min || argc - optind > max)
-		return cli_usage(name, EXIT_USAGE);
-	return -1;
-}
-
-int
 cli_flush(struct pl_buf *b)
 {
 	int rc = pl_buf_error(b);

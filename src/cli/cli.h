@@ -3,6 +3,7 @@
 #ifndef PORTLORE_CLI_H
 #define PORTLORE_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 
 #include "portlore/buf.h"
@@ -18,13 +19,6 @@ enum {
 	EXIT_STORE = 3,
 	EXIT_DATA = 4,
 	EXIT_SYSTEM = 5
-};
-
-struct cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *usage;      /* lines after "usage: " */
-	const char *summary;
 };
 
 /* serve's usage, in both programs' command tables (main.c, serve-main.c). */
@@ -55,14 +49,55 @@ struct common {
  * prints "opt 'arg': give a number from lo to hi" and returns -1 when it is not one. */
 int cli_number(const char *opt, const char *arg, long long lo, long long hi, long long *out);
 
+/* The room for a command's own options; each command file checks that its options
+ * struct fits (static_assert). */
+#define CLI_OPTS_MAX 512
+
+/* What main hands a command it parsed for (struct cmd's run). */
+struct cli_ctx {
+	struct common c;        /* --db, --json, --color, --width */
+	void *opts;             /* the command's own options: CLI_OPTS_MAX bytes, zeroed */
+	int argc;               /* the arguments after the options */
+	char **argv;
+	struct pl_store *st;    /* opened by main when the entry asks; closed by main */
+};
+
+enum cli_store { CLI_NO_STORE, CLI_STORE_READ };
+
+/*
+ * A command (tmux's cmd_entry is the model). Commands main parses for give run, their
+ * option template (optstring and longopts, the common options among them), a handler
+ * for their own options, the bounds of their arguments and whether they read the
+ * store: main parses, checks the count, opens the store and reports usage errors.
+ * The others give only fn and parse their own argv; a command with both (port) runs
+ * fn, which hands over to cli_run after a look of its own at argv.
+ */
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;      /* lines after "usage: " */
+	const char *summary;
+	int (*run)(struct cli_ctx *x);
+	const char *optstring;
+	const struct option *longopts;
+	/* Takes one of the command's own options: 0, -1 after printing why the value is
+	 * wrong (status 2), or 1 for an option it does not know (usage, status 2). */
+	int (*option)(struct cli_ctx *x, int ch, const char *arg);
+	/* Checks the options together, after parsing and before the store is opened:
+	 * -1 to go on, or an exit status (having printed why). */
+	int (*check)(struct cli_ctx *x);
+	/* Releases what option or check took, whatever happened after them. */
+	void (*done)(struct cli_ctx *x);
+	int min_args, max_args;
+	enum cli_store store;
+};
+
+/* Runs a table command: parses argv (argv[0] is the command's name) with its template,
+ * then calls its run (main.c; serve-main.c has no such commands). */
+int cli_run(const struct cmd *c, int argc, char **argv);
+
 /* Handles a common option; returns 1 if handled, 0 if not, -1 on a bad value. */
 int cli_common_opt(struct common *c, int opt, const char *arg);
-
-/* Parses the common options of a command that takes no others, and checks that it has
- * from min to max arguments. Returns -1 to go on (optind is the first argument), or
- * the exit status to return: after help (0) or a usage error (2, usage printed). */
-int cli_parse_common(const char *name, int argc, char **argv, struct common *c, int min,
-    int max);
 
 /* Opens the store named by --db or the default search path; prints the error. */
 int cli_open_store(const struct common *c, struct pl_store **st, enum pl_store_mode mode);
@@ -89,20 +124,43 @@ int cli_fail(const struct pl_err *err, int code);
 /* Prints usage of cmd to stderr (status 2) or stdout (status 0) and returns status. */
 int cli_usage(const char *cmd, int status);
 
+/* The commands main parses for: their entries' parts (in their files). */
+extern const struct option cmd_common_longopts[];
+int cmd_search_run(struct cli_ctx *x);
+int cmd_search_option(struct cli_ctx *x, int ch, const char *arg);
+extern const struct option cmd_search_longopts[];
+int cmd_lore_run(struct cli_ctx *x);
+int cmd_lore_check(struct cli_ctx *x);
+int cmd_history_run(struct cli_ctx *x);
+int cmd_diff_run(struct cli_ctx *x);
+int cmd_export_run(struct cli_ctx *x);
+int cmd_export_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_export_check(struct cli_ctx *x);
+extern const struct option cmd_export_longopts[];
+int cmd_pick_run(struct cli_ctx *x);
+int cmd_pick_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_pick_check(struct cli_ctx *x);
+extern const struct option cmd_pick_longopts[];
+int cmd_probe_run(struct cli_ctx *x);
+int cmd_probe_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_probe_check(struct cli_ctx *x);
+extern const struct option cmd_probe_longopts[];
+int cmd_feedback_run(struct cli_ctx *x);
+int cmd_feedback_option(struct cli_ctx *x, int ch, const char *arg);
+extern const struct option cmd_feedback_longopts[];
+
 int cmd_port(int argc, char **argv);
-int cmd_search(int argc, char **argv);
+int cmd_port_run(struct cli_ctx *x);
+int cmd_port_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_port_check(struct cli_ctx *x);
+void cmd_port_done(struct cli_ctx *x);
+extern const struct option cmd_port_longopts[];
 int cmd_import(int argc, char **argv);
-int cmd_lore(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
-int cmd_pick(int argc, char **argv);
 int cmd_annotate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
-int cmd_feedback(int argc, char **argv);
-int cmd_history(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
 int cmd_update(int argc, char **argv);
-int cmd_probe(int argc, char **argv);
 int cmd_who(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_kill(int argc, char **argv);

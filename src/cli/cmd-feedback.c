@@ -1,5 +1,4 @@
 /* cmd-feedback.c: `portlore feedback`, the readers' votes per page. */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,35 +28,35 @@ print_totals(const struct pl_feedback_total *t, long n, bool json)
 	return rc;
 }
 
+const struct option cmd_feedback_longopts[] = {
+	{ "feedback-db", required_argument, NULL, 'F' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The command's one option of its own, the votes' file, in the context's option
+ * space (a const char *). */
 int
-cmd_feedback(int argc, char **argv)
+cmd_feedback_option(struct cli_ctx *x, int ch, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "feedback-db", required_argument, NULL, 'F' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *path = NULL;
+	if (ch != 'F')
+		return 1;
+	*(const char **)x->opts = arg;
+	return 0;
+}
+
+int
+cmd_feedback_run(struct cli_ctx *x)
+{
+	const char *path = *(const char **)x->opts;
 	char buf[PATH_MAX];
-	bool json = false;
 	struct pl_feedback *fb = NULL;
 	struct pl_feedback_total *t = NULL;
 	struct pl_err err = { 0 };
 	long n;
-	int ch, status;
+	int status;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "F:jh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'F': path = optarg; break;
-		case 'j': json = true; cli_output_exact(); break;
-		case 'h': return cli_usage("feedback", EXIT_OK);
-		default: return cli_usage("feedback", EXIT_USAGE);
-		}
-	}
-	if (optind != argc)
-		return cli_usage("feedback", EXIT_USAGE);
 	if (path == NULL)
 		path = pl_feedback_default_path(buf, sizeof(buf));
 	if ((n = pl_feedback_open(&fb, path, false, &err)) != 0)
@@ -66,7 +65,7 @@ cmd_feedback(int argc, char **argv)
 		pl_feedback_close(fb);
 		return cli_fail(&err, (int)n);
 	}
-	status = print_totals(t, n, json);
+	status = print_totals(t, n, x->c.json);
 	pl_feedback_totals_free(t, n);
 	pl_feedback_close(fb);
 	return status;

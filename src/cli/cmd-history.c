@@ -2,8 +2,6 @@
  * cmd-history.c: `portlore history PORTSPEC`, the registry story of each port across
  * the store's snapshots (`portlore diff` is cmd-diff.c).
  */
-#include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,27 +111,15 @@ histories(struct pl_store *st, const struct history_opts *o, const struct target
 }
 
 int
-cmd_history(int argc, char **argv)
+cmd_history_run(struct cli_ctx *x)
 {
-	struct history_opts o = { .c = { .color = -1 } };
+	struct history_opts o = { .c = x->c, .specs = x->argv, .nspecs = x->argc };
 	struct target t[HISTORY_MAX_PORTS];
-	struct pl_store *st = NULL;
 	struct pl_err err = { 0 };
 	size_t n = 0;
-	int status, rc = 0;
+	int rc = 0;
 
-	if ((status = cli_parse_common("history", argc, argv, &o.c, 1, INT_MAX)) >= 0)
-		return status;
-	o.specs = argv + optind;
-	o.nspecs = argc - optind;
-	if ((status = cli_open_store(&o.c, &st, PL_STORE_READ)) != 0)
-		return status;
 	for (int i = 0; i < o.nspecs && rc == 0; i++)
-		rc = spec_ports(st, o.specs[i], t, &n, &err);
-	if (rc != 0)
-		status = cli_fail(&err, rc);
-	else
-		status = histories(st, &o, t, n);
-	pl_store_close(st);
-	return status;
+		rc = spec_ports(x->st, o.specs[i], t, &n, &err);
+	return rc != 0 ? cli_fail(&err, rc) : histories(x->st, &o, t, n);
 }

@@ -8,27 +8,26 @@
 #include "portlore/json.h"
 #include "portlore/lorestats.h"
 
+/* The one subcommand there is. */
 int
-cmd_lore(int argc, char **argv)
+cmd_lore_check(struct cli_ctx *x)
 {
-	struct common c = { .color = -1 };
+	return strcmp(x->argv[0], "stats") != 0 ? cli_usage("lore", EXIT_USAGE) : -1;
+}
+
+int
+cmd_lore_run(struct cli_ctx *x)
+{
+	const struct common c = x->c;
 	struct pl_lore_stats s;
-	struct pl_store *st = NULL;
+	struct pl_store *st = x->st;
 	struct pl_err err = { 0 };
 	struct pl_text_opts to;
 	struct pl_buf out = PL_BUF_INIT;
 	int rc, status;
 
-	if ((status = cli_parse_common("lore", argc, argv, &c, 1, 1)) >= 0)
-		return status;
-	if (optind != argc - 1 || strcmp(argv[optind], "stats") != 0)
-		return cli_usage("lore", EXIT_USAGE);
-	if ((status = cli_open_store(&c, &st, PL_STORE_READ)) != 0)
-		return status;
-	if ((rc = pl_lore_stats_build(st, &s, &err)) != 0) {
-		pl_store_close(st);
+	if ((rc = pl_lore_stats_build(st, &s, &err)) != 0)
 		return cli_fail(&err, rc);
-	}
 	if (c.json) {
 		struct pl_json j;
 
@@ -43,6 +42,5 @@ cmd_lore(int argc, char **argv)
 	status = rc != 0 ? cli_fail(NULL, rc) : cli_flush(&out);
 	pl_buf_free(&out);
 	pl_lore_stats_free(&s);
-	pl_store_close(st);
 	return status;
 }

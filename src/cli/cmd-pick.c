@@ -159,48 +159,52 @@ run(struct pl_store *st, struct pick_opts *o)
 	return status;
 }
 
-int
-cmd_pick(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "count", required_argument, NULL, 'n' },
-		{ "proto", required_argument, NULL, 'p' },
-		{ "near", required_argument, NULL, 'N' },
-		{ "range", required_argument, NULL, 'r' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "check", required_argument, NULL, 'k' },
-		{ "full", no_argument, NULL, 'v' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
-	/* User Ports: below the dynamic range, above the privileged one. */
-	struct pick_opts o = { .c = { .color = -1 }, .p = { .count = 5, .proto = PL_PROTO_TCP,
-		.lo = 1024, .hi = 49151 } };
-	struct pl_store *st = NULL;
-	int ch, rc, status;
+const struct option cmd_pick_longopts[] = {
+	COMMON_LONGOPTS,
+	{ "count", required_argument, NULL, 'n' },
+	{ "proto", required_argument, NULL, 'p' },
+	{ "near", required_argument, NULL, 'N' },
+	{ "range", required_argument, NULL, 'r' },
+	{ "seed", required_argument, NULL, 's' },
+	{ "check", required_argument, NULL, 'k' },
+	{ "full", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 }
+};
+_Static_assert(sizeof(struct pick_opts) <= CLI_OPTS_MAX, "pick's options fit");
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hn:p:v", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(&o.c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		if (ch == 'h')
-			return cli_usage("pick", EXIT_OK);
-		if ((rc = parse_opt(&o, ch, optarg)) != 0)
-			return rc < 0 ? EXIT_USAGE : cli_usage("pick", EXIT_USAGE);
+int
+cmd_pick_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	return parse_opt(x->opts, ch, arg);
+}
+
+/* The defaults of what was not given, and the options that don't go together. */
+int
+cmd_pick_check(struct cli_ctx *x)
+{
+	struct pick_opts *o = x->opts;
+
+	o->c = x->c;
+	if (!o->counted)
+		o->p.count = 5;
+	if (o->p.proto == PL_PROTO_ANY)
+		o->p.proto = PL_PROTO_TCP;
+	/* User Ports: below the dynamic range, above the privileged one. */
+	if (!o->ranged) {
+		o->p.lo = 1024;
+		o->p.hi = 49151;
 	}
-	if (optind != argc)
-		return cli_usage("pick", EXIT_USAGE);
-	if (o.check && (o.counted || o.ranged || o.seeded || o.p.have_near)) {
+	if (o->check && (o->counted || o->ranged || o->seeded || o->p.have_near)) {
 		cli_warn("portlore: pick: --check judges one port; it takes no --count, "
 		    "--near, --range or --seed\n");
 		return EXIT_USAGE;
 	}
-	if ((status = cli_open_store(&o.c, &st, PL_STORE_READ)) != 0)
-		return status;
-	status = run(st, &o);
-	pl_store_close(st);
-	return status;
+	return -1;
+}
+
+int
+cmd_pick_run(struct cli_ctx *x)
+{
+	return run(x->st, x->opts);
 }

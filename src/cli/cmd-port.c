@@ -1,5 +1,4 @@
 /* cmd-port.c: `portlore PORTSPEC...`, the report of each port and protocol. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,66 +161,81 @@ out:
 	return status;
 }
 
+const struct option cmd_port_longopts[] = {
+	COMMON_LONGOPTS,
+	{ "no-host", no_argument, NULL, 'H' },
+	{ "full", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The options, and the specs parsed from the arguments before the store opens. */
+struct port_cmd {
+	struct port_opts o;
+	struct pl_portspec spec;
+};
+_Static_assert(sizeof(struct port_cmd) <= CLI_OPTS_MAX, "port's options fit");
+
+int
+cmd_port_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	struct port_cmd *p = x->opts;
+
+	(void)arg;
+	if (ch == 'H')
+		p->o.no_host = true;
+	else if (ch == 'v')
+		p->o.full = true;
+	else
+		return 1;
+	return 0;
+}
+
+/* Every spec parses ("-": more from stdin), or the first bad one is the error. */
+int
+cmd_port_check(struct cli_ctx *x)
+{
+	struct port_cmd *p = x->opts;
+	struct pl_err err = { 0 };
+	int rc = 0;
+
+	p->o.c = x->c;
+	for (int i = 0; i < x->argc && rc == 0; i++) {
+		if (strcmp(x->argv[i], "-") == 0)
+			rc = read_stdin_specs(&p->spec, &err);
+		else
+			rc = pl_portspec_parse(&p->spec, x->argv[i], &err);
+	}
+	return rc != 0 ? cli_fail(&err, rc) : -1;
+}
+
+int
+cmd_port_run(struct cli_ctx *x)
+{
+	struct port_cmd *p = x->opts;
+
+	return run(x->st, &p->spec, &p->o, x->argc, x->argv);
+}
+
+void
+cmd_port_done(struct cli_ctx *x)
+{
+	pl_portspec_free(&((struct port_cmd *)x->opts)->spec);
+}
+
+/* "-1" is a negative port, not an option: say so before getopt sees it. Then the
+ * table's parsing (cli_run). */
 int
 cmd_port(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "no-host", no_argument, NULL, 'H' },
-		{ "full", no_argument, NULL, 'v' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct port_opts o = { .c = { .color = -1 } };
-	struct pl_portspec spec = { 0 };
-	struct pl_store *st = NULL;
-	struct pl_err err = { 0 };
-	int ch, rc, status;
-
-	/* "-1" is a negative port, not an option: say so before getopt sees it. */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
 			cli_warn("portlore: port spec '%.40s': not a port (ports are 0-65535)\n",
 			    argv[i]);
 			return EXIT_USAGE;
 		}
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hHv", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(&o.c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		switch (ch) {
-		case 'H':
-			o.no_host = true;
-			break;
-		case 'v':
-			o.full = true;
-			break;
-		case 'h':
-			return cli_usage("port", EXIT_OK);
-		default:
-			return cli_usage("port", EXIT_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		return cli_usage("port", EXIT_USAGE);
-	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0)
-			rc = read_stdin_specs(&spec, &err);
-		else
-			rc = pl_portspec_parse(&spec, argv[i], &err);
-		if (rc != 0) {
-			pl_portspec_free(&spec);
-			return cli_fail(&err, rc);
-		}
-	}
-	if ((status = cli_open_store(&o.c, &st, PL_STORE_READ)) == 0) {
-		status = run(st, &spec, &o, argc, argv);
-		pl_store_close(st);
-	}
-	pl_portspec_free(&spec);
-	return status;
+	for (const struct cmd *c = cli_cmds; c->name; c++)
+		if (strcmp(c->name, "port") == 0)
+			return cli_run(c, argc, argv);
+	return EXIT_USAGE;
 }

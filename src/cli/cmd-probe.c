@@ -174,63 +174,77 @@ scan_and_report(const struct probe_args *a, struct pl_store *st,
 	return status;
 }
 
-int
-cmd_probe(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "udp", no_argument, NULL, 'u' },
-		{ "banner", no_argument, NULL, 'b' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "max-rate", required_argument, NULL, 'r' },
-		{ "rate", required_argument, NULL, 'r' },   /* the older name */
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "retries", required_argument, NULL, 'R' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "banner-wait", required_argument, NULL, 'W' },
-		{ "top", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct probe_args a = { .c = { .color = -1 }, .retries = -1, .top = 1000 };
-	struct sigaction sa = { .sa_handler = on_signal };
+const struct option cmd_probe_longopts[] = {
+	COMMON_LONGOPTS,
+	{ "udp", no_argument, NULL, 'u' },
+	{ "banner", no_argument, NULL, 'b' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "yes", no_argument, NULL, 'y' },
+	{ "max-rate", required_argument, NULL, 'r' },
+	{ "rate", required_argument, NULL, 'r' },   /* the older name */
+	{ "concurrency", required_argument, NULL, 'c' },
+	{ "retries", required_argument, NULL, 'R' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "banner-wait", required_argument, NULL, 'W' },
+	{ "top", required_argument, NULL, 'T' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* The command's options, and the target parsed from them before the store opens. */
+struct probe_cmd {
+	struct probe_args a;
+	bool retries_set, top_set;
 	struct pl_probe_target t;
+};
+_Static_assert(sizeof(struct probe_cmd) <= CLI_OPTS_MAX, "probe's options fit");
+
+int
+cmd_probe_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	struct probe_cmd *p = x->opts;
+	int rc = parse_opt(&p->a, ch, arg);
+
+	p->retries_set |= ch == 'R';
+	p->top_set |= ch == 'T';
+	return rc == -2 ? 1 : rc;
+}
+
+/* The defaults of what was not given, and the target (a bad one is refused before
+ * the store is opened). */
+int
+cmd_probe_check(struct cli_ctx *x)
+{
+	struct probe_cmd *p = x->opts;
+	struct pl_err err = { 0 };
+	int rc;
+
+	p->a.c = x->c;
+	if (!p->retries_set)
+		p->a.retries = -1;
+	if (!p->top_set)
+		p->a.top = 1000;
+	if ((rc = pl_probe_target_parse(&p->t, x->argv[0], p->a.yes, &err)) != 0)
+		return cli_fail(&err, rc);
+	return -1;
+}
+
+int
+cmd_probe_run(struct cli_ctx *x)
+{
+	struct probe_cmd *p = x->opts;
+	struct sigaction sa = { .sa_handler = on_signal };
 	struct pl_probe_port *ports = NULL;
-	struct pl_store *st = NULL;
 	struct pl_err err = { 0 };
 	long n;
-	int ch, rc, status;
+	int status;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hubayr:c:R:t:W:T:", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(&a.c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		if (ch == 'h')
-			return cli_usage("probe", EXIT_OK);
-		if ((rc = parse_opt(&a, ch, optarg)) == -2)
-			return cli_usage("probe", EXIT_USAGE);
-		if (rc != 0)
-			return EXIT_USAGE;
-	}
-	if (optind >= argc)
-		return cli_usage("probe", EXIT_USAGE);
-	if ((rc = pl_probe_target_parse(&t, argv[optind], a.yes, &err)) != 0)
-		return cli_fail(&err, rc);
-	if ((status = cli_open_store(&a.c, &st, PL_STORE_READ)) != 0)
-		return status;
-	if ((n = probe_ports(st, &a, argc - optind - 1, argv + optind + 1, &ports, &err)) < 0) {
-		status = cli_fail(&err, (int)n);
-		goto out;
-	}
+	if ((n = probe_ports(x->st, &p->a, x->argc - 1, x->argv + 1, &ports, &err)) < 0)
+		return cli_fail(&err, (int)n);
 	/* No SA_RESTART: the scan's epoll_wait must return so that it sees the flag. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	status = scan_and_report(&a, st, &t, ports, n, argv + optind, argc - optind);
-out:
+	status = scan_and_report(&p->a, x->st, &p->t, ports, n, x->argv, x->argc);
 	free(ports);
-	pl_store_close(st);
 	return status;
 }

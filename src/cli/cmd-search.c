@@ -1,6 +1,4 @@
 /* cmd-search.c: `portlore search TEXT...`, ranked full-text search. */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,50 +6,42 @@
 #include "cli.h"
 #include "portlore/json.h"
 
+const struct option cmd_search_longopts[] = {
+	COMMON_LONGOPTS,
+	{ "limit", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 }
+};
+
+_Static_assert(sizeof(long long) <= CLI_OPTS_MAX, "search's option fits");
+
+/* --limit, kept in the context's option space (a long long). */
 int
-cmd_search(int argc, char **argv)
+cmd_search_option(struct cli_ctx *x, int ch, const char *arg)
 {
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "limit", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct common c = { .color = -1 };
+	if (ch != 'n')
+		return 1;
+	return cli_number("--limit", arg, 1, 1000, (long long *)x->opts);
+}
+
+int
+cmd_search_run(struct cli_ctx *x)
+{
+	const struct common c = x->c;
 	struct pl_buf q = PL_BUF_INIT, out = PL_BUF_INIT;
-	struct pl_store *st = NULL;
+	struct pl_store *st = x->st;
 	struct pl_hit *hits = NULL;
 	struct pl_err err = { 0 };
 	struct pl_text_opts to;
-	long long limit = 20;
-	int ch, rc, n = 0, status = EXIT_OK;
+	long long limit = *(long long *)x->opts ? *(long long *)x->opts : 20;
+	int argc = x->argc, rc, n = 0, status = EXIT_OK;
+	char **argv = x->argv;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hn:", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(&c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		switch (ch) {
-		case 'n':
-			if (cli_number("--limit", optarg, 1, 1000, &limit) != 0)
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			return cli_usage("search", EXIT_OK);
-		default:
-			return cli_usage("search", EXIT_USAGE);
-		}
-	}
-	if (optind >= argc)
-		return cli_usage("search", EXIT_USAGE);
-	for (int i = optind; i < argc; i++)
-		if (pl_buf_printf(&q, "%s%s", i > optind ? " " : "", argv[i]) != 0) {
+	for (int i = 0; i < argc; i++)
+		if (pl_buf_printf(&q, "%s%s", i > 0 ? " " : "", argv[i]) != 0) {
 			cli_warn("portlore: search text is too long\n");
 			pl_buf_free(&q);
 			return EXIT_USAGE;
 		}
-	if ((status = cli_open_store(&c, &st, PL_STORE_READ)) != 0)
-		goto out;
 	if ((n = pl_store_search(st, pl_buf_str(&q), (int)limit, &hits, &err)) < 0) {
 		status = cli_fail(&err, n);
 		n = 0;
@@ -80,7 +70,6 @@ cmd_search(int argc, char **argv)
 	}
 out:
 	pl_hits_free(hits, n);
-	pl_store_close(st);
 	pl_buf_free(&q);
 	pl_buf_free(&out);
 	return status;

@@ -1,7 +1,10 @@
 /* main.c: the command table, and dispatch to the command named by the first argument;
  * a port spec otherwise. The helpers the commands share are in cli.c. */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,64 +19,130 @@ const struct cmd cli_cmds[] = {
 	  "portlore [port] [-j] [--db PATH] [--color WHEN] [-w COLS] [--no-host] [-v|--full]\n"
 	  "       PORTSPEC...\n"
 	  "       portlore [port] [options] -",
-	  "report what a port is: registry, ranges, lore (the default command)" },
-	{ "search", cmd_search,
+	  "report what a port is: registry, ranges, lore (the default command)",
+	  .run = cmd_port_run, .optstring = "d:jC:w:hHv", .longopts = cmd_port_longopts,
+	  .option = cmd_port_option, .check = cmd_port_check, .done = cmd_port_done,
+	  .min_args = 1, .max_args = INT_MAX, .store = CLI_STORE_READ },
+	{ "search", NULL,
 	  "portlore search [-j] [--db PATH] [-n LIMIT] TEXT...",
-	  "find ports by service name, description, assignee and lore text" },
+	  "find ports by service name, description, assignee and lore text",
+	  .run = cmd_search_run, .optstring = "d:jC:w:hn:", .longopts = cmd_search_longopts,
+	  .option = cmd_search_option,
+	  .min_args = 1, .max_args = INT_MAX,
+	  .store = CLI_STORE_READ },
 	{ "import", cmd_import,
 	  "portlore import [--db PATH] [--new] [--iana CSV]... [--lore DIR] [--nmap FILE]\n"
 	  "       portlore import --check --lore DIR",
-	  "build or update the store from registry CSVs, lore and nmap-services" },
-	{ "lore", cmd_lore,
+	  "build or update the store from registry CSVs, lore and nmap-services", .run = NULL },
+	{ "lore", NULL,
 	  "portlore lore [-j] [--db PATH] stats",
-	  "lore statistics: entries, kinds, sources, coverage of frequent ports" },
-	{ "history", cmd_history,
+	  "lore statistics: entries, kinds, sources, coverage of frequent ports",
+	  .run = cmd_lore_run, .check = cmd_lore_check, .optstring = "d:jC:w:h",
+	  .longopts = cmd_common_longopts,
+	  .min_args = 1, .max_args = 1, .store = CLI_STORE_READ },
+	{ "history", NULL,
 	  "portlore history [-j] [--db PATH] [--color WHEN] [-w COLS] PORTSPEC...",
-	  "the registry story of a port across the store's snapshots" },
-	{ "diff", cmd_diff,
+	  "the registry story of a port across the store's snapshots",
+	  .run = cmd_history_run, .optstring = "d:jC:w:h", .longopts = cmd_common_longopts,
+	  .min_args = 1, .max_args = INT_MAX, .store = CLI_STORE_READ },
+	{ "diff", NULL,
 	  "portlore diff [-j] [--db PATH] [--color WHEN] [-w COLS] OLD NEW",
-	  "what changed between two registry snapshots (labels, prefixes, current)" },
+	  "what changed between two registry snapshots (labels, prefixes, current)",
+	  .run = cmd_diff_run, .optstring = "d:jC:w:h", .longopts = cmd_common_longopts,
+	  .min_args = 2, .max_args = 2, .store = CLI_STORE_READ },
 	{ "update", cmd_update,
 	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--wait SECS] [--quiet]",
-	  "download the current registry and add it as a snapshot, atomically" },
-	{ "probe", cmd_probe,
+	  "download the current registry and add it as a snapshot, atomically", .run = NULL },
+	{ "probe", NULL,
 	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--max-rate N]\n"
 	  "       [--concurrency N] [--retries N] [--timeout MS] [--top N] [--all] [--yes]\n"
 	  "       TARGET [PORTSPEC]",
-	  "probe a host's ports over the network: what answers, and what it is" },
-	{ "serve", cmd_serve, CLI_SERVE_USAGE, CLI_SERVE_SUMMARY },
-	{ "feedback", cmd_feedback,
+	  "probe a host's ports over the network: what answers, and what it is",
+	  .run = cmd_probe_run, .optstring = "d:jC:w:hubayr:c:R:t:W:T:",
+	  .longopts = cmd_probe_longopts, .option = cmd_probe_option, .check = cmd_probe_check,
+	  .min_args = 1, .max_args = INT_MAX, .store = CLI_STORE_READ },
+	{ "serve", cmd_serve, CLI_SERVE_USAGE, CLI_SERVE_SUMMARY, .run = NULL },
+	{ "feedback", NULL,
 	  "portlore feedback [-j] [--feedback-db PATH]",
-	  "readers' answers to \"Was this page helpful?\", per page" },
-	{ "pick", cmd_pick,
+	  "readers' answers to \"Was this page helpful?\", per page",
+	  .run = cmd_feedback_run, .optstring = "F:jh", .longopts = cmd_feedback_longopts,
+	  .option = cmd_feedback_option,
+	  .min_args = 0, .max_args = 0, .store = CLI_NO_STORE },
+	{ "pick", NULL,
 	  "portlore pick [-j] [--db PATH] [-n|--count N] [-p|--proto tcp|udp] [--near PORT]\n"
 	  "              [--range LOW-HIGH] [--seed S] [-v|--full]\n"
 	  "       portlore pick [-j] [--db PATH] [-p|--proto tcp|udp] --check PORT",
-	  "ports that suit a new service, or why one port does or doesn't" },
+	  "ports that suit a new service, or why one port does or doesn't",
+	  .run = cmd_pick_run, .optstring = "d:jC:w:hn:p:v", .longopts = cmd_pick_longopts,
+	  .option = cmd_pick_option, .check = cmd_pick_check,
+	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
 	{ "annotate", cmd_annotate,
 	  "portlore annotate [-j] [--db PATH] [--format FORMAT] [FILE|-]",
-	  "print nmap, masscan, ss, lsof, netstat or sockstat output with registry and lore" },
-	{ "export", cmd_export,
+	  "print nmap, masscan, ss, lsof, netstat or sockstat output with registry and lore", .run = NULL },
+	{ "export", NULL,
 	  "portlore export [--db PATH] --format services|csv|json",
-	  "write /etc/services, the registry as CSV, or registry and lore as JSON" },
+	  "write /etc/services, the registry as CSV, or registry and lore as JSON",
+	  .run = cmd_export_run, .optstring = "d:f:h", .longopts = cmd_export_longopts,
+	  .option = cmd_export_option, .check = cmd_export_check,
+	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
 	{ "who", cmd_who,
 	  "portlore who [-j] [--db PATH] [--tcp] [--udp] [-4] [-6] [--all] [--procfs] PORT[/PROTO]",
-	  "who holds a port on this machine, or why it can't be bound" },
+	  "who holds a port on this machine, or why it can't be bound", .run = NULL },
 	{ "ls", cmd_ls,
 	  "portlore ls [-j] [--db PATH] [--all] [--tcp] [--udp] [-4] [-6] [--user USER]\n"
 	  "       [--unit UNIT] [--container ID] [--procfs] [PORTSPEC...]",
-	  "list listening sockets (--all: every socket) with their processes" },
+	  "list listening sockets (--all: every socket) with their processes", .run = NULL },
 	{ "kill", cmd_kill,
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
 	  "       [--netns NAME|PATH] PORT[/PROTO]",
-	  "stop the listeners of a port here (never clients, an init or containers)" },
+	  "stop the listeners of a port here (never clients, an init or containers)", .run = NULL },
 	{ "audit", cmd_audit,
 	  "portlore audit [-j] [--db PATH] [--fail-on SEVERITY]",
-	  "every listener here with its exposure, what it is, and findings by severity" },
-	{ "help", cmd_help, "portlore help [COMMAND]", "show usage" },
-	{ "version", cmd_version, "portlore version", "print the version" },
-	{ NULL, NULL, NULL, NULL }
+	  "every listener here with its exposure, what it is, and findings by severity", .run = NULL },
+	{ "help", cmd_help, "portlore help [COMMAND]", "show usage", .run = NULL },
+	{ "version", cmd_version, "portlore version", "print the version", .run = NULL },
+	{ NULL, NULL, NULL, NULL, .run = NULL }
 };
+
+const struct option cmd_common_longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+
+int
+cli_run(const struct cmd *c, int argc, char **argv)
+{
+	union {
+		max_align_t align;
+		unsigned char space[CLI_OPTS_MAX];
+	} opts;
+	struct cli_ctx x = { .c = { .color = -1 }, .opts = &opts };
+	int ch, rc, status = -1;
+
+	memset(&opts, 0, sizeof(opts));
+	optind = 1;
+	while (status < 0 && (ch = getopt_long(argc, argv, c->optstring, c->longopts, NULL)) != -1) {
+		if (ch == 'h')
+			status = cli_usage(c->name, EXIT_OK);
+		else if ((rc = cli_common_opt(&x.c, ch, optarg)) < 0)
+			status = EXIT_USAGE;
+		else if (rc == 0 && (c->option == NULL ||
+		    (rc = c->option(&x, ch, optarg)) != 0))
+			status = rc < 0 ? EXIT_USAGE : cli_usage(c->name, EXIT_USAGE);
+	}
+	x.argc = argc - optind;
+	x.argv = argv + optind;
+	if (status < 0 && (x.argc < c->min_args || x.argc > c->max_args))
+		status = cli_usage(c->name, EXIT_USAGE);
+	if (status < 0 && c->check != NULL)
+		status = c->check(&x);
+	if (status < 0 && c->store == CLI_STORE_READ &&
+	    (rc = cli_open_store(&x.c, &x.st, PL_STORE_READ)) != 0)
+		status = rc;
+	if (status < 0)
+		status = c->run(&x);
+	if (c->done != NULL)
+		c->done(&x);
+	pl_store_close(x.st);
+	return status;
+}
 
 static int
 cmd_help(int argc, char **argv)
@@ -148,7 +217,7 @@ main(int argc, char **argv)
 		return cli_usage(NULL, EXIT_USAGE);
 	c = hoist_cmd(argc, argv);
 	if (c != NULL)
-		status = c->fn(argc - 1, argv + 1);
+		status = c->fn ? c->fn(argc - 1, argv + 1) : cli_run(c, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		status = cli_usage(NULL, EXIT_OK);
 	else if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)

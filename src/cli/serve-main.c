@@ -10,8 +10,8 @@
 #include "cli.h"
 
 const struct cmd cli_cmds[] = {
-	{ "serve", cmd_serve, CLI_SERVE_USAGE, CLI_SERVE_SUMMARY },
-	{ NULL, NULL, NULL, NULL }
+	{ "serve", cmd_serve, CLI_SERVE_USAGE, CLI_SERVE_SUMMARY, .run = NULL },
+	{ NULL, NULL, NULL, NULL, .run = NULL }
 };
 
 int

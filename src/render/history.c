@@ -401,14 +401,6 @@ pl_render_diff_text(struct pl_buf *out, const struct pl_diff *d, const struct pl
 
 /* ------------------------------------------------------------------ JSON */
 
-/* Text from the store was checked to be UTF-8 when it was imported (iana.c); an
- * empty field is null. */
-static void
-kstr_or_null(struct pl_json *j, const char *key, const char *s)
-{
-	pl_json_kstr(j, key, s && *s ? s : NULL);
-}
-
 static void
 protos_json(struct pl_json *j, unsigned bits)
 {
@@ -422,17 +414,10 @@ protos_json(struct pl_json *j, unsigned bits)
 static void
 port_json(struct pl_json *j, bool has, uint16_t lo, uint16_t hi)
 {
-	char buf[16];
-
-	pl_json_key(j, "port");
-	if (!has) {
-		pl_json_null(j);
-	} else if (lo == hi) {
-		pl_json_int(j, lo);
-	} else {
-		snprintf(buf, sizeof(buf), "%u-%u", (unsigned)lo, (unsigned)hi);
-		pl_json_str(j, buf);
-	}
+	if (has)
+		pl_json_kports(j, "port", lo, hi);
+	else
+		pl_json_knull(j, "port");
 }
 
 static void
@@ -444,15 +429,15 @@ event_json(struct pl_json *j, const struct pl_hist_event *e)
 	pl_json_obj(j);
 	pl_json_kstr(j, "kind", pl_hist_kind_name(e->kind));
 	protos_json(j, e->protos);
-	kstr_or_null(j, "service", e->service);
-	kstr_or_null(j, "field", e->field);
-	kstr_or_null(j, "old", has_old ? e->old_value : NULL);
-	kstr_or_null(j, "new", e->kind != PL_HIST_REMOVED ? e->new_value : NULL);
-	kstr_or_null(j, "detail", e->detail);
-	kstr_or_null(j, "date", e->date);
+	pl_json_kstrz(j, "service", e->service);
+	pl_json_kstrz(j, "field", e->field);
+	pl_json_kstrz(j, "old", has_old ? e->old_value : NULL);
+	pl_json_kstrz(j, "new", e->kind != PL_HIST_REMOVED ? e->new_value : NULL);
+	pl_json_kstrz(j, "detail", e->detail);
+	pl_json_kstrz(j, "date", e->date);
 	pl_json_kstr(j, "date_from", pl_hist_date_from_name(e->date_from));
-	kstr_or_null(j, "after_snapshot", e->after);
-	kstr_or_null(j, "before_snapshot", e->before);
+	pl_json_kstrz(j, "after_snapshot", e->after);
+	pl_json_kstrz(j, "before_snapshot", e->before);
 	pl_json_end(j);
 }
 
@@ -467,11 +452,11 @@ snap_json(struct pl_json *j, const struct pl_hist_snap *s)
 		const struct pl_hist_entry *e = &s->entries[i];
 
 		pl_json_obj(j);
-		kstr_or_null(j, "service", e->service);
+		pl_json_kstrz(j, "service", e->service);
 		port_json(j, true, e->lo, e->hi);
 		protos_json(j, e->protos);
-		kstr_or_null(j, "description", e->description);
-		kstr_or_null(j, "assignee", e->assignee);
+		pl_json_kstrz(j, "description", e->description);
+		pl_json_kstrz(j, "assignee", e->assignee);
 		pl_json_end(j);
 	}
 	pl_json_end(j);
@@ -483,7 +468,7 @@ pl_history_json(struct pl_json *j, const struct pl_history *h)
 {
 	pl_json_obj(j);
 	pl_json_kint(j, "port", h->port);
-	kstr_or_null(j, "protocol", pl_proto_name(h->proto));
+	pl_json_kstrz(j, "protocol", pl_proto_name(h->proto));
 	protos_json(j, h->protos);
 	pl_json_kstr(j, "provenance", "iana");
 	pl_json_karr(j, "snapshots");
@@ -503,18 +488,18 @@ static void
 row_json(struct pl_json *j, const struct pl_hist_row *r)
 {
 	pl_json_obj(j);
-	kstr_or_null(j, "service", r->service);
+	pl_json_kstrz(j, "service", r->service);
 	port_json(j, r->has_port, r->lo, r->hi);
-	kstr_or_null(j, "protocol", pl_proto_name(r->proto));
-	kstr_or_null(j, "description", r->description);
-	kstr_or_null(j, "assignee", r->assignee);
-	kstr_or_null(j, "contact", r->contact);
-	kstr_or_null(j, "registration_date", r->registered);
-	kstr_or_null(j, "modification_date", r->modified);
-	kstr_or_null(j, "reference", r->reference);
-	kstr_or_null(j, "service_code", r->service_code);
-	kstr_or_null(j, "unauthorized_use", r->unauthorized);
-	kstr_or_null(j, "assignment_notes", r->notes);
+	pl_json_kstrz(j, "protocol", pl_proto_name(r->proto));
+	pl_json_kstrz(j, "description", r->description);
+	pl_json_kstrz(j, "assignee", r->assignee);
+	pl_json_kstrz(j, "contact", r->contact);
+	pl_json_kstrz(j, "registration_date", r->registered);
+	pl_json_kstrz(j, "modification_date", r->modified);
+	pl_json_kstrz(j, "reference", r->reference);
+	pl_json_kstrz(j, "service_code", r->service_code);
+	pl_json_kstrz(j, "unauthorized_use", r->unauthorized);
+	pl_json_kstrz(j, "assignment_notes", r->notes);
 	pl_json_kint(j, "line", r->line);
 }
 
@@ -556,8 +541,8 @@ pl_diff_json(struct pl_json *j, const struct pl_diff *d)
 				for (size_t k = 0; k < e->nchanges; k++) {
 					pl_json_obj(j);
 					pl_json_kstr(j, "field", e->changes[k].field);
-					kstr_or_null(j, "old", e->changes[k].old_value);
-					kstr_or_null(j, "new", e->changes[k].new_value);
+					pl_json_kstrz(j, "old", e->changes[k].old_value);
+					pl_json_kstrz(j, "new", e->changes[k].new_value);
 					pl_json_end(j);
 				}
 				pl_json_end(j);

@@ -1152,7 +1152,7 @@ security_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n
 			v[risky++] = v[k];
 	/* Most serious first. use_risk() is the lore risk or "none", so sorting by the lore
 	 * risk orders the kept ones by what the page shows. */
-	if (risky > 1)
+	if (risky > 1)          /* v is NULL when there is no use */
 		qsort(v, risky, sizeof(*v), by_risk);
 	pl_buf_adds(w->b, "<ul class=\"security\">");
 	for (size_t k = 0; k < risky; k++, items++)

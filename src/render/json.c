@@ -11,45 +11,22 @@
 #include "portlore/render.h"
 #include "portlore/render-sockets.h"
 
-/* Text from the store was checked to be UTF-8 when it was imported (iana.c, lore.c);
- * an empty field is null. */
-static void
-kstr_or_null(struct pl_json *j, const char *key, const char *s)
-{
-	pl_json_kstr(j, key, s && *s ? s : NULL);
-}
-
-/* A port, or a range "lo-hi". */
-static void
-kports(struct pl_json *j, const char *key, uint16_t lo, uint16_t hi)
-{
-	char buf[16];
-
-	pl_json_key(j, key);
-	if (lo == hi) {
-		pl_json_int(j, lo);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%u-%u", (unsigned)lo, (unsigned)hi);
-	pl_json_str(j, buf);
-}
-
 static void
 record_json(struct pl_json *j, const struct pl_record *rec)
 {
 	pl_json_obj(j);
-	kstr_or_null(j, "service", rec->service);
-	kports(j, "port", rec->lo, rec->hi);
-	kstr_or_null(j, "protocol", pl_proto_name(rec->proto));
-	kstr_or_null(j, "description", rec->description);
-	kstr_or_null(j, "assignee", rec->assignee);
-	kstr_or_null(j, "contact", rec->contact);
-	kstr_or_null(j, "registration_date", rec->registered);
-	kstr_or_null(j, "modification_date", rec->modified);
-	kstr_or_null(j, "reference", rec->reference);
-	kstr_or_null(j, "service_code", rec->service_code);
-	kstr_or_null(j, "unauthorized_use", rec->unauthorized);
-	kstr_or_null(j, "assignment_notes", rec->notes);
+	pl_json_kstrz(j, "service", rec->service);
+	pl_json_kports(j, "port", rec->lo, rec->hi);
+	pl_json_kstrz(j, "protocol", pl_proto_name(rec->proto));
+	pl_json_kstrz(j, "description", rec->description);
+	pl_json_kstrz(j, "assignee", rec->assignee);
+	pl_json_kstrz(j, "contact", rec->contact);
+	pl_json_kstrz(j, "registration_date", rec->registered);
+	pl_json_kstrz(j, "modification_date", rec->modified);
+	pl_json_kstrz(j, "reference", rec->reference);
+	pl_json_kstrz(j, "service_code", rec->service_code);
+	pl_json_kstrz(j, "unauthorized_use", rec->unauthorized);
+	pl_json_kstrz(j, "assignment_notes", rec->notes);
 	pl_json_kint(j, "line", rec->line);
 	pl_json_end(j);
 }
@@ -84,7 +61,7 @@ host_json(struct pl_json *j, const struct pl_report *r)
 	}
 	pl_json_obj(j);
 	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_OBSERVED));
-	kstr_or_null(j, "unavailable", os->reason);
+	pl_json_kstrz(j, "unavailable", os->reason);
 	if (os->have_ephemeral) {
 		pl_json_kobj(j, "ephemeral");
 		pl_json_kint(j, "first", os->eph_lo);
@@ -125,9 +102,9 @@ use_sources_json(struct pl_json *j, const struct pl_lore_use *u)
 		pl_json_kint(j, "n", (long long)i + 1);
 		pl_json_kstr(j, "title", u->sources[i].title);
 		pl_json_kstr(j, "url", u->sources[i].url);
-		kstr_or_null(j, "published", u->sources[i].published);
+		pl_json_kstrz(j, "published", u->sources[i].published);
 		pl_json_kstr(j, "accessed", u->sources[i].accessed);
-		kstr_or_null(j, "publisher", u->sources[i].publisher);
+		pl_json_kstrz(j, "publisher", u->sources[i].publisher);
 		pl_json_kstr(j, "tier", u->sources[i].tier);
 		pl_json_end(j);
 	}
@@ -137,7 +114,7 @@ use_sources_json(struct pl_json *j, const struct pl_lore_use *u)
 		const struct pl_lore_port *s = &u->siblings[i];
 
 		pl_json_obj(j);
-		kports(j, "port", s->lo, s->hi);
+		pl_json_kports(j, "port", s->lo, s->hi);
 		pl_json_kstr(j, "protocol", pl_proto_name(s->proto));
 		pl_json_kstr(j, "role", s->role);
 		pl_json_kstr(j, "entry", s->entry_id);
@@ -192,19 +169,19 @@ use_json(struct pl_json *j, const struct pl_lore_use *u)
 	strv_json(j, "cmdline", u->cmdline, u->ncmdline);
 	strv_json(j, "banner", u->banner, u->nbanner);
 	pl_json_end(j);
-	kstr_or_null(j, "notes", u->notes);
+	pl_json_kstrz(j, "notes", u->notes);
 	use_sources_json(j, u);
 	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
-	kports(j, "matched", u->lo, u->hi);
+	pl_json_kports(j, "matched", u->lo, u->hi);
 	pl_json_kbool(j, "broad", u->broad);
-	kstr_or_null(j, "use", pl_use_name(u->use));
-	kstr_or_null(j, "prevalence", pl_prevalence_name(u->prevalence));
-	kstr_or_null(j, "evidence", u->evidence);
+	pl_json_kstrz(j, "use", pl_use_name(u->use));
+	pl_json_kstrz(j, "prevalence", pl_prevalence_name(u->prevalence));
+	pl_json_kstrz(j, "evidence", u->evidence);
 	pl_json_kint(j, "rank", u->rank);
 	rank_reasons_json(j, u);
 	pl_json_kobj(j, "confidence");
 	pl_json_kstr(j, "level", u->confidence);
-	kstr_or_null(j, "why", u->confidence_why);
+	pl_json_kstrz(j, "why", u->confidence_why);
 	pl_json_end(j);
 	pl_json_end(j);
 }
@@ -263,7 +240,7 @@ pl_report_json(struct pl_json *j, const struct pl_report *r)
 	pl_json_kstr(j, "protocol", pl_proto_name(r->proto));
 	ranges_json(j, r);
 	pl_json_kobj(j, "registry");
-	kstr_or_null(j, "snapshot", r->snapshot);
+	pl_json_kstrz(j, "snapshot", r->snapshot);
 	pl_json_kstr(j, "status", pl_reg_status_name(r->status));
 	records_json(j, "records", r->records, r->nrecords);
 	records_json(j, "containing_ranges", r->ranges, r->nranges);

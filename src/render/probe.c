@@ -142,12 +142,6 @@ pl_render_probe_text(struct pl_buf *out, const struct pl_probe_scan *s,
 
 /* JSON */
 
-static void
-kstr_or_null(struct pl_json *j, const char *key, const char *s)
-{
-	pl_json_kstr(j, key, s && *s ? s : NULL);
-}
-
 /* Milliseconds from microseconds; null when unmeasured (negative). */
 static void
 kms(struct pl_json *j, const char *key, long long us)
@@ -177,7 +171,7 @@ banner_json(struct pl_json *j, const struct pl_banner *b)
 	pl_json_key(j, "text");
 	pl_json_text(j, pl_buf_str(&t));
 	pl_json_kint(j, "bytes", (long long)b->len);
-	kstr_or_null(j, "probe", b->probe);
+	pl_json_kstrz(j, "probe", b->probe);
 	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_PROBED));
 	pl_json_end(j);
 	pl_buf_free(&t);
@@ -200,7 +194,7 @@ port_json(struct pl_json *j, const struct pl_probe_result *r)
 	if (annotated && *r->ident.service) {
 		pl_json_kobj(j, "service");
 		pl_json_kstr(j, "name", r->ident.service);
-		kstr_or_null(j, "description", r->registry);
+		pl_json_kstrz(j, "description", r->registry);
 		pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_IANA));
 		pl_json_end(j);
 	} else {
@@ -251,7 +245,7 @@ pl_probe_json(struct pl_json *j, const struct pl_probe_scan *s, const char *cons
 	for (int i = 0; i < nquery; i++)
 		pl_json_str(j, query[i]);
 	pl_json_end(j);
-	kstr_or_null(j, "snapshot", s->snapshot);
+	pl_json_kstrz(j, "snapshot", s->snapshot);
 	pl_probe_target_str(&s->target, 0, first, sizeof(first));
 	pl_json_kobj(j, "target");
 	pl_json_kstr(j, "name", s->target.text);

@@ -30,11 +30,12 @@ valid() {
 	[ "$status" -eq 1 ]
 }
 
-@test "report, search, history, diff" {
+@test "report, search, history, diff, export" {
 	valid report 3333 22,80 6010/tcp --json
 	valid search search --json netscaler
 	valid history history 3072 22 --json
 	valid diff diff oldest current --json
+	valid export export --format json
 }
 
 @test "ls, who, pick, lore stats, annotate" {

@@ -39,7 +39,8 @@ grow(struct pl_buf *b, size_t need)
 		return pl_buf_fail(b, -PL_ETOOBIG);
 	if (b->len + need + 1 <= b->cap)
 		return 0;
-	cap = b->cap ? b->cap : 256;
+	/* Never beyond the maximum: pl_buf_add's fast path relies on it. */
+	cap = b->cap ? b->cap : max < 256 ? max : 256;
 	while (cap < b->len + need + 1)
 		cap = cap > max / 2 ? max : cap * 2;
 	if ((p = realloc(b->data, cap)) == NULL)
@@ -54,6 +55,14 @@ pl_buf_add(struct pl_buf *b, const void *data, size_t len)
 {
 	int rc;
 
+	/* Room already there (the common case of small appends): no checks to redo, since
+	 * the capacity never exceeds the maximum. */
+	if (b->err == 0 && b->data != NULL && len < b->cap - b->len) {
+		memcpy(b->data + b->len, data, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	if ((rc = grow(b, len)) != 0)
 		return rc;
 	if (len > 0)
@@ -136,6 +145,13 @@ pl_buf_add_html(struct pl_buf *b, const char *s)
 	return b->err;
 }
 
+/* The bytes a JSON string escapes (and NUL, its end here). */
+static const unsigned char json_special[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
 int
 pl_buf_add_json(struct pl_buf *b, const char *s)
 {
@@ -145,13 +161,16 @@ pl_buf_add_json(struct pl_buf *b, const char *s)
 	if (s == NULL)
 		return pl_buf_add(b, "null", 4);
 	pl_buf_addc(b, '"');
-	for (run = s; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+	for (run = s; ; s++) {
+		unsigned char c;
+		char e[6];
 		size_t elen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
+		while (!json_special[(unsigned char)*s])
+			s++;
+		if ((c = (unsigned char)*s) == '\0')
+			break;
+		e[0] = '\\', e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
 		pl_buf_add(b, run, (size_t)(s - run));
 		run = s + 1;
 		switch (c) {

@@ -237,6 +237,26 @@ pl_json_karr(struct pl_json *j, const char *key)
 }
 
 void
+pl_json_kstrz(struct pl_json *j, const char *key, const char *s)
+{
+	pl_json_kstr(j, key, s && *s ? s : NULL);
+}
+
+void
+pl_json_kports(struct pl_json *j, const char *key, unsigned lo, unsigned hi)
+{
+	char buf[24];
+
+	pl_json_key(j, key);
+	if (lo == hi) {
+		pl_json_int(j, lo);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%u-%u", lo, hi);
+	pl_json_str(j, buf);
+}
+
+void
 pl_json_envelope(struct pl_json *j, const char *doc, int version)
 {
 	pl_json_obj(j);

@@ -4,13 +4,14 @@
  * snapshot's rows as CSV in IANA's own column order, and registry plus lore as JSON.
  */
 #include <ctype.h>
-#include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "portlore/export.h"
+#include "portlore/json.h"
 #include "portlore/portspec.h"
 #include "registry/store-internal.h"
 
@@ -335,111 +336,122 @@ export_csv(struct pl_store *st, struct pl_buf *b, struct pl_err *err)
 	return rc;
 }
 
-/* ---- JSON: registry and lore ---- */
+/* ---- JSON: registry and lore, streamed through the writer (core/json.c) ---- */
 
 /* Text in the store was checked to be UTF-8 by the importers; "" becomes null. */
-static json_t *
-jstr(sqlite3_stmt *s, int i)
+static void
+kcol(struct pl_json *j, const char *key, sqlite3_stmt *s, int i)
 {
-	const char *v = col(s, i);
-	json_t *j = *v ? json_string(v) : json_null();
-
-	return j ? j : json_null();
+	pl_json_kstrz(j, key, col(s, i));
 }
 
-static json_t *
-jport(sqlite3_stmt *s, int lo_col)
+static void
+kport(struct pl_json *j, sqlite3_stmt *s, int lo_col)
 {
-	char buf[16];
-	int lo = sqlite3_column_int(s, lo_col), hi = sqlite3_column_int(s, lo_col + 1);
-
 	if (sqlite3_column_type(s, lo_col) == SQLITE_NULL)
-		return json_null();
-	if (lo == hi)
-		return json_integer(lo);
-	snprintf(buf, sizeof(buf), "%d-%d", lo, hi);
-	return json_string(buf);
+		pl_json_knull(j, "port");
+	else
+		pl_json_kports(j, "port", (unsigned)sqlite3_column_int(s, lo_col),
+		    (unsigned)sqlite3_column_int(s, lo_col + 1));
 }
 
 static int
-registry_json(struct pl_store *st, json_t *doc, struct pl_err *err)
+registry_json(struct pl_store *st, struct pl_json *j, struct pl_err *err)
 {
 	static const char *const keys[] = { "service", NULL, NULL, "protocol", "description",
 		"assignee", "contact", "registration_date", "modification_date", "reference",
 		"service_code", "unauthorized_use", "assignment_notes" };
-	json_t *a = json_array();
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	json_object_set_new(doc, "registry", a);
+	pl_json_karr(j, "registry");
 	if ((rc = prepare(st, "SELECT service, lo, hi, proto, description, assignee, contact,"
 	    " registered, modified, reference, service_code, unauthorized, notes, line FROM"
 	    " record WHERE snapshot = ?1 ORDER BY line", &s, err)) != 0)
 		return rc;
 	sqlite3_bind_int64(s, 1, st->current_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, keys[0], jstr(s, 0));
-		json_object_set_new(o, "port", jport(s, 1));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && pl_buf_error(j->b) == 0) {
+		pl_json_obj(j);
+		kcol(j, keys[0], s, 0);
+		kport(j, s, 1);
 		for (int i = 3; i <= 12; i++)
-			json_object_set_new(o, keys[i], jstr(s, i));
-		json_object_set_new(o, "line", json_integer(sqlite3_column_int64(s, 13)));
-		json_object_set_new(o, "provenance", json_string("iana"));
-		if (json_array_append_new(a, o) != 0)
-			break;
+			kcol(j, keys[i], s, i);
+		pl_json_kint(j, "line", sqlite3_column_int64(s, 13));
+		pl_json_kstr(j, "provenance", "iana");
+		pl_json_end(j);
 	}
 	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
-		return 0;
-	return rc == SQLITE_ROW ? pl_err_set(err, -PL_ENOMEM, "out of memory") : store_err(st, err);
+	pl_json_end(j);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return buf_rc(pl_buf_error(j->b), err);
+	return store_err(st, err);
 }
 
 /* Runs sql (bound to entry id) and hands each row to add. */
 static int
-entry_rows(struct pl_store *st, sqlite3_stmt *s, const char *id, json_t *dst,
-    void (*add)(json_t *dst, sqlite3_stmt *s), struct pl_err *err)
+entry_rows(struct pl_store *st, sqlite3_stmt *s, const char *id, struct pl_json *j,
+    void (*add)(struct pl_json *j, sqlite3_stmt *s, bool first), struct pl_err *err)
 {
+	bool first = true;
 	int rc;
 
 	sqlite3_reset(s);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		add(dst, s);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		add(j, s, first);
+		first = false;
+	}
 	return rc == SQLITE_DONE ? 0 : store_err(st, err);
 }
 
 static void
-add_port(json_t *a, sqlite3_stmt *s)
+add_port(struct pl_json *j, sqlite3_stmt *s, bool first)
 {
-	json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "port", jport(s, 0),
-	    "protocol", jstr(s, 2), "role", jstr(s, 3), "use", jstr(s, 4), "prevalence", jstr(s, 5),
-	    "evidence", jstr(s, 6)));
+	(void)first;
+	pl_json_obj(j);
+	kport(j, s, 0);
+	kcol(j, "protocol", s, 2);
+	kcol(j, "role", s, 3);
+	kcol(j, "use", s, 4);
+	kcol(j, "prevalence", s, 5);
+	kcol(j, "evidence", s, 6);
+	pl_json_end(j);
 }
 
 static void
-add_source(json_t *a, sqlite3_stmt *s)
+add_source(struct pl_json *j, sqlite3_stmt *s, bool first)
 {
-	json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "title", jstr(s, 0),
-	    "url", jstr(s, 1), "published", *col(s, 2) ? jstr(s, 2) : json_null(),
-	    "accessed", jstr(s, 3), "tier", jstr(s, 4)));
+	(void)first;
+	pl_json_obj(j);
+	kcol(j, "title", s, 0);
+	kcol(j, "url", s, 1);
+	kcol(j, "published", s, 2);
+	kcol(j, "accessed", s, 3);
+	kcol(j, "tier", s, 4);
+	pl_json_end(j);
 }
 
 static void
-add_string(json_t *a, sqlite3_stmt *s)
+add_string(struct pl_json *j, sqlite3_stmt *s, bool first)
 {
-	json_array_append_new(a, jstr(s, 0));
+	const char *v = col(s, 0);
+
+	(void)first;
+	pl_json_str(j, *v ? v : NULL);
 }
 
+/* Hints come grouped by kind (the query orders them so): an array per kind. */
 static void
-add_hint(json_t *o, sqlite3_stmt *s)
+add_hint(struct pl_json *j, sqlite3_stmt *s, bool first)
 {
-	const char *kind = col(s, 0);
-	json_t *a = json_object_get(o, kind);
+	const char *v = col(s, 1);
 
-	if (a == NULL)
-		json_object_set_new(o, kind, a = json_array());
-	json_array_append_new(a, jstr(s, 1));
+	if (first || sqlite3_column_int(s, 2)) {
+		if (!first)
+			pl_json_end(j);
+		pl_json_karr(j, col(s, 0));
+	}
+	pl_json_str(j, *v ? v : NULL);
 }
 
 static const char *const lore_sql[] = {
@@ -449,60 +461,72 @@ static const char *const lore_sql[] = {
 	" ORDER BY lo, proto",
 	"SELECT title, url, published, accessed, tier FROM lore_source WHERE entry = ?1 ORDER BY n",
 	"SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
-	"SELECT kind, pattern FROM lore_hint WHERE entry = ?1 ORDER BY rowid",
+	/* Each kind's hints together, the kinds in the order they first appear; the third
+	 * column says where a kind starts. */
+	("SELECT kind, pattern, rowid = (SELECT min(rowid) FROM lore_hint f WHERE"
+	" f.entry = h.entry AND f.kind = h.kind) FROM lore_hint h WHERE entry = ?1 ORDER BY"
+	" (SELECT min(rowid) FROM lore_hint f WHERE f.entry = h.entry AND f.kind = h.kind),"
+	" rowid"),
 };
 
-static json_t *
-entry_json(sqlite3_stmt *s)
+static void
+entry_json(struct pl_json *j, sqlite3_stmt *s)
 {
 	static const char *const keys[] = { "id", "family", "family_name", "name", "vendor",
 		"kind", "summary", "risk", "risk_why", "notes" };
-	json_t *o = json_object();
 
 	for (int i = 0; i < 10; i++)
-		json_object_set_new(o, keys[i], jstr(s, i));
-	for (int i = 10; i <= 11; i++)
-		json_object_set_new(o, i == 10 ? "year_from" : "year_to",
-		    sqlite3_column_type(s, i) == SQLITE_NULL ? json_null() :
-		    json_integer(sqlite3_column_int(s, i)));
-	json_object_set_new(o, "confidence", json_pack("{s:o, s:o}", "level", jstr(s, 12),
-	    "why", *col(s, 13) ? jstr(s, 13) : json_null()));
-	json_object_set_new(o, "provenance", json_string("lore"));
-	return o;
+		kcol(j, keys[i], s, i);
+	for (int i = 10; i <= 11; i++) {
+		pl_json_key(j, i == 10 ? "year_from" : "year_to");
+		if (sqlite3_column_type(s, i) == SQLITE_NULL)
+			pl_json_null(j);
+		else
+			pl_json_int(j, sqlite3_column_int(s, i));
+	}
+	pl_json_kobj(j, "confidence");
+	kcol(j, "level", s, 12);
+	kcol(j, "why", s, 13);
+	pl_json_end(j);
+	pl_json_kstr(j, "provenance", "lore");
 }
 
 static int
-lore_json(struct pl_store *st, json_t *doc, struct pl_err *err)
+lore_json(struct pl_store *st, struct pl_json *j, struct pl_err *err)
 {
 	sqlite3_stmt *s[5] = { NULL };
-	json_t *a = json_array();
 	int rc = 0;
 
-	json_object_set_new(doc, "lore", a);
+	pl_json_karr(j, "lore");
 	for (int i = 0; i < 5 && rc == 0; i++)
 		rc = prepare(st, lore_sql[i], &s[i], err);
 	while (rc == 0 && (rc = sqlite3_step(s[0])) == SQLITE_ROW) {
-		json_t *o = entry_json(s[0]), *ports = json_array(), *srcs = json_array();
-		json_t *cves = json_array(), *hints = json_object();
 		const char *id = col(s[0], 0);
+		size_t depth;
 
-		if (json_array_append_new(a, o) != 0) {
-			rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
-			break;
-		}
-		json_object_set_new(o, "ports", ports);
-		json_object_set_new(o, "sources", srcs);
-		json_object_set_new(o, "cves", cves);
-		json_object_set_new(o, "hints", hints);
-		rc = entry_rows(st, s[1], id, ports, add_port, err);
+		pl_json_obj(j);
+		entry_json(j, s[0]);
+		pl_json_karr(j, "ports");
+		rc = entry_rows(st, s[1], id, j, add_port, err);
+		pl_json_end(j);
+		pl_json_karr(j, "sources");
 		if (rc == 0)
-			rc = entry_rows(st, s[2], id, srcs, add_source, err);
+			rc = entry_rows(st, s[2], id, j, add_source, err);
+		pl_json_end(j);
+		pl_json_karr(j, "cves");
 		if (rc == 0)
-			rc = entry_rows(st, s[3], id, cves, add_string, err);
+			rc = entry_rows(st, s[3], id, j, add_string, err);
+		pl_json_end(j);
+		pl_json_kobj(j, "hints");
+		depth = (size_t)j->depth;
 		if (rc == 0)
-			rc = entry_rows(st, s[4], id, hints, add_hint, err);
-		if (rc != 0)
-			break;
+			rc = entry_rows(st, s[4], id, j, add_hint, err);
+		if ((size_t)j->depth > depth)
+			pl_json_end(j);          /* the last kind's array */
+		pl_json_end(j);
+		pl_json_end(j);
+		if (rc == 0 && (rc = pl_buf_error(j->b)) != 0)
+			rc = buf_rc(rc, err);
 	}
 	if (rc == SQLITE_DONE)
 		rc = 0;
@@ -510,31 +534,25 @@ lore_json(struct pl_store *st, json_t *doc, struct pl_err *err)
 		rc = store_err(st, err);
 	for (int i = 0; i < 5; i++)
 		sqlite3_finalize(s[i]);
+	pl_json_end(j);
 	return rc;
-}
-
-static int
-dump_to_buf(const char *s, size_t len, void *arg)
-{
-	return pl_buf_add(arg, s, len) == 0 ? 0 : -1;
 }
 
 static int
 export_json(struct pl_store *st, struct pl_buf *b, struct pl_err *err)
 {
-	json_t *doc = json_pack("{s:s, s:i}", "schema", PL_EXPORT_SCHEMA, "version", 1);
+	struct pl_json j;
 	int rc;
 
-	if (doc == NULL)
-		return pl_err_set(err, -PL_ENOMEM, "out of memory");
-	json_object_set_new(doc, "snapshot", st->current[0] ? json_string(st->current) :
-	    json_null());
-	if ((rc = registry_json(st, doc, err)) == 0 && (rc = lore_json(st, doc, err)) == 0) {
-		if (json_dump_callback(doc, dump_to_buf, b, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-		    pl_buf_addc(b, '\n') != 0)
-			rc = pl_err_set(err, -PL_ENOMEM, "export: out of memory or too large");
+	pl_json_init(&j, b, 2);
+	pl_json_envelope(&j, "export", 1);
+	pl_json_kstr(&j, "snapshot", st->current[0] ? st->current : NULL);
+	if ((rc = registry_json(st, &j, err)) == 0 && (rc = lore_json(st, &j, err)) == 0) {
+		pl_json_end(&j);
+		pl_buf_addc(b, '\n');
+		if ((rc = pl_json_done(&j)) != 0)
+			rc = buf_rc(rc, err);
 	}
-	json_decref(doc);
 	return rc;
 }
 

@@ -1,0 +1,1 @@
+pick --check 3333
