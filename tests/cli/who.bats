@@ -190,10 +190,12 @@ need_root() {
 	start python3 "$HELPER" timewait
 	run pl who --json "$PORT/tcp"
 	[ "$status" -eq 1 ]
-	json_is '.bind[0].time_wait' 1
+	# At least the helper's: on a busy machine another connection may have used the
+	# same local port and be in TIME-WAIT too.
+	json_is '.bind[0].time_wait >= 1' true
 	json_is '.bind[0].listening' false
 	run pl who "$PORT/tcp"
-	[[ "$output" == *"1 socket in TIME-WAIT on port $PORT"* ]]
+	[[ "$output" == *" in TIME-WAIT on port $PORT"* ]]
 }
 
 @test "who: host settings and other systems' occupants" {
