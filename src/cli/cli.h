@@ -60,6 +60,12 @@ int cli_fail(const struct pl_err *err, int code);
 /* Prints usage of cmd to stderr (status 2) or stdout (status 0) and returns status. */
 int cli_usage(const char *cmd, int status);
 
+/* ls --format (ls-prometheus.c): checks the name (returns -1 to go on, or
+ * EXIT_USAGE), and prints listeners as Prometheus metrics (returns the exit status). */
+int cli_ls_format(const char *format, bool *json);
+struct pl_socklist;
+int cli_ls_prometheus(struct pl_store *st, struct pl_socklist *l);
+
 int cmd_port(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_import(int argc, char **argv);

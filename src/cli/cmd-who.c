@@ -23,6 +23,7 @@ struct who_opts {
 	struct common c;
 	struct pl_sock_query q;
 	const char *user, *unit, *container;
+	const char *format;        /* ls: text, json or prometheus */
 	struct pl_portspec spec;
 	/* kill */
 	int sig;
@@ -32,7 +33,7 @@ struct who_opts {
 };
 
 enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS,
-	O_SIGNAL, O_DRYRUN, O_YES, O_TIMEOUT };
+	O_SIGNAL, O_DRYRUN, O_YES, O_TIMEOUT, O_FORMAT };
 
 static const struct option longopts[] = {
 	COMMON_LONGOPTS,
@@ -47,6 +48,7 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, O_DRYRUN },
 	{ "yes", no_argument, NULL, O_YES },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "format", required_argument, NULL, O_FORMAT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -93,6 +95,7 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		case O_UNIT: o->unit = optarg; break;
 		case O_CONTAINER: o->container = optarg; break;
 		case O_PROCFS: o->q.no_netlink = true; break;
+		case O_FORMAT: o->format = optarg; break;
 		case O_DRYRUN: o->dry_run = true; o->kill_opts = true; break;
 		case O_YES: o->yes = true; o->kill_opts = true; break;
 		case O_SIGNAL:
@@ -122,7 +125,7 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 	}
 	/* Options of another of the three commands: say so rather than ignore them. */
 	if ((strcmp(cmd, "kill") != 0 && o->kill_opts) ||
-	    (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container)) ||
+	    (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container || o->format)) ||
 	    (strcmp(cmd, "kill") == 0 && (o->q.all || o->q.tcp || o->q.udp || o->q.family))) {
 		fprintf(stderr, "portlore: %s: an option of another command was given\n", cmd);
 		return cli_usage(cmd, EXIT_USAGE);
@@ -289,13 +292,17 @@ cmd_ls(int argc, char **argv)
 
 	if ((status = parse("ls", argc, argv, &o)) >= 0)
 		return status;
-	if ((status = parse_ports(&o, argc - optind, argv + optind)) >= 0)
+	if ((status = parse_ports(&o, argc - optind, argv + optind)) >= 0 ||
+	    (status = cli_ls_format(o.format, &o.c.json)) >= 0)
 		goto out;
 	st = open_store_quietly(&o.c);
 	if ((status = collect(&o, st, &l)) != 0)
 		goto out;
 	cli_text_opts(&o.c, &to);
-	if (o.c.json) {
+	if (o.format != NULL && strcmp(o.format, "prometheus") == 0) {
+		status = cli_ls_prometheus(st, &l);
+		goto out;
+	} else if (o.c.json) {
 		rc = json_open(&b, "ls", argc - 1, argv + 1);
 		if (rc == 0)
 			rc = pl_render_sockets_json(&b, &l);

@@ -815,6 +815,7 @@ metrics_route(struct pl_server *s, struct MHD_Connection *c)
 	    "# TYPE portlore_connections gauge\nportlore_connections %lu\n",
 	    atomic_load(&s->hits), atomic_load(&s->misses), bytes, atomic_load(&s->reloads),
 	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns));
+	(void)srv_metrics_host(s, &b);
 	ok = reply(s, c, 200, b.data ? b.data : "", b.len, "text/plain; version=0.0.4; charset=utf-8",
 	    NULL, R_METRICS);
 	pl_buf_free(&b);

@@ -117,6 +117,11 @@ struct MHD_Response *srv_response(const void *body, size_t len, const char *ctyp
 enum MHD_Result srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
     struct MHD_Response *resp, enum route r);
 
+/* --- metrics-host.c --- */
+/* Appends this host's listeners as metrics when serving on loopback; returns 0 or a
+ * negative code (the counters are served all the same). */
+int srv_metrics_host(struct pl_server *s, struct pl_buf *b);
+
 /* --- limiter (server.c) --- */
 void srv_limiter_init(struct limiter *l, double capacity, double per_second);
 /* Takes one token for key; returns false when the client is over its rate. */

@@ -1,0 +1,137 @@
+/*
+ * audit.c: the rules that judge a listener.
+ *
+ * Findings, from most to least severe:
+ * - a listener reachable beyond loopback on a port where lore knows a high or critical
+ *   risk (unauthenticated management APIs: Docker 2375, kubelet 10250, Redis, ...):
+ *   the entry's own risk when the owner matches its hints ("observed"), else one level
+ *   lower, said to be inferred from the port number;
+ * - a port lore knows from malware ("inferred": the number alone proves nothing);
+ * - a process running as root on an unprivileged port reachable beyond loopback;
+ * - a service nothing knows about, listening on all interfaces.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portlore/audit.h"
+#include "portlore/report.h"
+
+static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
+
+const char *
+pl_sev_name(int sev)
+{
+	return sev >= PL_SEV_INFO && sev <= PL_SEV_CRITICAL ? sev_names[sev] : "none";
+}
+
+int
+pl_sev_parse(const char *s)
+{
+	for (int i = 0; s != NULL && i <= PL_SEV_CRITICAL; i++)
+		if (strcmp(s, sev_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Lore's word on a listener's port: the most severe specific uses, and whether the
+ * owner's hints matched them. */
+static void
+judge(const struct pl_socket *s, const struct pl_proc *p, const struct pl_report *r,
+    struct pl_audit_listener *al)
+{
+	struct pl_finding *f = al->f;
+	char addr[80];
+	bool exposed = s->scope != PL_SCOPE_LOOPBACK;
+	size_t specific = 0, *nf = &al->nf;
+
+	pl_sock_addr(addr, sizeof(addr), s->family, s->laddr, s->lport);
+	for (size_t i = 0; i < r->nuses && *nf < PL_AUDIT_MAX_FINDINGS; i++) {
+		const struct pl_lore_use *u = &r->uses[i];
+		int risk = pl_sev_parse(u->risk);
+		bool matched = s->lore_id != NULL && strcmp(s->lore_id, u->id) == 0;
+
+		specific += !u->broad;
+		if (u->broad || (s->lore_id != NULL && !matched))
+			continue;
+		if (strcmp(u->kind, "malware") == 0) {
+			f[*nf].sev = matched ? PL_SEV_CRITICAL : PL_SEV_MEDIUM;
+			f[*nf].prov = matched ? "observed" : "inferred";
+			snprintf(f[*nf].reason, sizeof(f->reason), "port %u is known from %s (malware)%s",
+			    (unsigned)s->lport, u->name, matched ? " and the process matches it" :
+			    "; check the process");
+			(*nf)++;
+		} else if (exposed && risk >= PL_SEV_HIGH) {
+			f[*nf].sev = matched ? (enum pl_sev)risk : (enum pl_sev)(risk - 1);
+			f[*nf].prov = matched ? "observed" : "inferred";
+			snprintf(f[*nf].reason, sizeof(f->reason), "%s %s on %s, reachable beyond "
+			    "loopback: %s", matched ? "" : "port of", u->name, addr, u->risk_why);
+			(*nf)++;
+		}
+	}
+	if (exposed && p != NULL && p->uid == 0 && s->lport >= 1024 &&
+	    *nf < PL_AUDIT_MAX_FINDINGS) {
+		f[*nf].sev = PL_SEV_LOW;
+		f[*nf].prov = "observed";
+		snprintf(f[*nf].reason, sizeof(f->reason), "%s (pid %d) runs as root on "
+		    "unprivileged port %u reachable beyond loopback", p->comm, (int)p->pid,
+		    (unsigned)s->lport);
+		(*nf)++;
+	}
+	if (s->scope == PL_SCOPE_ALL && s->registry == NULL && specific == 0 &&
+	    *nf < PL_AUDIT_MAX_FINDINGS) {
+		f[*nf].sev = PL_SEV_LOW;
+		f[*nf].prov = "observed";
+		snprintf(f[*nf].reason, sizeof(f->reason), "unknown service on all interfaces "
+		    "(%s): neither the registry nor lore knows port %u", addr, (unsigned)s->lport);
+		(*nf)++;
+	}
+}
+
+int
+pl_audit_build(struct pl_store *st, const struct pl_socklist *l, struct pl_audit *out,
+    struct pl_err *err)
+{
+	const struct pl_report_opts ro = { .no_host = true };
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->worst = PL_SEV_NONE;
+	if (l->n > 0 && (out->v = calloc(l->n, sizeof(*out->v))) == NULL)
+		return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pl_socket *s = &l->v[i];
+		struct pl_audit_listener *al = &out->v[out->n];
+		struct pl_report r;
+
+		if (!pl_sock_is_listener(s))
+			continue;
+		al->s = s;
+		al->p = s->nowners ? &l->procs[s->owners[0]] : NULL;
+		al->service = s->lore_id ? s->lore_id : s->registry ? s->registry : "";
+		al->confidence = s->lore_id ? "likely" : s->registry ? "port-only" : "unknown";
+		al->worst = PL_SEV_NONE;
+		if ((rc = pl_report_build(st, s->lport, s->proto, &ro, &r, err)) != 0) {
+			pl_audit_free(out);
+			return rc;
+		}
+		judge(s, al->p, &r, al);
+		pl_report_free(&r);
+		for (size_t k = 0; k < al->nf; k++) {
+			if ((int)al->f[k].sev > al->worst)
+				al->worst = (int)al->f[k].sev;
+		}
+		if (al->worst > out->worst)
+			out->worst = al->worst;
+		out->n++;
+	}
+	return 0;
+}
+
+void
+pl_audit_free(struct pl_audit *a)
+{
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+	a->worst = PL_SEV_NONE;
+}
