@@ -21,6 +21,9 @@ struct pl_server_opts {
 	const char *listen;         /* "ADDR:PORT", "[ADDR]:PORT" or "PORT"; NULL: default */
 	const char *proc_root;      /* where the host's settings are read; NULL: "/" */
 	unsigned threads;           /* worker threads; 0: one per CPU */
+	/* A listening socket to serve instead of binding listen (socket activation: fd 3
+	 * from systemd); 0: none. */
+	int listen_fd;
 };
 
 struct pl_server;

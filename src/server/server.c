@@ -177,15 +177,24 @@ default_threads(void)
 }
 
 static int
-start_daemon(struct pl_server *s, const union addr *a, unsigned threads, struct pl_err *err)
+start_daemon(struct pl_server *s, const union addr *a, int fd, unsigned threads,
+    struct pl_err *err)
 {
 	const union MHD_DaemonInfo *info;
 	char host[INET6_ADDRSTRLEN];
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_TURBO |
 	    (a->sa.sa_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 
+	/* A socket handed over (systemd's fd 3) is served as it is, else the address is
+	 * bound. In an option array an integer goes in value, a pointer in ptr_value. */
+	struct MHD_OptionItem where[] = {
+		{ fd > 0 ? MHD_OPTION_LISTEN_SOCKET : MHD_OPTION_SOCK_ADDR, fd > 0 ? fd : 0,
+		  fd > 0 ? NULL : (void *)(uintptr_t)&a->sa },
+		{ MHD_OPTION_END, 0, NULL }
+	};
+
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, srv_handle, s,
-	    MHD_OPTION_SOCK_ADDR, &a->sa,
+	    MHD_OPTION_ARRAY, where,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNECTIONS,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_PER_ADDRESS,
@@ -218,8 +227,17 @@ pl_server_start(struct pl_server **out, const struct pl_server_opts *o, struct p
 	int rc;
 
 	*out = NULL;
-	if ((rc = parse_listen(o->listen ? o->listen : PL_SERVE_DEFAULT_LISTEN, &a, &alen, err)))
+	if (o->listen_fd > 0) {
+		alen = sizeof(a);
+		memset(&a, 0, sizeof(a));
+		if (getsockname(o->listen_fd, &a.sa, &alen) != 0 ||
+		    (a.sa.sa_family != AF_INET && a.sa.sa_family != AF_INET6))
+			return pl_err_set(err, -PL_EUSAGE, "the socket passed as descriptor %d is not "
+			    "a TCP socket (give ListenStream=ADDRESS:PORT)", o->listen_fd);
+	} else if ((rc = parse_listen(o->listen ? o->listen : PL_SERVE_DEFAULT_LISTEN, &a, &alen,
+	    err))) {
 		return rc;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->port_html = calloc((size_t)NLANGS * 65536, sizeof(*s->port_html))) == NULL ||
 	    (s->port_json = calloc(65536, sizeof(*s->port_json))) == NULL ||
@@ -240,7 +258,8 @@ pl_server_start(struct pl_server **out, const struct pl_server_opts *o, struct p
 		goto fail;
 	load_catalogs(s, o->locale_dir ? o->locale_dir : pl_server_default_locale_dir);
 	atomic_store(&s->next_check, 0);
-	if ((rc = start_daemon(s, &a, o->threads ? o->threads : default_threads(), err)) != 0)
+	if ((rc = start_daemon(s, &a, o->listen_fd, o->threads ? o->threads : default_threads(),
+	    err)) != 0)
 		goto fail;
 	*out = s;
 	return 0;
