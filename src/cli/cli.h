@@ -66,6 +66,7 @@ int cli_ls_format(const char *format, bool *json);
 struct pl_socklist;
 int cli_ls_prometheus(struct pl_store *st, struct pl_socklist *l);
 
+int cmd_complete(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_import(int argc, char **argv);
