@@ -28,39 +28,35 @@ find(const char *name)
 	return NULL;
 }
 
-/* Every "-x" and "--long-name" of the usage text, once each, in order. */
+/* Every "-x" and "--long-name" of the usage text, once each, in order: a word that
+ * starts after a space, '[' or '|' with one or two dashes. */
 static void
 options(const struct cmd *c, struct pl_buf *b)
 {
-	const char *u = c->usage;
+	static const char word_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+	struct pl_buf seen = PL_BUF_INIT;   /* " -j --db ..." */
 
-	for (const char *p = u; *p; p++) {
-		size_t n;
+	for (const char *p = c->usage; *p; p++) {
 		char word[64];
+		size_t n;
 
-		if (*p != '-' || (p > u && (isalnum((unsigned char)p[-1]) || p[-1] == '-')))
+		if (*p != '-' || (p != c->usage && !strchr(" [|", p[-1])))
 			continue;
-		n = 1 + strspn(p + 1, "-");
-		if (n > 2 || !isalnum((unsigned char)p[n]))
+		n = strspn(p, word_chars);
+		if (n < 2 || n >= sizeof(word) - 2 || (p[1] == '-' && n < 3) ||
+		    (p[1] != '-' && n != 2)) {
+			p += n ? n - 1 : 0;
 			continue;
-		n += strspn(p + n, "abcdefghijklmnopqrstuvwxyz0123456789-");
-		if (n >= sizeof(word))
-			continue;
-		memcpy(word, p, n);
-		word[n] = '\0';
-		/* Once: search the text before this word for the same word. */
-		if (!(n > 2 && word[1] == '-') && n != 2)
-			continue;
-		bool seen = false;
-		for (const char *q = strstr(u, word); q != NULL && q < p && !seen;
-		    q = strstr(q + 1, word))
-			seen = (q == u || !(isalnum((unsigned char)q[-1]) || q[-1] == '-')) &&
-			    !(isalnum((unsigned char)q[n]) || q[n] == '-');
-		if (!seen)
-			pl_buf_printf(b, "%s\n", word);
+		}
+		snprintf(word, sizeof(word), " %.*s ", (int)n, p);
+		if (strstr(pl_buf_str(&seen), word) == NULL) {
+			pl_buf_adds(&seen, word);
+			pl_buf_printf(b, "%.*s\n", (int)n, p);
+		}
 		p += n - 1;
 	}
 	pl_buf_adds(b, "--help\n");
+	pl_buf_free(&seen);
 }
 
 static int
