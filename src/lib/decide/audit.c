@@ -10,6 +10,7 @@
  * - a process running as root on an unprivileged port reachable beyond loopback;
  * - a service nothing knows about, listening on all interfaces.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,43 +89,82 @@ judge(const struct pl_socket *s, const struct pl_proc *p, const struct pl_report
 	}
 }
 
+/* Listeners in port and protocol order, so that one report serves every listener of
+ * the same port (containers and namespaces repeat ports many times over). */
+static int
+cmp_port(const void *a, const void *b, void *list)
+{
+	const struct pl_socklist *l = list;
+	const struct pl_socket *x = &l->v[*(const size_t *)a];
+	const struct pl_socket *y = &l->v[*(const size_t *)b];
+
+	if (x->lport != y->lport)
+		return x->lport < y->lport ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
 int
 pl_audit_build(struct pl_store *st, const struct pl_socklist *l, struct pl_audit *out,
     struct pl_err *err)
 {
 	const struct pl_report_opts ro = { .no_host = true };
-	int rc;
+	struct pl_report r;
+	size_t *idx = NULL, n = 0;
+	bool have = false;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->worst = PL_SEV_NONE;
-	if (l->n > 0 && (out->v = calloc(l->n, sizeof(*out->v))) == NULL)
+	if (l->n == 0)
+		return 0;
+	if ((out->v = calloc(l->n, sizeof(*out->v))) == NULL ||
+	    (idx = calloc(l->n, sizeof(*idx))) == NULL) {
+		free(out->v);
+		out->v = NULL;
 		return pl_err_set(err, -PL_ENOMEM, "out of memory");
-	for (size_t i = 0; i < l->n; i++) {
-		const struct pl_socket *s = &l->v[i];
-		struct pl_audit_listener *al = &out->v[out->n];
-		struct pl_report r;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		if (pl_sock_is_listener(&l->v[i]))
+			idx[n++] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_port, (void *)(uintptr_t)l);
+	for (size_t k = 0; k < n; k++) {
+		const struct pl_socket *s = &l->v[idx[k]];
+		struct pl_audit_listener *al = &out->v[idx[k]];
 
-		if (!pl_sock_is_listener(s))
-			continue;
+		if (!have || r.port != s->lport || r.proto != s->proto) {
+			if (have)
+				pl_report_free(&r);
+			if ((rc = pl_report_build(st, s->lport, s->proto, &ro, &r, err)) != 0) {
+				have = false;
+				break;
+			}
+			have = true;
+		}
 		al->s = s;
 		al->p = s->nowners ? &l->procs[s->owners[0]] : NULL;
 		al->service = s->lore_id ? s->lore_id : s->registry ? s->registry : "";
 		al->confidence = s->lore_id ? "likely" : s->registry ? "port-only" : "unknown";
 		al->worst = PL_SEV_NONE;
-		if ((rc = pl_report_build(st, s->lport, s->proto, &ro, &r, err)) != 0) {
-			pl_audit_free(out);
-			return rc;
-		}
 		judge(s, al->p, &r, al);
-		pl_report_free(&r);
-		for (size_t k = 0; k < al->nf; k++) {
-			if ((int)al->f[k].sev > al->worst)
-				al->worst = (int)al->f[k].sev;
-		}
+		for (size_t f = 0; f < al->nf; f++)
+			if ((int)al->f[f].sev > al->worst)
+				al->worst = (int)al->f[f].sev;
 		if (al->worst > out->worst)
 			out->worst = al->worst;
-		out->n++;
 	}
+	if (have)
+		pl_report_free(&r);
+	free(idx);
+	if (rc != 0) {
+		pl_audit_free(out);
+		return rc;
+	}
+	/* Back to the list's order, without the sockets that don't listen. */
+	for (size_t i = 0; i < l->n; i++)
+		if (out->v[i].s != NULL)
+			out->v[out->n++] = out->v[i];
 	return 0;
 }
 
