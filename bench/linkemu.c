@@ -11,7 +11,9 @@
  *
  *   linkemu [-d MS] [-l PCT] [-D MS] [-L PCT] [-s SEED] [-t SECS] NS_A DEV_A NS_B DEV_B
  */
+#ifndef _GNU_SOURCE           /* meson defines it for every file */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portlore/json.h"
 #include "portlore/probe.h"
 #include "portlore/render.h"
 
@@ -45,6 +46,7 @@ banner(char *bytes, size_t len)
 	struct pl_text_opts to = { .width = 80 };
 	struct pl_buf out = PL_BUF_INIT;
 	struct pl_err err = { 0 };
+	struct pl_json jw;
 	json_t *j;
 
 	if (pl_probe_target_parse(&s.target, "192.0.2.1", false, &err) != 0)
@@ -55,10 +57,13 @@ banner(char *bytes, size_t len)
 		if ((unsigned char)out.data[i] < 0x20 && out.data[i] != '\n')
 			abort();
 	pl_buf_free(&out);
-	/* And the JSON document is always built (jansson refuses invalid UTF-8). */
-	if ((j = pl_probe_json(&s, NULL, 0)) == NULL)
+	/* And the JSON document is always built, and is JSON. */
+	pl_json_init(&jw, &out, 2);
+	pl_probe_json(&jw, &s, NULL, 0);
+	if (pl_json_done(&jw) != 0 || (j = json_loadb(out.data, out.len, 0, NULL)) == NULL)
 		abort();
 	json_decref(j);
+	pl_buf_free(&out);
 }
 
 int

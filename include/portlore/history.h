@@ -139,7 +139,7 @@ void pl_diff_free(struct pl_diff *d);
 
 /* Renderers (src/render/history.c): text and JSON of a story and of a diff. */
 struct pl_text_opts;
-struct json_t;
+struct pl_json;
 int pl_render_history_text(struct pl_buf *out, const struct pl_history *h,
     const struct pl_text_opts *o);
 /* The events only, laid out like the port report's facts (for pl_render_text's caller
@@ -151,8 +151,9 @@ int pl_render_history_brief(struct pl_buf *out, const struct pl_history *h,
 int pl_history_html(struct pl_buf *out, const struct pl_history *h, const char *title);
 int pl_render_diff_text(struct pl_buf *out, const struct pl_diff *d,
     const struct pl_text_opts *o);
-/* New jansson objects (caller owns, json_decref), or NULL when out of memory. */
-struct json_t *pl_history_json(const struct pl_history *h);
-struct json_t *pl_diff_json(const struct pl_diff *d);
+/* The story as a JSON object, written where the writer stands (json.h); the diff as
+ * its document, {schema, version, old, new, ...}. */
+void pl_history_json(struct pl_json *j, const struct pl_history *h);
+void pl_diff_json(struct pl_json *j, const struct pl_diff *d);
 
 #endif

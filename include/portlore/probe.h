@@ -229,8 +229,10 @@ void pl_hints_free(struct pl_hints *h);
 struct pl_text_opts;
 int pl_render_probe_text(struct pl_buf *out, const struct pl_probe_scan *s,
     const struct pl_text_opts *o);
-/* Returns a new jansson object (caller owns) or NULL when out of memory. */
-struct json_t *pl_probe_json(const struct pl_probe_scan *s, const char *const *query,
+/* The scan document {schema, version, query, snapshot, target, scan, hosts}, through
+ * the JSON writer (json.h); reals with six digits. */
+struct pl_json;
+void pl_probe_json(struct pl_json *j, const struct pl_probe_scan *s, const char *const *query,
     int nquery);
 
 #endif

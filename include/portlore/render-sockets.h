@@ -19,13 +19,20 @@
 int pl_render_sockets_text(struct pl_buf *out, const struct pl_socklist *l, bool detailed,
     const struct pl_text_opts *o);
 
-/* The list as one JSON object (no trailing newline):
- * {"source", "unavailable", "sockets": [...], "processes": [...]}. */
+struct pl_json;
+
+/* The list as one JSON object:
+ * {"source", "unavailable", ..., "sockets": [...], "processes": [...], "provenance"}.
+ * pl_sockets_json() writes it where the writer stands (a member of a larger document);
+ * pl_render_sockets_json() writes it alone, no trailing newline, its lines indented as
+ * a member of a document's top object. */
+void pl_sockets_json(struct pl_json *j, const struct pl_socklist *l);
 int pl_render_sockets_json(struct pl_buf *out, const struct pl_socklist *l);
 
 /* Why a bind fails: text lines, and the JSON object {"port", "protocol", ...}. */
 int pl_render_bind_why_text(struct pl_buf *out, const struct pl_bind_why *w,
     const struct pl_socklist *l, const struct pl_text_opts *o);
+void pl_bind_why_json(struct pl_json *j, const struct pl_bind_why *w);
 int pl_render_bind_why_json(struct pl_buf *out, const struct pl_bind_why *w,
     const struct pl_socklist *l);
 

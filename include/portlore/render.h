@@ -20,13 +20,42 @@ int pl_render_hits_text(struct pl_buf *out, const struct pl_hit *hits, int n,
     const char *query, const struct pl_text_opts *o);
 
 /*
- * JSON: pl_report_json() returns a new jansson object (caller owns, json_decref) or
- * NULL when out of memory. The type is kept opaque here so that callers without
- * jansson can still use the text renderer.
+ * JSON, through the one writer (json.h); errors stick in the writer's buffer.
+ *
+ * The port document ({schema, version, query, snapshot, reports: [...]}) is written by
+ * pl_report_doc_begin(), one pl_report_json() per report, and pl_report_doc_end(),
+ * which returns 0 or the buffer's error. The caller may flush the buffer between
+ * reports. The command line's --json and the HTTP API both print it so.
  */
-struct json_t;
-struct json_t *pl_report_json(const struct pl_report *r);
-struct json_t *pl_hits_json(const struct pl_hit *hits, int n, const char *query);
+struct pl_json;
+struct pl_history;
+void pl_report_doc_begin(struct pl_json *j, struct pl_buf *b, char *const *query, int nquery,
+    const char *snapshot);
+/* One report object; with its "history" when the report was built with it. */
+void pl_report_json(struct pl_json *j, const struct pl_report *r);
+int pl_report_doc_end(struct pl_json *j);
+/* The search document {schema, version, query, hits}. */
+void pl_hits_json(struct pl_json *j, const struct pl_hit *hits, int n, const char *query);
+
+/*
+ * The other documents, each as <document>_text (into a buffer: 0 or its error) and
+ * <document>_json (through the writer, where it stands).
+ */
+struct pl_pick_opts;
+struct pl_pick_result;
+struct pl_lore_stats;
+struct pl_feedback_total;
+/* `portlore pick` (check: `pick --check`, whose lines say whether the port is good). */
+int pl_pick_text(struct pl_buf *out, const struct pl_pick_result *res, int n, bool check,
+    const struct pl_text_opts *o);
+void pl_pick_json(struct pl_json *j, const struct pl_pick_opts *p, bool check,
+    const struct pl_pick_result *res, int n);
+/* `portlore lore stats`. */
+int pl_lorestats_text(struct pl_buf *out, const struct pl_lore_stats *s, int width);
+void pl_lorestats_json(struct pl_json *j, const struct pl_lore_stats *s);
+/* `portlore feedback`: votes per page. */
+int pl_feedback_text(struct pl_buf *out, const struct pl_feedback_total *t, long n);
+void pl_feedback_json(struct pl_json *j, const struct pl_feedback_total *t, long n);
 
 /* Wraps text at width columns, indenting continuation lines by indent spaces. */
 int pl_wrap(struct pl_buf *out, const char *text, int indent, int first_col, int width);

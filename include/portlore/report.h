@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "portlore/error.h"
+#include "portlore/history.h"
 #include "portlore/portspec.h"
 #include "portlore/ranges.h"
 #include "portlore/sockets.h"
@@ -100,12 +101,17 @@ struct pl_report {
 	struct pl_socklist sockets;
 	bool sockets_read;
 	char sockets_error[PL_ERRMSG];      /* why they could not be read, "" otherwise */
+	/* the registry's story of this port and protocol across the store's snapshots
+	 * (history.h), built when opts->history asks; history_read is false otherwise */
+	struct pl_history history;
+	bool history_read;
 };
 
 struct pl_report_opts {
 	const char *proc_root;     /* for the host's settings; NULL means "/" */
 	bool no_host;              /* leave out this host's settings */
 	bool sockets;              /* list this machine's listeners (not with no_host) */
+	bool history;              /* the port's registry history (pl_history_build) */
 };
 
 /* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */

@@ -27,6 +27,12 @@ struct cmd {
 	const char *summary;
 };
 
+/* serve's usage, in both programs' command tables (main.c, serve-main.c). */
+#define CLI_SERVE_USAGE                                                         \
+	"portlore serve [--db PATH] [--listen ADDR:PORT] [--feedback-db PATH]\n"  \
+	"       [--locale-dir DIR] [--threads N]"
+#define CLI_SERVE_SUMMARY "the port reference site and its JSON API (loopback by default)"
+
 /* Options every reading command takes. */
 struct common {
 	const char *db;
@@ -43,8 +49,18 @@ struct common {
 	{ "width", required_argument, NULL, 'w' },                      \
 	{ "help", no_argument, NULL, 'h' }
 
+/* Parses arg, the value of option opt, as a number from lo to hi (pl_strtonum);
+ * prints "opt 'arg': give a number from lo to hi" and returns -1 when it is not one. */
+int cli_number(const char *opt, const char *arg, long long lo, long long hi, long long *out);
+
 /* Handles a common option; returns 1 if handled, 0 if not, -1 on a bad value. */
 int cli_common_opt(struct common *c, int opt, const char *arg);
+
+/* Parses the common options of a command that takes no others, and checks that it has
+ * from min to max arguments. Returns -1 to go on (optind is the first argument), or
+ * the exit status to return: after help (0) or a usage error (2, usage printed). */
+int cli_parse_common(const char *name, int argc, char **argv, struct common *c, int min,
+    int max);
 
 /* Opens the store named by --db or the default search path; prints the error. */
 int cli_open_store(const struct common *c, struct pl_store **st, enum pl_store_mode mode);

@@ -2,16 +2,15 @@
  * printed back with the registry's and lore's word under each line that has a port. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "portlore/json.h"
 #include "portlore/annotate.h"
 #include "portlore/report.h"
 
-#define ANNOTATE_SCHEMA "https://portlore.dev/schema/annotate/1"
 
 /* A port and protocol to report on, and the report once built. */
 struct target {
@@ -243,94 +242,84 @@ render_text(struct pl_buf *b, const struct ann *a, const char *text, size_t len)
 	return rc;
 }
 
-static json_t *
-jstr(const char *s)
+/* A field of the input: null when the input had none (or it is not UTF-8). */
+static void
+kfield(struct pl_json *j, const char *key, const char *s)
 {
-	json_t *j = *s ? json_string(s) : json_null();
-
-	return j ? j : json_null();
+	pl_json_key(j, key);
+	pl_json_text(j, *s ? s : NULL);
 }
 
 /* The registry's and lore's short word on one target, for an item. */
-static json_t *
-target_json(const struct target *t)
+static void
+target_json(struct pl_json *j, const struct target *t)
 {
-	json_t *services = json_array(), *lore = json_array();
-
+	pl_json_obj(j);
+	pl_json_kint(j, "port", t->port);
+	pl_json_kstr(j, "protocol", pl_proto_name(t->proto));
+	pl_json_kstr(j, "status", pl_reg_status_name(t->r.status));
+	pl_json_karr(j, "services");
 	for (size_t i = 0; i < t->r.nrecords; i++)
 		if (*t->r.records[i].service)
-			json_array_append_new(services, jstr(t->r.records[i].service));
+			pl_json_str(j, t->r.records[i].service);
 	for (size_t i = 0; i < t->r.nranges; i++)
 		if (*t->r.ranges[i].service)
-			json_array_append_new(services, jstr(t->r.ranges[i].service));
+			pl_json_str(j, t->r.ranges[i].service);
+	pl_json_end(j);
+	pl_json_karr(j, "lore");
 	for (size_t i = 0; i < t->r.nuses; i++)
 		if (!t->r.uses[i].broad)
-			json_array_append_new(lore, jstr(t->r.uses[i].id));
-	return json_pack("{s:i, s:s, s:s, s:o, s:o}", "port", t->port, "protocol",
-	    pl_proto_name(t->proto), "status", pl_reg_status_name(t->r.status),
-	    "services", services, "lore", lore);
+			pl_json_str(j, t->r.uses[i].id);
+	pl_json_end(j);
+	pl_json_end(j);
 }
 
-static json_t *
-item_json(const struct ann *a, size_t idx)
+static void
+item_json(struct pl_json *j, const struct ann *a, size_t idx)
 {
 	const struct pl_ann_item *it = &a->doc.items[idx];
 	bool named = it->name[0] != '\0';
-	json_t *o, *ann = json_array();
 	enum pl_proto p[2];
 	int np = item_protos(it, p);
 
+	pl_json_obj(j);
+	pl_json_kint(j, "line", (long long)it->line);
+	if (named && a->unresolved[idx])
+		pl_json_knull(j, "port");
+	else
+		pl_json_kint(j, "port", it->port);
+	kfield(j, "name", it->name);
+	kfield(j, "protocol", pl_proto_name(it->proto));
+	kfield(j, "address", it->addr);
+	kfield(j, "state", it->state);
+	kfield(j, "process", it->process);
+	if (it->pid < 0)
+		pl_json_knull(j, "pid");
+	else
+		pl_json_kint(j, "pid", it->pid);
+	kfield(j, "service", it->service);
+	/* What the input says was seen by a scan elsewhere, or on the machine that listed
+	 * its sockets. */
+	pl_json_kstr(j, "provenance", pl_prov_name(pl_ann_format_is_scan(a->doc.format) ?
+	    PL_PROV_PROBED : PL_PROV_OBSERVED));
+	pl_json_karr(j, "annotations");
 	for (int k = 0; k < np && !a->unresolved[idx]; k++) {
 		const struct target *t = find_target(a, it->port, p[k]);
 
 		if (t)
-			json_array_append_new(ann, target_json(t));
+			target_json(j, t);
 	}
-	o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o}",
-	    "line", (json_int_t)it->line,
-	    "port", named && a->unresolved[idx] ? json_null() : json_integer(it->port),
-	    "name", jstr(it->name),
-	    "protocol", jstr(pl_proto_name(it->proto)),
-	    "address", jstr(it->addr), "state", jstr(it->state), "process", jstr(it->process),
-	    "pid", it->pid < 0 ? json_null() : json_integer(it->pid),
-	    "service", jstr(it->service),
-	    /* What the input says was seen by a scan elsewhere, or on the machine that
-	     * listed its sockets. */
-	    "provenance", pl_prov_name(pl_ann_format_is_scan(a->doc.format) ? PL_PROV_PROBED :
-	    PL_PROV_OBSERVED), "annotations", ann);
-	return o ? o : json_null();
+	pl_json_end(j);
+	pl_json_end(j);
 }
 
-/* jansson dump callback: appends to a pl_buf, indenting each new line by 4 spaces so
- * that the value sits inside the document's arrays. */
+/* Flushes the buffer when it grows large, so that thousands of reports never pile
+ * up in memory. */
 static int
-dump_indented(const char *s, size_t len, void *arg)
+maybe_flush(struct pl_buf *b)
 {
-	struct pl_buf *b = arg;
+	int rc = pl_buf_error(b);
 
-	while (len > 0) {
-		const char *nl = memchr(s, '\n', len);
-		size_t n = nl ? (size_t)(nl - s) + 1 : len;
-
-		if (pl_buf_add(b, s, n) != 0 || (nl && pl_buf_add(b, "    ", 4) != 0))
-			return -1;
-		s += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Appends one array element (taking j) and flushes the buffer when it grows large,
- * so that thousands of reports never pile up in memory. */
-static int
-emit(struct pl_buf *b, json_t *j, size_t i)
-{
-	int rc = pl_buf_adds(b, i > 0 ? ",\n    " : "\n    ");
-
-	if (rc == 0 && (j == NULL || json_dump_callback(j, dump_indented, b,
-	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0))
-		rc = -PL_ENOMEM;
-	json_decref(j);
 	if (rc == 0 && b->len > 1 << 16 && cli_flush(b) != 0)
 		rc = -PL_EIO;
 	return rc;
@@ -339,30 +328,29 @@ emit(struct pl_buf *b, json_t *j, size_t i)
 static int
 render_json(struct pl_buf *b, struct pl_store *st, const struct ann *a)
 {
-	const char *snap = pl_store_current_snapshot(st);
-	json_t *head = json_pack("{s:s, s:i, s:s, s:s, s:o}", "schema", ANNOTATE_SCHEMA,
-	    "version", 1, "input", a->name, "format", pl_ann_format_name(a->doc.format),
-	    "snapshot", snap ? json_string(snap) : json_null());
-	char *s = head ? json_dumps(head, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	size_t n = s ? strlen(s) : 0;
+	struct pl_json j;
 	int rc = 0;
 
-	json_decref(head);
-	if (s == NULL || n < 2)
-		rc = -PL_ENOMEM;
-	/* The small head object, left open, then the two arrays streamed into it. */
-	if (rc == 0)
-		rc = pl_buf_printf(b, "%.*s,\n  \"items\": [", (int)(n - 2), s);
-	free(s);
-	for (size_t i = 0; i < a->doc.nitems && rc == 0; i++)
-		rc = emit(b, item_json(a, i), i);
-	if (rc == 0)
-		rc = pl_buf_adds(b, a->doc.nitems ? "\n  ],\n  \"reports\": [" : "],\n  \"reports\": [");
-	for (size_t i = 0; i < a->nt && rc == 0; i++)
-		rc = emit(b, pl_report_json(&a->t[i].r), i);
-	if (rc == 0)
-		rc = pl_buf_adds(b, a->nt ? "\n  ]\n}\n" : "]\n}\n");
-	return rc;
+	pl_json_init(&j, b, 2);
+	pl_json_envelope(&j, "annotate", 1);
+	pl_json_kstr(&j, "input", a->name);
+	pl_json_kstr(&j, "format", pl_ann_format_name(a->doc.format));
+	pl_json_kstr(&j, "snapshot", pl_store_current_snapshot(st));
+	pl_json_karr(&j, "items");
+	for (size_t i = 0; i < a->doc.nitems && rc == 0; i++) {
+		item_json(&j, a, i);
+		rc = maybe_flush(b);
+	}
+	pl_json_end(&j);
+	pl_json_karr(&j, "reports");
+	for (size_t i = 0; i < a->nt && rc == 0; i++) {
+		pl_report_json(&j, &a->t[i].r);
+		rc = maybe_flush(b);
+	}
+	pl_json_end(&j);
+	pl_json_end(&j);
+	pl_buf_addc(b, '\n');
+	return rc != 0 ? rc : pl_json_done(&j);
 }
 
 static int

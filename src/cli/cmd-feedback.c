@@ -1,42 +1,30 @@
 /* cmd-feedback.c: `portlore feedback`, the readers' votes per page. */
 #include <getopt.h>
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "portlore/feedback.h"
+#include "portlore/json.h"
 
 static int
 print_totals(const struct pl_feedback_total *t, long n, bool json)
 {
 	struct pl_buf b = PL_BUF_INIT;
-	int rc = 0;
+	int rc;
 
 	if (json) {
-		json_t *a = json_array();
-		char *s;
+		struct pl_json j;
 
-		for (long i = 0; i < n; i++)
-			json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I}", "page", t[i].page,
-			    "yes", (json_int_t)t[i].n[0], "partly", (json_int_t)t[i].n[1],
-			    "no", (json_int_t)t[i].n[2]));
-		s = json_dumps(a, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(a);
-		rc = s ? pl_buf_printf(&b, "%s\n", s) : -PL_ENOMEM;
-		free(s);
+		pl_json_init(&j, &b, 2);
+		pl_feedback_json(&j, t, n);
+		pl_buf_addc(&b, '\n');
+		rc = pl_json_done(&j);
 	} else {
-		rc = pl_buf_printf(&b, "%-20s %7s %7s %7s\n", "page", "yes", "partly", "no");
-		for (long i = 0; i < n && rc == 0; i++)
-			rc = pl_buf_printf(&b, "%-20s %7ld %7ld %7ld\n", t[i].page, t[i].n[0], t[i].n[1],
-			    t[i].n[2]);
+		rc = pl_feedback_text(&b, t, n);
 	}
-	if (rc != 0) {
-		pl_buf_free(&b);
-		return cli_fail(NULL, rc);
-	}
-	rc = cli_flush(&b);
+	rc = rc != 0 ? cli_fail(NULL, rc) : cli_flush(&b);
 	pl_buf_free(&b);
 	return rc;
 }

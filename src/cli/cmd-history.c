@@ -1,14 +1,15 @@
 /*
  * cmd-history.c: `portlore history PORTSPEC`, the registry story of each port across
- * the store's snapshots, and `portlore diff OLD NEW`, what changed between two.
+ * the store's snapshots (`portlore diff` is cmd-diff.c).
  */
 #include <getopt.h>
-#include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "portlore/json.h"
 #include "portlore/history.h"
 
 #define HISTORY_MAX_PORTS 64    /* a story per port: keep the output readable */
@@ -23,30 +24,6 @@ struct history_opts {
 	char **specs;
 	int nspecs;
 };
-
-/* Parses the common options and the positional arguments: nargs of them, or at least
- * one when nargs is 0. Returns 0, an exit status, or -1 when help was given. */
-static int
-parse(const char *name, int argc, char **argv, struct common *c, int nargs)
-{
-	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
-	int ch, rc;
-
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:h", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		if (ch != 'h')
-			return cli_usage(name, EXIT_USAGE);
-		cli_usage(name, EXIT_OK);
-		return -1;        /* help asked for and given */
-	}
-	if (nargs > 0 ? argc - optind != nargs : argc - optind < 1)
-		return cli_usage(name, EXIT_USAGE);
-	return 0;
-}
 
 /* Appends a port to targets unless it is there already. */
 static int
@@ -94,20 +71,6 @@ spec_ports(struct pl_store *st, const char *text, struct target *t, size_t *n,
 	return rc;
 }
 
-/* Prints a JSON document and frees it. */
-static int
-print_json(json_t *j)
-{
-	char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	int status = EXIT_OK;
-
-	if (s == NULL || printf("%s\n", s) < 0)
-		status = cli_fail(NULL, s ? -PL_EIO : -PL_ENOMEM);
-	free(s);
-	json_decref(j);
-	return status;
-}
-
 static int
 histories(struct pl_store *st, const struct history_opts *o, const struct target *t,
     size_t n)
@@ -115,28 +78,36 @@ histories(struct pl_store *st, const struct history_opts *o, const struct target
 	struct pl_text_opts to;
 	struct pl_buf out = PL_BUF_INIT;
 	struct pl_err err = { 0 };
-	json_t *list = json_array();
+	struct pl_json j;
 	int rc = 0, status = EXIT_OK;
 
 	cli_text_opts(&o->c, &to);
+	if (o->c.json) {
+		pl_json_init(&j, &out, 2);
+		pl_json_envelope(&j, "history", 1);
+		pl_json_karr(&j, "histories");
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct pl_history h;
 
 		if ((rc = pl_history_build(st, t[i].port, t[i].proto, &h, &err)) != 0)
 			break;
 		if (o->c.json)
-			rc = json_array_append_new(list, pl_history_json(&h)) == 0 ? 0 : -PL_ENOMEM;
+			pl_history_json(&j, &h);
 		else if ((rc = pl_buf_adds(&out, i ? "\n" : "")) == 0)
 			rc = pl_render_history_text(&out, &h, &to);
 		pl_history_free(&h);
 	}
+	if (rc == 0 && o->c.json) {
+		pl_json_end(&j);
+		pl_json_end(&j);
+		pl_buf_addc(&out, '\n');
+		rc = pl_json_done(&j);
+	}
 	if (rc != 0)
 		status = cli_fail(&err, rc);
-	else if (o->c.json)
-		status = print_json(json_pack("{s:o}", "histories", json_incref(list)));
 	else
 		status = cli_flush(&out);
-	json_decref(list);
 	pl_buf_free(&out);
 	return status;
 }
@@ -151,8 +122,8 @@ cmd_history(int argc, char **argv)
 	size_t n = 0;
 	int status, rc = 0;
 
-	if ((status = parse("history", argc, argv, &o.c, 0)) != 0)
-		return status < 0 ? EXIT_OK : status;
+	if ((status = cli_parse_common("history", argc, argv, &o.c, 1, INT_MAX)) >= 0)
+		return status;
 	o.specs = argv + optind;
 	o.nspecs = argc - optind;
 	if ((status = cli_open_store(&o.c, &st, PL_STORE_READ)) != 0)
@@ -163,44 +134,6 @@ cmd_history(int argc, char **argv)
 		status = cli_fail(&err, rc);
 	else
 		status = histories(st, &o, t, n);
-	pl_store_close(st);
-	return status;
-}
-
-int
-cmd_diff(int argc, char **argv)
-{
-	struct common c = { .color = -1 };
-	char old_label[32], new_label[32];
-	struct pl_store *st = NULL;
-	struct pl_err err = { 0 };
-	struct pl_diff d = { 0 };
-	struct pl_buf out = PL_BUF_INIT;
-	struct pl_text_opts to;
-	int status, rc;
-
-	if ((status = parse("diff", argc, argv, &c, 2)) != 0)
-		return status < 0 ? EXIT_OK : status;
-	if ((status = cli_open_store(&c, &st, PL_STORE_READ)) != 0)
-		return status;
-	if ((rc = pl_snapshot_resolve(st, argv[optind], old_label, sizeof(old_label), &err)) != 0 ||
-	    (rc = pl_snapshot_resolve(st, argv[optind + 1], new_label, sizeof(new_label), &err)) != 0 ||
-	    (rc = pl_diff_build(st, old_label, new_label, &d, &err)) != 0) {
-		status = cli_fail(&err, rc);
-		goto out;
-	}
-	if (c.json) {
-		status = print_json(pl_diff_json(&d));
-		goto out;
-	}
-	cli_text_opts(&c, &to);
-	if ((rc = pl_render_diff_text(&out, &d, &to)) != 0)
-		status = cli_fail(NULL, rc);
-	else
-		status = cli_flush(&out);
-out:
-	pl_diff_free(&d);
-	pl_buf_free(&out);
 	pl_store_close(st);
 	return status;
 }

@@ -2,15 +2,14 @@
  * why one port does or doesn't. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "portlore/json.h"
+#include "portlore/num.h"
 #include "portlore/pick.h"
-
-#define PICK_SCHEMA "https://portlore.dev/schema/pick/1"
 
 struct pick_opts {
 	struct common c;
@@ -21,15 +20,12 @@ struct pick_opts {
 
 /* Parses a decimal number from 0 to max; returns 0 or -1. */
 static int
-number(const char *s, unsigned long long max, unsigned long long *v)
+number(const char *s, long long max, unsigned long long *v)
 {
-	char *end;
+	const char *errstr;
 
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	*v = strtoull(s, &end, 10);
-	return *end != '\0' || errno != 0 || *v > max ? -1 : 0;
+	*v = (unsigned long long)pl_strtonum(s, 0, max, &errstr);
+	return errstr != NULL ? -1 : 0;
 }
 
 static int
@@ -109,97 +105,20 @@ parse_opt(struct pick_opts *o, int ch, const char *arg)
 	return 1;
 }
 
-static const char *
-verdict_color(enum pl_verdict v)
-{
-	return v == PL_PASS ? "\033[32m" : v == PL_FAIL ? "\033[31m" : "\033[33m";
-}
-
-static int
-text_result(struct pl_buf *b, const struct pl_pick_result *r, bool check,
-    const struct pl_text_opts *to)
-{
-	int nfail = 0, rc;
-
-	for (int i = 0; i < PL_PICK_NCRIT; i++)
-		nfail += r->c[i].verdict == PL_FAIL;
-	if (check)
-		rc = pl_buf_printf(b, "%u/%s: %s", r->port, pl_proto_name(r->proto), nfail == 0 ?
-		    "a good choice" : "not a good choice");
-	else
-		rc = pl_buf_printf(b, "%u/%s", r->port, pl_proto_name(r->proto));
-	if (rc == 0 && check && nfail > 0)
-		rc = pl_buf_printf(b, " (%d of %d criteria fail)", nfail, PL_PICK_NCRIT);
-	rc = rc ? rc : pl_buf_addc(b, '\n');
-	for (int i = 0; i < PL_PICK_NCRIT && rc == 0; i++) {
-		const struct pl_pick_fact *f = &r->c[i];
-		char tail[80];
-		struct pl_buf line = PL_BUF_INIT;
-
-		snprintf(tail, sizeof(tail), " [%s%s%s]", pl_prov_name(f->prov),
-		    i == PL_PICK_UNASSIGNED && r->snapshot[0] ? " " : "",
-		    i == PL_PICK_UNASSIGNED ? r->snapshot : "");
-		rc = pl_buf_printf(b, "  %s%-7s%s %-13s ", to->color ? verdict_color(f->verdict) : "",
-		    pl_verdict_name(f->verdict), to->color ? "\033[0m" : "", pl_pick_crit_key(i));
-		if (rc == 0 && (rc = pl_buf_printf(&line, "%s%s", f->fact, tail)) == 0)
-			rc = pl_wrap(b, pl_buf_str(&line), 24, 24, to->width);
-		pl_buf_free(&line);
-		rc = rc ? rc : pl_buf_addc(b, '\n');
-	}
-	return rc;
-}
-
-static json_t *
-result_json(const struct pl_pick_result *r)
-{
-	json_t *crit = json_array();
-
-	for (int i = 0; i < PL_PICK_NCRIT; i++) {
-		const struct pl_pick_fact *f = &r->c[i];
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "key", pl_pick_crit_key(i),
-		    "verdict", pl_verdict_name(f->verdict), "fact", f->fact,
-		    "provenance", pl_prov_name(f->prov));
-
-		/* Facts quote registry and lore text; json_pack refuses bad UTF-8 with NULL. */
-		if (o && f->prov == PL_PROV_IANA)
-			json_object_set_new(o, "snapshot", r->snapshot[0] ? json_string(r->snapshot) :
-			    json_null());
-		json_array_append_new(crit, o ? o : json_null());
-	}
-	return json_pack("{s:i, s:s, s:b, s:o}", "port", r->port, "protocol",
-	    pl_proto_name(r->proto), "good", r->good, "criteria", crit);
-}
-
 static int
 render(struct pl_buf *b, const struct pick_opts *o, const struct pl_pick_result *res, int n)
 {
 	struct pl_text_opts to;
-	json_t *doc, *ports;
-	char *s;
-	int rc = 0;
+	struct pl_json j;
 
 	if (!o->c.json) {
 		cli_text_opts(&o->c, &to);
-		for (int i = 0; i < n && rc == 0; i++) {
-			if (i > 0)
-				rc = pl_buf_addc(b, '\n');
-			rc = rc ? rc : text_result(b, &res[i], o->check, &to);
-		}
-		return rc;
+		return pl_pick_text(b, res, n, o->check, &to);
 	}
-	ports = json_array();
-	for (int i = 0; i < n; i++)
-		json_array_append_new(ports, result_json(&res[i]));
-	doc = json_pack("{s:s, s:i, s:b, s:{s:i, s:s, s:o, s:[i,i], s:I}, s:o}", "schema",
-	    PICK_SCHEMA, "version", 1, "check", o->check, "query", "count", o->p.count,
-	    "protocol", pl_proto_name(o->p.proto), "near", o->p.have_near ?
-	    json_integer(o->p.near) : json_null(), "range", o->p.lo, o->p.hi,
-	    "seed", (json_int_t)o->p.seed, "ports", ports);
-	s = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	rc = s ? pl_buf_printf(b, "%s\n", s) : -PL_ENOMEM;
-	free(s);
-	json_decref(doc);
-	return rc;
+	pl_json_init(&j, b, 2);
+	pl_pick_json(&j, &o->p, o->check, res, n);
+	pl_buf_addc(b, '\n');
+	return pl_json_done(&j);
 }
 
 static int

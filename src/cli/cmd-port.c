@@ -1,12 +1,12 @@
 /* cmd-port.c: `portlore PORTSPEC...`, the report of each port and protocol. */
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "portlore/history.h"
+#include "portlore/json.h"
 #include "portlore/report.h"
 
 struct port_opts {
@@ -50,54 +50,12 @@ read_stdin_specs(struct pl_portspec *spec, struct pl_err *err)
 	return rc;
 }
 
-/* jansson dump callback: appends to a pl_buf, indenting every new line by 4 spaces
- * so that each report sits inside the document's "reports" array. */
-static int
-dump_indented(const char *s, size_t len, void *arg)
-{
-	struct pl_buf *b = arg;
-
-	while (len > 0) {
-		const char *nl = memchr(s, '\n', len);
-		size_t n = nl ? (size_t)(nl - s) + 1 : len;
-
-		if (pl_buf_add(b, s, n) != 0 || (nl && pl_buf_add(b, "    ", 4) != 0))
-			return -1;
-		s += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int
-json_header(struct pl_buf *b, struct pl_store *st, int argc, char **argv)
-{
-	json_t *q = json_array();
-	char *qs;
-	int rc;
-
-	for (int i = 0; i < argc; i++)
-		json_array_append_new(q, json_string(argv[i]));
-	qs = json_dumps(q, JSON_COMPACT);
-	json_decref(q);
-	if (qs == NULL)
-		return -PL_ENOMEM;
-	rc = pl_buf_printf(b, "{\n  \"schema\": \"%s\",\n  \"version\": %d,\n  \"query\": %s,\n"
-	    "  \"snapshot\": %s%s%s,\n  \"reports\": [", PL_REPORT_SCHEMA, PL_REPORT_SCHEMA_VERSION,
-	    qs, pl_store_current_snapshot(st) ? "\"" : "",
-	    pl_store_current_snapshot(st) ? pl_store_current_snapshot(st) : "null",
-	    pl_store_current_snapshot(st) ? "\"" : "");
-	free(qs);
-	return rc;
-}
-
 /* Renders one report, with the port's registry history (the registry's own dates and
  * the changes between the store's snapshots) where there is any. */
 static int
-emit(struct pl_buf *b, const struct pl_report *r, const struct pl_history *h,
+emit(struct pl_buf *b, struct pl_json *j, const struct pl_report *r,
     const struct port_opts *o, const struct pl_text_opts *to, long i)
 {
-	json_t *j;
 	int rc;
 
 	if (!o->c.json) {
@@ -105,27 +63,22 @@ emit(struct pl_buf *b, const struct pl_report *r, const struct pl_history *h,
 			return rc;
 		if ((rc = pl_render_text(b, r, to)) != 0)
 			return rc;
-		return pl_render_history_brief(b, h, to);
+		return pl_render_history_brief(b, &r->history, to);
 	}
-	if ((j = pl_report_json(r)) == NULL)
-		return -PL_ENOMEM;
-	json_object_set_new(j, "history", pl_history_json(h));
-	rc = pl_buf_adds(b, i > 0 ? ",\n    " : "\n    ");
-	if (rc == 0 && json_dump_callback(j, dump_indented, b,
-	    JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
-		rc = -PL_ENOMEM;
-	json_decref(j);
-	return rc;
+	pl_report_json(j, r);
+	return pl_buf_error(b);
 }
 
 static int
 run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts *o,
     int argc, char **argv)
 {
-	struct pl_report_opts ro = { .no_host = o->no_host, .proc_root = getenv("PORTLORE_PROC_ROOT") };
+	struct pl_report_opts ro = { .no_host = o->no_host, .history = true,
+		.proc_root = getenv("PORTLORE_PROC_ROOT") };
 	struct pl_text_opts to;
 	struct pl_target *t = NULL;
 	struct pl_buf b = PL_BUF_INIT;
+	struct pl_json j;
 	struct pl_err err = { 0 };
 	long n;
 	int rc = 0, status = EXIT_OK;
@@ -135,24 +88,21 @@ run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts 
 		return cli_fail(&err, (int)n);
 	/* "on this machine" (cmd-who.c's collector) for a few ports; a range stays fast. */
 	ro.sockets = n <= 16;
-	if (o->c.json && (rc = json_header(&b, st, argc, argv)) != 0)
-		goto out;
+	if (o->c.json)
+		pl_report_doc_begin(&j, &b, argv, argc, pl_store_current_snapshot(st));
 	for (long i = 0; i < n && rc == 0; i++) {
 		struct pl_report r;
-		struct pl_history h = { 0 };
 
 		if ((rc = pl_report_build(st, t[i].port, t[i].proto, &ro, &r, &err)) != 0)
 			break;
-		if ((rc = pl_history_build(st, t[i].port, t[i].proto, &h, &err)) == 0)
-			rc = emit(&b, &r, &h, o, &to, i);
-		pl_history_free(&h);
+		rc = emit(&b, &j, &r, o, &to, i);
 		pl_report_free(&r);
 		/* Stream: a range of thousands of ports never piles up in memory. */
 		if (rc == 0 && b.len > 1 << 16 && (status = cli_flush(&b)) != 0)
 			goto out;
 	}
 	if (rc == 0 && o->c.json)
-		rc = pl_buf_adds(&b, "\n  ]\n}\n");
+		rc = pl_report_doc_end(&j);
 out:
 	free(t);
 	if (rc != 0) {

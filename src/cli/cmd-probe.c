@@ -1,7 +1,6 @@
 /* cmd-probe.c: `portlore probe TARGET [PORTSPEC]`, which ports answer and what is there. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +9,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "portlore/json.h"
 #include "portlore/probe.h"
 
 struct probe_args {
 	struct common c;
 	bool udp, banner, all, yes;
 	double rate;
-	long concurrency, retries, timeout_ms, banner_ms, top;
+	long long concurrency, retries, timeout_ms, banner_ms, top;
 };
 
 static volatile sig_atomic_t stop;
@@ -30,25 +30,9 @@ on_signal(int sig)
 }
 
 static int
-number(const char *opt, const char *arg, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || errno != 0 || v < lo || v > hi) {
-		fprintf(stderr, "portlore: %s '%.40s': give a number from %ld to %ld\n", opt, arg, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 parse_opt(struct probe_args *a, int ch, const char *arg)
 {
-	long v;
+	long long v;
 
 	switch (ch) {
 	case 'u': a->udp = true; return 0;
@@ -56,15 +40,15 @@ parse_opt(struct probe_args *a, int ch, const char *arg)
 	case 'a': a->all = true; return 0;
 	case 'y': a->yes = true; return 0;
 	case 'r':
-		if (number("--rate", arg, 1, (long)PL_PROBE_RATE_MAX, &v) != 0)
+		if (cli_number("--rate", arg, 1, (long long)PL_PROBE_RATE_MAX, &v) != 0)
 			return -1;
 		a->rate = (double)v;
 		return 0;
-	case 'c': return number("--concurrency", arg, 1, 65536, &a->concurrency);
-	case 'R': return number("--retries", arg, 0, 10, &a->retries);
-	case 't': return number("--timeout", arg, 1, 60000, &a->timeout_ms);
-	case 'W': return number("--banner-wait", arg, 1, 60000, &a->banner_ms);
-	case 'T': return number("--top", arg, 1, 65535, &a->top);
+	case 'c': return cli_number("--concurrency", arg, 1, 65536, &a->concurrency);
+	case 'R': return cli_number("--retries", arg, 0, 10, &a->retries);
+	case 't': return cli_number("--timeout", arg, 1, 60000, &a->timeout_ms);
+	case 'W': return cli_number("--banner-wait", arg, 1, 60000, &a->banner_ms);
+	case 'T': return cli_number("--top", arg, 1, 65535, &a->top);
 	}
 	return -2;
 }
@@ -133,14 +117,12 @@ render(const struct probe_args *a, const struct pl_probe_scan *s, char **query, 
 	int rc;
 
 	if (a->c.json) {
-		json_t *j = pl_probe_json(s, (const char *const *)query, nq);
-		/* Six digits: round trips in microseconds, no binary noise. */
-		char *txt = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-		    JSON_REAL_PRECISION(6)) : NULL;
+		struct pl_json j;
 
-		rc = txt ? pl_buf_printf(&out, "%s\n", txt) : -PL_ENOMEM;
-		free(txt);
-		json_decref(j);
+		pl_json_init(&j, &out, 2);
+		pl_probe_json(&j, s, (const char *const *)query, nq);
+		pl_buf_addc(&out, '\n');
+		rc = pl_json_done(&j);
 	} else {
 		cli_text_opts(&a->c, &to);
 		rc = pl_render_probe_text(&out, s, &to);

@@ -1,12 +1,12 @@
 /* cmd-search.c: `portlore search TEXT...`, ranked full-text search. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "portlore/json.h"
 
 int
 cmd_search(int argc, char **argv)
@@ -22,8 +22,7 @@ cmd_search(int argc, char **argv)
 	struct pl_hit *hits = NULL;
 	struct pl_err err = { 0 };
 	struct pl_text_opts to;
-	long limit = 20;
-	char *end;
+	long long limit = 20;
 	int ch, rc, n = 0, status = EXIT_OK;
 
 	optind = 1;
@@ -34,13 +33,8 @@ cmd_search(int argc, char **argv)
 			continue;
 		switch (ch) {
 		case 'n':
-			errno = 0;
-			limit = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 || limit < 1 || limit > 1000) {
-				fprintf(stderr, "portlore: --limit '%.40s': give a number from 1 to 1000\n",
-				    optarg);
+			if (cli_number("--limit", optarg, 1, 1000, &limit) != 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'h':
 			return cli_usage("search", EXIT_OK);
@@ -64,12 +58,12 @@ cmd_search(int argc, char **argv)
 		goto out;
 	}
 	if (c.json) {
-		json_t *j = pl_hits_json(hits, n, pl_buf_str(&q));
-		char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+		struct pl_json j;
 
-		rc = s ? pl_buf_printf(&out, "%s\n", s) : -PL_ENOMEM;
-		free(s);
-		json_decref(j);
+		pl_json_init(&j, &out, 2);
+		pl_hits_json(&j, hits, n, pl_buf_str(&q));
+		pl_buf_addc(&out, '\n');
+		rc = pl_json_done(&j);
 	} else {
 		cli_text_opts(&c, &to);
 		rc = pl_render_hits_text(&out, hits, n, pl_buf_str(&q), &to);

@@ -29,7 +29,7 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *end;
+	long long v;
 	int ch;
 
 	optind = 1;
@@ -40,12 +40,9 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 		case 'l': o->listen = optarg; break;
 		case 'L': o->locale_dir = optarg; break;
 		case 't':
-			o->threads = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || o->threads < 1 || o->threads > 64) {
-				fprintf(stderr, "portlore: --threads '%.40s': give a number from 1 to 64\n",
-				    optarg);
+			if (cli_number("--threads", optarg, 1, 64, &v) != 0)
 				return EXIT_USAGE;
-			}
+			o->threads = (int)v;
 			break;
 		case 'h':
 			return cli_usage("serve", EXIT_OK) - 1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "portlore/num.h"
 #include "config.h"
 #include "portlore/update.h"
 
@@ -180,7 +181,7 @@ cmd_update(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct update_opts o = { .timeout = 120 };
-	char *end;
+	const char *errstr;
 	int ch;
 
 	optind = 1;
@@ -193,10 +194,8 @@ cmd_update(int argc, char **argv)
 			o.from = optarg;
 			break;
 		case 't':
-			errno = 0;
-			o.timeout = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno != 0 || o.timeout < 1 ||
-			    o.timeout > 3600) {
+			o.timeout = pl_strtonum(optarg, 1, 3600, &errstr);
+			if (errstr != NULL) {
 				fprintf(stderr, "portlore: --timeout '%.40s': give seconds from 1 to 3600\n",
 				    optarg);
 				return EXIT_USAGE;

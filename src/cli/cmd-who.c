@@ -1,6 +1,7 @@
 /*
- * cmd-who.c: `portlore who PORT[/PROTO]`, `portlore ls` and `portlore kill PORT`: who
- * holds a port on this machine, why it can't be bound, and stopping its listener.
+ * cmd-who.c: `portlore who PORT[/PROTO]`, who holds a port on this machine or why it
+ * can't be bound, and `portlore kill PORT`, stopping its listener; the option parsing
+ * and collection the socket commands share (cmd-sockets.h; `ls` is cmd-ls.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,24 +17,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmd-sockets.h"
+#include "portlore/json.h"
 #include "portlore/render-sockets.h"
 #include "portlore/sockets.h"
-
-struct who_opts {
-	struct common c;
-	struct pl_sock_query q;
-	const char *user, *unit, *container;
-	const char *format;        /* ls: text, json or prometheus */
-	struct pl_portspec spec;
-	/* kill */
-	int sig;
-	bool dry_run, yes;
-	double timeout;
-	bool kill_opts;            /* one of the four was given */
-};
-
-enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS,
-	O_SIGNAL, O_DRYRUN, O_YES, O_TIMEOUT, O_FORMAT };
 
 static const struct option longopts[] = {
 	COMMON_LONGOPTS,
@@ -73,8 +60,8 @@ parse_signal(const char *s)
 
 /* Parses the options every one of the three commands takes; returns -1 to go on, or
  * an exit status. */
-static int
-parse(const char *cmd, int argc, char **argv, struct who_opts *o)
+int
+sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 {
 	char *end;
 	int ch, rc;
@@ -134,8 +121,8 @@ parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 }
 
 /* Port specs of who, kill and ls: numbers and ranges, with an optional protocol. */
-static int
-parse_ports(struct who_opts *o, int argc, char **argv)
+int
+sockets_parse_ports(struct who_opts *o, int argc, char **argv)
 {
 	struct pl_err err = { 0 };
 
@@ -226,8 +213,8 @@ filter(const struct who_opts *o, struct pl_socklist *l)
 }
 
 /* The store annotates; without one the sockets are still worth showing. */
-static struct pl_store *
-open_store_quietly(const struct common *c)
+struct pl_store *
+sockets_open_store(const struct common *c)
 {
 	char buf[4096];
 	struct pl_store *st = NULL;
@@ -242,8 +229,8 @@ open_store_quietly(const struct common *c)
 	return st;
 }
 
-static int
-collect(struct who_opts *o, struct pl_store *st, struct pl_socklist *l)
+int
+sockets_collect(struct who_opts *o, struct pl_store *st, struct pl_socklist *l)
 {
 	struct pl_err err = { 0 };
 	int rc;
@@ -280,47 +267,6 @@ json_open(struct pl_buf *b, const char *cmd, int argc, char **argv)
 	return rc;
 }
 
-int
-cmd_ls(int argc, char **argv)
-{
-	struct who_opts o = { .c = { .color = -1 } };
-	struct pl_socklist l = { 0 };
-	struct pl_buf b = PL_BUF_INIT;
-	struct pl_store *st = NULL;
-	struct pl_text_opts to;
-	int rc, status;
-
-	if ((status = parse("ls", argc, argv, &o)) >= 0)
-		return status;
-	if ((status = parse_ports(&o, argc - optind, argv + optind)) >= 0 ||
-	    (status = cli_ls_format(o.format, &o.c.json)) >= 0)
-		goto out;
-	st = open_store_quietly(&o.c);
-	if ((status = collect(&o, st, &l)) != 0)
-		goto out;
-	cli_text_opts(&o.c, &to);
-	if (o.format != NULL && strcmp(o.format, "prometheus") == 0) {
-		status = cli_ls_prometheus(st, &l);
-		goto out;
-	} else if (o.c.json) {
-		rc = json_open(&b, "ls", argc - 1, argv + 1);
-		if (rc == 0)
-			rc = pl_render_sockets_json(&b, &l);
-		if (rc == 0)
-			rc = pl_buf_adds(&b, "\n}\n");
-	} else {
-		rc = pl_render_sockets_text(&b, &l, false, &to);
-	}
-	/* The notes are in the text, or in the JSON's "unavailable". */
-	status = rc != 0 ? cli_fail(NULL, rc) : cli_flush(&b);
-out:
-	pl_socklist_free(&l);
-	pl_store_close(st);
-	pl_portspec_free(&o.spec);
-	pl_buf_free(&b);
-	return status;
-}
-
 /* who and kill take exactly one port, with an optional protocol. */
 static int
 one_port(const char *cmd, struct who_opts *o, int argc, char **argv)
@@ -329,7 +275,7 @@ one_port(const char *cmd, struct who_opts *o, int argc, char **argv)
 
 	if (argc != 1)
 		return cli_usage(cmd, EXIT_USAGE);
-	if ((status = parse_ports(o, argc, argv)) >= 0)
+	if ((status = sockets_parse_ports(o, argc, argv)) >= 0)
 		return status;
 	if (o->spec.n != 1 || o->spec.items[0].lo != o->spec.items[0].hi) {
 		fprintf(stderr, "portlore: %s: give one port, such as 8080 or 8080/tcp\n", cmd);
@@ -395,12 +341,12 @@ who_json(struct pl_buf *b, struct who_opts *o, struct pl_socklist *l, struct pl_
     int argc, char **argv, bool *listening)
 {
 	struct pl_err err = { 0 };
-	int rc = json_open(b, "who", argc, argv), n = 0;
+	struct pl_json j;
+	int rc = 0;
 
-	if (rc == 0)
-		rc = pl_render_sockets_json(b, l);
-	if (rc == 0)
-		rc = pl_buf_adds(b, ",\n  \"bind\": [");
+	sockets_json_head(&j, b, "who", argc, argv);
+	pl_sockets_json(&j, l);
+	pl_json_karr(&j, "bind");
 	*listening = false;
 	for (int pi = PL_PROTO_TCP; pi <= PL_PROTO_UDP && rc == 0; pi++) {
 		struct pl_bind_why w;
@@ -412,14 +358,30 @@ who_json(struct pl_buf *b, struct who_opts *o, struct pl_socklist *l, struct pl_
 		    &err)) != 0)
 			break;
 		*listening |= w.nlisteners > 0;
-		rc = pl_buf_adds(b, n++ ? ",\n    " : "\n    ");
-		if (rc == 0)
-			rc = pl_render_bind_why_json(b, &w, l);
+		/* One line per protocol, as the list has always been printed. */
+		pl_json_style(&j, PL_JSON_LINE);
+		pl_bind_why_json(&j, &w);
 		pl_bind_why_free(&w);
 	}
-	if (rc == 0)
-		rc = pl_buf_adds(b, "\n  ]\n}\n");
-	return rc;
+	pl_json_end(&j);
+	pl_json_end(&j);
+	pl_buf_addc(b, '\n');
+	return rc != 0 ? rc : pl_json_done(&j);
+}
+
+/* The head of the who and ls documents, up to the "observed" key. */
+void
+sockets_json_head(struct pl_json *j, struct pl_buf *b, const char *cmd, int argc, char **argv)
+{
+	pl_json_init(j, b, 2);
+	pl_json_envelope(j, "sockets", 1);
+	pl_json_kstr(j, "command", cmd);
+	pl_json_style(j, PL_JSON_COMPACT);
+	pl_json_karr(j, "query");
+	for (int i = 0; i < argc; i++)
+		pl_json_str(j, argv[i]);
+	pl_json_end(j);
+	pl_json_key(j, "observed");
 }
 
 static bool
@@ -442,21 +404,21 @@ cmd_who(int argc, char **argv)
 	int rc, status;
 	bool all;
 
-	if ((status = parse("who", argc, argv, &o)) >= 0)
+	if ((status = sockets_parse("who", argc, argv, &o)) >= 0)
 		return status;
 	if ((status = one_port("who", &o, argc - optind, argv + optind)) >= 0)
 		goto out;
-	st = open_store_quietly(&o.c);
+	st = sockets_open_store(&o.c);
 	/* Listeners first (the kernel's listening table is small); every state only when
 	 * none listens, since connections and TIME-WAIT then explain a failing bind. */
 	o.q.stop_early = true;
-	if ((status = collect(&o, st, &l)) != 0)
+	if ((status = sockets_collect(&o, st, &l)) != 0)
 		goto out;
 	all = o.q.all;
 	if (!all && !any_listener(&l)) {
 		pl_socklist_free(&l);
 		o.q.all = true;
-		if ((status = collect(&o, st, &l)) != 0)
+		if ((status = sockets_collect(&o, st, &l)) != 0)
 			goto out;
 		o.q.all = all;
 	}
@@ -632,14 +594,14 @@ cmd_kill(int argc, char **argv)
 	bool freed = false;
 	int status;
 
-	if ((status = parse("kill", argc, argv, &o)) >= 0)
+	if ((status = sockets_parse("kill", argc, argv, &o)) >= 0)
 		return status;
 	if ((status = one_port("kill", &o, argc - optind, argv + optind)) >= 0)
 		goto out;
 	/* Listeners only, every holder: no early stop, for a shared socket dies with its
 	 * last holder. */
 	o.q.all = false;
-	if ((status = collect(&o, NULL, &l)) != 0)
+	if ((status = sockets_collect(&o, NULL, &l)) != 0)
 		goto out;
 	if (l.n == 0) {
 		fprintf(stderr, "portlore: kill: nothing listens on %s\n", argv[argc - 1]);

@@ -1,12 +1,9 @@
-/* main.c: dispatch to the command named by the first argument; a port spec otherwise. */
+/* main.c: the command table, and dispatch to the command named by the first argument;
+ * a port spec otherwise. The helpers the commands share are in cli.c. */
 #include <errno.h>
 #include <stdbool.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -43,10 +40,7 @@ const struct cmd cli_cmds[] = {
 	  "       [--concurrency N] [--retries N] [--timeout MS] [--top N] [--all] [--yes]\n"
 	  "       TARGET [PORTSPEC]",
 	  "probe a host's ports over the network: what answers, and what it is" },
-	{ "serve", cmd_serve,
-	  "portlore serve [--db PATH] [--listen ADDR:PORT] [--feedback-db PATH]\n"
-	  "       [--locale-dir DIR] [--threads N]",
-	  "the port reference site and its JSON API (loopback by default)" },
+	{ "serve", cmd_serve, CLI_SERVE_USAGE, CLI_SERVE_SUMMARY },
 	{ "feedback", cmd_feedback,
 	  "portlore feedback [-j] [--feedback-db PATH]",
 	  "readers' answers to \"Was this page helpful?\", per page" },
@@ -81,28 +75,6 @@ const struct cmd cli_cmds[] = {
 	{ NULL, NULL, NULL, NULL }
 };
 
-int
-cli_usage(const char *name, int status)
-{
-	FILE *f = status == 0 ? stdout : stderr;
-
-	for (const struct cmd *c = cli_cmds; c->name; c++) {
-		if (name != NULL && strcmp(c->name, name) != 0)
-			continue;
-		fprintf(f, "usage: %s\n", c->usage);
-		if (name != NULL)
-			return status;
-	}
-	if (name == NULL) {
-		fprintf(f, "\ncommands:\n");
-		for (const struct cmd *c = cli_cmds; c->name; c++)
-			fprintf(f, "  %-8s %s\n", c->name, c->summary);
-		fprintf(f, "\nPORTSPEC: 3333, 3333/tcp, 3000-3010, ssh, 22,80,443, http/udp.\n"
-		    "See portlore(1).\n");
-	}
-	return status;
-}
-
 static int
 cmd_help(int argc, char **argv)
 {
@@ -126,97 +98,6 @@ cmd_version(int argc, char **argv)
 		return cli_usage("version", EXIT_USAGE);
 	printf("portlore %s\n", PL_VERSION);
 	return EXIT_OK;
-}
-
-int
-cli_common_opt(struct common *c, int opt, const char *arg)
-{
-	char *end;
-	long v;
-
-	switch (opt) {
-	case 'd':
-		c->db = arg;
-		return 1;
-	case 'j':
-		c->json = true;
-		return 1;
-	case 'C':
-		if (strcmp(arg, "auto") == 0)
-			c->color = -1;
-		else if (strcmp(arg, "always") == 0)
-			c->color = 1;
-		else if (strcmp(arg, "never") == 0)
-			c->color = 0;
-		else {
-			fprintf(stderr, "portlore: --color '%.40s': use auto, always or never\n", arg);
-			return -1;
-		}
-		return 1;
-	case 'w':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end != '\0' || errno != 0 || v < 40 || v > 1000) {
-			fprintf(stderr, "portlore: --width '%.40s': give a number from 40 to 1000\n", arg);
-			return -1;
-		}
-		c->width = (int)v;
-		return 1;
-	}
-	return 0;
-}
-
-int
-cli_open_store(const struct common *c, struct pl_store **st, enum pl_store_mode mode)
-{
-	char buf[PATH_MAX];
-	struct pl_err err = { 0 };
-	const char *path = c->db ? c->db : pl_store_default_path(buf, sizeof(buf));
-	int rc = pl_store_open(st, path, mode, &err);
-
-	if (rc != 0)
-		return cli_fail(&err, rc);
-	return 0;
-}
-
-void
-cli_text_opts(const struct common *c, struct pl_text_opts *o)
-{
-	struct winsize ws;
-	const char *env;
-	bool tty = isatty(STDOUT_FILENO) == 1;
-
-	o->width = c->width;
-	if (o->width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		o->width = ws.ws_col;
-	if (o->width == 0 && (env = getenv("COLUMNS")) != NULL)
-		o->width = atoi(env);
-	if (o->width < 40 || o->width > 1000)
-		o->width = 80;
-	/* https://no-color.org: NO_COLOR set and non-empty turns colour off, unless asked for. */
-	env = getenv("NO_COLOR");
-	if (c->color >= 0)
-		o->color = c->color == 1;
-	else
-		o->color = tty && !(env && *env) && !((env = getenv("TERM")) && strcmp(env, "dumb") == 0);
-}
-
-int
-cli_flush(struct pl_buf *b)
-{
-	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len) {
-		fprintf(stderr, "portlore: write error: %s\n", strerror(errno));
-		return EXIT_SYSTEM;
-	}
-	pl_buf_reset(b);
-	return 0;
-}
-
-int
-cli_fail(const struct pl_err *err, int code)
-{
-	fprintf(stderr, "portlore: %s\n", err && err->msg[0] ? err->msg : pl_strerror(code));
-	return pl_exit_status(code);
 }
 
 static const struct cmd *

@@ -2,12 +2,12 @@
  * history.c: a port's registry story and a snapshot diff, as terminal text and as JSON.
  * Like the other renderers, these only read what src/lib/history.c collected.
  */
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "portlore/history.h"
+#include "portlore/json.h"
 #include "portlore/render.h"
 
 #define DATE_COLS 14      /* "  2014-07-18  " */
@@ -15,37 +15,20 @@
 struct out {
 	struct pl_buf *b;
 	const struct pl_text_opts *o;
-	int rc;
 };
-
-static void
-putf(struct out *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-putf(struct out *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->rc != 0)
-		return;
-	va_start(ap, fmt);
-	w->rc = pl_buf_vprintf(w->b, fmt, ap);
-	va_end(ap);
-}
 
 /* An SGR sequence when colour is on: "1" bold, "2" dim, "31" red, "32" green, ... */
 static void
 sgr(struct out *w, const char *code)
 {
 	if (w->o->color)
-		putf(w, "\033[%sm", code);
+		pl_buf_printf(w->b, "\033[%sm", code);
 }
 
 static void
 wrap(struct out *w, const char *text, int indent, int first_col)
 {
-	if (w->rc == 0)
-		w->rc = pl_wrap(w->b, text, indent, first_col, w->o->width);
+	pl_wrap(w->b, text, indent, first_col, w->o->width);
 }
 
 /* "tcp, udp" for a set of protocols; "" for none. */
@@ -135,17 +118,17 @@ event_text(struct out *w, const struct pl_hist_event *e)
 
 	event_sentence(e, text, sizeof(text));
 	event_dating(e, dating, sizeof(dating));
-	putf(w, "  %-*s", DATE_COLS - 2, e->date ? e->date : e->before ? e->before : "");
+	pl_buf_printf(w->b, "  %-*s", DATE_COLS - 2, e->date ? e->date : e->before ? e->before : "");
 	wrap(w, text, DATE_COLS + 2, DATE_COLS);
-	putf(w, "\n%*s", DATE_COLS, "");
+	pl_buf_printf(w->b, "\n%*s", DATE_COLS, "");
 	sgr(w, "2");
 	wrap(w, dating, DATE_COLS, DATE_COLS);
 	sgr(w, "0");
-	putf(w, "\n");
+	pl_buf_printf(w->b, "\n");
 	if (e->detail && *e->detail) {
-		putf(w, "%*s", DATE_COLS, "");
+		pl_buf_printf(w->b, "%*s", DATE_COLS, "");
 		wrap(w, e->detail, DATE_COLS, DATE_COLS);
-		putf(w, "\n");
+		pl_buf_printf(w->b, "\n");
 	}
 }
 
@@ -179,7 +162,7 @@ snaps_text(struct out *w, const struct pl_history *h)
 			snprintf(when, sizeof(when), "%s to %s", h->snaps[i].label, h->snaps[j].label);
 		else
 			snprintf(when, sizeof(when), "%s", h->snaps[i].label);
-		putf(w, "  %s%s\n", when, h->snaps[i].nentries ? "" : "  (no row)");
+		pl_buf_printf(w->b, "  %s%s\n", when, h->snaps[i].nentries ? "" : "  (no row)");
 		for (size_t k = 0; k < h->snaps[i].nentries; k++) {
 			const struct pl_hist_entry *e = &h->snaps[i].entries[k];
 			char range[24] = "";
@@ -193,9 +176,9 @@ snaps_text(struct out *w, const struct pl_history *h)
 			else
 				snprintf(text, sizeof(text), "%s: %s%s%s%s", protos, e->description, range,
 				    *e->assignee ? " " : "", e->assignee);
-			putf(w, "%*s", 4, "");
+			pl_buf_printf(w->b, "%*s", 4, "");
 			wrap(w, text, 6, 4);
-			putf(w, "\n");
+			pl_buf_printf(w->b, "\n");
 		}
 		i = j;
 	}
@@ -205,27 +188,27 @@ int
 pl_render_history_text(struct pl_buf *out, const struct pl_history *h,
     const struct pl_text_opts *o)
 {
-	struct out w = { out, o, 0 };
+	struct out w = { out, o };
 	char protos[32];
 
 	protos_str(h->protos, protos, sizeof(protos));
 	sgr(&w, "1");
-	putf(&w, "port %u (%s): registry history", (unsigned)h->port, protos);
+	pl_buf_printf(w.b, "port %u (%s): registry history", (unsigned)h->port, protos);
 	sgr(&w, "0");
 	if (h->nsnaps == 0) {
-		putf(&w, "\n  the store holds no registry snapshot\n");
-		return w.rc;
+		pl_buf_printf(w.b, "\n  the store holds no registry snapshot\n");
+		return pl_buf_error(w.b);
 	}
-	putf(&w, ", %zu snapshot%s [iana]\n", h->nsnaps, h->nsnaps == 1 ? "" : "s");
+	pl_buf_printf(w.b, ", %zu snapshot%s [iana]\n", h->nsnaps, h->nsnaps == 1 ? "" : "s");
 	snaps_text(&w, h);
 	sgr(&w, "1");
-	putf(&w, "events\n");
+	pl_buf_printf(w.b, "events\n");
 	sgr(&w, "0");
 	if (h->nevents == 0)
-		putf(&w, "  none: no snapshot records a change or a date for this port\n");
+		pl_buf_printf(w.b, "  none: no snapshot records a change or a date for this port\n");
 	for (size_t i = 0; i < h->nevents; i++)
 		event_text(&w, &h->events[i]);
-	return w.rc;
+	return pl_buf_error(w.b);
 }
 
 /*
@@ -237,7 +220,7 @@ int
 pl_render_history_brief(struct pl_buf *out, const struct pl_history *h,
     const struct pl_text_opts *o)
 {
-	struct out w = { out, o, 0 };
+	struct out w = { out, o };
 	char text[4096], dating[128];
 
 	for (size_t i = 0; i < h->nevents; i++) {
@@ -248,68 +231,52 @@ pl_render_history_brief(struct pl_buf *out, const struct pl_history *h,
 		event_dating(e, dating, sizeof(dating));
 		n = strlen(text);
 		snprintf(text + n, sizeof(text) - n, " %s", dating);
-		putf(&w, "  ");
+		pl_buf_printf(w.b, "  ");
 		sgr(&w, "36");
-		putf(&w, "%-10s", i == 0 ? "history" : "");
+		pl_buf_printf(w.b, "%-10s", i == 0 ? "history" : "");
 		sgr(&w, "0");
-		putf(&w, "%s ", e->date ? e->date : e->before ? e->before : "");
+		pl_buf_printf(w.b, "%s ", e->date ? e->date : e->before ? e->before : "");
 		wrap(&w, text, 12, 12 + (int)strlen(e->date ? e->date : e->before ? e->before : "") + 1);
 		sgr(&w, "2");
-		putf(&w, " [iana]");
+		pl_buf_printf(w.b, " [iana]");
 		sgr(&w, "0");
-		putf(&w, "\n");
+		pl_buf_printf(w.b, "\n");
 	}
-	return w.rc;
-}
-
-/* Appends s with HTML's special characters escaped. */
-static void
-esc(struct out *w, const char *s)
-{
-	for (; *s && w->rc == 0; s++) {
-		switch (*s) {
-		case '&': putf(w, "&amp;"); break;
-		case '<': putf(w, "&lt;"); break;
-		case '>': putf(w, "&gt;"); break;
-		case '"': putf(w, "&quot;"); break;
-		case '\'': putf(w, "&#39;"); break;
-		default: w->rc = pl_buf_addc(w->b, *s);
-		}
-	}
+	return pl_buf_error(w.b);
 }
 
 int
 pl_history_html(struct pl_buf *out, const struct pl_history *h, const char *title)
 {
 	static const struct pl_text_opts plain = { 80, false };
-	struct out w = { out, &plain, 0 };
+	struct out w = { out, &plain };
 	char text[4096], dating[128];
 
 	if (h->nevents == 0)
 		return 0;
-	putf(&w, "<section id=\"history\"><h2>");
-	esc(&w, title ? title : "Registry history");
-	putf(&w, "</h2>\n<ol class=\"history\">\n");
+	pl_buf_printf(w.b, "<section id=\"history\"><h2>");
+	pl_buf_add_html(w.b, title ? title : "Registry history");
+	pl_buf_printf(w.b, "</h2>\n<ol class=\"history\">\n");
 	for (size_t i = 0; i < h->nevents; i++) {
 		const struct pl_hist_event *e = &h->events[i];
 
 		event_sentence(e, text, sizeof(text));
 		event_dating(e, dating, sizeof(dating));
-		putf(&w, "<li><time>");
-		esc(&w, e->date ? e->date : e->before ? e->before : "");
-		putf(&w, "</time> ");
-		esc(&w, text);
-		putf(&w, " <small>");
-		esc(&w, dating);
-		putf(&w, "</small>");
+		pl_buf_printf(w.b, "<li><time>");
+		pl_buf_add_html(w.b, e->date ? e->date : e->before ? e->before : "");
+		pl_buf_printf(w.b, "</time> ");
+		pl_buf_add_html(w.b, text);
+		pl_buf_printf(w.b, " <small>");
+		pl_buf_add_html(w.b, dating);
+		pl_buf_printf(w.b, "</small>");
 		if (e->detail && *e->detail) {
-			putf(&w, "<br>");
-			esc(&w, e->detail);
+			pl_buf_printf(w.b, "<br>");
+			pl_buf_add_html(w.b, e->detail);
 		}
-		putf(&w, " <span class=\"prov\">iana</span></li>\n");
+		pl_buf_printf(w.b, " <span class=\"prov\">iana</span></li>\n");
 	}
-	putf(&w, "</ol></section>\n");
-	return w.rc;
+	pl_buf_printf(w.b, "</ol></section>\n");
+	return pl_buf_error(w.b);
 }
 
 /* ------------------------------------------------------------------ diff, text */
@@ -318,13 +285,13 @@ static void
 row_head(struct out *w, const struct pl_hist_row *r, char mark, const char *color)
 {
 	sgr(w, color);
-	putf(w, "%c %s", mark, *r->service ? r->service : "(no name)");
+	pl_buf_printf(w->b, "%c %s", mark, *r->service ? r->service : "(no name)");
 	if (r->has_port && r->lo == r->hi)
-		putf(w, " %u", (unsigned)r->lo);
+		pl_buf_printf(w->b, " %u", (unsigned)r->lo);
 	else if (r->has_port)
-		putf(w, " %u-%u", (unsigned)r->lo, (unsigned)r->hi);
+		pl_buf_printf(w->b, " %u-%u", (unsigned)r->lo, (unsigned)r->hi);
 	if (r->proto != PL_PROTO_ANY)
-		putf(w, "/%s", pl_proto_name(r->proto));
+		pl_buf_printf(w->b, "/%s", pl_proto_name(r->proto));
 	sgr(w, "0");
 }
 
@@ -338,169 +305,205 @@ diff_entry_text(struct out *w, const struct pl_diff_entry *e)
 		    e->kind == PL_DIFF_ADDED ? "32" : "31");
 		snprintf(text, sizeof(text), "%s%s%s", e->row.description,
 		    *e->row.assignee ? " " : "", e->row.assignee);
-		putf(w, "  ");
+		pl_buf_printf(w->b, "  ");
 		wrap(w, text, 4, 4);
-		putf(w, "\n");
+		pl_buf_printf(w->b, "\n");
 		return;
 	}
 	row_head(w, &e->row, '~', "33");
-	putf(w, "\n");
+	pl_buf_printf(w->b, "\n");
 	for (size_t k = 0; k < e->nchanges; k++) {
 		const struct pl_diff_change *c = &e->changes[k];
 
 		snprintf(text, sizeof(text), "%s: %s -> %s", c->field, or_none(c->old_value),
 		    or_none(c->new_value));
-		putf(w, "    ");
+		pl_buf_printf(w->b, "    ");
 		wrap(w, text, 6, 4);
-		putf(w, "\n");
+		pl_buf_printf(w->b, "\n");
 	}
 }
 
 int
 pl_render_diff_text(struct pl_buf *out, const struct pl_diff *d, const struct pl_text_opts *o)
 {
-	struct out w = { out, o, 0 };
+	struct out w = { out, o };
 
 	sgr(&w, "1");
-	putf(&w, "registry %s -> %s: %zu added, %zu removed, %zu changed", d->old_label,
+	pl_buf_printf(w.b, "registry %s -> %s: %zu added, %zu removed, %zu changed", d->old_label,
 	    d->new_label, d->nadded, d->nremoved, d->nchanged);
 	sgr(&w, "0");
-	putf(&w, " [iana]\n");
+	pl_buf_printf(w.b, " [iana]\n");
 	for (size_t i = 0; i < d->nentries; i++)
 		diff_entry_text(&w, &d->entries[i]);
-	return w.rc;
+	return pl_buf_error(w.b);
 }
 
 /* ------------------------------------------------------------------ JSON */
 
-/* Text from the store was checked to be UTF-8 when it was imported (iana.c). */
-static json_t *
-str_or_null(const char *s)
+/* Text from the store was checked to be UTF-8 when it was imported (iana.c); an
+ * empty field is null. */
+static void
+kstr_or_null(struct pl_json *j, const char *key, const char *s)
 {
-	return s && *s ? json_string_nocheck(s) : json_null();
+	pl_json_kstr(j, key, s && *s ? s : NULL);
 }
 
-static json_t *
-protos_json(unsigned bits)
+static void
+protos_json(struct pl_json *j, unsigned bits)
 {
-	json_t *a = json_array();
-
-	for (int p = PL_PROTO_TCP; p < PL_PROTO_COUNT && a; p++)
+	pl_json_karr(j, "protocols");
+	for (int p = PL_PROTO_TCP; p < PL_PROTO_COUNT; p++)
 		if (bits & PL_PROTO_BIT(p))
-			json_array_append_new(a, json_string(pl_proto_name(p)));
-	return a;
+			pl_json_str(j, pl_proto_name(p));
+	pl_json_end(j);
 }
 
-static json_t *
-port_json(bool has, uint16_t lo, uint16_t hi)
+static void
+port_json(struct pl_json *j, bool has, uint16_t lo, uint16_t hi)
 {
 	char buf[16];
 
-	if (!has)
-		return json_null();
-	if (lo == hi)
-		return json_integer(lo);
-	snprintf(buf, sizeof(buf), "%u-%u", (unsigned)lo, (unsigned)hi);
-	return json_string(buf);
+	pl_json_key(j, "port");
+	if (!has) {
+		pl_json_null(j);
+	} else if (lo == hi) {
+		pl_json_int(j, lo);
+	} else {
+		snprintf(buf, sizeof(buf), "%u-%u", (unsigned)lo, (unsigned)hi);
+		pl_json_str(j, buf);
+	}
 }
 
-static json_t *
-event_json(const struct pl_hist_event *e)
+static void
+event_json(struct pl_json *j, const struct pl_hist_event *e)
 {
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o}",
-	    "kind", pl_hist_kind_name(e->kind),
-	    "protocols", protos_json(e->protos),
-	    "service", str_or_null(e->service),
-	    "field", str_or_null(e->field),
-	    "old", e->kind == PL_HIST_CHANGED || e->kind == PL_HIST_ASSIGNED ||
-	        e->kind == PL_HIST_DEASSIGNED || e->kind == PL_HIST_REMOVED ?
-	        str_or_null(e->old_value) : json_null(),
-	    "new", e->kind != PL_HIST_REMOVED ? str_or_null(e->new_value) : json_null(),
-	    "detail", str_or_null(e->detail),
-	    "date", str_or_null(e->date),
-	    "date_from", pl_hist_date_from_name(e->date_from),
-	    "after_snapshot", str_or_null(e->after),
-	    "before_snapshot", str_or_null(e->before));
+	bool has_old = e->kind == PL_HIST_CHANGED || e->kind == PL_HIST_ASSIGNED ||
+	    e->kind == PL_HIST_DEASSIGNED || e->kind == PL_HIST_REMOVED;
+
+	pl_json_obj(j);
+	pl_json_kstr(j, "kind", pl_hist_kind_name(e->kind));
+	protos_json(j, e->protos);
+	kstr_or_null(j, "service", e->service);
+	kstr_or_null(j, "field", e->field);
+	kstr_or_null(j, "old", has_old ? e->old_value : NULL);
+	kstr_or_null(j, "new", e->kind != PL_HIST_REMOVED ? e->new_value : NULL);
+	kstr_or_null(j, "detail", e->detail);
+	kstr_or_null(j, "date", e->date);
+	pl_json_kstr(j, "date_from", pl_hist_date_from_name(e->date_from));
+	kstr_or_null(j, "after_snapshot", e->after);
+	kstr_or_null(j, "before_snapshot", e->before);
+	pl_json_end(j);
 }
 
-static json_t *
-snap_json(const struct pl_hist_snap *s)
+static void
+snap_json(struct pl_json *j, const struct pl_hist_snap *s)
 {
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < s->nentries && a; i++) {
+	pl_json_obj(j);
+	pl_json_kstr(j, "label", s->label);
+	pl_json_kstr(j, "source", s->source);
+	pl_json_karr(j, "rows");
+	for (size_t i = 0; i < s->nentries; i++) {
 		const struct pl_hist_entry *e = &s->entries[i];
 
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o}",
-		    "service", str_or_null(e->service), "port", port_json(true, e->lo, e->hi),
-		    "protocols", protos_json(e->protos), "description", str_or_null(e->description),
-		    "assignee", str_or_null(e->assignee)));
+		pl_json_obj(j);
+		kstr_or_null(j, "service", e->service);
+		port_json(j, true, e->lo, e->hi);
+		protos_json(j, e->protos);
+		kstr_or_null(j, "description", e->description);
+		kstr_or_null(j, "assignee", e->assignee);
+		pl_json_end(j);
 	}
-	return json_pack("{s:s, s:s, s:o}", "label", s->label, "source", s->source, "rows", a);
+	pl_json_end(j);
+	pl_json_end(j);
 }
 
-json_t *
-pl_history_json(const struct pl_history *h)
+void
+pl_history_json(struct pl_json *j, const struct pl_history *h)
 {
-	json_t *snaps = json_array(), *events = json_array();
-
-	for (size_t i = 0; i < h->nsnaps && snaps; i++)
-		json_array_append_new(snaps, snap_json(&h->snaps[i]));
-	for (size_t i = 0; i < h->nevents && events; i++)
-		json_array_append_new(events, event_json(&h->events[i]));
-	return json_pack("{s:i, s:o, s:o, s:s, s:o, s:o}", "port", (int)h->port,
-	    "protocol", str_or_null(pl_proto_name(h->proto)), "protocols", protos_json(h->protos),
-	    "provenance", "iana", "snapshots", snaps, "events", events);
+	pl_json_obj(j);
+	pl_json_kint(j, "port", h->port);
+	kstr_or_null(j, "protocol", pl_proto_name(h->proto));
+	protos_json(j, h->protos);
+	pl_json_kstr(j, "provenance", "iana");
+	pl_json_karr(j, "snapshots");
+	for (size_t i = 0; i < h->nsnaps; i++)
+		snap_json(j, &h->snaps[i]);
+	pl_json_end(j);
+	pl_json_karr(j, "events");
+	for (size_t i = 0; i < h->nevents; i++)
+		event_json(j, &h->events[i]);
+	pl_json_end(j);
+	pl_json_end(j);
 }
 
-/* A row with all twelve columns, named as in the report's records. */
-static json_t *
-row_json(const struct pl_hist_row *r)
+/* A row with all twelve columns, named as in the report's records; the caller closes
+ * it (a changed row adds its changes). */
+static void
+row_json(struct pl_json *j, const struct pl_hist_row *r)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
-	    "service", str_or_null(r->service), "port", port_json(r->has_port, r->lo, r->hi),
-	    "protocol", str_or_null(pl_proto_name(r->proto)),
-	    "description", str_or_null(r->description), "assignee", str_or_null(r->assignee),
-	    "contact", str_or_null(r->contact), "registration_date", str_or_null(r->registered),
-	    "modification_date", str_or_null(r->modified), "reference", str_or_null(r->reference),
-	    "service_code", str_or_null(r->service_code),
-	    "unauthorized_use", str_or_null(r->unauthorized),
-	    "assignment_notes", str_or_null(r->notes), "line", (json_int_t)r->line);
+	pl_json_obj(j);
+	kstr_or_null(j, "service", r->service);
+	port_json(j, r->has_port, r->lo, r->hi);
+	kstr_or_null(j, "protocol", pl_proto_name(r->proto));
+	kstr_or_null(j, "description", r->description);
+	kstr_or_null(j, "assignee", r->assignee);
+	kstr_or_null(j, "contact", r->contact);
+	kstr_or_null(j, "registration_date", r->registered);
+	kstr_or_null(j, "modification_date", r->modified);
+	kstr_or_null(j, "reference", r->reference);
+	kstr_or_null(j, "service_code", r->service_code);
+	kstr_or_null(j, "unauthorized_use", r->unauthorized);
+	kstr_or_null(j, "assignment_notes", r->notes);
+	pl_json_kint(j, "line", r->line);
 }
 
-static json_t *
-changed_json(const struct pl_diff_entry *e)
+static void
+snapshot_side_json(struct pl_json *j, const char *key, const char *label, const char *source,
+    long long rows)
 {
-	json_t *o = row_json(&e->row), *a = json_array();
-
-	for (size_t k = 0; k < e->nchanges && a; k++)
-		json_array_append_new(a, json_pack("{s:s, s:o, s:o}", "field", e->changes[k].field,
-		    "old", str_or_null(e->changes[k].old_value),
-		    "new", str_or_null(e->changes[k].new_value)));
-	if (o != NULL && json_object_set_new(o, "changes", a) == 0)
-		return o;
-	json_decref(o);
-	return NULL;
+	pl_json_kobj(j, key);
+	pl_json_kstr(j, "label", label);
+	pl_json_kstr(j, "source", source);
+	pl_json_kint(j, "rows", rows);
+	pl_json_end(j);
 }
 
-json_t *
-pl_diff_json(const struct pl_diff *d)
+void
+pl_diff_json(struct pl_json *j, const struct pl_diff *d)
 {
-	json_t *lists[3] = { json_array(), json_array(), json_array() };
+	static const char *const names[] = { "added", "removed", "changed" };
 
-	for (size_t i = 0; i < d->nentries; i++) {
-		const struct pl_diff_entry *e = &d->entries[i];
+	pl_json_envelope(j, "diff", 1);
+	snapshot_side_json(j, "old", d->old_label, d->old_source, (long long)d->old_rows);
+	snapshot_side_json(j, "new", d->new_label, d->new_source, (long long)d->new_rows);
+	pl_json_kstr(j, "provenance", "iana");
+	pl_json_kobj(j, "counts");
+	pl_json_kint(j, "added", (long long)d->nadded);
+	pl_json_kint(j, "removed", (long long)d->nremoved);
+	pl_json_kint(j, "changed", (long long)d->nchanged);
+	pl_json_end(j);
+	for (int kind = PL_DIFF_ADDED; kind <= PL_DIFF_CHANGED; kind++) {
+		pl_json_karr(j, names[kind]);
+		for (size_t i = 0; i < d->nentries; i++) {
+			const struct pl_diff_entry *e = &d->entries[i];
 
-		json_array_append_new(lists[e->kind],
-		    e->kind == PL_DIFF_CHANGED ? changed_json(e) : row_json(&e->row));
+			if ((int)e->kind != kind)
+				continue;
+			row_json(j, &e->row);
+			if (kind == PL_DIFF_CHANGED) {
+				pl_json_karr(j, "changes");
+				for (size_t k = 0; k < e->nchanges; k++) {
+					pl_json_obj(j);
+					pl_json_kstr(j, "field", e->changes[k].field);
+					kstr_or_null(j, "old", e->changes[k].old_value);
+					kstr_or_null(j, "new", e->changes[k].new_value);
+					pl_json_end(j);
+				}
+				pl_json_end(j);
+			}
+			pl_json_end(j);
+		}
+		pl_json_end(j);
 	}
-	return json_pack("{s:{s:s, s:s, s:I}, s:{s:s, s:s, s:I}, s:s, s:{s:I, s:I, s:I},"
-	    " s:o, s:o, s:o}",
-	    "old", "label", d->old_label, "source", d->old_source, "rows", (json_int_t)d->old_rows,
-	    "new", "label", d->new_label, "source", d->new_source, "rows", (json_int_t)d->new_rows,
-	    "provenance", "iana",
-	    "counts", "added", (json_int_t)d->nadded, "removed", (json_int_t)d->nremoved,
-	    "changed", (json_int_t)d->nchanged,
-	    "added", lists[PL_DIFF_ADDED], "removed", lists[PL_DIFF_REMOVED],
-	    "changed", lists[PL_DIFF_CHANGED]);
+	pl_json_end(j);
 }

@@ -26,7 +26,6 @@ struct ref {
 struct w {
 	struct pl_buf *b;
 	const struct pl_html_ctx *h;
-	int rc;
 	struct ref refs[MAX_REFS];
 	size_t nrefs;
 };
@@ -43,51 +42,6 @@ tr(const struct w *w, const char *msgid)
 #define _(s) tr(w, s)
 #define N_(s) s
 
-static void
-put(struct w *w, const char *s)
-{
-	if (w->rc == 0)
-		w->rc = pl_buf_adds(w->b, s);
-}
-
-static void putf(struct w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Raw output: only for markup and numbers, never for data. */
-static void
-putf(struct w *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->rc != 0)
-		return;
-	va_start(ap, fmt);
-	w->rc = pl_buf_vprintf(w->b, fmt, ap);
-	va_end(ap);
-}
-
-/* Escaped output: & < > " ' become entities, so text can go in elements and attributes. */
-static void
-esc(struct w *w, const char *s)
-{
-	const char *p = s ? s : "";
-
-	while (*p && w->rc == 0) {
-		size_t run = strcspn(p, "&<>\"'");
-
-		w->rc = pl_buf_add(w->b, p, run);
-		p += run;
-		if (*p == '\0' || w->rc != 0)
-			break;
-		switch (*p++) {
-		case '&': put(w, "&amp;"); break;
-		case '<': put(w, "&lt;"); break;
-		case '>': put(w, "&gt;"); break;
-		case '"': put(w, "&quot;"); break;
-		default: put(w, "&#39;"); break;
-		}
-	}
-}
-
 static void escf(struct w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A formatted sentence (interface text with data in it), escaped as a whole. */
@@ -102,9 +56,9 @@ escf(struct w *w, const char *fmt, ...)
 	rc = pl_buf_vprintf(&t, fmt, ap);
 	va_end(ap);
 	if (rc == 0)
-		esc(w, pl_buf_str(&t));
-	else if (w->rc == 0)
-		w->rc = rc;
+		pl_buf_add_html(w->b, pl_buf_str(&t));
+	else
+		pl_buf_fail(w->b, rc);
 	pl_buf_free(&t);
 }
 
@@ -119,11 +73,11 @@ web_url(const char *u)
 static void
 link_open(struct w *w, const char *path)
 {
-	put(w, "<a href=\"");
-	esc(w, path);
-	put(w, strchr(path, '?') ? "&amp;lang=" : "?lang=");
-	esc(w, w->h->lang->code);
-	put(w, "\">");
+	pl_buf_adds(w->b, "<a href=\"");
+	pl_buf_add_html(w->b, path);
+	pl_buf_adds(w->b, strchr(path, '?') ? "&amp;lang=" : "?lang=");
+	pl_buf_add_html(w->b, w->h->lang->code);
+	pl_buf_adds(w->b, "\">");
 }
 
 static void
@@ -133,16 +87,16 @@ port_link(struct w *w, unsigned port)
 
 	snprintf(path, sizeof(path), "/port/%u", port);
 	link_open(w, path);
-	putf(w, "%u</a>", port);
+	pl_buf_printf(w->b, "%u</a>", port);
 }
 
 /* Opens a section with its heading; the caller closes it with "</section>". */
 static void
 section(struct w *w, const char *id, const char *title)
 {
-	putf(w, "<section id=\"%s\"><h2>", id);
-	esc(w, title);
-	put(w, "</h2>");
+	pl_buf_printf(w->b, "<section id=\"%s\"><h2>", id);
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h2>");
 }
 
 /* --- references --------------------------------------------------------------- */
@@ -164,7 +118,7 @@ cite(struct w *w, const char *url)
 {
 	for (size_t i = 0; i < w->nrefs; i++)
 		if (strcmp(w->refs[i].url, url) == 0) {
-			putf(w, "<sup class=\"cite\"><a href=\"#ref-%zu\">[%zu]</a></sup>", i + 1, i + 1);
+			pl_buf_printf(w->b, "<sup class=\"cite\"><a href=\"#ref-%zu\">[%zu]</a></sup>", i + 1, i + 1);
 			return;
 		}
 }
@@ -192,29 +146,29 @@ static void
 refs_section(struct w *w)
 {
 	section(w, "references", _("References"));
-	put(w, "<ol class=\"refs\">");
+	pl_buf_adds(w->b, "<ol class=\"refs\">");
 	for (size_t i = 0; i < w->nrefs; i++) {
 		const struct ref *f = &w->refs[i];
 
-		putf(w, "<li id=\"ref-%zu\">", i + 1);
-		esc(w, *f->label ? f->label : f->title);
+		pl_buf_printf(w->b, "<li id=\"ref-%zu\">", i + 1);
+		pl_buf_add_html(w->b, *f->label ? f->label : f->title);
 		if (f->date && *f->date) {
-			put(w, ", ");
-			esc(w, f->date);
+			pl_buf_adds(w->b, ", ");
+			pl_buf_add_html(w->b, f->date);
 		}
-		put(w, ". ");
+		pl_buf_adds(w->b, ". ");
 		if (web_url(f->url)) {
-			put(w, "<a href=\"");
-			esc(w, f->url);
-			put(w, "\" rel=\"noopener noreferrer\">");
-			esc(w, f->url);
-			put(w, "</a>");
+			pl_buf_adds(w->b, "<a href=\"");
+			pl_buf_add_html(w->b, f->url);
+			pl_buf_adds(w->b, "\" rel=\"noopener noreferrer\">");
+			pl_buf_add_html(w->b, f->url);
+			pl_buf_adds(w->b, "</a>");
 		} else {
-			esc(w, f->url);
+			pl_buf_add_html(w->b, f->url);
 		}
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 	}
-	put(w, "</ol></section>");
+	pl_buf_adds(w->b, "</ol></section>");
 }
 
 /* --- page frame --------------------------------------------------------------- */
@@ -224,25 +178,25 @@ lang_switch(struct w *w)
 {
 	const char *path = w->h->path ? w->h->path : "/";
 
-	put(w, "<nav class=\"langs\" aria-label=\"");
-	esc(w, _("Language"));
-	put(w, "\"><ul>");
+	pl_buf_adds(w->b, "<nav class=\"langs\" aria-label=\"");
+	pl_buf_add_html(w->b, _("Language"));
+	pl_buf_adds(w->b, "\"><ul>");
 	for (size_t i = 0; i < w->h->nlangs; i++) {
 		const struct pl_html_lang *l = &w->h->langs[i];
 
-		put(w, "<li><a href=\"");
-		esc(w, path);
-		put(w, strchr(path, '?') ? "&amp;lang=" : "?lang=");
-		esc(w, l->code);
-		put(w, "\" hreflang=\"");
-		esc(w, l->code);
-		put(w, "\" lang=\"");
-		esc(w, l->code);
-		put(w, l == w->h->lang ? "\" aria-current=\"true\">" : "\">");
-		esc(w, l->name);
-		put(w, "</a></li>");
+		pl_buf_adds(w->b, "<li><a href=\"");
+		pl_buf_add_html(w->b, path);
+		pl_buf_adds(w->b, strchr(path, '?') ? "&amp;lang=" : "?lang=");
+		pl_buf_add_html(w->b, l->code);
+		pl_buf_adds(w->b, "\" hreflang=\"");
+		pl_buf_add_html(w->b, l->code);
+		pl_buf_adds(w->b, "\" lang=\"");
+		pl_buf_add_html(w->b, l->code);
+		pl_buf_adds(w->b, l == w->h->lang ? "\" aria-current=\"true\">" : "\">");
+		pl_buf_add_html(w->b, l->name);
+		pl_buf_adds(w->b, "</a></li>");
 	}
-	put(w, "</ul></nav>");
+	pl_buf_adds(w->b, "</ul></nav>");
 }
 
 static void
@@ -250,55 +204,55 @@ page_begin(struct w *w, const char *title)
 {
 	const char *tag = w->h->asset_tag ? w->h->asset_tag : "0";
 
-	put(w, "<!DOCTYPE html>\n<html lang=\"");
-	esc(w, w->h->lang->code);
-	putf(w, "\" dir=\"%s\"><head><meta charset=\"utf-8\">"
+	pl_buf_adds(w->b, "<!DOCTYPE html>\n<html lang=\"");
+	pl_buf_add_html(w->b, w->h->lang->code);
+	pl_buf_printf(w->b, "\" dir=\"%s\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	    "<meta name=\"color-scheme\" content=\"light dark\"><title>", w->h->lang->rtl ? "rtl" : "ltr");
-	esc(w, title);
-	put(w, " · portlore</title><link rel=\"stylesheet\" href=\"/static/site.css?v=");
-	esc(w, tag);
-	put(w, "\"><script src=\"/static/site.js?v=");
-	esc(w, tag);
-	put(w, "\" defer></script></head><body><a class=\"skip\" href=\"#main\">");
-	esc(w, _("Skip to content"));
-	put(w, "</a><header class=\"top\"><div class=\"bar\">");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, " · portlore</title><link rel=\"stylesheet\" href=\"/static/site.css?v=");
+	pl_buf_add_html(w->b, tag);
+	pl_buf_adds(w->b, "\"><script src=\"/static/site.js?v=");
+	pl_buf_add_html(w->b, tag);
+	pl_buf_adds(w->b, "\" defer></script></head><body><a class=\"skip\" href=\"#main\">");
+	pl_buf_add_html(w->b, _("Skip to content"));
+	pl_buf_adds(w->b, "</a><header class=\"top\"><div class=\"bar\">");
 	link_open(w, "/");
-	put(w, "<strong>portlore</strong></a><form class=\"search\" role=\"search\" "
+	pl_buf_adds(w->b, "<strong>portlore</strong></a><form class=\"search\" role=\"search\" "
 	    "action=\"/search\" method=\"get\"><input type=\"hidden\" name=\"lang\" value=\"");
-	esc(w, w->h->lang->code);
-	put(w, "\"><input type=\"search\" name=\"q\" required maxlength=\"200\" aria-label=\"");
-	esc(w, _("Port number, service or vendor"));
-	put(w, "\" placeholder=\"");
-	esc(w, _("Port number, service or vendor"));
-	put(w, "\"><button type=\"submit\">");
-	esc(w, _("Search"));
-	put(w, "</button></form></div>");
+	pl_buf_add_html(w->b, w->h->lang->code);
+	pl_buf_adds(w->b, "\"><input type=\"search\" name=\"q\" required maxlength=\"200\" aria-label=\"");
+	pl_buf_add_html(w->b, _("Port number, service or vendor"));
+	pl_buf_adds(w->b, "\" placeholder=\"");
+	pl_buf_add_html(w->b, _("Port number, service or vendor"));
+	pl_buf_adds(w->b, "\"><button type=\"submit\">");
+	pl_buf_add_html(w->b, _("Search"));
+	pl_buf_adds(w->b, "</button></form></div>");
 	lang_switch(w);
-	put(w, "</header><main id=\"main\">");
+	pl_buf_adds(w->b, "</header><main id=\"main\">");
 }
 
 static void
 page_end(struct w *w)
 {
-	put(w, "</main><footer><p>");
+	pl_buf_adds(w->b, "</main><footer><p>");
 	if (w->h->snapshot)
 		escf(w, _("Registry snapshot %s. Every fact names its source: iana, lore, observed."),
 		    w->h->snapshot);
 	else
-		esc(w, _("The store holds no registry snapshot."));
-	put(w, "</p><p><a href=\"/api/v1/ports/0\">JSON API</a> · <a href=\"/metrics\">metrics"
+		pl_buf_add_html(w->b, _("The store holds no registry snapshot."));
+	pl_buf_adds(w->b, "</p><p><a href=\"/api/v1/ports/0\">JSON API</a> · <a href=\"/metrics\">metrics"
 	    "</a></p></footer></body></html>\n");
 }
 
 static void
 prov(struct w *w, const char *p)
 {
-	put(w, " <span class=\"prov prov-");
-	esc(w, p);
-	put(w, "\">");
-	esc(w, p);
-	put(w, "</span>");
+	pl_buf_adds(w->b, " <span class=\"prov prov-");
+	pl_buf_add_html(w->b, p);
+	pl_buf_adds(w->b, "\">");
+	pl_buf_add_html(w->b, p);
+	pl_buf_adds(w->b, "</span>");
 }
 
 /* --- port page: what it is ---------------------------------------------------- */
@@ -327,16 +281,16 @@ record_details(struct w *w, const struct pl_record *rec)
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		if (f[i].value == NULL || *f[i].value == '\0')
 			continue;
-		put(w, any ? "" : "<dl class=\"facts\">");
+		pl_buf_adds(w->b, any ? "" : "<dl class=\"facts\">");
 		any = true;
-		put(w, "<dt>");
-		esc(w, tr(w, f[i].label));
-		put(w, "</dt><dd>");
-		esc(w, f[i].value);
-		put(w, "</dd>");
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, tr(w, f[i].label));
+		pl_buf_adds(w->b, "</dt><dd>");
+		pl_buf_add_html(w->b, f[i].value);
+		pl_buf_adds(w->b, "</dd>");
 	}
 	if (any)
-		put(w, "</dl>");
+		pl_buf_adds(w->b, "</dl>");
 }
 
 static void
@@ -344,9 +298,9 @@ registry_para(struct w *w, const struct pl_report *r)
 {
 	const char *pn = pl_proto_name(r->proto);
 
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	if (r->snapshot == NULL)
-		esc(w, _("The store holds no registry snapshot."));
+		pl_buf_add_html(w->b, _("The store holds no registry snapshot."));
 	for (size_t i = 0; r->snapshot && i < r->nrecords; i++) {
 		const struct pl_record *rec = &r->records[i];
 
@@ -359,7 +313,7 @@ registry_para(struct w *w, const struct pl_report *r)
 		else
 			escf(w, _("On %s, the registry of %s has no assignment for port %u: "
 			    "it is unassigned."), pn, r->snapshot, (unsigned)r->port);
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 	}
 	if (r->snapshot && r->nrecords == 0 && r->nranges == 0)
 		escf(w, _("On %s, the registry of %s has no row for port %u."), pn, r->snapshot,
@@ -373,11 +327,11 @@ registry_para(struct w *w, const struct pl_report *r)
 		else
 			escf(w, _("On %s, the registry of %s lists it inside %u-%u as: %s."), pn,
 			    r->snapshot, (unsigned)rec->lo, (unsigned)rec->hi, rec->description);
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 	}
 	cite(w, IANA_URL);
 	prov(w, "iana");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	for (size_t i = 0; i < r->nrecords; i++)
 		record_details(w, &r->records[i]);
 }
@@ -426,22 +380,22 @@ what_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	for (size_t i = 0; i < n; i++)
 		registry_para(w, &r[i]);
 	use_names(r, n, &names);
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	if (names.len > 0)
 		escf(w, _("Curated lore knows these uses of the port: %s."), pl_buf_str(&names));
 	else
-		esc(w, _("Nothing is curated for this port yet."));
+		pl_buf_add_html(w->b, _("Nothing is curated for this port yet."));
 	prov(w, "lore");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	for (size_t i = 0; i < n; i++)
 		if (r[i].nmap.have && r[i].nmap.rank > 0) {
-			put(w, "<p>");
+			pl_buf_adds(w->b, "<p>");
 			escf(w, _("nmap's measurements rank it %ld of %ld %s ports seen open (as %s)."),
 			    r[i].nmap.rank, r[i].nmap.ranked, pl_proto_name(r[i].proto), r[i].nmap.name);
 			prov(w, "lore");
-			put(w, "</p>");
+			pl_buf_adds(w->b, "</p>");
 		}
-	put(w, "</section>");
+	pl_buf_adds(w->b, "</section>");
 	pl_buf_free(&names);
 }
 
@@ -473,9 +427,9 @@ host_facts(struct w *w, const struct pl_report *r)
 
 	if (!w->h->host || !r->os_read)
 		return;
-	put(w, "<ul class=\"host\">");
+	pl_buf_adds(w->b, "<ul class=\"host\">");
 	if (os->have_ephemeral) {
-		put(w, "<li>");
+		pl_buf_adds(w->b, "<li>");
 		if (r->port >= os->eph_lo && r->port <= os->eph_hi)
 			escf(w, _("On this server it is inside the ephemeral range %u-%u: the kernel may "
 			    "give it to an outgoing connection."), (unsigned)os->eph_lo, (unsigned)os->eph_hi);
@@ -483,17 +437,17 @@ host_facts(struct w *w, const struct pl_report *r)
 			escf(w, _("On this server it is outside the ephemeral range %u-%u."),
 			    (unsigned)os->eph_lo, (unsigned)os->eph_hi);
 		prov(w, "observed");
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 	}
 	if (os->have_reserved && pl_port_in_list(os->reserved, r->port)) {
-		put(w, "<li>");
-		esc(w, _("It is listed in ip_local_reserved_ports, so the kernel never gives it to "
+		pl_buf_adds(w->b, "<li>");
+		pl_buf_add_html(w->b, _("It is listed in ip_local_reserved_ports, so the kernel never gives it to "
 		    "an outgoing connection."));
 		prov(w, "observed");
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 	}
 	if (os->have_unpriv) {
-		put(w, "<li>");
+		pl_buf_adds(w->b, "<li>");
 		if ((int)r->port < os->unpriv_start)
 			escf(w, _("Listening on it needs root or CAP_NET_BIND_SERVICE here "
 			    "(ip_unprivileged_port_start is %d)."), os->unpriv_start);
@@ -501,23 +455,23 @@ host_facts(struct w *w, const struct pl_report *r)
 			escf(w, _("Any user may listen on it here (ip_unprivileged_port_start is %d)."),
 			    os->unpriv_start);
 		prov(w, "observed");
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 	}
-	put(w, "</ul>");
+	pl_buf_adds(w->b, "</ul>");
 }
 
 static void
 browsers_para(struct w *w, const struct pl_report *r)
 {
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	if (r->browsers.chromium || r->browsers.firefox)
-		esc(w, _("Chromium and Firefox refuse to connect to this port: it is one of the "
+		pl_buf_add_html(w->b, _("Chromium and Firefox refuse to connect to this port: it is one of the "
 		    "\"bad ports\" of the Fetch standard."));
 	else
-		esc(w, _("Web browsers connect to this port normally."));
+		pl_buf_add_html(w->b, _("Web browsers connect to this port normally."));
 	cite(w, r->browsers.spec_src);
 	prov(w, "lore");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 }
 
 static void
@@ -526,17 +480,17 @@ range_section(struct w *w, const struct pl_report *r)
 	const struct pl_iana_range *ir = r->iana_range;
 
 	section(w, "range", _("The range it belongs to"));
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	escf(w, _("Port %u belongs to the %s, %u-%u (%u ports)."), (unsigned)r->port, ir->name,
 	    (unsigned)ir->lo, (unsigned)ir->hi, ir->size);
-	put(w, " ");
-	esc(w, range_text(w, ir->cls));
+	pl_buf_adds(w->b, " ");
+	pl_buf_add_html(w->b, range_text(w, ir->cls));
 	cite(w, RFC6335_URL);
 	prov(w, "iana");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	host_facts(w, r);
 	browsers_para(w, r);
-	put(w, "</section>");
+	pl_buf_adds(w->b, "</section>");
 }
 
 /* --- what actually runs here ---------------------------------------------------- */
@@ -546,16 +500,16 @@ strv_dd(struct w *w, const char *label, char *const *v, size_t n)
 {
 	if (n == 0)
 		return;
-	put(w, "<dt>");
-	esc(w, label);
-	put(w, "</dt><dd>");
+	pl_buf_adds(w->b, "<dt>");
+	pl_buf_add_html(w->b, label);
+	pl_buf_adds(w->b, "</dt><dd>");
 	for (size_t i = 0; i < n; i++) {
-		put(w, i ? " " : "");
-		put(w, "<code>");
-		esc(w, v[i]);
-		put(w, "</code>");
+		pl_buf_adds(w->b, i ? " " : "");
+		pl_buf_adds(w->b, "<code>");
+		pl_buf_add_html(w->b, v[i]);
+		pl_buf_adds(w->b, "</code>");
 	}
-	put(w, "</dd>");
+	pl_buf_adds(w->b, "</dd>");
 }
 
 static void
@@ -564,34 +518,34 @@ family_table(struct w *w, const struct pl_lore_use *u)
 	char caption[256];
 
 	snprintf(caption, sizeof(caption), _("Other ports of the %s family"), u->family_name);
-	put(w, "<div class=\"scroll\"><table class=\"family\"><caption>");
-	esc(w, caption);
-	put(w, "</caption><thead><tr><th scope=\"col\">");
-	esc(w, _("Port"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Protocol"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Role"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Entry"));
-	put(w, "</th></tr></thead><tbody>");
+	pl_buf_adds(w->b, "<div class=\"scroll\"><table class=\"family\"><caption>");
+	pl_buf_add_html(w->b, caption);
+	pl_buf_adds(w->b, "</caption><thead><tr><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Port"));
+	pl_buf_adds(w->b, "</th><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Protocol"));
+	pl_buf_adds(w->b, "</th><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Role"));
+	pl_buf_adds(w->b, "</th><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Entry"));
+	pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 	for (size_t i = 0; i < u->nsiblings && i < 200; i++) {
 		const struct pl_lore_port *s = &u->siblings[i];
 
-		put(w, "<tr><td>");
+		pl_buf_adds(w->b, "<tr><td>");
 		if (s->lo == s->hi)
 			port_link(w, s->lo);
 		else
-			putf(w, "%u-%u", (unsigned)s->lo, (unsigned)s->hi);
-		put(w, "</td><td>");
-		esc(w, pl_proto_name(s->proto));
-		put(w, "</td><td>");
-		esc(w, s->role);
-		put(w, "</td><td>");
-		esc(w, s->entry_name);
-		put(w, "</td></tr>");
+			pl_buf_printf(w->b, "%u-%u", (unsigned)s->lo, (unsigned)s->hi);
+		pl_buf_adds(w->b, "</td><td>");
+		pl_buf_add_html(w->b, pl_proto_name(s->proto));
+		pl_buf_adds(w->b, "</td><td>");
+		pl_buf_add_html(w->b, s->role);
+		pl_buf_adds(w->b, "</td><td>");
+		pl_buf_add_html(w->b, s->entry_name);
+		pl_buf_adds(w->b, "</td></tr>");
 	}
-	put(w, "</tbody></table></div>");
+	pl_buf_adds(w->b, "</tbody></table></div>");
 }
 
 /* The protocols an entry is seen on for this port: "tcp, udp". */
@@ -617,50 +571,50 @@ use_block(struct w *w, const struct pl_report *r, size_t n, const struct pl_lore
 	char years[64], protos[64];
 
 	use_protos(r, n, u->id, protos, sizeof(protos));
-	put(w, "<article class=\"use\" id=\"lore-");
-	esc(w, u->id);
-	put(w, "\"><h3>");
-	esc(w, u->name);
-	put(w, "</h3><p>");
-	esc(w, u->summary);
+	pl_buf_adds(w->b, "<article class=\"use\" id=\"lore-");
+	pl_buf_add_html(w->b, u->id);
+	pl_buf_adds(w->b, "\"><h3>");
+	pl_buf_add_html(w->b, u->name);
+	pl_buf_adds(w->b, "</h3><p>");
+	pl_buf_add_html(w->b, u->summary);
 	for (size_t s = 0; s < u->nsources; s++)
 		cite(w, u->sources[s].url);
 	prov(w, "lore");
-	put(w, "</p><dl class=\"facts\"><dt>");
-	esc(w, _("Vendor"));
-	put(w, "</dt><dd>");
-	esc(w, u->vendor);
-	put(w, "</dd><dt>");
-	esc(w, _("Kind"));
-	put(w, "</dt><dd>");
-	esc(w, u->kind);
-	put(w, "</dd><dt>");
-	esc(w, _("Role of this port"));
-	put(w, "</dt><dd>");
+	pl_buf_adds(w->b, "</p><dl class=\"facts\"><dt>");
+	pl_buf_add_html(w->b, _("Vendor"));
+	pl_buf_adds(w->b, "</dt><dd>");
+	pl_buf_add_html(w->b, u->vendor);
+	pl_buf_adds(w->b, "</dd><dt>");
+	pl_buf_add_html(w->b, _("Kind"));
+	pl_buf_adds(w->b, "</dt><dd>");
+	pl_buf_add_html(w->b, u->kind);
+	pl_buf_adds(w->b, "</dd><dt>");
+	pl_buf_add_html(w->b, _("Role of this port"));
+	pl_buf_adds(w->b, "</dt><dd>");
 	escf(w, "%s (%s)", u->role, protos);
-	put(w, "</dd><dt>");
-	esc(w, _("Years"));
-	put(w, "</dt><dd>");
+	pl_buf_adds(w->b, "</dd><dt>");
+	pl_buf_add_html(w->b, _("Years"));
+	pl_buf_adds(w->b, "</dt><dd>");
 	if (u->year_to)
 		snprintf(years, sizeof(years), "%d-%d", u->year_from, u->year_to);
 	else
 		snprintf(years, sizeof(years), _("since %d"), u->year_from);
-	esc(w, years);
-	put(w, "</dd>");
+	pl_buf_add_html(w->b, years);
+	pl_buf_adds(w->b, "</dd>");
 	strv_dd(w, _("Process names"), u->process, u->nprocess);
 	strv_dd(w, _("Command lines"), u->cmdline, u->ncmdline);
 	strv_dd(w, _("Banners"), u->banner, u->nbanner);
 	if (u->notes && *u->notes) {
-		put(w, "<dt>");
-		esc(w, _("Notes"));
-		put(w, "</dt><dd>");
-		esc(w, u->notes);
-		put(w, "</dd>");
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, _("Notes"));
+		pl_buf_adds(w->b, "</dt><dd>");
+		pl_buf_add_html(w->b, u->notes);
+		pl_buf_adds(w->b, "</dd>");
 	}
-	put(w, "</dl>");
+	pl_buf_adds(w->b, "</dl>");
 	if (u->nsiblings > 0 && !family_shown)
 		family_table(w, u);
-	put(w, "</article>");
+	pl_buf_adds(w->b, "</article>");
 }
 
 static bool
@@ -691,31 +645,31 @@ runs_section(struct w *w, const struct pl_report *r, size_t n)
 			specific++;
 		}
 	if (specific == 0) {
-		put(w, "<p>");
-		esc(w, _("Nothing is curated for this port yet."));
-		put(w, "</p>");
+		pl_buf_adds(w->b, "<p>");
+		pl_buf_add_html(w->b, _("Nothing is curated for this port yet."));
+		pl_buf_adds(w->b, "</p>");
 	}
 	if (broad > 0) {
-		put(w, "<h3>");
-		esc(w, _("Ranges that contain this port"));
-		put(w, "</h3><ul>");
+		pl_buf_adds(w->b, "<h3>");
+		pl_buf_add_html(w->b, _("Ranges that contain this port"));
+		pl_buf_adds(w->b, "</h3><ul>");
 		for (size_t i = 0; i < n; i++)
 			for (size_t j = 0; j < r[i].nuses; j++) {
 				const struct pl_lore_use *u = &r[i].uses[j];
 
 				if (!u->broad || !first_use(r, n, i, j))
 					continue;
-				put(w, "<li>");
+				pl_buf_adds(w->b, "<li>");
 				escf(w, "%u-%u/%s %s: %s", (unsigned)u->lo, (unsigned)u->hi,
 				    pl_proto_name(r[i].proto), u->name, u->role);
 				for (size_t s = 0; s < u->nsources; s++)
 					cite(w, u->sources[s].url);
 				prov(w, "lore");
-				put(w, "</li>");
+				pl_buf_adds(w->b, "</li>");
 			}
-		put(w, "</ul>");
+		pl_buf_adds(w->b, "</ul>");
 	}
-	put(w, "</section>");
+	pl_buf_adds(w->b, "</section>");
 }
 
 /* --- security ------------------------------------------------------------------- */
@@ -748,27 +702,27 @@ worst_use(const struct pl_report *r, size_t n)
 static void
 risk_item(struct w *w, const struct pl_lore_use *u)
 {
-	putf(w, "<li><span class=\"risk risk-%d\">", risk_rank(u->risk));
-	esc(w, u->risk);
-	put(w, "</span> <strong>");
-	esc(w, u->name);
-	put(w, "</strong>: ");
-	esc(w, u->risk_why);
+	pl_buf_printf(w->b, "<li><span class=\"risk risk-%d\">", risk_rank(u->risk));
+	pl_buf_add_html(w->b, u->risk);
+	pl_buf_adds(w->b, "</span> <strong>");
+	pl_buf_add_html(w->b, u->name);
+	pl_buf_adds(w->b, "</strong>: ");
+	pl_buf_add_html(w->b, u->risk_why);
 	for (size_t s = 0; s < u->nsources; s++)
 		cite(w, u->sources[s].url);
 	if (u->ncves > 0) {
-		put(w, " <span class=\"cves\">");
+		pl_buf_adds(w->b, " <span class=\"cves\">");
 		for (size_t c = 0; c < u->ncves; c++) {
-			put(w, "<a href=\"https://www.cve.org/CVERecord?id=");
-			esc(w, u->cves[c]);
-			put(w, "\" rel=\"noopener noreferrer\">");
-			esc(w, u->cves[c]);
-			put(w, "</a> ");
+			pl_buf_adds(w->b, "<a href=\"https://www.cve.org/CVERecord?id=");
+			pl_buf_add_html(w->b, u->cves[c]);
+			pl_buf_adds(w->b, "\" rel=\"noopener noreferrer\">");
+			pl_buf_add_html(w->b, u->cves[c]);
+			pl_buf_adds(w->b, "</a> ");
 		}
-		put(w, "</span>");
+		pl_buf_adds(w->b, "</span>");
 	}
 	prov(w, "lore");
-	put(w, "</li>");
+	pl_buf_adds(w->b, "</li>");
 }
 
 static void
@@ -777,7 +731,7 @@ security_section(struct w *w, const struct pl_report *r, size_t n)
 	size_t items = 0;
 
 	section(w, "security", _("Security notes"));
-	put(w, "<ul class=\"security\">");
+	pl_buf_adds(w->b, "<ul class=\"security\">");
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < r[i].nuses; j++)
 			if (!r[i].uses[j].broad && first_use(r, n, i, j) &&
@@ -788,30 +742,30 @@ security_section(struct w *w, const struct pl_report *r, size_t n)
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < r[i].nrecords; k++)
 			if (*r[i].records[k].unauthorized) {
-				put(w, "<li>");
+				pl_buf_adds(w->b, "<li>");
 				escf(w, _("The registry records unauthorized use on %s: %s"),
 				    pl_proto_name(r[i].proto), r[i].records[k].unauthorized);
 				cite(w, IANA_URL);
 				prov(w, "iana");
-				put(w, "</li>");
+				pl_buf_adds(w->b, "</li>");
 				items++;
 			}
 	if (r[0].browsers.chromium || r[0].browsers.firefox) {
-		put(w, "<li>");
-		esc(w, _("Browsers block it so that web pages cannot make a browser talk to the "
+		pl_buf_adds(w->b, "<li>");
+		pl_buf_add_html(w->b, _("Browsers block it so that web pages cannot make a browser talk to the "
 		    "service on this port (cross-protocol attacks)."));
 		cite(w, r[0].browsers.spec_src);
-		put(w, "</li>");
+		pl_buf_adds(w->b, "</li>");
 		items++;
 	}
-	put(w, "</ul><p>");
+	pl_buf_adds(w->b, "</ul><p>");
 	if (items == 0)
-		esc(w, _("Nothing in the registry or the lore marks this port as risky. What matters "
+		pl_buf_add_html(w->b, _("Nothing in the registry or the lore marks this port as risky. What matters "
 		    "is the program that listens on it."));
 	else
-		esc(w, _("Expose the port only to the networks that need it, and check which program "
+		pl_buf_add_html(w->b, _("Expose the port only to the networks that need it, and check which program "
 		    "listens before opening it in a firewall."));
-	put(w, "</p></section>");
+	pl_buf_adds(w->b, "</p></section>");
 }
 
 /* --- how to check --------------------------------------------------------------- */
@@ -828,14 +782,14 @@ has_proto(const struct pl_report *r, size_t n, enum pl_proto p)
 static void
 cmd_block(struct w *w, const char *os, const char *const *lines, size_t n)
 {
-	put(w, "<h3>");
-	esc(w, os);
-	put(w, "</h3><pre><code>");
+	pl_buf_adds(w->b, "<h3>");
+	pl_buf_add_html(w->b, os);
+	pl_buf_adds(w->b, "</h3><pre><code>");
 	for (size_t i = 0; i < n; i++) {
-		esc(w, lines[i]);
-		put(w, "\n");
+		pl_buf_add_html(w->b, lines[i]);
+		pl_buf_adds(w->b, "\n");
 	}
-	put(w, "</code></pre>");
+	pl_buf_adds(w->b, "</code></pre>");
 }
 
 static void
@@ -871,17 +825,17 @@ check_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	snprintf(l[0], sizeof(l[0]), "nc -vz HOST %u", (unsigned)port);
 	snprintf(l[1], sizeof(l[1]), "nmap -sT -p %u HOST", (unsigned)port);
 	snprintf(l[2], sizeof(l[2]), "sudo nmap -sU -p %u HOST", (unsigned)port);
-	put(w, "<h3>");
-	esc(w, _("From another host"));
-	put(w, "</h3><p>");
-	esc(w, _("Replace HOST with the address of the machine. Scan only machines you are "
+	pl_buf_adds(w->b, "<h3>");
+	pl_buf_add_html(w->b, _("From another host"));
+	pl_buf_adds(w->b, "</h3><p>");
+	pl_buf_add_html(w->b, _("Replace HOST with the address of the machine. Scan only machines you are "
 	    "allowed to scan."));
-	put(w, "</p><pre><code>");
+	pl_buf_adds(w->b, "</p><pre><code>");
 	for (int i = 0; i < (udp ? 3 : 2); i++) {
-		esc(w, l[i]);
-		put(w, "\n");
+		pl_buf_add_html(w->b, l[i]);
+		pl_buf_adds(w->b, "\n");
 	}
-	put(w, "</code></pre></section>");
+	pl_buf_adds(w->b, "</code></pre></section>");
 }
 
 /* --- unassigned ports ----------------------------------------------------------- */
@@ -914,10 +868,10 @@ unassigned_section(struct w *w, uint16_t port, const struct pl_report *r, size_t
 			vendors += !seen;
 		}
 	section(w, "unassigned", _("Why an unassigned port matters"));
-	put(w, "<p>");
+	pl_buf_adds(w->b, "<p>");
 	escf(w, _("The registry has no assignment for port %u, so no one owns it: any program may "
 	    "pick it, and two programs on one machine may collide."), (unsigned)port);
-	put(w, "</p><p>");
+	pl_buf_adds(w->b, "</p><p>");
 	if (uses > 1)
 		escf(w, _("Lore records %zu uses of it by %zu vendors. An open port %u could be any of "
 		    "them: check the process instead of trusting the number."), uses, vendors,
@@ -926,12 +880,12 @@ unassigned_section(struct w *w, uint16_t port, const struct pl_report *r, size_t
 		escf(w, _("Lore records one use of it. Others may pick the same number without "
 		    "telling anyone: check the process instead of trusting the number."));
 	else
-		esc(w, _("Lore records no use of it. Something listening here is a local choice: "
+		pl_buf_add_html(w->b, _("Lore records no use of it. Something listening here is a local choice: "
 		    "find out which program it is."));
-	put(w, "</p><p>");
-	esc(w, _("Firewalls and scanners that name ports after the registry show nothing, or a "
+	pl_buf_adds(w->b, "</p><p>");
+	pl_buf_add_html(w->b, _("Firewalls and scanners that name ports after the registry show nothing, or a "
 	    "guess, for it. Name the service yourself in rules and inventories."));
-	put(w, "</p></section>");
+	pl_buf_adds(w->b, "</p></section>");
 }
 
 /* --- on this server ----------------------------------------------------------- */
@@ -942,7 +896,7 @@ proc_cell(struct w *w, const struct pl_socklist *l, const struct pl_socket *so)
 	for (size_t i = 0; i < so->nowners; i++) {
 		const struct pl_proc *p = &l->procs[so->owners[i]];
 
-		put(w, i ? "<br>" : "");
+		pl_buf_adds(w->b, i ? "<br>" : "");
 		escf(w, "%s (pid %ld, %s)", p->comm, (long)p->pid, p->user ? p->user : "?");
 		if (p->unit)
 			escf(w, ", %s", p->unit);
@@ -950,7 +904,7 @@ proc_cell(struct w *w, const struct pl_socklist *l, const struct pl_socket *so)
 			escf(w, ", %s %.12s", p->container_kind, p->container_id ? p->container_id : "");
 	}
 	if (so->nowners == 0)
-		put(w, "-");
+		pl_buf_adds(w->b, "-");
 }
 
 static void
@@ -959,24 +913,24 @@ here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, b
 	char addr[80];
 
 	if (first) {
-		put(w, "<div class=\"scroll\"><table class=\"here\"><thead><tr><th scope=\"col\">");
-		esc(w, _("Protocol"));
-		put(w, "</th><th scope=\"col\">");
-		esc(w, _("Address"));
-		put(w, "</th><th scope=\"col\">");
-		esc(w, _("Process"));
-		put(w, "</th></tr></thead><tbody>");
+		pl_buf_adds(w->b, "<div class=\"scroll\"><table class=\"here\"><thead><tr><th scope=\"col\">");
+		pl_buf_add_html(w->b, _("Protocol"));
+		pl_buf_adds(w->b, "</th><th scope=\"col\">");
+		pl_buf_add_html(w->b, _("Address"));
+		pl_buf_adds(w->b, "</th><th scope=\"col\">");
+		pl_buf_add_html(w->b, _("Process"));
+		pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 	}
 	pl_sock_addr(addr, sizeof(addr), so->family, so->laddr, so->lport);
-	put(w, "<tr><td>");
-	esc(w, pl_proto_name(so->proto));
-	put(w, "</td><td><code>");
-	esc(w, addr);
-	put(w, "</code>");
+	pl_buf_adds(w->b, "<tr><td>");
+	pl_buf_add_html(w->b, pl_proto_name(so->proto));
+	pl_buf_adds(w->b, "</td><td><code>");
+	pl_buf_add_html(w->b, addr);
+	pl_buf_adds(w->b, "</code>");
 	prov(w, "observed");
-	put(w, "</td><td>");
+	pl_buf_adds(w->b, "</td><td>");
 	proc_cell(w, l, so);
-	put(w, "</td></tr>");
+	pl_buf_adds(w->b, "</td></tr>");
 }
 
 /* Live listeners of the port on this machine, from the reports. The server asks for
@@ -988,10 +942,10 @@ here_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n, co
 	size_t shown = 0;
 
 	section(w, "here", _("On this server"));
-	put(w, "<p class=\"muted\">");
+	pl_buf_adds(w->b, "<p class=\"muted\">");
 	escf(w, _("Seen at %s. Shown only because this server listens on loopback."),
 	    when ? when : "");
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; r[i].sockets_read && k < r[i].sockets.n && shown < 100; k++) {
 			const struct pl_socket *so = &r[i].sockets.v[k];
@@ -1001,30 +955,29 @@ here_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n, co
 			here_row(w, &r[i].sockets, so, shown++ == 0);
 		}
 	if (shown > 0) {
-		put(w, "</tbody></table></div>");
+		pl_buf_adds(w->b, "</tbody></table></div>");
 	} else {
-		put(w, "<p>");
+		pl_buf_adds(w->b, "<p>");
 		escf(w, _("Nothing listens on port %u here."), (unsigned)port);
 		prov(w, "observed");
-		put(w, "</p>");
+		pl_buf_adds(w->b, "</p>");
 	}
 	for (size_t i = 0; i < n; i++) {
 		const char *why = *r[i].sockets_error ? r[i].sockets_error : r[i].sockets.notes;
 
 		if (r[i].sockets_read && *why) {
-			put(w, "<p class=\"muted\">");
+			pl_buf_adds(w->b, "<p class=\"muted\">");
 			escf(w, "%s: %s", pl_proto_name(r[i].proto), why);
-			put(w, "</p>");
+			pl_buf_adds(w->b, "</p>");
 		}
 	}
-	put(w, "</section>");
+	pl_buf_adds(w->b, "</section>");
 }
 
 static void
 history_section(struct w *w, const struct pl_history *hist)
 {
-	if (w->rc == 0)
-		w->rc = pl_history_html(w->b, hist, _("History"));
+	pl_history_html(w->b, hist, _("History"));
 }
 
 /* --- questions ------------------------------------------------------------------ */
@@ -1032,9 +985,9 @@ history_section(struct w *w, const struct pl_history *hist)
 static void
 qa_begin(struct w *w, const char *q)
 {
-	put(w, "<details><summary>");
-	esc(w, q);
-	put(w, "</summary><p>");
+	pl_buf_adds(w->b, "<details><summary>");
+	pl_buf_add_html(w->b, q);
+	pl_buf_adds(w->b, "</summary><p>");
 }
 
 static void
@@ -1052,14 +1005,14 @@ faq_assigned(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 			continue;
 		escf(w, _("Yes, on %s: %s (%s)."), pl_proto_name(r[i].proto), rec->service,
 		    rec->description);
-		put(w, " ");
+		pl_buf_adds(w->b, " ");
 		any = true;
 	}
 	if (!any && r[0].snapshot)
 		escf(w, _("No. The registry of %s has no assignment for it."), r[0].snapshot);
 	else if (!any)
-		esc(w, _("The store holds no registry snapshot."));
-	put(w, "</p></details>");
+		pl_buf_add_html(w->b, _("The store holds no registry snapshot."));
+	pl_buf_adds(w->b, "</p></details>");
 }
 
 static void
@@ -1075,17 +1028,17 @@ faq_uses(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	if (names.len > 0)
 		escf(w, _("Curated lore knows these uses of the port: %s."), pl_buf_str(&names));
 	else
-		esc(w, _("Nothing is curated for this port yet."));
-	put(w, "</p></details>");
+		pl_buf_add_html(w->b, _("Nothing is curated for this port yet."));
+	pl_buf_adds(w->b, "</p></details>");
 	snprintf(q, sizeof(q), _("Is port %u dangerous?"), (unsigned)port);
 	qa_begin(w, q);
 	if (worst != NULL && risk_rank(worst->risk) > 0)
 		escf(w, _("The highest risk recorded for it is %s, for %s: %s"), worst->risk,
 		    worst->name, worst->risk_why);
 	else
-		esc(w, _("Nothing in the registry or the lore marks this port as risky. What matters "
+		pl_buf_add_html(w->b, _("Nothing in the registry or the lore marks this port as risky. What matters "
 		    "is the program that listens on it."));
-	put(w, "</p></details>");
+	pl_buf_adds(w->b, "</p></details>");
 	pl_buf_free(&names);
 }
 
@@ -1100,24 +1053,24 @@ faq_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	snprintf(q, sizeof(q), _("Do I need root to listen on port %u?"), (unsigned)port);
 	qa_begin(w, q);
 	if (port < 1024)
-		esc(w, _("On most systems, yes: ports below 1024 need root or a capability such as "
+		pl_buf_add_html(w->b, _("On most systems, yes: ports below 1024 need root or a capability such as "
 		    "CAP_NET_BIND_SERVICE."));
 	else
-		esc(w, _("No: any user may listen on ports from 1024 up."));
-	put(w, "</p></details>");
+		pl_buf_add_html(w->b, _("No: any user may listen on ports from 1024 up."));
+	pl_buf_adds(w->b, "</p></details>");
 	snprintf(q, sizeof(q), _("Will a web browser connect to port %u?"), (unsigned)port);
 	qa_begin(w, q);
 	if (r[0].browsers.chromium || r[0].browsers.firefox)
-		esc(w, _("Chromium and Firefox refuse to connect to this port: it is one of the "
+		pl_buf_add_html(w->b, _("Chromium and Firefox refuse to connect to this port: it is one of the "
 		    "\"bad ports\" of the Fetch standard."));
 	else
-		esc(w, _("Web browsers connect to this port normally."));
-	put(w, "</p></details>");
+		pl_buf_add_html(w->b, _("Web browsers connect to this port normally."));
+	pl_buf_adds(w->b, "</p></details>");
 	snprintf(q, sizeof(q), _("How do I see what is listening on port %u?"), (unsigned)port);
 	qa_begin(w, q);
 	escf(w, _("On Linux, run: sudo ss -ltnp 'sport = :%u'. The section above has the "
 	    "commands for macOS, Windows and FreeBSD."), (unsigned)port);
-	put(w, "</p></details></section>");
+	pl_buf_adds(w->b, "</p></details></section>");
 }
 
 /* --- feedback ------------------------------------------------------------------- */
@@ -1128,29 +1081,29 @@ feedback_section(struct w *w, const char *page)
 	static const char *const votes[] = { "yes", "partly", "no" };
 	const char *labels[] = { _("Yes"), _("Partly"), _("No") };
 
-	put(w, "<section id=\"feedback\" class=\"feedback\" data-page=\"");
-	esc(w, page);
-	put(w, "\" data-thanks=\"");
-	esc(w, _("Thank you. Your answer is saved."));
-	put(w, "\" data-error=\"");
-	esc(w, _("Your answer could not be saved. Please try again later."));
-	put(w, "\" data-totals=\"");
-	esc(w, _("{yes} yes, {partly} partly, {no} no"));
-	put(w, "\"><h2>");
-	esc(w, _("Was this page helpful?"));
-	put(w, "</h2><form method=\"post\" action=\"/api/v1/feedback\"><input type=\"hidden\" "
+	pl_buf_adds(w->b, "<section id=\"feedback\" class=\"feedback\" data-page=\"");
+	pl_buf_add_html(w->b, page);
+	pl_buf_adds(w->b, "\" data-thanks=\"");
+	pl_buf_add_html(w->b, _("Thank you. Your answer is saved."));
+	pl_buf_adds(w->b, "\" data-error=\"");
+	pl_buf_add_html(w->b, _("Your answer could not be saved. Please try again later."));
+	pl_buf_adds(w->b, "\" data-totals=\"");
+	pl_buf_add_html(w->b, _("{yes} yes, {partly} partly, {no} no"));
+	pl_buf_adds(w->b, "\"><h2>");
+	pl_buf_add_html(w->b, _("Was this page helpful?"));
+	pl_buf_adds(w->b, "</h2><form method=\"post\" action=\"/api/v1/feedback\"><input type=\"hidden\" "
 	    "name=\"page\" value=\"");
-	esc(w, page);
-	put(w, "\"><input type=\"hidden\" name=\"lang\" value=\"");
-	esc(w, w->h->lang->code);
-	put(w, "\">");
+	pl_buf_add_html(w->b, page);
+	pl_buf_adds(w->b, "\"><input type=\"hidden\" name=\"lang\" value=\"");
+	pl_buf_add_html(w->b, w->h->lang->code);
+	pl_buf_adds(w->b, "\">");
 	for (int i = 0; i < 3; i++) {
-		putf(w, "<button type=\"submit\" name=\"vote\" value=\"%s\" aria-pressed=\"false\">",
+		pl_buf_printf(w->b, "<button type=\"submit\" name=\"vote\" value=\"%s\" aria-pressed=\"false\">",
 		    votes[i]);
-		esc(w, labels[i]);
-		put(w, "</button>");
+		pl_buf_add_html(w->b, labels[i]);
+		pl_buf_adds(w->b, "</button>");
 	}
-	put(w, "</form><p class=\"status\" role=\"status\" aria-live=\"polite\"></p></section>");
+	pl_buf_adds(w->b, "</form><p class=\"status\" role=\"status\" aria-live=\"polite\"></p></section>");
 }
 
 /* The page's table of contents: the sections this page has, in their order. */
@@ -1165,17 +1118,17 @@ toc(struct w *w, bool here, bool history, bool with_unassigned)
 		{ "faq", N_("Questions"), true }, { "references", N_("References"), true },
 	};
 
-	put(w, "<nav class=\"toc\" aria-label=\"");
-	esc(w, _("On this page"));
-	put(w, "\"><ul>");
+	pl_buf_adds(w->b, "<nav class=\"toc\" aria-label=\"");
+	pl_buf_add_html(w->b, _("On this page"));
+	pl_buf_adds(w->b, "\"><ul>");
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		if (!s[i].on)
 			continue;
-		putf(w, "<li><a href=\"#%s\">", s[i].id);
-		esc(w, tr(w, s[i].title));
-		put(w, "</a></li>");
+		pl_buf_printf(w->b, "<li><a href=\"#%s\">", s[i].id);
+		pl_buf_add_html(w->b, tr(w, s[i].title));
+		pl_buf_adds(w->b, "</a></li>");
 	}
-	put(w, "</ul></nav>");
+	pl_buf_adds(w->b, "</ul></nav>");
 }
 
 int
@@ -1201,19 +1154,19 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 	snprintf(title, sizeof(title), _("Port %u"), (unsigned)port);
 	snprintf(page, sizeof(page), "/port/%u", (unsigned)port);
 	page_begin(w, title);
-	putf(w, "<article class=\"port\"><h1>");
-	esc(w, title);
-	put(w, "</h1><p class=\"lede\">");
+	pl_buf_printf(w->b, "<article class=\"port\"><h1>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h1><p class=\"lede\">");
 	use_names(r, n, &names);
 	if (rec != NULL)
 		escf(w, "%s: %s", rec->service, rec->description);
 	else
-		esc(w, unassigned(r, n) ? _("unassigned") : "");
+		pl_buf_add_html(w->b, unassigned(r, n) ? _("unassigned") : "");
 	if (names.len > 0) {
-		put(w, rec || unassigned(r, n) ? " · " : "");
-		esc(w, pl_buf_str(&names));
+		pl_buf_adds(w->b, rec || unassigned(r, n) ? " · " : "");
+		pl_buf_add_html(w->b, pl_buf_str(&names));
 	}
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	if (x == NULL)
 		x = &none;
 	for (size_t i = 0; i < n; i++)
@@ -1234,9 +1187,9 @@ pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 	faq_section(w, port, r, n);
 	refs_section(w);
 	feedback_section(w, page);
-	put(w, "</article>");
+	pl_buf_adds(w->b, "</article>");
 	page_end(w);
-	rc = w->rc;
+	rc = pl_buf_error(w->b);
 	pl_buf_free(&names);
 	free(w);
 	return rc;
@@ -1250,16 +1203,16 @@ status_cell(struct w *w, const struct pl_report *r)
 	const struct pl_record *rec = first_named(r);
 
 	if (rec != NULL) {
-		put(w, "<strong>");
-		esc(w, rec->service);
-		put(w, "</strong> ");
-		esc(w, rec->description);
+		pl_buf_adds(w->b, "<strong>");
+		pl_buf_add_html(w->b, rec->service);
+		pl_buf_adds(w->b, "</strong> ");
+		pl_buf_add_html(w->b, rec->description);
 	} else if (r->status == PL_REG_RESERVED) {
-		esc(w, _("reserved"));
+		pl_buf_add_html(w->b, _("reserved"));
 	} else if (r->snapshot) {
-		put(w, "<span class=\"muted\">");
-		esc(w, _("unassigned"));
-		put(w, "</span>");
+		pl_buf_adds(w->b, "<span class=\"muted\">");
+		pl_buf_add_html(w->b, _("unassigned"));
+		pl_buf_adds(w->b, "</span>");
 	}
 }
 
@@ -1275,32 +1228,32 @@ lore_cell(struct w *w, const struct pl_report *a, const struct pl_report *b)
 	if (b)
 		two[n++] = *b;
 	use_names_max(two, n, &names, 6);
-	esc(w, pl_buf_str(&names));
+	pl_buf_add_html(w->b, pl_buf_str(&names));
 	pl_buf_free(&names);
 }
 
 static void
 table_head(struct w *w)
 {
-	put(w, "<div class=\"scroll\"><table class=\"ports\"><thead><tr><th scope=\"col\">");
-	esc(w, _("Port"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Registry (tcp)"));
-	put(w, "</th><th scope=\"col\">");
-	esc(w, _("Known uses"));
-	put(w, "</th></tr></thead><tbody>");
+	pl_buf_adds(w->b, "<div class=\"scroll\"><table class=\"ports\"><thead><tr><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Port"));
+	pl_buf_adds(w->b, "</th><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Registry (tcp)"));
+	pl_buf_adds(w->b, "</th><th scope=\"col\">");
+	pl_buf_add_html(w->b, _("Known uses"));
+	pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 }
 
 static void
 port_row(struct w *w, const struct pl_report *tcp, const struct pl_report *udp)
 {
-	put(w, "<tr><td>");
+	pl_buf_adds(w->b, "<tr><td>");
 	port_link(w, tcp->port);
-	put(w, "</td><td>");
+	pl_buf_adds(w->b, "</td><td>");
 	status_cell(w, tcp);
-	put(w, "</td><td>");
+	pl_buf_adds(w->b, "</td><td>");
 	lore_cell(w, tcp, udp);
-	put(w, "</td></tr>");
+	pl_buf_adds(w->b, "</td></tr>");
 }
 
 static void
@@ -1309,24 +1262,24 @@ ranges_explained(struct w *w)
 	static const uint16_t firsts[] = { 0, 1024, 49152 };
 
 	section(w, "ranges", _("The three ranges"));
-	put(w, "<dl class=\"ranges\">");
+	pl_buf_adds(w->b, "<dl class=\"ranges\">");
 	for (int i = 0; i < 3; i++) {
 		const struct pl_iana_range *ir = pl_iana_range_of(firsts[i]);
 		char path[48];
 
-		put(w, "<dt>");
-		esc(w, ir->name);
-		putf(w, " <span class=\"muted\">%u-%u</span></dt><dd>", (unsigned)ir->lo,
+		pl_buf_adds(w->b, "<dt>");
+		pl_buf_add_html(w->b, ir->name);
+		pl_buf_printf(w->b, " <span class=\"muted\">%u-%u</span></dt><dd>", (unsigned)ir->lo,
 		    (unsigned)ir->hi);
-		esc(w, range_text(w, ir->cls));
-		put(w, " ");
+		pl_buf_add_html(w->b, range_text(w, ir->cls));
+		pl_buf_adds(w->b, " ");
 		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", (unsigned)ir->lo,
 		    (unsigned)ir->lo + 99);
 		link_open(w, path);
-		esc(w, _("Browse"));
-		put(w, "</a></dd>");
+		pl_buf_add_html(w->b, _("Browse"));
+		pl_buf_adds(w->b, "</a></dd>");
 	}
-	put(w, "</dl></section>");
+	pl_buf_adds(w->b, "</dl></section>");
 }
 
 int
@@ -1336,32 +1289,32 @@ pl_html_home(struct pl_buf *out, const struct pl_html_ctx *h, const struct pl_re
 	struct w w0 = { .b = out, .h = h }, *w = &w0;
 
 	page_begin(w, _("Port reference"));
-	put(w, "<h1>");
-	esc(w, _("What is port N, and what is on it?"));
-	put(w, "</h1><form class=\"big-search\" role=\"search\" action=\"/search\" method=\"get\">"
+	pl_buf_adds(w->b, "<h1>");
+	pl_buf_add_html(w->b, _("What is port N, and what is on it?"));
+	pl_buf_adds(w->b, "</h1><form class=\"big-search\" role=\"search\" action=\"/search\" method=\"get\">"
 	    "<input type=\"hidden\" name=\"lang\" value=\"");
-	esc(w, h->lang->code);
-	put(w, "\"><input id=\"q\" type=\"search\" name=\"q\" required maxlength=\"200\" "
+	pl_buf_add_html(w->b, h->lang->code);
+	pl_buf_adds(w->b, "\"><input id=\"q\" type=\"search\" name=\"q\" required maxlength=\"200\" "
 	    "aria-label=\"");
-	esc(w, _("Port number, service or vendor"));
-	put(w, "\" placeholder=\"3333, ssh, netscaler\"><button type=\"submit\">");
-	esc(w, _("Search"));
-	put(w, "</button></form><p>");
-	esc(w, _("Each page joins the IANA registry, curated lore about what really runs on the "
+	pl_buf_add_html(w->b, _("Port number, service or vendor"));
+	pl_buf_adds(w->b, "\" placeholder=\"3333, ssh, netscaler\"><button type=\"submit\">");
+	pl_buf_add_html(w->b, _("Search"));
+	pl_buf_adds(w->b, "</button></form><p>");
+	pl_buf_add_html(w->b, _("Each page joins the IANA registry, curated lore about what really runs on the "
 	    "port, and the range facts, and says where every fact comes from."));
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	ranges_explained(w);
 	section(w, "frequent", _("Frequently seen ports"));
-	put(w, "<p class=\"muted\">");
-	esc(w, from_nmap ? _("Ranked by how often nmap finds them open.") :
+	pl_buf_adds(w->b, "<p class=\"muted\">");
+	pl_buf_add_html(w->b, from_nmap ? _("Ranked by how often nmap finds them open.") :
 	    _("Ports that curated lore talks about most."));
-	put(w, "</p>");
+	pl_buf_adds(w->b, "</p>");
 	table_head(w);
 	for (size_t i = 0; i < n; i++)
 		port_row(w, &freq[i], NULL);
-	put(w, "</tbody></table></div></section>");
+	pl_buf_adds(w->b, "</tbody></table></div></section>");
 	page_end(w);
-	return w->rc;
+	return pl_buf_error(w->b);
 }
 
 int
@@ -1374,32 +1327,32 @@ pl_html_list(struct pl_buf *out, const struct pl_html_ctx *h, unsigned from, uns
 
 	snprintf(title, sizeof(title), _("Ports %u-%u"), from, to);
 	page_begin(w, title);
-	put(w, "<h1>");
-	esc(w, title);
-	put(w, "</h1><nav class=\"pager\">");
+	pl_buf_adds(w->b, "<h1>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h1><nav class=\"pager\">");
 	if (from > 0) {
 		unsigned pf = from >= span ? from - span : 0;
 
 		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", pf, pf + span - 1);
 		link_open(w, path);
-		esc(w, _("Previous"));
-		put(w, "</a> ");
+		pl_buf_add_html(w->b, _("Previous"));
+		pl_buf_adds(w->b, "</a> ");
 	}
 	if (to < 65535) {
 		unsigned nt = to + span > 65535 ? 65535 : to + span;
 
 		snprintf(path, sizeof(path), "/ports?from=%u&to=%u", to + 1, nt);
 		link_open(w, path);
-		esc(w, _("Next"));
-		put(w, "</a>");
+		pl_buf_add_html(w->b, _("Next"));
+		pl_buf_adds(w->b, "</a>");
 	}
-	put(w, "</nav>");
+	pl_buf_adds(w->b, "</nav>");
 	table_head(w);
 	for (unsigned i = 0; i < step; i++)
 		port_row(w, &tcp[i], &udp[i]);
-	put(w, "</tbody></table></div>");
+	pl_buf_adds(w->b, "</tbody></table></div>");
 	page_end(w);
-	return w->rc;
+	return pl_buf_error(w->b);
 }
 
 /* A snippet marks matches with [ and ]: they become <mark>, everything else is escaped.
@@ -1413,16 +1366,16 @@ snippet(struct w *w, const char *s)
 
 	for (const char *p = s; *p; p++) {
 		if ((*p == '[' && !open) || (*p == ']' && open)) {
-			put(w, open ? "</mark>" : "<mark>");
+			pl_buf_adds(w->b, open ? "</mark>" : "<mark>");
 			open = !open;
 			continue;
 		}
 		piece[0] = *p;
 		piece[1] = '\0';
-		esc(w, piece);
+		pl_buf_add_html(w->b, piece);
 	}
 	if (open)
-		put(w, "</mark>");
+		pl_buf_adds(w->b, "</mark>");
 }
 
 int
@@ -1435,20 +1388,20 @@ pl_html_search(struct pl_buf *out, const struct pl_html_ctx *h, const char *q,
 
 	snprintf(title, sizeof(title), _("Results for \"%s\""), q);
 	page_begin(w, title);
-	put(w, "<h1>");
-	esc(w, title);
-	put(w, "</h1>");
+	pl_buf_adds(w->b, "<h1>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h1>");
 	if (n == 0) {
-		put(w, "<p>");
-		esc(w, _("No match. Try a port number, a service name or a vendor."));
-		put(w, "</p>");
+		pl_buf_adds(w->b, "<p>");
+		pl_buf_add_html(w->b, _("No match. Try a port number, a service name or a vendor."));
+		pl_buf_adds(w->b, "</p>");
 	}
-	put(w, "<ol class=\"hits\">");
+	pl_buf_adds(w->b, "<ol class=\"hits\">");
 	for (int i = 0; i < n; i++) {
 		const struct pl_hit *hit = &hits[i];
 		unsigned first = 0;
 
-		put(w, "<li><h2>");
+		pl_buf_adds(w->b, "<li><h2>");
 		if (sscanf(hit->ports, "%u", &first) == 1 && first <= 65535) {
 			char path[32];
 
@@ -1456,19 +1409,19 @@ pl_html_search(struct pl_buf *out, const struct pl_html_ctx *h, const char *q,
 			link_open(w, path);
 			open = 1;
 		}
-		esc(w, hit->title);
-		put(w, open ? "</a>" : "");
+		pl_buf_add_html(w->b, hit->title);
+		pl_buf_adds(w->b, open ? "</a>" : "");
 		open = 0;
-		put(w, "</h2><p class=\"muted\">");
-		esc(w, *hit->ports ? hit->ports : "-");
+		pl_buf_adds(w->b, "</h2><p class=\"muted\">");
+		pl_buf_add_html(w->b, *hit->ports ? hit->ports : "-");
 		prov(w, hit->source);
-		put(w, "</p><p>");
+		pl_buf_adds(w->b, "</p><p>");
 		snippet(w, hit->snippet);
-		put(w, "</p></li>");
+		pl_buf_adds(w->b, "</p></li>");
 	}
-	put(w, "</ol>");
+	pl_buf_adds(w->b, "</ol>");
 	page_end(w);
-	return w->rc;
+	return pl_buf_error(w->b);
 }
 
 int
@@ -1479,14 +1432,14 @@ pl_html_error(struct pl_buf *out, const struct pl_html_ctx *h, int status, const
 
 	snprintf(title, sizeof(title), _("Error %d"), status);
 	page_begin(w, title);
-	put(w, "<h1>");
-	esc(w, title);
-	put(w, "</h1><p>");
-	esc(w, message);
-	put(w, "</p><p>");
+	pl_buf_adds(w->b, "<h1>");
+	pl_buf_add_html(w->b, title);
+	pl_buf_adds(w->b, "</h1><p>");
+	pl_buf_add_html(w->b, message);
+	pl_buf_adds(w->b, "</p><p>");
 	link_open(w, "/");
-	esc(w, _("Back to the front page"));
-	put(w, "</a></p>");
+	pl_buf_add_html(w->b, _("Back to the front page"));
+	pl_buf_adds(w->b, "</a></p>");
 	page_end(w);
-	return w->rc;
+	return pl_buf_error(w->b);
 }

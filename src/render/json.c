@@ -1,195 +1,312 @@
 /*
- * json.c: the report as JSON (schema: docs/report.schema.json). Shared by the command
- * line's --json and the HTTP API. Every fact object carries "provenance".
+ * json.c: the report as JSON (schema: docs/report.schema.json), streamed through the
+ * one JSON writer (portlore/json.h). The command line's --json and the HTTP API print
+ * the port document with the same three calls, so the two are the same bytes. Every
+ * fact object carries "provenance".
  */
-#include <jansson.h>
 #include <stdio.h>
 
+#include "portlore/history.h"
+#include "portlore/json.h"
 #include "portlore/render.h"
 #include "portlore/render-sockets.h"
 
-/* Text from the store was checked to be UTF-8 when it was imported (iana.c, lore.c), so
- * it skips jansson's second check. */
-static json_t *
-str_or_null(const char *s)
+/* Text from the store was checked to be UTF-8 when it was imported (iana.c, lore.c);
+ * an empty field is null. */
+static void
+kstr_or_null(struct pl_json *j, const char *key, const char *s)
 {
-	return s && *s ? json_string_nocheck(s) : json_null();
+	pl_json_kstr(j, key, s && *s ? s : NULL);
 }
 
-static json_t *
-ports_str(uint16_t lo, uint16_t hi)
+/* A port, or a range "lo-hi". */
+static void
+kports(struct pl_json *j, const char *key, uint16_t lo, uint16_t hi)
 {
 	char buf[16];
 
-	if (lo == hi)
-		return json_integer(lo);
+	pl_json_key(j, key);
+	if (lo == hi) {
+		pl_json_int(j, lo);
+		return;
+	}
 	snprintf(buf, sizeof(buf), "%u-%u", (unsigned)lo, (unsigned)hi);
-	return json_string(buf);
+	pl_json_str(j, buf);
 }
 
-static json_t *
-record_json(const struct pl_record *rec)
+static void
+record_json(struct pl_json *j, const struct pl_record *rec)
 {
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
-	    "service", str_or_null(rec->service),
-	    "port", ports_str(rec->lo, rec->hi),
-	    "protocol", str_or_null(pl_proto_name(rec->proto)),
-	    "description", str_or_null(rec->description),
-	    "assignee", str_or_null(rec->assignee),
-	    "contact", str_or_null(rec->contact),
-	    "registration_date", str_or_null(rec->registered),
-	    "modification_date", str_or_null(rec->modified),
-	    "reference", str_or_null(rec->reference),
-	    "service_code", str_or_null(rec->service_code),
-	    "unauthorized_use", str_or_null(rec->unauthorized),
-	    "assignment_notes", str_or_null(rec->notes),
-	    "line", (json_int_t)rec->line);
+	pl_json_obj(j);
+	kstr_or_null(j, "service", rec->service);
+	kports(j, "port", rec->lo, rec->hi);
+	kstr_or_null(j, "protocol", pl_proto_name(rec->proto));
+	kstr_or_null(j, "description", rec->description);
+	kstr_or_null(j, "assignee", rec->assignee);
+	kstr_or_null(j, "contact", rec->contact);
+	kstr_or_null(j, "registration_date", rec->registered);
+	kstr_or_null(j, "modification_date", rec->modified);
+	kstr_or_null(j, "reference", rec->reference);
+	kstr_or_null(j, "service_code", rec->service_code);
+	kstr_or_null(j, "unauthorized_use", rec->unauthorized);
+	kstr_or_null(j, "assignment_notes", rec->notes);
+	pl_json_kint(j, "line", rec->line);
+	pl_json_end(j);
 }
 
-static json_t *
-records_json(const struct pl_record *recs, size_t n)
+static void
+records_json(struct pl_json *j, const char *key, const struct pl_record *recs, size_t n)
 {
-	json_t *a = json_array();
-
+	pl_json_karr(j, key);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, record_json(&recs[i]));
-	return a;
+		record_json(j, &recs[i]);
+	pl_json_end(j);
 }
 
-static json_t *
-strv_json(char *const *v, size_t n)
+static void
+strv_json(struct pl_json *j, const char *key, char *const *v, size_t n)
 {
-	json_t *a = json_array();
-
+	pl_json_karr(j, key);
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
+		pl_json_str(j, v[i]);
+	pl_json_end(j);
 }
 
-static json_t *
-host_json(const struct pl_report *r)
+static void
+host_json(struct pl_json *j, const struct pl_report *r)
 {
 	const struct pl_os_ranges *os = &r->os;
-	json_t *h;
 
-	if (!r->os_read)
-		return json_null();
-	h = json_pack("{s:s, s:o}", "provenance", pl_prov_name(PL_PROV_OBSERVED),
-	    "unavailable", str_or_null(os->reason));
-	json_object_set_new(h, "ephemeral", !os->have_ephemeral ? json_null() :
-	    json_pack("{s:i, s:i, s:b, s:s}", "first", os->eph_lo, "last", os->eph_hi,
-	    "contains", r->port >= os->eph_lo && r->port <= os->eph_hi,
-	    "source", "/proc/sys/net/ipv4/ip_local_port_range"));
-	json_object_set_new(h, "reserved", !os->have_reserved ? json_null() :
-	    json_pack("{s:s, s:b, s:s}", "list", os->reserved,
-	    "contains", pl_port_in_list(os->reserved, r->port),
-	    "source", "/proc/sys/net/ipv4/ip_local_reserved_ports"));
-	json_object_set_new(h, "privileged", !os->have_unpriv ? json_null() :
-	    json_pack("{s:i, s:b, s:s}", "unprivileged_port_start", os->unpriv_start,
-	    "privileged", (int)r->port < os->unpriv_start,
-	    "source", "/proc/sys/net/ipv4/ip_unprivileged_port_start"));
-	return h;
+	pl_json_key(j, "host");
+	if (!r->os_read) {
+		pl_json_null(j);
+		return;
+	}
+	pl_json_obj(j);
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_OBSERVED));
+	kstr_or_null(j, "unavailable", os->reason);
+	if (os->have_ephemeral) {
+		pl_json_kobj(j, "ephemeral");
+		pl_json_kint(j, "first", os->eph_lo);
+		pl_json_kint(j, "last", os->eph_hi);
+		pl_json_kbool(j, "contains", r->port >= os->eph_lo && r->port <= os->eph_hi);
+		pl_json_kstr(j, "source", "/proc/sys/net/ipv4/ip_local_port_range");
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "ephemeral");
+	}
+	if (os->have_reserved) {
+		pl_json_kobj(j, "reserved");
+		pl_json_kstr(j, "list", os->reserved);
+		pl_json_kbool(j, "contains", pl_port_in_list(os->reserved, r->port));
+		pl_json_kstr(j, "source", "/proc/sys/net/ipv4/ip_local_reserved_ports");
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "reserved");
+	}
+	if (os->have_unpriv) {
+		pl_json_kobj(j, "privileged");
+		pl_json_kint(j, "unprivileged_port_start", os->unpriv_start);
+		pl_json_kbool(j, "privileged", (int)r->port < os->unpriv_start);
+		pl_json_kstr(j, "source", "/proc/sys/net/ipv4/ip_unprivileged_port_start");
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "privileged");
+	}
+	pl_json_end(j);
 }
 
-static json_t *
-use_json(const struct pl_lore_use *u)
+static void
+use_sources_json(struct pl_json *j, const struct pl_lore_use *u)
 {
-	json_t *o, *srcs = json_array(), *sibs = json_array(), *years;
-
-	for (size_t i = 0; i < u->nsources; i++)
-		json_array_append_new(srcs, json_pack("{s:I, s:s, s:s, s:s}", "n", (json_int_t)i + 1,
-		    "title", u->sources[i].title, "url", u->sources[i].url, "date", u->sources[i].date));
+	pl_json_karr(j, "sources");
+	for (size_t i = 0; i < u->nsources; i++) {
+		pl_json_obj(j);
+		pl_json_kint(j, "n", (long long)i + 1);
+		pl_json_kstr(j, "title", u->sources[i].title);
+		pl_json_kstr(j, "url", u->sources[i].url);
+		pl_json_kstr(j, "date", u->sources[i].date);
+		pl_json_end(j);
+	}
+	pl_json_end(j);
+	pl_json_karr(j, "siblings");
 	for (size_t i = 0; i < u->nsiblings; i++) {
 		const struct pl_lore_port *s = &u->siblings[i];
 
-		json_array_append_new(sibs, json_pack("{s:o, s:s, s:s, s:s, s:s}",
-		    "port", ports_str(s->lo, s->hi), "protocol", pl_proto_name(s->proto),
-		    "role", s->role, "entry", s->entry_id, "name", s->entry_name));
+		pl_json_obj(j);
+		kports(j, "port", s->lo, s->hi);
+		pl_json_kstr(j, "protocol", pl_proto_name(s->proto));
+		pl_json_kstr(j, "role", s->role);
+		pl_json_kstr(j, "entry", s->entry_id);
+		pl_json_kstr(j, "name", s->entry_name);
+		pl_json_end(j);
 	}
-	years = json_pack("{s:i}", "from", u->year_from);
-	json_object_set_new(years, "to", u->year_to ? json_integer(u->year_to) : json_null());
-	o = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:s, s:o, s:s, s:{s:s, s:s}, s:o,"
-	    " s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:s}",
-	    "id", u->id, "name", u->name, "vendor", u->vendor, "kind", u->kind,
-	    "family", "id", u->family, "name", u->family_name,
-	    "role", u->role, "years", years, "summary", u->summary,
-	    "risk", "level", u->risk, "why", u->risk_why,
-	    "cves", strv_json(u->cves, u->ncves),
-	    "hints", "process", strv_json(u->process, u->nprocess),
-	    "cmdline", strv_json(u->cmdline, u->ncmdline), "banner", strv_json(u->banner, u->nbanner),
-	    "notes", str_or_null(u->notes), "sources", srcs, "siblings", sibs,
-	    "provenance", pl_prov_name(PL_PROV_LORE));
-	if (o != NULL) {
-		json_object_set_new(o, "matched", ports_str(u->lo, u->hi));
-		json_object_set_new(o, "broad", json_boolean(u->broad));
-	}
-	return o;
+	pl_json_end(j);
 }
 
-/* The sockets renderer writes text; parsed back here so that one writer serves both
- * `portlore ls --json` and the report (one port: a few sockets). */
-static json_t *
-machine_json(const struct pl_report *r)
+static void
+use_json(struct pl_json *j, const struct pl_lore_use *u)
 {
-	struct pl_buf b = PL_BUF_INIT;
-	json_t *j = NULL;
-
-	if (*r->sockets_error)
-		return json_pack("{s:s, s:s}", "unavailable", r->sockets_error,
-		    "provenance", pl_prov_name(PL_PROV_OBSERVED));
-	if (pl_render_sockets_json(&b, &r->sockets) == 0)
-		j = json_loadb(b.data, b.len, 0, NULL);
-	pl_buf_free(&b);
-	return j ? j : json_null();
+	pl_json_obj(j);
+	pl_json_kstr(j, "id", u->id);
+	pl_json_kstr(j, "name", u->name);
+	pl_json_kstr(j, "vendor", u->vendor);
+	pl_json_kstr(j, "kind", u->kind);
+	pl_json_kobj(j, "family");
+	pl_json_kstr(j, "id", u->family);
+	pl_json_kstr(j, "name", u->family_name);
+	pl_json_end(j);
+	pl_json_kstr(j, "role", u->role);
+	pl_json_kobj(j, "years");
+	pl_json_kint(j, "from", u->year_from);
+	if (u->year_to)
+		pl_json_kint(j, "to", u->year_to);
+	else
+		pl_json_knull(j, "to");
+	pl_json_end(j);
+	pl_json_kstr(j, "summary", u->summary);
+	pl_json_kobj(j, "risk");
+	pl_json_kstr(j, "level", u->risk);
+	pl_json_kstr(j, "why", u->risk_why);
+	pl_json_end(j);
+	strv_json(j, "cves", u->cves, u->ncves);
+	pl_json_kobj(j, "hints");
+	strv_json(j, "process", u->process, u->nprocess);
+	strv_json(j, "cmdline", u->cmdline, u->ncmdline);
+	strv_json(j, "banner", u->banner, u->nbanner);
+	pl_json_end(j);
+	kstr_or_null(j, "notes", u->notes);
+	use_sources_json(j, u);
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
+	kports(j, "matched", u->lo, u->hi);
+	pl_json_kbool(j, "broad", u->broad);
+	pl_json_end(j);
 }
 
-json_t *
-pl_report_json(const struct pl_report *r)
+static void
+ranges_json(struct pl_json *j, const struct pl_report *r)
 {
 	const struct pl_iana_range *ir = r->iana_range;
-	json_t *o, *lore = json_array();
 
-	for (size_t i = 0; i < r->nuses; i++)
-		json_array_append_new(lore, use_json(&r->uses[i]));
-	o = json_pack("{s:i, s:s, s:{s:{s:s, s:s, s:i, s:i, s:i, s:s, s:s}, s:o,"
-	    " s:{s:b, s:b, s:s, s:[s, s, s]}},"
-	    " s:{s:o, s:s, s:o, s:o, s:s}, s:o}",
-	    "port", r->port, "protocol", pl_proto_name(r->proto),
-	    "ranges",
-	      "iana", "class", ir->key, "name", ir->name, "first", ir->lo, "last", ir->hi,
-	        "size", ir->size, "source", "https://www.rfc-editor.org/rfc/rfc6335#section-6",
-	        "provenance", pl_prov_name(PL_PROV_IANA),
-	      "host", host_json(r),
-	      "browsers", "chromium_blocks", r->browsers.chromium, "firefox_blocks",
-	        r->browsers.firefox, "provenance", pl_prov_name(PL_PROV_LORE), "sources",
-	        r->browsers.spec_src, r->browsers.chromium_src, r->browsers.firefox_src,
-	    "registry", "snapshot", str_or_null(r->snapshot),
-	      "status", pl_reg_status_name(r->status),
-	      "records", records_json(r->records, r->nrecords),
-	      "containing_ranges", records_json(r->ranges, r->nranges),
-	      "provenance", pl_prov_name(PL_PROV_IANA),
-	    "lore", lore);
-	if (o == NULL)
-		return NULL;
-	json_object_set_new(o, "frequency", !r->nmap.have ? json_null() :
-	    json_pack("{s:s, s:s, s:f, s:I, s:I, s:s}", "source", "nmap-services",
-	    "name", r->nmap.name, "frequency", r->nmap.freq, "rank", (json_int_t)r->nmap.rank,
-	    "ranked", (json_int_t)r->nmap.ranked, "provenance", pl_prov_name(PL_PROV_LORE)));
-	if (r->sockets_read)
-		json_object_set_new(o, "on_this_machine", machine_json(r));
-	return o;
+	pl_json_kobj(j, "ranges");
+	pl_json_kobj(j, "iana");
+	pl_json_kstr(j, "class", ir->key);
+	pl_json_kstr(j, "name", ir->name);
+	pl_json_kint(j, "first", ir->lo);
+	pl_json_kint(j, "last", ir->hi);
+	pl_json_kint(j, "size", ir->size);
+	pl_json_kstr(j, "source", "https://www.rfc-editor.org/rfc/rfc6335#section-6");
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_IANA));
+	pl_json_end(j);
+	host_json(j, r);
+	pl_json_kobj(j, "browsers");
+	pl_json_kbool(j, "chromium_blocks", r->browsers.chromium);
+	pl_json_kbool(j, "firefox_blocks", r->browsers.firefox);
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
+	pl_json_karr(j, "sources");
+	pl_json_str(j, r->browsers.spec_src);
+	pl_json_str(j, r->browsers.chromium_src);
+	pl_json_str(j, r->browsers.firefox_src);
+	pl_json_end(j);
+	pl_json_end(j);
+	pl_json_end(j);
 }
 
-json_t *
-pl_hits_json(const struct pl_hit *hits, int n, const char *query)
+static void
+frequency_json(struct pl_json *j, const struct pl_report *r)
 {
-	json_t *a = json_array();
+	if (!r->nmap.have) {
+		pl_json_knull(j, "frequency");
+		return;
+	}
+	pl_json_kobj(j, "frequency");
+	pl_json_kstr(j, "source", "nmap-services");
+	pl_json_kstr(j, "name", r->nmap.name);
+	pl_json_kreal(j, "frequency", r->nmap.freq);
+	pl_json_kint(j, "rank", r->nmap.rank);
+	pl_json_kint(j, "ranked", r->nmap.ranked);
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
+	pl_json_end(j);
+}
 
-	for (int i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:f}",
-		    "rank", i + 1, "provenance", hits[i].source, "ref", hits[i].ref,
-		    "title", hits[i].title, "ports", hits[i].ports, "snippet", hits[i].snippet,
-		    "score", hits[i].score));
-	return json_pack("{s:s, s:i, s:s, s:o}", "schema", "https://portlore.dev/schema/search/1",
-	    "version", 1, "query", query, "hits", a);
+void
+pl_report_json(struct pl_json *j, const struct pl_report *r)
+{
+	pl_json_obj(j);
+	pl_json_kint(j, "port", r->port);
+	pl_json_kstr(j, "protocol", pl_proto_name(r->proto));
+	ranges_json(j, r);
+	pl_json_kobj(j, "registry");
+	kstr_or_null(j, "snapshot", r->snapshot);
+	pl_json_kstr(j, "status", pl_reg_status_name(r->status));
+	records_json(j, "records", r->records, r->nrecords);
+	records_json(j, "containing_ranges", r->ranges, r->nranges);
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_IANA));
+	pl_json_end(j);
+	pl_json_karr(j, "lore");
+	for (size_t i = 0; i < r->nuses; i++)
+		use_json(j, &r->uses[i]);
+	pl_json_end(j);
+	frequency_json(j, r);
+	if (r->sockets_read) {
+		pl_json_key(j, "on_this_machine");
+		if (*r->sockets_error) {
+			pl_json_obj(j);
+			pl_json_kstr(j, "unavailable", r->sockets_error);
+			pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_OBSERVED));
+			pl_json_end(j);
+		} else {
+			pl_sockets_json(j, &r->sockets);
+		}
+	}
+	if (r->history_read) {
+		pl_json_key(j, "history");
+		pl_history_json(j, &r->history);
+	}
+	pl_json_end(j);
+}
+
+void
+pl_report_doc_begin(struct pl_json *j, struct pl_buf *b, char *const *query, int nquery,
+    const char *snapshot)
+{
+	pl_json_init(j, b, 2);
+	pl_json_envelope(j, "report", PL_REPORT_SCHEMA_VERSION);
+	pl_json_style(j, PL_JSON_COMPACT);
+	pl_json_karr(j, "query");
+	for (int i = 0; i < nquery; i++)
+		pl_json_str(j, query[i]);
+	pl_json_end(j);
+	pl_json_kstr(j, "snapshot", snapshot);
+	pl_json_karr(j, "reports");
+}
+
+int
+pl_report_doc_end(struct pl_json *j)
+{
+	pl_json_end(j);
+	pl_json_end(j);
+	pl_buf_addc(j->b, '\n');
+	return pl_json_done(j);
+}
+
+void
+pl_hits_json(struct pl_json *j, const struct pl_hit *hits, int n, const char *query)
+{
+	pl_json_envelope(j, "search", 1);
+	pl_json_kstr(j, "query", query);
+	pl_json_karr(j, "hits");
+	for (int i = 0; i < n; i++) {
+		pl_json_obj(j);
+		pl_json_kint(j, "rank", i + 1);
+		pl_json_kstr(j, "provenance", hits[i].source);
+		pl_json_kstr(j, "ref", hits[i].ref);
+		pl_json_kstr(j, "title", hits[i].title);
+		pl_json_kstr(j, "ports", hits[i].ports);
+		pl_json_kstr(j, "snippet", hits[i].snippet);
+		pl_json_kreal(j, "score", hits[i].score);
+		pl_json_end(j);
+	}
+	pl_json_end(j);
+	pl_json_end(j);
 }

@@ -2,14 +2,13 @@
  * probe.c (render): a scan as a table per host, or as JSON in the report's schema
  * family ("https://portlore.dev/schema/probe/1"). Renderers only read the scan.
  */
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "portlore/json.h"
 #include "portlore/probe.h"
 #include "portlore/render.h"
 
-#define PROBE_SCHEMA "https://portlore.dev/schema/probe/1"
 #define SGR_OPEN "\033[32m"
 #define SGR_DIM "\033[2m"
 #define SGR_OFF "\033[0m"
@@ -140,91 +139,146 @@ pl_render_probe_text(struct pl_buf *out, const struct pl_probe_scan *s,
 
 /* JSON */
 
-static json_t *
-str_or_null(const char *s)
+static void
+kstr_or_null(struct pl_json *j, const char *key, const char *s)
 {
-	return s && *s ? json_string(s) : json_null();
+	pl_json_kstr(j, key, s && *s ? s : NULL);
 }
 
-static json_t *
-banner_json(const struct pl_banner *b)
+/* Milliseconds from microseconds; null when unmeasured (negative). */
+static void
+kms(struct pl_json *j, const char *key, long long us)
+{
+	if (us < 0)
+		pl_json_knull(j, key);
+	else
+		pl_json_kreal(j, key, us / 1000.0);
+}
+
+static void
+banner_json(struct pl_json *j, const struct pl_banner *b)
 {
 	struct pl_buf t = PL_BUF_INIT;
-	json_t *j;
 
-	if (b == NULL)
-		return json_null();
-	if (escape(&t, b->data, b->len, false, 4 * b->len + 1) != 0) {
-		pl_buf_free(&t);
-		return NULL;
+	pl_json_key(j, "banner");
+	if (b == NULL) {
+		pl_json_null(j);
+		return;
 	}
-	j = json_pack("{s:s, s:I, s:o, s:s}", "text", pl_buf_str(&t), "bytes", (json_int_t)b->len,
-	    "probe", str_or_null(b->probe), "provenance", pl_prov_name(PL_PROV_PROBED));
+	if (escape(&t, b->data, b->len, false, 4 * b->len + 1) != 0) {
+		pl_buf_fail(j->b, pl_buf_error(&t));
+		pl_buf_free(&t);
+		return;
+	}
+	pl_json_obj(j);
+	pl_json_key(j, "text");
+	pl_json_text(j, pl_buf_str(&t));
+	pl_json_kint(j, "bytes", (long long)b->len);
+	kstr_or_null(j, "probe", b->probe);
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_PROBED));
+	pl_json_end(j);
 	pl_buf_free(&t);
-	return j;
 }
 
-static json_t *
-port_json(const struct pl_probe_result *r)
+static void
+port_json(struct pl_json *j, const struct pl_probe_result *r)
 {
 	bool annotated = r->ident.service != NULL;
-	json_t *svc = annotated && *r->ident.service ? json_pack("{s:s, s:o, s:s}", "name",
-	    r->ident.service, "description", str_or_null(r->registry), "provenance",
-	    pl_prov_name(PL_PROV_IANA)) : json_null();
-	json_t *id = annotated && r->ident.lore_id ? json_pack("{s:s, s:s, s:o, s:s}", "lore",
-	    r->ident.lore_id, "name", r->ident.lore_name ? r->ident.lore_name : "", "pattern",
-	    str_or_null(r->ident.pattern), "provenance", pl_prov_name(r->ident.prov)) : json_null();
 
-	return json_pack("{s:i, s:s, s:s, s:s, s:i, s:o, s:s, s:o, s:o, s:o}",
-	    "port", r->port, "protocol", pl_proto_name(r->proto),
-	    "state", pl_port_state_name(r->state), "reason", r->reason, "tries", r->tries,
-	    "rtt_ms", r->rtt_us < 0 ? json_null() : json_real(r->rtt_us / 1000.0),
-	    "provenance", pl_prov_name(PL_PROV_PROBED), "service", svc, "identified", id,
-	    "banner", banner_json(r->banner));
+	pl_json_obj(j);
+	pl_json_kint(j, "port", r->port);
+	pl_json_kstr(j, "protocol", pl_proto_name(r->proto));
+	pl_json_kstr(j, "state", pl_port_state_name(r->state));
+	pl_json_kstr(j, "reason", r->reason);
+	pl_json_kint(j, "tries", r->tries);
+	kms(j, "rtt_ms", r->rtt_us);
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_PROBED));
+	if (annotated && *r->ident.service) {
+		pl_json_kobj(j, "service");
+		pl_json_kstr(j, "name", r->ident.service);
+		kstr_or_null(j, "description", r->registry);
+		pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_IANA));
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "service");
+	}
+	if (annotated && r->ident.lore_id) {
+		pl_json_kobj(j, "identified");
+		pl_json_kstr(j, "lore", r->ident.lore_id);
+		pl_json_kstr(j, "name", r->ident.lore_name ? r->ident.lore_name : "");
+		kstr_or_null(j, "pattern", r->ident.pattern);
+		pl_json_kstr(j, "provenance", pl_prov_name(r->ident.prov));
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "identified");
+	}
+	banner_json(j, r->banner);
+	pl_json_end(j);
 }
 
-static json_t *
-host_json(const struct pl_probe_scan *s, uint32_t h, size_t *ri)
+static void
+host_json(struct pl_json *j, const struct pl_probe_scan *s, uint32_t h, size_t *ri)
 {
 	const struct pl_probe_host *ph = &s->hosts[h];
-	json_t *ports = json_array(), *counts = json_object();
 	char addr[64];
 
 	pl_probe_target_str(&s->target, h, addr, sizeof(addr));
+	pl_json_obj(j);
+	pl_json_kstr(j, "address", addr);
+	kms(j, "srtt_ms", ph->srtt_us);
+	pl_json_kobj(j, "counts");
 	for (int st = 0; st < PL_PORT_NSTATES; st++)
-		json_object_set_new(counts, pl_port_state_name((enum pl_port_state)st),
-		    json_integer(ph->counts[st]));
+		pl_json_kint(j, pl_port_state_name((enum pl_port_state)st), ph->counts[st]);
+	pl_json_end(j);
+	pl_json_karr(j, "ports");
 	for (; *ri < s->nresults && s->results[*ri].host == h; (*ri)++)
-		json_array_append_new(ports, port_json(&s->results[*ri]));
-	return json_pack("{s:s, s:o, s:o, s:o}", "address", addr, "srtt_ms",
-	    ph->srtt_us < 0 ? json_null() : json_real(ph->srtt_us / 1000.0), "counts", counts,
-	    "ports", ports);
+		port_json(j, &s->results[*ri]);
+	pl_json_end(j);
+	pl_json_end(j);
 }
 
-json_t *
-pl_probe_json(const struct pl_probe_scan *s, const char *const *query, int nquery)
+void
+pl_probe_json(struct pl_json *j, const struct pl_probe_scan *s, const char *const *query,
+    int nquery)
 {
-	json_t *q = json_array(), *hosts = json_array();
+	int precision = j->precision;
 	char first[64];
 	size_t ri = 0;
 
+	/* Six digits: round trips in microseconds, no binary noise. */
+	j->precision = 6;
+	pl_json_envelope(j, "probe", 1);
+	pl_json_karr(j, "query");
 	for (int i = 0; i < nquery; i++)
-		json_array_append_new(q, json_string(query[i]));
+		pl_json_str(j, query[i]);
+	pl_json_end(j);
+	kstr_or_null(j, "snapshot", s->snapshot);
+	pl_probe_target_str(&s->target, 0, first, sizeof(first));
+	pl_json_kobj(j, "target");
+	pl_json_kstr(j, "name", s->target.text);
+	pl_json_kstr(j, "first", first);
+	pl_json_kint(j, "prefix", (int)s->target.prefix);
+	pl_json_kint(j, "addresses", (int)s->target.nhosts);
+	pl_json_end(j);
+	pl_json_kobj(j, "scan");
+	pl_json_kint(j, "planned", (long long)s->planned);
+	pl_json_kint(j, "done", (long long)s->done);
+	pl_json_kreal(j, "elapsed", s->elapsed);
+	pl_json_kreal(j, "rate", s->rate);
+	pl_json_kint(j, "concurrency", s->concurrency);
+	pl_json_kbool(j, "interrupted", s->interrupted);
+	pl_json_kbool(j, "truncated", s->truncated);
+	pl_json_end(j);
+	pl_json_karr(j, "hosts");
 	for (uint32_t h = 0; h < s->target.nhosts; h++) {
 		if (!host_shown(s, h)) {
 			while (ri < s->nresults && s->results[ri].host == h)
 				ri++;
 			continue;
 		}
-		json_array_append_new(hosts, host_json(s, h, &ri));
+		host_json(j, s, h, &ri);
 	}
-	pl_probe_target_str(&s->target, 0, first, sizeof(first));
-	return json_pack("{s:s, s:i, s:o, s:o, s:{s:s, s:s, s:i, s:i}, "
-	    "s:{s:I, s:I, s:f, s:f, s:i, s:b, s:b}, s:o}",
-	    "schema", PROBE_SCHEMA, "version", 1, "query", q, "snapshot", str_or_null(s->snapshot),
-	    "target", "name", s->target.text, "first", first, "prefix", (int)s->target.prefix,
-	    "addresses", (int)s->target.nhosts,
-	    "scan", "planned", (json_int_t)s->planned, "done", (json_int_t)s->done,
-	    "elapsed", s->elapsed, "rate", s->rate, "concurrency", s->concurrency,
-	    "interrupted", s->interrupted, "truncated", s->truncated, "hosts", hosts);
+	pl_json_end(j);
+	pl_json_end(j);
+	j->precision = precision;
 }

@@ -10,69 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "portlore/json.h"
 #include "portlore/render-sockets.h"
-
-struct w {
-	struct pl_buf *b;
-	int rc;
-};
-
-static void
-adds(struct w *w, const char *s)
-{
-	if (w->rc == 0)
-		w->rc = pl_buf_adds(w->b, s);
-}
-
-static void
-addf(struct w *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-addf(struct w *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->rc != 0)
-		return;
-	va_start(ap, fmt);
-	w->rc = pl_buf_vprintf(w->b, fmt, ap);
-	va_end(ap);
-}
-
-/* A JSON string (RFC 8259 section 7), or null for NULL. Input is UTF-8 (procinfo.c
- * replaced everything else). */
-static void
-jstr(struct w *w, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *run;
-
-	if (s == NULL) {
-		adds(w, "null");
-		return;
-	}
-	adds(w, "\"");
-	for (run = s; *s && w->rc == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		w->rc = pl_buf_add(w->b, run, (size_t)(s - run));
-		if (c == '"' || c == '\\') {
-			char e[3] = { '\\', (char)c, 0 };
-
-			adds(w, e);
-		} else {
-			char e[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
-
-			adds(w, e);
-		}
-		run = s + 1;
-	}
-	if (w->rc == 0)
-		w->rc = pl_buf_add(w->b, run, (size_t)(s - run));
-	adds(w, "\"");
-}
 
 static void
 addr_only(char *buf, size_t len, int family, const uint8_t *a)
@@ -92,111 +31,125 @@ iso_time(char *buf, size_t len, long long t)
 }
 
 static void
-socket_json(struct w *w, const struct pl_socklist *l, const struct pl_socket *s)
+endpoint_json(struct pl_json *j, const char *key, int family, const uint8_t *a, uint16_t port)
 {
-	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN];
 
-	addr_only(la, sizeof(la), s->family, s->laddr);
-	addr_only(ra, sizeof(ra), s->family, s->raddr);
-	addf(w, "{\"protocol\": \"%s\", \"family\": \"%s\", \"state\": \"%s\", "
-	    "\"local\": {\"address\": \"%s\", \"port\": %u}, "
-	    "\"remote\": {\"address\": \"%s\", \"port\": %u}, \"scope\": \"%s\", \"v6only\": %s, "
-	    "\"inode\": %llu, \"uid\": %u, \"netns\": ", pl_proto_name(s->proto),
-	    s->family == AF_INET ? "ipv4" : "ipv6", pl_sock_state_name(s->proto, s->state), la,
-	    (unsigned)s->lport, ra, (unsigned)s->rport, pl_sock_scope_name(s->scope),
-	    s->v6only < 0 ? "null" : s->v6only ? "true" : "false",
-	    (unsigned long long)s->inode, (unsigned)s->uid);
-	if (s->netns_ino != 0)
-		addf(w, "\"net:[%llu]\"", (unsigned long long)s->netns_ino);
-	else if (l->own_netns != 0)
-		addf(w, "\"net:[%llu]\"", (unsigned long long)l->own_netns);
-	else
-		adds(w, "null");
-	adds(w, ", \"pids\": [");
-	for (size_t i = 0; i < s->nowners; i++)
-		addf(w, "%s%d", i ? ", " : "", (int)l->procs[s->owners[i]].pid);
-	adds(w, "], \"registry\": ");
-	jstr(w, s->registry);
-	adds(w, ", \"lore\": ");
-	if (s->lore_id != NULL) {
-		adds(w, "{\"id\": ");
-		jstr(w, s->lore_id);
-		adds(w, ", \"name\": ");
-		jstr(w, s->lore_name);
-		adds(w, ", \"provenance\": \"inferred\"}");
-	} else {
-		adds(w, "null");
-	}
-	adds(w, ", \"provenance\": \"observed\"}");
+	addr_only(addr, sizeof(addr), family, a);
+	pl_json_kobj(j, key);
+	pl_json_kstr(j, "address", addr);
+	pl_json_kint(j, "port", port);
+	pl_json_end(j);
 }
 
 static void
-proc_json(struct w *w, const struct pl_proc *p)
+socket_json(struct pl_json *j, const struct pl_socklist *l, const struct pl_socket *s)
+{
+	char ns[32];
+	unsigned long long ino = s->netns_ino ? s->netns_ino : l->own_netns;
+
+	snprintf(ns, sizeof(ns), "net:[%llu]", ino);
+	pl_json_obj(j);
+	pl_json_kstr(j, "protocol", pl_proto_name(s->proto));
+	pl_json_kstr(j, "family", s->family == AF_INET ? "ipv4" : "ipv6");
+	pl_json_kstr(j, "state", pl_sock_state_name(s->proto, s->state));
+	endpoint_json(j, "local", s->family, s->laddr, s->lport);
+	endpoint_json(j, "remote", s->family, s->raddr, s->rport);
+	pl_json_kstr(j, "scope", pl_sock_scope_name(s->scope));
+	if (s->v6only < 0)
+		pl_json_knull(j, "v6only");
+	else
+		pl_json_kbool(j, "v6only", s->v6only);
+	pl_json_kint(j, "inode", (long long)s->inode);
+	pl_json_kint(j, "uid", s->uid);
+	pl_json_kstr(j, "netns", ino ? ns : NULL);
+	pl_json_karr(j, "pids");
+	for (size_t i = 0; i < s->nowners; i++)
+		pl_json_int(j, l->procs[s->owners[i]].pid);
+	pl_json_end(j);
+	pl_json_kstr(j, "registry", s->registry);
+	if (s->lore_id != NULL) {
+		pl_json_kobj(j, "lore");
+		pl_json_kstr(j, "id", s->lore_id);
+		pl_json_kstr(j, "name", s->lore_name);
+		pl_json_kstr(j, "provenance", "inferred");
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "lore");
+	}
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_end(j);
+}
+
+static void
+proc_json(struct pl_json *j, const struct pl_proc *p)
 {
 	char t[32];
 
 	iso_time(t, sizeof(t), p->start);
-	addf(w, "{\"pid\": %d, \"ppid\": %d, \"name\": ", (int)p->pid, (int)p->ppid);
-	jstr(w, p->comm);
-	adds(w, ", \"cmdline\": ");
-	jstr(w, p->cmdline);
-	addf(w, ", \"uid\": %d, \"user\": ", p->uid == (uid_t)-1 ? -1 : (int)p->uid);
-	jstr(w, p->user);
-	adds(w, ", \"start\": ");
-	jstr(w, p->start > 0 ? t : NULL);
-	adds(w, ", \"unit\": ");
-	jstr(w, p->unit);
-	adds(w, ", \"container\": ");
+	pl_json_obj(j);
+	pl_json_kint(j, "pid", p->pid);
+	pl_json_kint(j, "ppid", p->ppid);
+	pl_json_kstr(j, "name", p->comm);
+	pl_json_kstr(j, "cmdline", p->cmdline);
+	pl_json_kint(j, "uid", p->uid == (uid_t)-1 ? -1 : (long long)p->uid);
+	pl_json_kstr(j, "user", p->user);
+	pl_json_kstr(j, "start", p->start > 0 ? t : NULL);
+	pl_json_kstr(j, "unit", p->unit);
 	if (p->container_kind != NULL) {
-		adds(w, "{\"runtime\": ");
-		jstr(w, p->container_kind);
-		adds(w, ", \"id\": ");
-		jstr(w, p->container_id);
-		adds(w, ", \"pod\": ");
-		jstr(w, p->pod);
-		adds(w, "}");
+		pl_json_kobj(j, "container");
+		pl_json_kstr(j, "runtime", p->container_kind);
+		pl_json_kstr(j, "id", p->container_id);
+		pl_json_kstr(j, "pod", p->pod);
+		pl_json_end(j);
 	} else {
-		adds(w, "null");
+		pl_json_knull(j, "container");
 	}
-	adds(w, ", \"netns\": ");
-	jstr(w, p->netns);
-	adds(w, ", \"docker_proxy\": ");
+	pl_json_kstr(j, "netns", p->netns);
 	if (p->proxy_target != NULL) {
-		adds(w, "{\"target\": ");
-		jstr(w, p->proxy_target);
-		adds(w, ", \"container\": ");
-		jstr(w, p->proxy_container);
-		adds(w, "}");
+		pl_json_kobj(j, "docker_proxy");
+		pl_json_kstr(j, "target", p->proxy_target);
+		pl_json_kstr(j, "container", p->proxy_container);
+		pl_json_end(j);
 	} else {
-		adds(w, "null");
+		pl_json_knull(j, "docker_proxy");
 	}
-	adds(w, ", \"provenance\": \"observed\"}");
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_end(j);
+}
+
+void
+pl_sockets_json(struct pl_json *j, const struct pl_socklist *l)
+{
+	pl_json_obj(j);
+	pl_json_kstr(j, "source", l->source);
+	pl_json_kstr(j, "unavailable", *l->notes ? l->notes : NULL);
+	pl_json_kint(j, "processes_walked", l->pids_seen);
+	pl_json_kint(j, "processes_denied", l->pids_denied);
+	pl_json_kbool(j, "stopped_early", l->early_stop);
+	pl_json_kint(j, "other_namespaces", (long long)l->namespaces);
+	pl_json_karr(j, "sockets");
+	for (size_t i = 0; i < l->n; i++)
+		socket_json(j, l, &l->v[i]);
+	pl_json_end(j);
+	pl_json_karr(j, "processes");
+	for (size_t i = 0; i < l->nprocs; i++)
+		proc_json(j, &l->procs[i]);
+	pl_json_end(j);
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_end(j);
 }
 
 int
 pl_render_sockets_json(struct pl_buf *out, const struct pl_socklist *l)
 {
-	struct w w = { out, 0 };
+	struct pl_json j;
 
-	adds(&w, "{\"source\": ");
-	jstr(&w, l->source);
-	adds(&w, ", \"unavailable\": ");
-	jstr(&w, *l->notes ? l->notes : NULL);
-	addf(&w, ", \"processes_walked\": %ld, \"processes_denied\": %ld, \"stopped_early\": %s, "
-	    "\"other_namespaces\": %zu, \"sockets\": [", l->pids_seen, l->pids_denied,
-	    l->early_stop ? "true" : "false", l->namespaces);
-	for (size_t i = 0; i < l->n && w.rc == 0; i++) {
-		adds(&w, i ? ",\n    " : "\n    ");
-		socket_json(&w, l, &l->v[i]);
-	}
-	adds(&w, l->n ? "\n  ], \"processes\": [" : "], \"processes\": [");
-	for (size_t i = 0; i < l->nprocs && w.rc == 0; i++) {
-		adds(&w, i ? ",\n    " : "\n    ");
-		proc_json(&w, &l->procs[i]);
-	}
-	adds(&w, l->nprocs ? "\n  ], \"provenance\": \"observed\"}" :
-	    "], \"provenance\": \"observed\"}");
-	return w.rc;
+	/* The object is a member of a document: its lines start two spaces in. */
+	pl_json_init(&j, out, 2);
+	j.margin = 2;
+	pl_sockets_json(&j, l);
+	return pl_json_done(&j);
 }
 
 /* ---- text ---- */
@@ -213,87 +166,85 @@ scope_text(const struct pl_socket *s)
 }
 
 static void
-owner_line(struct w *w, const struct pl_proc *p)
+owner_line(struct pl_buf *b, const struct pl_proc *p)
 {
-	addf(w, "%d/%s", (int)p->pid, p->comm);
+	pl_buf_printf(b, "%d/%s", (int)p->pid, p->comm);
 	if (p->user)
-		addf(w, " (%s)", p->user);
+		pl_buf_printf(b, " (%s)", p->user);
 	if (p->container_kind)
-		addf(w, " %s:%.12s", p->container_kind, p->pod ? p->pod :
+		pl_buf_printf(b, " %s:%.12s", p->container_kind, p->pod ? p->pod :
 		    p->container_id ? p->container_id : "?");
 	else if (p->unit)
-		addf(w, " %s", p->unit);
+		pl_buf_printf(b, " %s", p->unit);
 }
 
 static void
-owner_detail(struct w *w, const struct pl_socklist *l, const struct pl_proc *p, int width)
+owner_detail(struct pl_buf *b, const struct pl_socklist *l, const struct pl_proc *p, int width)
 {
 	char t[32];
 
 	iso_time(t, sizeof(t), p->start);
-	addf(w, "      pid %d, parent %d, user %s, started %s\n", (int)p->pid, (int)p->ppid,
+	pl_buf_printf(b, "      pid %d, parent %d, user %s, started %s\n", (int)p->pid, (int)p->ppid,
 	    p->user ? p->user : "?", t);
-	adds(w, "      command: ");
-	if (w->rc == 0)
-		w->rc = pl_wrap(w->b, *p->cmdline ? p->cmdline : p->comm, 8, 15, width);
-	adds(w, "\n");
+	pl_buf_adds(b, "      command: ");
+	pl_wrap(b, *p->cmdline ? p->cmdline : p->comm, 8, 15, width);
+	pl_buf_adds(b, "\n");
 	if (p->unit)
-		addf(w, "      systemd unit: %s\n", p->unit);
+		pl_buf_printf(b, "      systemd unit: %s\n", p->unit);
 	if (p->container_kind)
-		addf(w, "      container: %s %s%s%s\n", p->container_kind,
+		pl_buf_printf(b, "      container: %s %s%s%s\n", p->container_kind,
 		    p->container_id ? p->container_id : "(id not in the cgroup path)",
 		    p->pod ? ", pod " : "", p->pod ? p->pod : "");
 	if (p->proxy_target)
-		addf(w, "      docker-proxy: publishes the container at %s%s%s\n", p->proxy_target,
+		pl_buf_printf(b, "      docker-proxy: publishes the container at %s%s%s\n", p->proxy_target,
 		    p->proxy_container ? ", container " : "",
 		    p->proxy_container ? p->proxy_container : "");
 	if (p->netns && l->own_netns && strstr(p->netns, "net:[") &&
 	    strtoull(p->netns + 5, NULL, 10) != l->own_netns)
-		addf(w, "      network namespace: %s (not this shell's)\n", p->netns);
+		pl_buf_printf(b, "      network namespace: %s (not this shell's)\n", p->netns);
 }
 
 static void
-socket_line(struct w *w, const struct pl_socklist *l, const struct pl_socket *s, bool detailed,
+socket_line(struct pl_buf *b, const struct pl_socklist *l, const struct pl_socket *s, bool detailed,
     int width)
 {
 	char la[80], ra[80];
 
 	pl_sock_addr(la, sizeof(la), s->family, s->laddr, s->lport);
 	pl_sock_addr(ra, sizeof(ra), s->family, s->raddr, s->rport);
-	addf(w, "%-3s %-10s %-24s", pl_proto_name(s->proto), pl_sock_state_name(s->proto, s->state),
+	pl_buf_printf(b, "%-3s %-10s %-24s", pl_proto_name(s->proto), pl_sock_state_name(s->proto, s->state),
 	    la);
 	if (!pl_sock_is_listener(s))
-		addf(w, " -> %-24s", ra);
+		pl_buf_printf(b, " -> %-24s", ra);
 	else
-		addf(w, " %-16s", scope_text(s));
+		pl_buf_printf(b, " %-16s", scope_text(s));
 	for (size_t i = 0; i < s->nowners; i++) {
-		adds(w, i ? ", " : " ");
-		owner_line(w, &l->procs[s->owners[i]]);
+		pl_buf_adds(b, i ? ", " : " ");
+		owner_line(b, &l->procs[s->owners[i]]);
 	}
 	if (s->nowners == 0 && s->inode != 0)
-		adds(w, " (owner not visible)");
+		pl_buf_adds(b, " (owner not visible)");
 	if (s->registry)
-		addf(w, "  [%s]", s->registry);
+		pl_buf_printf(b, "  [%s]", s->registry);
 	if (s->lore_name)
-		addf(w, "  = %s", s->lore_name);
+		pl_buf_printf(b, "  = %s", s->lore_name);
 	if (s->netns_ino != 0)
-		addf(w, "  netns net:[%llu]", (unsigned long long)s->netns_ino);
-	adds(w, "\n");
+		pl_buf_printf(b, "  netns net:[%llu]", (unsigned long long)s->netns_ino);
+	pl_buf_adds(b, "\n");
 	for (size_t i = 0; detailed && i < s->nowners; i++)
-		owner_detail(w, l, &l->procs[s->owners[i]], width);
+		owner_detail(b, l, &l->procs[s->owners[i]], width);
 }
 
 int
 pl_render_sockets_text(struct pl_buf *out, const struct pl_socklist *l, bool detailed,
     const struct pl_text_opts *o)
 {
-	struct w w = { out, 0 };
 
-	for (size_t i = 0; i < l->n && w.rc == 0; i++)
-		socket_line(&w, l, &l->v[i], detailed, o->width);
+	for (size_t i = 0; i < l->n; i++)
+		socket_line(out, l, &l->v[i], detailed, o->width);
 	if (*l->notes)
-		addf(&w, "note: %s\n", l->notes);
-	return w.rc;
+		pl_buf_printf(out, "note: %s\n", l->notes);
+	return pl_buf_error(out);
 }
 
 /* ---- why a bind fails ---- */
@@ -306,10 +257,10 @@ in_eph(const struct pl_bind_why *b)
 
 /* One "- " item, wrapped at the terminal's width. */
 static void
-item(struct w *w, int width, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+item(struct pl_buf *b, int width, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void
-item(struct w *w, int width, const char *fmt, ...)
+item(struct pl_buf *b, int width, const char *fmt, ...)
 {
 	char text[2048];
 	va_list ap;
@@ -317,106 +268,124 @@ item(struct w *w, int width, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	adds(w, "- ");
-	if (w->rc == 0)
-		w->rc = pl_wrap(w->b, text, 2, 2, width);
-	adds(w, "\n");
+	pl_buf_adds(b, "- ");
+	pl_wrap(b, text, 2, 2, width);
+	pl_buf_adds(b, "\n");
 }
 
 int
 pl_render_bind_why_text(struct pl_buf *out, const struct pl_bind_why *b,
     const struct pl_socklist *l, const struct pl_text_opts *o)
 {
-	struct w w = { out, 0 };
 	unsigned p = b->port;
 
 	if (b->nlisteners == 0)
-		addf(&w, "nothing listens on %u/%s here.\n", p, pl_proto_name(b->proto));
+		pl_buf_printf(out, "nothing listens on %u/%s here.\n", p, pl_proto_name(b->proto));
 	for (size_t i = 0; i < b->noutgoing; i++) {
 		const struct pl_socket *s = &l->v[b->outgoing[i]];
 		char la[80], ra[80];
 
 		pl_sock_addr(la, sizeof(la), s->family, s->laddr, s->lport);
 		pl_sock_addr(ra, sizeof(ra), s->family, s->raddr, s->rport);
-		addf(&w, "- a connection %s -> %s (%s) uses %u as its local port%s", la, ra,
+		pl_buf_printf(out, "- a connection %s -> %s (%s) uses %u as its local port%s", la, ra,
 		    pl_sock_state_name(s->proto, s->state), p, in_eph(b) ?
 		    " (it is inside the ephemeral range, so the kernel handed it out)" : "");
 		if (s->nowners > 0) {
-			adds(&w, "; held by ");
-			owner_line(&w, &l->procs[s->owners[0]]);
+			pl_buf_adds(out, "; held by ");
+			owner_line(out, &l->procs[s->owners[0]]);
 		}
-		adds(&w, ".\n");
+		pl_buf_adds(out, ".\n");
 	}
 	if (b->timewait > 0)
-		item(&w, o->width, "%zu socket%s in TIME-WAIT on port %u: a server binds it again only "
+		item(out, o->width, "%zu socket%s in TIME-WAIT on port %u: a server binds it again only "
 		    "with SO_REUSEADDR, or after the wait (60 s on Linux).", b->timewait,
 		    b->timewait == 1 ? "" : "s", p);
 	if (in_eph(b) && b->noutgoing == 0)
-		item(&w, o->width, "%u is inside the ephemeral range %u-%u (ip_local_port_range): an "
+		item(out, o->width, "%u is inside the ephemeral range %u-%u (ip_local_port_range): an "
 		    "outgoing connection may take it at any time.", p, b->os.eph_lo, b->os.eph_hi);
 	if (b->os.have_reserved && pl_port_in_list(b->os.reserved, b->port))
-		item(&w, o->width, "%u is listed in ip_local_reserved_ports (%s): the kernel never hands "
+		item(out, o->width, "%u is listed in ip_local_reserved_ports (%s): the kernel never hands "
 		    "it out to outgoing connections; an explicit bind still works.", p,
 		    b->os.reserved);
 	if (b->os.have_unpriv && (int)p < b->os.unpriv_start)
-		item(&w, o->width, "%u is below ip_unprivileged_port_start (%d): binding needs root or "
+		item(out, o->width, "%u is below ip_unprivileged_port_start (%d): binding needs root or "
 		    "CAP_NET_BIND_SERVICE.", p, b->os.unpriv_start);
 	if (b->bindv6only == 0)
-		item(&w, o->width, "bindv6only is 0: a listener on [::]:%u also takes 0.0.0.0:%u, so an "
+		item(out, o->width, "bindv6only is 0: a listener on [::]:%u also takes 0.0.0.0:%u, so an "
 		    "IPv4 bind to the port fails while it runs (and a [::] bind fails while "
 		    "anything holds the IPv4 port); IPV6_V6ONLY on the socket separates them.",
 		    p, p);
 	for (size_t i = 0; i < b->nelsewhere; i++)
-		item(&w, o->width, "elsewhere: on %s, %s (%s). %s [lore]", b->elsewhere[i].system,
+		item(out, o->width, "elsewhere: on %s, %s (%s). %s [lore]", b->elsewhere[i].system,
 		    b->elsewhere[i].name, b->elsewhere[i].role, b->elsewhere[i].summary);
-	return w.rc;
+	return pl_buf_error(out);
+}
+
+void
+pl_bind_why_json(struct pl_json *j, const struct pl_bind_why *b)
+{
+	pl_json_obj(j);
+	pl_json_kint(j, "port", b->port);
+	pl_json_kstr(j, "protocol", pl_proto_name(b->proto));
+	pl_json_kbool(j, "listening", b->nlisteners > 0);
+	pl_json_karr(j, "outgoing");
+	for (size_t i = 0; i < b->noutgoing; i++)
+		pl_json_int(j, (long long)b->outgoing[i]);
+	pl_json_end(j);
+	pl_json_kint(j, "time_wait", (long long)b->timewait);
+	if (b->os.have_ephemeral) {
+		pl_json_kobj(j, "ephemeral");
+		pl_json_kint(j, "first", b->os.eph_lo);
+		pl_json_kint(j, "last", b->os.eph_hi);
+		pl_json_kbool(j, "contains", in_eph(b));
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "ephemeral");
+	}
+	if (b->os.have_reserved) {
+		pl_json_kobj(j, "reserved");
+		pl_json_kstr(j, "list", b->os.reserved);
+		pl_json_kbool(j, "contains", pl_port_in_list(b->os.reserved, b->port));
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "reserved");
+	}
+	if (b->os.have_unpriv) {
+		pl_json_kobj(j, "privileged");
+		pl_json_kint(j, "unprivileged_port_start", b->os.unpriv_start);
+		pl_json_kbool(j, "privileged", (int)b->port < b->os.unpriv_start);
+		pl_json_end(j);
+	} else {
+		pl_json_knull(j, "privileged");
+	}
+	if (b->bindv6only < 0)
+		pl_json_knull(j, "bindv6only");
+	else
+		pl_json_kint(j, "bindv6only", b->bindv6only ? 1 : 0);
+	pl_json_kstr(j, "provenance", "observed");
+	pl_json_karr(j, "elsewhere");
+	for (size_t i = 0; i < b->nelsewhere; i++) {
+		pl_json_obj(j);
+		pl_json_kstr(j, "system", b->elsewhere[i].system);
+		pl_json_kstr(j, "name", b->elsewhere[i].name);
+		pl_json_kstr(j, "role", b->elsewhere[i].role);
+		pl_json_kstr(j, "summary", b->elsewhere[i].summary);
+		pl_json_kstr(j, "provenance", "lore");
+		pl_json_end(j);
+	}
+	pl_json_end(j);
+	pl_json_end(j);
 }
 
 int
 pl_render_bind_why_json(struct pl_buf *out, const struct pl_bind_why *b,
     const struct pl_socklist *l)
 {
-	struct w w = { out, 0 };
+	struct pl_json j;
 
 	(void)l;
-	addf(&w, "{\"port\": %u, \"protocol\": \"%s\", \"listening\": %s, \"outgoing\": [",
-	    (unsigned)b->port, pl_proto_name(b->proto), b->nlisteners ? "true" : "false");
-	for (size_t i = 0; i < b->noutgoing; i++)
-		addf(&w, "%s%zu", i ? ", " : "", b->outgoing[i]);
-	addf(&w, "], \"time_wait\": %zu, \"ephemeral\": ", b->timewait);
-	if (b->os.have_ephemeral)
-		addf(&w, "{\"first\": %u, \"last\": %u, \"contains\": %s}", b->os.eph_lo,
-		    b->os.eph_hi, in_eph(b) ? "true" : "false");
-	else
-		adds(&w, "null");
-	adds(&w, ", \"reserved\": ");
-	if (b->os.have_reserved) {
-		adds(&w, "{\"list\": ");
-		jstr(&w, b->os.reserved);
-		addf(&w, ", \"contains\": %s}", pl_port_in_list(b->os.reserved, b->port) ?
-		    "true" : "false");
-	} else {
-		adds(&w, "null");
-	}
-	adds(&w, ", \"privileged\": ");
-	if (b->os.have_unpriv)
-		addf(&w, "{\"unprivileged_port_start\": %d, \"privileged\": %s}", b->os.unpriv_start,
-		    (int)b->port < b->os.unpriv_start ? "true" : "false");
-	else
-		adds(&w, "null");
-	addf(&w, ", \"bindv6only\": %s, \"provenance\": \"observed\", \"elsewhere\": [",
-	    b->bindv6only < 0 ? "null" : b->bindv6only ? "1" : "0");
-	for (size_t i = 0; i < b->nelsewhere; i++) {
-		adds(&w, i ? ", {\"system\": " : "{\"system\": ");
-		jstr(&w, b->elsewhere[i].system);
-		adds(&w, ", \"name\": ");
-		jstr(&w, b->elsewhere[i].name);
-		adds(&w, ", \"role\": ");
-		jstr(&w, b->elsewhere[i].role);
-		adds(&w, ", \"summary\": ");
-		jstr(&w, b->elsewhere[i].summary);
-		adds(&w, ", \"provenance\": \"lore\"}");
-	}
-	adds(&w, "]}");
-	return w.rc;
+	pl_json_init(&j, out, 2);
+	pl_json_style(&j, PL_JSON_LINE);
+	pl_bind_why_json(&j, b);
+	return pl_json_done(&j);
 }

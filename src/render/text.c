@@ -14,7 +14,6 @@
 struct out {
 	struct pl_buf *b;
 	const struct pl_text_opts *o;
-	int rc;
 };
 
 enum color { C_NONE, C_BOLD, C_DIM, C_LABEL, C_WARN, C_BAD, C_GOOD };
@@ -22,32 +21,10 @@ static const char *const sgr[] = { "", "\033[1m", "\033[2m", "\033[36m", "\033[3
 	"\033[31m", "\033[32m" };
 
 static void
-put(struct out *w, const char *s)
-{
-	if (w->rc == 0)
-		w->rc = pl_buf_adds(w->b, s);
-}
-
-static void
-putf(struct out *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-putf(struct out *w, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (w->rc != 0)
-		return;
-	va_start(ap, fmt);
-	w->rc = pl_buf_vprintf(w->b, fmt, ap);
-	va_end(ap);
-}
-
-static void
 color(struct out *w, enum color c)
 {
 	if (w->o->color)
-		put(w, c == C_NONE ? "\033[0m" : sgr[c]);
+		pl_buf_adds(w->b, c == C_NONE ? "\033[0m" : sgr[c]);
 }
 
 /* Display columns of a UTF-8 string: one per code point (good enough for our text). */
@@ -126,27 +103,26 @@ fact(struct out *w, const char *label, const char *prov, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	put(w, "  ");
+	pl_buf_adds(w->b, "  ");
 	color(w, C_LABEL);
-	putf(w, "%-*s", LABEL_COLS - 2, label ? label : "");
+	pl_buf_printf(w->b, "%-*s", LABEL_COLS - 2, label ? label : "");
 	color(w, C_NONE);
 	if (prov != NULL) {
 		/* Keep room for " [observed]" at the end of the text. */
 		char tag[32];
 
 		snprintf(tag, sizeof(tag), "%s[%s]", *text ? " " : "", prov);
-		if (w->rc == 0)
-			w->rc = pl_wrap(w->b, text, LABEL_COLS, LABEL_COLS, width - (int)strlen(tag));
+		pl_wrap(w->b, text, LABEL_COLS, LABEL_COLS, width - (int)strlen(tag));
 		/* A word longer than the line can push the tag past the edge: move it down. */
-		if (w->rc == 0 && line_cols(w->b) + (int)strlen(tag) > width)
-			putf(w, "\n%*s", LABEL_COLS - 1, "");
+		if (line_cols(w->b) + (int)strlen(tag) > width)
+			pl_buf_printf(w->b, "\n%*s", LABEL_COLS - 1, "");
 		color(w, C_DIM);
-		put(w, tag);
+		pl_buf_adds(w->b, tag);
 		color(w, C_NONE);
-	} else if (w->rc == 0) {
-		w->rc = pl_wrap(w->b, text, LABEL_COLS, LABEL_COLS, width);
+	} else {
+		pl_wrap(w->b, text, LABEL_COLS, LABEL_COLS, width);
 	}
-	put(w, "\n");
+	pl_buf_adds(w->b, "\n");
 }
 
 static void
@@ -157,10 +133,9 @@ detail(struct out *w, const char *name, const char *value)
 	if (value == NULL || *value == '\0')
 		return;
 	snprintf(text, sizeof(text), "%s: %s", name, value);
-	putf(w, "%*s", LABEL_COLS, "");
-	if (w->rc == 0)
-		w->rc = pl_wrap(w->b, text, LABEL_COLS + 2, LABEL_COLS, w->o->width);
-	put(w, "\n");
+	pl_buf_printf(w->b, "%*s", LABEL_COLS, "");
+	pl_wrap(w->b, text, LABEL_COLS + 2, LABEL_COLS, w->o->width);
+	pl_buf_adds(w->b, "\n");
 }
 
 /* Prints "name: a, b, c" (joined by sep) as one wrapped detail. */
@@ -170,9 +145,10 @@ list(struct out *w, const char *name, char *const *v, size_t n, const char *sep)
 	struct pl_buf b = PL_BUF_INIT;
 
 	for (size_t i = 0; i < n; i++)
-		if (pl_buf_printf(&b, "%s%s", i ? sep : "", v[i]) != 0)
-			w->rc = -PL_ENOMEM;
-	if (n > 0)
+		pl_buf_printf(&b, "%s%s", i ? sep : "", v[i]);
+	if (pl_buf_error(&b) != 0)
+		pl_buf_fail(w->b, pl_buf_error(&b));
+	else if (n > 0)
 		detail(w, name, pl_buf_str(&b));
 	pl_buf_free(&b);
 }
@@ -299,10 +275,9 @@ siblings(struct out *w, const struct pl_lore_use *u)
 
 
 	snprintf(head, sizeof(head), "family %s, other ports:", u->family_name);
-	putf(w, "%*s", LABEL_COLS, "");
-	if (w->rc == 0)
-		w->rc = pl_wrap(w->b, head, LABEL_COLS + 2, LABEL_COLS, w->o->width);
-	put(w, "\n");
+	pl_buf_printf(w->b, "%*s", LABEL_COLS, "");
+	pl_wrap(w->b, head, LABEL_COLS + 2, LABEL_COLS, w->o->width);
+	pl_buf_adds(w->b, "\n");
 	for (size_t i = 0; i < u->nsiblings; i++) {
 		const struct pl_lore_port *s = &u->siblings[i];
 		size_t more = 0;
@@ -315,10 +290,9 @@ siblings(struct out *w, const struct pl_lore_use *u)
 			snprintf(text, sizeof(text), "%s %s (+%zu more)", ports, s->role, more);
 		else
 			snprintf(text, sizeof(text), "%s %s", ports, s->role);
-		putf(w, "%*s", LABEL_COLS + 2, "");
-		if (w->rc == 0)
-			w->rc = pl_wrap(w->b, text, LABEL_COLS + 4, LABEL_COLS + 2, w->o->width);
-		put(w, "\n");
+		pl_buf_printf(w->b, "%*s", LABEL_COLS + 2, "");
+		pl_wrap(w->b, text, LABEL_COLS + 4, LABEL_COLS + 2, w->o->width);
+		pl_buf_adds(w->b, "\n");
 	}
 }
 
@@ -346,15 +320,14 @@ use(struct out *w, const struct pl_report *r, size_t n)
 	    u->kind, years);
 	detail(w, "role", u->role);
 	detail(w, "summary", u->summary);
-	putf(w, "%*s", LABEL_COLS, "");
+	pl_buf_printf(w->b, "%*s", LABEL_COLS, "");
 	color(w, rc);
-	putf(w, "risk: %s", u->risk);
+	pl_buf_printf(w->b, "risk: %s", u->risk);
 	color(w, C_NONE);
-	put(w, ": ");
-	if (w->rc == 0)
-		w->rc = pl_wrap(w->b, u->risk_why, LABEL_COLS + 2, LABEL_COLS + 8 + (int)strlen(u->risk),
+	pl_buf_adds(w->b, ": ");
+	pl_wrap(w->b, u->risk_why, LABEL_COLS + 2, LABEL_COLS + 8 + (int)strlen(u->risk),
 		    w->o->width);
-	put(w, "\n");
+	pl_buf_adds(w->b, "\n");
 	list(w, "CVEs", u->cves, u->ncves, ", ");
 	list(w, "process", u->process, u->nprocess, "  ");
 	list(w, "command line", u->cmdline, u->ncmdline, "  ");
@@ -370,10 +343,9 @@ use(struct out *w, const struct pl_report *r, size_t n)
 
 		snprintf(text, sizeof(text), "%s, %s <%s>", u->sources[i].title, u->sources[i].date,
 		    u->sources[i].url);
-		putf(w, "%*s[%zu] ", LABEL_COLS, "", i + 1);
-		if (w->rc == 0)
-			w->rc = pl_wrap(w->b, text, LABEL_COLS + 4, LABEL_COLS + 4, w->o->width);
-		put(w, "\n");
+		pl_buf_printf(w->b, "%*s[%zu] ", LABEL_COLS, "", i + 1);
+		pl_wrap(w->b, text, LABEL_COLS + 4, LABEL_COLS + 4, w->o->width);
+		pl_buf_adds(w->b, "\n");
 	}
 }
 
@@ -420,7 +392,7 @@ machine(struct out *w, const struct pl_report *r)
 int
 pl_render_text(struct pl_buf *b, const struct pl_report *r, const struct pl_text_opts *o)
 {
-	struct out w = { b, o, 0 };
+	struct out w = { b, o };
 	const char *title = "";
 	size_t specific = 0;
 
@@ -428,21 +400,21 @@ pl_render_text(struct pl_buf *b, const struct pl_report *r, const struct pl_text
 		if (*r->records[i].service)
 			title = r->records[i].service;
 	color(&w, C_BOLD);
-	putf(&w, "%u/%s", (unsigned)r->port, pl_proto_name(r->proto));
+	pl_buf_printf(w.b, "%u/%s", (unsigned)r->port, pl_proto_name(r->proto));
 	color(&w, C_NONE);
 	if (*title)
-		putf(&w, "  %.60s", title);
+		pl_buf_printf(w.b, "  %.60s", title);
 	else if (r->status == PL_REG_UNASSIGNED || r->status == PL_REG_RESERVED) {
-		put(&w, "  ");
+		pl_buf_adds(w.b, "  ");
 		color(&w, C_WARN);
-		put(&w, r->status == PL_REG_RESERVED ? "reserved" : "unassigned");
+		pl_buf_adds(w.b, r->status == PL_REG_RESERVED ? "reserved" : "unassigned");
 		color(&w, C_NONE);
 	}
 	for (size_t i = 0; i < r->nuses; i++)
 		specific += !r->uses[i].broad;
 	if (specific > 0)
-		putf(&w, "  (%zu in lore)", specific);
-	put(&w, "\n");
+		pl_buf_printf(w.b, "  (%zu in lore)", specific);
+	pl_buf_adds(w.b, "\n");
 	registry(&w, r);
 	ranges(&w, r);
 	if (r->sockets_read)
@@ -458,32 +430,31 @@ pl_render_text(struct pl_buf *b, const struct pl_report *r, const struct pl_text
 	else if (r->nmap.have)
 		fact(&w, "frequency", "lore", "never seen open in nmap's measurements (%s)",
 		    r->nmap.name);
-	return w.rc;
+	return pl_buf_error(w.b);
 }
 
 int
 pl_render_hits_text(struct pl_buf *b, const struct pl_hit *hits, int n, const char *query,
     const struct pl_text_opts *o)
 {
-	struct out w = { b, o, 0 };
+	struct out w = { b, o };
 
 	for (int i = 0; i < n; i++) {
 		const struct pl_hit *h = &hits[i];
 
-		putf(&w, "%2d. ", i + 1);
+		pl_buf_printf(w.b, "%2d. ", i + 1);
 		color(&w, C_BOLD);
-		put(&w, h->title);
+		pl_buf_adds(w.b, h->title);
 		color(&w, C_NONE);
-		putf(&w, "  %s", *h->ports ? h->ports : "(no port)");
+		pl_buf_printf(w.b, "  %s", *h->ports ? h->ports : "(no port)");
 		color(&w, C_DIM);
-		putf(&w, "  [%s%s%s]", h->source, strcmp(h->source, "lore") == 0 ? " " : "",
+		pl_buf_printf(w.b, "  [%s%s%s]", h->source, strcmp(h->source, "lore") == 0 ? " " : "",
 		    strcmp(h->source, "lore") == 0 ? h->ref : "");
 		color(&w, C_NONE);
-		put(&w, "\n    ");
-		if (w.rc == 0)
-			w.rc = pl_wrap(b, h->snippet, 4, 4, o->width);
-		put(&w, "\n");
+		pl_buf_adds(w.b, "\n    ");
+		pl_wrap(b, h->snippet, 4, 4, o->width);
+		pl_buf_adds(w.b, "\n");
 	}
 	(void)query;
-	return w.rc;
+	return pl_buf_error(w.b);
 }

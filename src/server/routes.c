@@ -12,6 +12,7 @@
 
 #include "portlore/frequent.h"
 #include "portlore/history.h"
+#include "portlore/json.h"
 #include "portlore/render.h"
 #include "portlore/report.h"
 #include "server-internal.h"
@@ -208,12 +209,12 @@ client_key(struct MHD_Connection *c)
 
 /* Builds the reports of every protocol port has; *n of them, freed by free_reports. */
 static int
-build_reports(struct pl_server *s, uint16_t port, struct pl_report **out, size_t *n,
-    struct pl_err *err)
+build_reports(struct pl_server *s, uint16_t port, bool history, struct pl_report **out,
+    size_t *n, struct pl_err *err)
 {
 	/* This host's facts, its listeners among them, only when serving on loopback. */
 	struct pl_report_opts ro = { .proc_root = s->proc_root, .no_host = !s->loopback,
-		.sockets = s->loopback };
+		.sockets = s->loopback, .history = history };
 	struct pl_portspec spec = { 0 };
 	struct pl_target *t = NULL;
 	struct pl_report *r = NULL;
@@ -250,42 +251,20 @@ free_reports(struct pl_report *r, size_t n)
 	free(r);
 }
 
-/* The API's port document: the same JSON as `portlore N --json`. */
+/* The API's port document: `portlore N --json`, by the same calls (cmd-port.c) over
+ * reports built with the same options, so the two are the same bytes (serve.bats). */
 static int
 port_json(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t n,
     struct pl_buf *b)
 {
-	json_t *reps = json_array(), *doc;
-	char *t, q[8];
-	int rc;
+	struct pl_json j;
+	char q[8], *query[1] = { q };
 
 	snprintf(q, sizeof(q), "%u", (unsigned)port);
-	/* Each report with the registry's story of its port and protocol, as cmd-port.c
-	 * writes it (serve.bats compares the two documents). */
-	for (size_t i = 0; i < n; i++) {
-		struct pl_history hist = { 0 };
-		struct pl_err err = { 0 };
-		json_t *j = pl_report_json(&r[i]);
-
-		if (j == NULL || (rc = pl_history_build(s->st, port, r[i].proto, &hist, &err)) != 0) {
-			json_decref(j);
-			json_decref(reps);
-			return j ? rc : -PL_ENOMEM;
-		}
-		json_object_set_new(j, "history", pl_history_json(&hist));
-		pl_history_free(&hist);
-		json_array_append_new(reps, j);
-	}
-	doc = json_pack("{s:s, s:i, s:[s], s:o, s:o}", "schema", PL_REPORT_SCHEMA,
-	    "version", PL_REPORT_SCHEMA_VERSION, "query", q, "snapshot",
-	    *s->snapshot ? json_string(s->snapshot) : json_null(), "reports", reps);
-	if (doc == NULL)
-		return -PL_ENOMEM;
-	t = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(doc);
-	rc = t ? pl_buf_printf(b, "%s\n", t) : -PL_ENOMEM;
-	free(t);
-	return rc;
+	pl_report_doc_begin(&j, b, query, 1, *s->snapshot ? s->snapshot : NULL);
+	for (size_t i = 0; i < n; i++)
+		pl_report_json(&j, &r[i]);
+	return pl_report_doc_end(&j);
 }
 
 /* The HTML of a port: its reports (on loopback with the listeners seen now) and the
@@ -328,7 +307,7 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 	enum MHD_Result ok;
 
 	snprintf(path, sizeof(path), "/port/%u", (unsigned)port);
-	if ((rc = build_reports(s, port, &r, &n, &err)) == 0) {
+	if ((rc = build_reports(s, port, li < 0, &r, &n, &err)) == 0) {
 		if (li >= 0) {
 			ctx_init(s, &h, li, path);
 			rc = port_html(s, port, r, n, &h, &b);
@@ -588,8 +567,8 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 	struct pl_hit *hits = NULL;
 	struct pl_err err = { 0 };
 	int n, limit = ls ? parse_port(ls) : 20;
-	json_t *j;
-	char *t;
+	struct pl_json j;
+	struct pl_buf b = PL_BUF_INIT;
 	enum MHD_Result ok;
 
 	if (bad != NULL)
@@ -600,12 +579,12 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 		return json_error(s, c, 429, "too many requests", R_API_SEARCH);
 	if ((n = run_search(s, q, limit, &hits, &err)) < 0)
 		return json_error(s, c, n == -PL_EUSAGE ? 400 : 500, err.msg, R_API_SEARCH);
-	j = pl_hits_json(hits, n, q);
-	t = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	ok = t ? reply(s, c, 200, t, strlen(t), "application/json", NULL, R_API_SEARCH) :
-	    json_error(s, c, 500, "out of memory", R_API_SEARCH);
-	free(t);
-	json_decref(j);
+	pl_json_init(&j, &b, 2);
+	pl_hits_json(&j, hits, n, q);
+	pl_buf_addc(&b, '\n');
+	ok = pl_json_done(&j) == 0 ? reply(s, c, 200, b.data, b.len, "application/json", NULL,
+	    R_API_SEARCH) : json_error(s, c, 500, "out of memory", R_API_SEARCH);
+	pl_buf_free(&b);
 	pl_hits_free(hits, n);
 	return ok;
 }
@@ -683,39 +662,6 @@ same_origin(struct MHD_Connection *c)
 	return o != NULL && strcmp(o, host) == 0;
 }
 
-static int
-hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	    c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Finds name in an application/x-www-form-urlencoded body and decodes it into out. */
-static bool
-form_value(const char *body, const char *name, char *out, size_t len)
-{
-	size_t nl = strlen(name);
-
-	for (const char *p = body; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
-		size_t o = 0;
-
-		if (strncmp(p, name, nl) != 0 || p[nl] != '=')
-			continue;
-		for (p += nl + 1; *p && *p != '&' && o + 1 < len; p++) {
-			if (*p == '+')
-				out[o++] = ' ';
-			else if (*p == '%' && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
-				out[o++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
-				p += 2;
-			} else
-				out[o++] = *p;
-		}
-		out[o] = '\0';
-		return true;
-	}
-	return false;
-}
-
 static enum MHD_Result
 feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 {
@@ -747,9 +693,9 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 	} else {
 		const char *body = pl_buf_str(&rq->body);
 
-		form_value(body, "page", page, sizeof(page));
-		form_value(body, "vote", vote, sizeof(vote));
-		form_value(body, "lang", lang, sizeof(lang));
+		srv_form_value(body, "page", page, sizeof(page));
+		srv_form_value(body, "vote", vote, sizeof(vote));
+		srv_form_value(body, "lang", lang, sizeof(lang));
 	}
 	if (!valid_page(page) || (v = pl_vote_parse(vote)) < 0)
 		return json_error(s, c, 400, "give page (\"/\" or \"/port/N\") and vote "

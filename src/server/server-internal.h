@@ -123,6 +123,11 @@ enum MHD_Result srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigne
 int srv_metrics_host(struct pl_server *s, struct pl_buf *b);
 
 /* --- limiter (server.c) --- */
+/* Finds name in an application/x-www-form-urlencoded body and decodes its value
+ * ('+' and %XX) into out (len > 0 bytes, NUL-terminated, cut to fit). Returns whether
+ * the field is there (form.c). */
+bool srv_form_value(const char *body, const char *name, char *out, size_t len);
+
 void srv_limiter_init(struct limiter *l, double capacity, double per_second);
 /* Takes one token for key; returns false when the client is over its rate. */
 bool srv_limiter_take(struct limiter *l, uint64_t key);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "portlore/num.h"
 #include "server-internal.h"
 
 const char pl_server_default_locale_dir[] = PL_LOCALEDIR;
@@ -31,15 +32,10 @@ union addr {
 static int
 parse_port(const char *s, uint16_t *port)
 {
-	char *end;
-	long v;
+	const char *errstr;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < 0 || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
+	*port = (uint16_t)pl_strtonum(s, 0, 65535, &errstr);
+	return errstr != NULL ? -1 : 0;
 }
 
 /* "127.0.0.1:8080", "[::1]:8080", "localhost:8080" or "8080" (loopback). */

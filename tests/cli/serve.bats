@@ -193,6 +193,9 @@ vote() {
 	run pl feedback --feedback-db "$FB" --json
 	json_is '[.[] | select(.page == "/port/3333") | .no] | .[0]' 1
 	json_is 'length' 2
+	# The document is what docs/feedback.schema.json says (tests/cli/schemas.bats).
+	printf '%s' "$output" | "$PORTLORE_SRC/tests/schema-check.py" "$PORTLORE_SRC/docs" \
+		"$PORTLORE_SRC/docs/feedback.schema.json"
 	run pl feedback --feedback-db "$BATS_TEST_TMPDIR/none.db"
 	[ "$status" -eq 3 ]
 }
@@ -282,4 +285,19 @@ vote() {
 	run curl -s --max-time 10 "${URL}port/3408?lang=de"
 	[[ "$output" == *'<section id="history"><h2>Geschichte</h2>'* ]]
 	[[ "$output" == *"2002-02"* ]]
+}
+
+@test "the API's port document is the command line's, byte for byte" {
+	# Both read the same recorded /proc/net, so the sockets on the port are the same;
+	# both print the document through the same functions (render/json.c).
+	export PORTLORE_PROC_ROOT="$PORTLORE_SRC/tests/fixtures/procnet"
+	start_server
+	curl -s --max-time 10 -o "$BATS_TEST_TMPDIR/api.json" "${URL}api/v1/ports/3333"
+	pl --db "$DB" 3333 --json >"$BATS_TEST_TMPDIR/cli.json"
+	# Not a trivial equality: the document has the fixture's listener on 3333.
+	jq -e '.reports[0].on_this_machine.sockets[0].local.port == 3333' "$BATS_TEST_TMPDIR/cli.json"
+	cmp "$BATS_TEST_TMPDIR/cli.json" "$BATS_TEST_TMPDIR/api.json"
+	curl -s --max-time 10 -o "$BATS_TEST_TMPDIR/api.json" "${URL}api/v1/search?q=netscaler"
+	pl --db "$DB" search --json netscaler >"$BATS_TEST_TMPDIR/cli.json"
+	cmp "$BATS_TEST_TMPDIR/cli.json" "$BATS_TEST_TMPDIR/api.json"
 }

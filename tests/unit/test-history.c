@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "portlore/history.h"
+#include "portlore/json.h"
 #include "portlore/render.h"
 #include "fixture.h"
 
@@ -119,6 +120,7 @@ test_renderers(void **state)
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_history h;
 	struct pl_err err = { 0 };
+	struct pl_json jw;
 	json_t *j;
 
 	assert_int_equal(pl_history_build(fx->st, 1001, PL_PROTO_TCP, &h, &err), 0);
@@ -131,7 +133,11 @@ test_renderers(void **state)
 	pl_buf_reset(&b);
 	assert_int_equal(pl_render_history_text(&b, &h, &o), 0);
 	assert_non_null(strstr(pl_buf_str(&b), "De-assigned on 2021-02-02, previously beta"));
-	j = pl_history_json(&h);
+	pl_buf_reset(&b);
+	pl_json_init(&jw, &b, 2);
+	pl_history_json(&jw, &h);
+	assert_int_equal(pl_json_done(&jw), 0);
+	assert_non_null(j = json_loadb(b.data, b.len, 0, NULL));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    json_object_get(j, "events"), 0), "date_from")), "modification_date");
 	json_decref(j);

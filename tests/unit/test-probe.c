@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "fixture.h"
+#include "portlore/json.h"
 #include "portlore/probe.h"
 #include "portlore/render.h"
 
@@ -375,6 +376,7 @@ test_render(void **state)
 	struct pl_err err = { 0 };
 	const char *q[] = { "192.0.2.7", "22,23" };
 	json_t *j, *p;
+	struct pl_json jw;
 
 	(void)state;
 	assert_int_equal(pl_probe_target_parse(&s.target, "192.0.2.7", false, &err), 0);
@@ -392,8 +394,11 @@ test_render(void **state)
 	assert_non_null(strstr(pl_buf_str(&out), "23/tcp      closed        -               reset\n"));
 	pl_buf_free(&out);
 
-	j = pl_probe_json(&s, q, 2);
-	assert_non_null(j);
+	pl_json_init(&jw, &out, 2);
+	pl_probe_json(&jw, &s, q, 2);
+	assert_int_equal(pl_json_done(&jw), 0);
+	assert_non_null(j = json_loadb(out.data, out.len, 0, NULL));
+	pl_buf_free(&out);
 	assert_string_equal(json_string_value(json_object_get(j, "schema")),
 	    "https://portlore.dev/schema/probe/1");
 	p = json_array_get(json_object_get(json_array_get(json_object_get(j, "hosts"), 0),

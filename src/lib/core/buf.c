@@ -1,4 +1,5 @@
-/* buf.c: the growable, bounded text buffer. */
+/* buf.c: the growable, bounded text buffer whose first error sticks, and the two
+ * escapers every writer shares (HTML and JSON strings). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,15 @@ pl_buf_init(struct pl_buf *b, size_t max)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	b->max = max;
+	b->err = 0;
+}
+
+int
+pl_buf_fail(struct pl_buf *b, int rc)
+{
+	if (b->err == 0)
+		b->err = rc;
+	return b->err;
 }
 
 static int
@@ -23,15 +33,17 @@ grow(struct pl_buf *b, size_t need)
 	size_t cap;
 	char *p;
 
+	if (b->err != 0)
+		return b->err;
 	if (b->len >= max || need > max - b->len - 1)
-		return -PL_ETOOBIG;
+		return pl_buf_fail(b, -PL_ETOOBIG);
 	if (b->len + need + 1 <= b->cap)
 		return 0;
 	cap = b->cap ? b->cap : 256;
 	while (cap < b->len + need + 1)
 		cap = cap > max / 2 ? max : cap * 2;
 	if ((p = realloc(b->data, cap)) == NULL)
-		return -PL_ENOMEM;
+		return pl_buf_fail(b, -PL_ENOMEM);
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -69,11 +81,13 @@ pl_buf_vprintf(struct pl_buf *b, const char *fmt, va_list ap)
 	va_list aq;
 	int n, rc;
 
+	if (b->err != 0)
+		return b->err;
 	va_copy(aq, ap);
 	n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
 	if (n < 0)
-		return -PL_EDATA;
+		return pl_buf_fail(b, -PL_EDATA);
 	if ((rc = grow(b, (size_t)n)) != 0)
 		return rc;
 	n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
@@ -99,9 +113,72 @@ pl_buf_str(const struct pl_buf *b)
 	return b->data ? b->data : "";
 }
 
+int
+pl_buf_add_html(struct pl_buf *b, const char *s)
+{
+	const char *p = s ? s : "";
+
+	while (*p && b->err == 0) {
+		size_t run = strcspn(p, "&<>\"'");
+
+		pl_buf_add(b, p, run);
+		p += run;
+		switch (*p) {
+		case '\0': return b->err;
+		case '&': pl_buf_add(b, "&amp;", 5); break;
+		case '<': pl_buf_add(b, "&lt;", 4); break;
+		case '>': pl_buf_add(b, "&gt;", 4); break;
+		case '"': pl_buf_add(b, "&quot;", 6); break;
+		default: pl_buf_add(b, "&#39;", 5); break;
+		}
+		p++;
+	}
+	return b->err;
+}
+
+int
+pl_buf_add_json(struct pl_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run;
+
+	if (s == NULL)
+		return pl_buf_add(b, "null", 4);
+	pl_buf_addc(b, '"');
+	for (run = s; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		size_t elen = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		pl_buf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"': case '\\': e[1] = (char)c; break;
+		case '\b': e[1] = 'b'; break;
+		case '\f': e[1] = 'f'; break;
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\t': e[1] = 't'; break;
+		default: elen = 6; break;
+		}
+		pl_buf_add(b, e, elen);
+	}
+	pl_buf_add(b, run, (size_t)(s - run));
+	return pl_buf_addc(b, '"');
+}
+
+int
+pl_buf_error(const struct pl_buf *b)
+{
+	return b->err;
+}
+
 void
 pl_buf_reset(struct pl_buf *b)
 {
+	b->err = 0;
 	b->len = 0;
 	if (b->data)
 		b->data[0] = '\0';
@@ -113,4 +190,5 @@ pl_buf_free(struct pl_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->err = 0;
 }

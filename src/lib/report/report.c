@@ -348,6 +348,13 @@ pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 	r->status = status_of(r);
 	if (opts != NULL && opts->sockets && !opts->no_host)
 		load_sockets(st, r, opts->proc_root);
+	if (opts != NULL && opts->history) {
+		if ((rc = pl_history_build(st, port, proto, &r->history, err)) != 0) {
+			pl_report_free(r);
+			return rc;
+		}
+		r->history_read = true;
+	}
 	return 0;
 }
 
@@ -362,6 +369,9 @@ strv_free(char **v, size_t n)
 void
 pl_report_free(struct pl_report *r)
 {
+	if (r->history_read)
+		pl_history_free(&r->history);
+	r->history_read = false;
 	for (size_t i = 0; i < r->nrecords; i++)
 		record_free(&r->records[i]);
 	for (size_t i = 0; i < r->nranges; i++)

@@ -1,0 +1,165 @@
+/* cli.c: what the command files share: common options, numbers, the store, text
+ * options, usage, output and errors. portlore and portlore-serve both link it; each
+ * has its own command table (cli_cmds). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "portlore/num.h"
+
+int
+cli_usage(const char *name, int status)
+{
+	FILE *f = status == 0 ? stdout : stderr;
+
+	for (const struct cmd *c = cli_cmds; c->name; c++) {
+		if (name != NULL && strcmp(c->name, name) != 0)
+			continue;
+		fprintf(f, "usage: %s\n", c->usage);
+		if (name != NULL)
+			return status;
+	}
+	if (name == NULL) {
+		fprintf(f, "\ncommands:\n");
+		for (const struct cmd *c = cli_cmds; c->name; c++)
+			fprintf(f, "  %-8s %s\n", c->name, c->summary);
+		fprintf(f, "\nPORTSPEC: 3333, 3333/tcp, 3000-3010, ssh, 22,80,443, http/udp.\n"
+		    "See portlore(1).\n");
+	}
+	return status;
+}
+
+int
+cli_common_opt(struct common *c, int opt, const char *arg)
+{
+	long long v;
+
+	switch (opt) {
+	case 'd':
+		c->db = arg;
+		return 1;
+	case 'j':
+		c->json = true;
+		return 1;
+	case 'C':
+		if (strcmp(arg, "auto") == 0)
+			c->color = -1;
+		else if (strcmp(arg, "always") == 0)
+			c->color = 1;
+		else if (strcmp(arg, "never") == 0)
+			c->color = 0;
+		else {
+			fprintf(stderr, "portlore: --color '%.40s': use auto, always or never\n", arg);
+			return -1;
+		}
+		return 1;
+	case 'w':
+		if (cli_number("--width", arg, 40, 1000, &v) != 0)
+			return -1;
+		c->width = (int)v;
+		return 1;
+	}
+	return 0;
+}
+
+int
+cli_open_store(const struct common *c, struct pl_store **st, enum pl_store_mode mode)
+{
+	char buf[PATH_MAX];
+	struct pl_err err = { 0 };
+	const char *path = c->db ? c->db : pl_store_default_path(buf, sizeof(buf));
+	int rc = pl_store_open(st, path, mode, &err);
+
+	if (rc != 0)
+		return cli_fail(&err, rc);
+	return 0;
+}
+
+void
+cli_text_opts(const struct common *c, struct pl_text_opts *o)
+{
+	struct winsize ws;
+	const char *env, *errstr;
+	bool tty = isatty(STDOUT_FILENO) == 1;
+
+	o->width = c->width;
+	if (o->width == 0 && tty && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		o->width = ws.ws_col;
+	if (o->width == 0 && (env = getenv("COLUMNS")) != NULL)
+		o->width = (int)pl_strtonum(env, 40, 1000, &errstr);   /* 0 when it is not */
+	if (o->width < 40 || o->width > 1000)
+		o->width = 80;
+	/* https://no-color.org: NO_COLOR set and non-empty turns colour off, unless asked for. */
+	env = getenv("NO_COLOR");
+	if (c->color >= 0)
+		o->color = c->color == 1;
+	else
+		o->color = tty && !(env && *env) && !((env = getenv("TERM")) && strcmp(env, "dumb") == 0);
+}
+
+int
+cli_number(const char *opt, const char *arg, long long lo, long long hi, long long *out)
+{
+	const char *errstr;
+	long long v = pl_strtonum(arg, lo, hi, &errstr);
+
+	if (errstr != NULL) {
+		fprintf(stderr, "portlore: %s '%.40s': give a number from %lld to %lld\n", opt, arg,
+		    lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+cli_parse_common(const char *name, int argc, char **argv, struct common *c, int min, int max)
+{
+	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	int ch, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "d:jC:w:h", longopts, NULL)) != -1) {
+		if ((rc = cli_common_opt(c, ch, optarg)) < 0)
+			return EXIT_USAGE;
+		if (rc > 0)
+			continue;
+		return cli_usage(name, ch == 'h' ? EXIT_OK : EXIT_USAGE);
+	}
+	if (argc - optind < min || argc - optind > max)
+		return cli_usage(name, EXIT_USAGE);
+	return -1;
+}
+
+int
+cli_flush(struct pl_buf *b)
+{
+	int rc = pl_buf_error(b);
+
+	/* A writer that ran out of room (or memory) poisoned its buffer: print nothing
+	 * rather than a document cut short. */
+	if (rc != 0) {
+		fprintf(stderr, "portlore: output: %s\n", pl_strerror(rc));
+		return pl_exit_status(rc);
+	}
+	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len) {
+		fprintf(stderr, "portlore: write error: %s\n", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	pl_buf_reset(b);
+	return 0;
+}
+
+int
+cli_fail(const struct pl_err *err, int code)
+{
+	fprintf(stderr, "portlore: %s\n", err && err->msg[0] ? err->msg : pl_strerror(code));
+	return pl_exit_status(code);
+}

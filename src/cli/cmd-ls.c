@@ -1,0 +1,51 @@
+/* cmd-ls.c: `portlore ls [PORTSPEC...]`, the sockets of this machine with their
+ * processes, users, units, containers, registry names and lore. */
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd-sockets.h"
+#include "portlore/json.h"
+#include "portlore/render-sockets.h"
+
+int
+cmd_ls(int argc, char **argv)
+{
+	struct who_opts o = { .c = { .color = -1 } };
+	struct pl_socklist l = { 0 };
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_store *st = NULL;
+	struct pl_text_opts to;
+	int rc, status;
+
+	if ((status = sockets_parse("ls", argc, argv, &o)) >= 0)
+		return status;
+	if ((status = sockets_parse_ports(&o, argc - optind, argv + optind)) >= 0 ||
+	    (status = cli_ls_format(o.format, &o.c.json)) >= 0)
+		goto out;
+	st = sockets_open_store(&o.c);
+	if ((status = sockets_collect(&o, st, &l)) != 0)
+		goto out;
+	cli_text_opts(&o.c, &to);
+	if (o.format != NULL && strcmp(o.format, "prometheus") == 0) {
+		status = cli_ls_prometheus(st, &l);
+		goto out;
+	} else if (o.c.json) {
+		struct pl_json j;
+
+		sockets_json_head(&j, &b, "ls", argc - 1, argv + 1);
+		pl_sockets_json(&j, &l);
+		pl_json_end(&j);
+		pl_buf_addc(&b, '\n');
+		rc = pl_json_done(&j);
+	} else {
+		rc = pl_render_sockets_text(&b, &l, false, &to);
+	}
+	/* The notes are in the text, or in the JSON's "unavailable". */
+	status = rc != 0 ? cli_fail(NULL, rc) : cli_flush(&b);
+out:
+	pl_socklist_free(&l);
+	pl_store_close(st);
+	pl_portspec_free(&o.spec);
+	pl_buf_free(&b);
+	return status;
+}

@@ -1,0 +1,39 @@
+/* cmd-sockets.h: what the socket commands (who, ls, kill) share: their options, parsed
+ * by one function, and the collection of this machine's sockets. */
+#ifndef PORTLORE_CMD_SOCKETS_H
+#define PORTLORE_CMD_SOCKETS_H
+
+#include "cli.h"
+#include "portlore/sockets.h"
+
+struct who_opts {
+	struct common c;
+	struct pl_sock_query q;
+	const char *user, *unit, *container;
+	const char *format;        /* ls: text, json or prometheus */
+	struct pl_portspec spec;
+	/* kill */
+	int sig;
+	bool dry_run, yes;
+	double timeout;
+	bool kill_opts;            /* one of the four was given */
+};
+
+enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS,
+	O_SIGNAL, O_DRYRUN, O_YES, O_TIMEOUT, O_FORMAT };
+
+struct pl_json;
+
+/* Parses the options of cmd (who, ls or kill); returns -1 to go on, or an exit status. */
+int sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o);
+/* Port specs: numbers and ranges, with an optional protocol; -1 or an exit status. */
+int sockets_parse_ports(struct who_opts *o, int argc, char **argv);
+/* The store annotates; without one (NULL, with a note on stderr) sockets still show. */
+struct pl_store *sockets_open_store(const struct common *c);
+/* Collects, filters and annotates the sockets; 0 or an exit status (printed). */
+int sockets_collect(struct who_opts *o, struct pl_store *st, struct pl_socklist *l);
+/* Starts the sockets document {schema, version, command, query, "observed": ...}. */
+void sockets_json_head(struct pl_json *j, struct pl_buf *b, const char *cmd, int argc,
+    char **argv);
+
+#endif

@@ -1,0 +1,57 @@
+/* pl_strtonum: a number in a range, or why not (table-driven). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "portlore/num.h"
+
+static void
+test_strtonum(void **state)
+{
+	static const struct {
+		const char *in;
+		long long min, max, want;
+		const char *err;
+	} t[] = {
+		{ "0", 0, 65535, 0, NULL },
+		{ "65535", 0, 65535, 65535, NULL },
+		{ "65536", 0, 65535, 0, "too large" },
+		{ "-1", 0, 65535, 0, "too small" },
+		{ "-5", -10, 10, -5, NULL },
+		{ "9223372036854775807", 0, INT64_MAX, INT64_MAX, NULL },
+		{ "9223372036854775808", 0, INT64_MAX, 0, "too large" },
+		{ "-9223372036854775809", INT64_MIN, 0, 0, "too small" },
+		{ "", 0, 10, 0, "invalid" },
+		{ "-", 0, 10, 0, "invalid" },
+		{ " 5", 0, 10, 0, "invalid" },
+		{ "+5", 0, 10, 0, "invalid" },
+		{ "5 ", 0, 10, 0, "invalid" },
+		{ "5x", 0, 10, 0, "invalid" },
+		{ "0x10", 0, 100, 0, "invalid" },
+		{ "7", 10, 1, 0, "invalid" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *err = "unset";
+		long long v = pl_strtonum(t[i].in, t[i].min, t[i].max, &err);
+
+		if (v != t[i].want || (err == NULL) != (t[i].err == NULL) ||
+		    (err && strcmp(err, t[i].err) != 0))
+			fail_msg("case %zu '%s': got %lld (%s)", i, t[i].in, v, err ? err : "ok");
+	}
+	assert_int_equal(pl_strtonum(NULL, 0, 1, &(const char *){ NULL }), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strtonum),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
