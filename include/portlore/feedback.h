@@ -37,9 +37,6 @@ void pl_feedback_close(struct pl_feedback *fb);
 /* Whether path names a PostgreSQL database rather than a file. */
 bool pl_feedback_is_url(const char *path);
 
-/* Lent: the store's path, or its URL without the password. */
-const char *pl_feedback_name(const struct pl_feedback *fb);
-
 /* The default path: $STATE_DIRECTORY/feedback.db (systemd's StateDirectory=), else
  * $XDG_DATA_HOME/portlore/feedback.db or ~/.local/share/portlore/feedback.db. */
 const char *pl_feedback_default_path(char *buf, size_t len);

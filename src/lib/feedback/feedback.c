@@ -55,12 +55,6 @@ pl_feedback_close(struct pl_feedback *fb)
 		fb->ops->close(fb);
 }
 
-const char *
-pl_feedback_name(const struct pl_feedback *fb)
-{
-	return fb->name;
-}
-
 /*
  * Under systemd, StateDirectory= names the service's own folder in $STATE_DIRECTORY
  * (several are separated by colons: the first is ours). Otherwise the XDG data folder.
