@@ -97,12 +97,14 @@ need_root() {
 	start python3 "$HELPER" listen tcp 127.0.0.1
 	start python3 "$HELPER" listen udp ::
 	own=$(readlink /proc/self/ns/net)
-	# Other tests may open and close sockets meanwhile: three tries to see one set.
-	for try in 1 2 3; do
+	# Other tests (on a shared machine, other people's too) open and close sockets
+	# meanwhile: up to ten tries, a moment apart, to see one set.
+	for try in $(seq 10); do
 		mine=$(pl ls --json | jq -r --arg ns "$own" \
 			'.observed.sockets[] | select(.netns == $ns) | "\(.protocol) \(.local.port)"' | sort -u)
 		theirs=$(ss -Htuln | awk '{ n = split($5, a, ":"); print $1, a[n] }' | sort -u)
 		[ "$mine" = "$theirs" ] && break
+		sleep 0.2
 	done
 	[ "$mine" = "$theirs" ] || { diff <(echo "$mine") <(echo "$theirs"); false; }
 	[[ "$mine" == *"tcp $PORT"* || "$mine" == *"udp $PORT"* ]]
