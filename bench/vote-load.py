@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""vote-load.py: posts votes to portlore servers from many loopback addresses (each
-address is one client to the server), round-robin over the servers, with a few threads;
-prints votes per second and latency percentiles. Only loopback is ever contacted.
+"""vote-load.py: posts votes to portlore servers as many readers (each its own
+portlore_reader cookie and its own loopback address, as the rate limit is per address),
+round-robin over the servers, with a few threads; prints votes per second and latency
+percentiles. Only loopback is ever contacted.
 
   vote-load.py VOTES THREADS URL [URL...]
 """
@@ -30,15 +31,17 @@ def main():
                     return
                 nxt[0] += 1
             t = targets[i % len(targets)]
-            # Client i: address 127.1.x.y, one vote on each of a few pages.
-            src = "127.1.%d.%d" % ((i // 4) // 250, (i // 4) % 250 + 1)
+            # Reader i // 4: address 127.1.x.y, one vote on each of four pages.
+            reader = i // 4
+            src = "127.1.%d.%d" % (reader // 250, reader % 250 + 1)
             body = json.dumps({"page": "/port/%d" % (3333 + i % 4),
                                "vote": ("yes", "partly", "no")[i % 3]})
             t0 = time.monotonic()
             c = http.client.HTTPConnection(t.hostname, t.port, timeout=15,
                                            source_address=(src, 0))
             c.request("POST", "/api/v1/feedback", body,
-                      {"Content-Type": "application/json"})
+                      {"Content-Type": "application/json",
+                       "Cookie": "portlore_reader=%032x" % reader})
             code = c.getresponse().status
             c.close()
             dt = time.monotonic() - t0

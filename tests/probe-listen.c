@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAXL 256
+#define MAXL 8192
 
 struct listener {
 	int fd, port;

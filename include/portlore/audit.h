@@ -36,8 +36,9 @@ struct pl_finding {
 struct pl_audit_listener {
 	const struct pl_socket *s;  /* lent from the socket list */
 	const struct pl_proc *p;    /* its first owner, or NULL when none was seen */
-	/* What it is: the lore use its process matches ("likely"), else the registry's
-	 * name for the port ("port-only"), else "" ("unknown"). Lent. */
+	/* What it is: the lore use identification named, with its confidence
+	 * ("confirmed", "likely", "port-only"), else the registry's name for the port
+	 * ("port-only", or "ambiguous" when uses tie), else "" ("unknown"). Lent. */
 	const char *service, *confidence;
 	struct pl_finding f[PL_AUDIT_MAX_FINDINGS];
 	size_t nf;
@@ -51,7 +52,7 @@ struct pl_audit {
 };
 
 /*
- * Judges every listener of l (annotated with pl_sockets_annotate) against the store's
+ * Judges every listener of l (annotated with pl_sockets_identify) against the store's
  * lore. Returns 0, -PL_ESTORE or -PL_ENOMEM (err says what).
  */
 int pl_audit_build(struct pl_store *st, const struct pl_socklist *l, struct pl_audit *out,

@@ -42,6 +42,7 @@ struct pl_history;
 struct pl_html_port_extra {
 	const struct pl_history *history;   /* the registry's story of the port */
 	const char *here_time;              /* when the reports' sockets were read */
+	const char *voted;                  /* the reader's vote just saved ("yes", ...) */
 };
 
 /*
@@ -56,9 +57,11 @@ int pl_html_port(struct pl_buf *out, const struct pl_html_ctx *h, uint16_t port,
 int pl_html_home(struct pl_buf *out, const struct pl_html_ctx *h, const struct pl_report *freq,
     size_t n, bool from_nmap);
 
-/* A list of ports from..to: tcp[i] and udp[i] are the reports of port from + i. */
+/* A list of ports from..to: by_proto[p][i] is the report of port from + i on tcp, udp,
+ * sctp and dccp (p = 0..3), for step ports. */
+#define PL_LIST_PROTOS 4
 int pl_html_list(struct pl_buf *out, const struct pl_html_ctx *h, unsigned from, unsigned to,
-    const struct pl_report *tcp, const struct pl_report *udp, unsigned step);
+    const struct pl_report *const by_proto[PL_LIST_PROTOS], unsigned step);
 
 /* Search results. */
 int pl_html_search(struct pl_buf *out, const struct pl_html_ctx *h, const char *q,

@@ -37,6 +37,9 @@ struct pl_lore_stats {
 	struct pl_count *kinds; size_t nkinds;       /* entries per kind, most first */
 	struct pl_count *risks; size_t nrisks;       /* entries per risk level */
 	struct pl_count *domains; size_t ndomains;   /* sources per web domain, most first */
+	struct pl_count *tiers; size_t ntiers;       /* sources per tier: primary, secondary, community */
+	struct pl_count *confidence; size_t nconfidence;   /* entries per confidence: high, medium, low */
+	long undated;                                 /* sources without a published date */
 	char snapshot[32];
 	int have_nmap;
 	struct pl_coverage cover[4];                  /* tcp 200, tcp 1000, udp 200, udp 1000 */

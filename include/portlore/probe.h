@@ -22,6 +22,7 @@
 
 #include "portlore/buf.h"
 #include "portlore/error.h"
+#include "portlore/identify.h"
 #include "portlore/portspec.h"
 #include "portlore/report.h"
 #include "portlore/store.h"
@@ -99,12 +100,14 @@ struct pl_banner {
 	size_t len;
 };
 
-/* What is on a port: from a banner that matched a lore hint, or from the number. */
+/* What is on a port: from a banner that names a product, or from the number. */
 struct pl_ident {
 	enum pl_prov prov;       /* PL_PROV_PROBED or PL_PROV_INFERRED */
 	char *service;           /* registry service name, "" when none */
-	char *lore_id, *lore_name;  /* the lore entry, NULL when none */
-	char *pattern;           /* the banner hint that matched (probed only) */
+	char *lore_id, *lore_name;  /* the lore entry named, NULL when none */
+	/* the identification with its confidence, reasons and candidates (its strings
+	 * owned by the result) */
+	struct pl_identified *identified;
 };
 
 struct pl_probe_result {
@@ -134,8 +137,9 @@ struct pl_probe_scan {
 	bool interrupted;                  /* stopped early by *stop */
 	bool truncated;                    /* more results than the keep limit */
 	double elapsed;                    /* seconds */
-	double rate;                       /* the rate cap that applied */
-	int concurrency;
+	double rate;                       /* the rate cap that applied, 0 when none */
+	int concurrency;                   /* the window's ceiling (probes in flight) */
+	uint32_t peak_window;              /* the largest window the scan reached */
 	char snapshot[32];                 /* filled by pl_probe_annotate() */
 };
 
@@ -143,8 +147,8 @@ struct pl_probe_scan {
 typedef void pl_probe_progress_fn(void *arg, const struct pl_probe_scan *s);
 
 struct pl_probe_opts {
-	double rate;             /* new probes per second at most; 0: PL_PROBE_RATE */
-	int concurrency;         /* sockets in flight at most; 0: PL_PROBE_CONCURRENCY */
+	double rate;             /* new probes per second at most; 0: no cap (adaptive) */
+	int concurrency;         /* sockets in flight at most; 0: the open-files limit */
 	int retries;             /* extra probes for a silent port; -1: the default (2) */
 	int min_timeout_ms;      /* bounds of the adaptive timeout; 0: defaults */
 	int max_timeout_ms;
@@ -156,10 +160,10 @@ struct pl_probe_opts {
 	void *progress_arg;
 };
 
-/* The default rate: about 5 Mbit/s of connection attempts, far below any LAN's capacity. */
-#define PL_PROBE_RATE 10000.0
+/* The highest rate cap one may give, and the most probes ever in flight (the window's
+ * ceiling also stops at the open-files limit less 64). */
 #define PL_PROBE_RATE_MAX 1000000.0
-#define PL_PROBE_CONCURRENCY 4096
+#define PL_PROBE_CONCURRENCY_MAX 65536
 
 /*
  * Probes every port of every address of t. Returns 0 (also when interrupted: check
@@ -204,26 +208,11 @@ const char *pl_banner_probe_for(uint16_t port, const char **name, size_t *len);
 
 /*
  * Annotates every kept open or open|filtered result with the registry and lore: the
- * registry service name and, from a banner matching a lore banner hint, the lore entry
- * (provenance probed), else the lore entry listed for the port (provenance inferred).
- * Returns 0, -PL_ESTORE or -PL_ENOMEM.
+ * registry service name and what the identifier (identify.h) makes of the port and
+ * banner. A banner that names a product gives provenance probed; a greeting any server
+ * of the protocol sends never does. Returns 0, -PL_ESTORE or -PL_ENOMEM.
  */
 int pl_probe_annotate(struct pl_store *st, struct pl_probe_scan *scan, struct pl_err *err);
-
-/*
- * Matches a banner against compiled banner hints. A matcher is built from the store
- * (pl_hints_load) and released with pl_hints_free (NULL is fine). pl_hints_match()
- * returns the index of the best hint or -1: among matches, a hint whose entry lists
- * port/proto wins, then the longest pattern.
- */
-struct pl_hints;
-int pl_hints_load(struct pl_store *st, struct pl_hints **out, struct pl_err *err);
-long pl_hints_match(const struct pl_hints *h, const char *data, size_t len, uint16_t port,
-    enum pl_proto proto);
-/* Lent: entry id, entry name and pattern of hint i. */
-void pl_hints_get(const struct pl_hints *h, long i, const char **entry, const char **name,
-    const char **pattern);
-void pl_hints_free(struct pl_hints *h);
 
 /* Renderers (src/render/probe.c). The text one writes a table per host. */
 struct pl_text_opts;

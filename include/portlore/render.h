@@ -16,6 +16,18 @@ struct pl_text_opts {
 };
 
 int pl_render_text(struct pl_buf *out, const struct pl_report *r, const struct pl_text_opts *o);
+
+/* The line a report adds when its registry snapshot ("YYYY-MM-DD") is over a year old:
+ * how old, and the command that refreshes it. Writes "" otherwise; returns buf. */
+const char *pl_snapshot_stale_note(char *buf, size_t len, const char *snapshot);
+/*
+ * One port on one screen (brief.c): the n reports of one port number (its protocols,
+ * in order) as one block: headline, registry rows merged across protocols, range,
+ * listeners with their identification, the top uses one line each, and the command
+ * that shows the rest. Every line fits o->width.
+ */
+int pl_render_brief(struct pl_buf *out, const struct pl_report *const *r, size_t n,
+    const struct pl_text_opts *o);
 int pl_render_hits_text(struct pl_buf *out, const struct pl_hit *hits, int n,
     const char *query, const struct pl_text_opts *o);
 
@@ -46,6 +58,9 @@ struct pl_pick_result;
 struct pl_lore_stats;
 struct pl_feedback_total;
 /* `portlore pick` (check: `pick --check`, whose lines say whether the port is good). */
+/* One line per candidate (how many criteria pass; which fail or are unknown). */
+int pl_pick_lines(struct pl_buf *out, const struct pl_pick_result *res, int n,
+    const struct pl_text_opts *to);
 int pl_pick_text(struct pl_buf *out, const struct pl_pick_result *res, int n, bool check,
     const struct pl_text_opts *o);
 void pl_pick_json(struct pl_json *j, const struct pl_pick_opts *p, bool check,

@@ -16,14 +16,17 @@
 #include "portlore/history.h"
 #include "portlore/portspec.h"
 #include "portlore/ranges.h"
+#include "portlore/rank.h"
 #include "portlore/sockets.h"
 #include "portlore/store.h"
 
 #define PL_REPORT_SCHEMA "https://portlore.dev/schema/report/1"
 #define PL_REPORT_SCHEMA_VERSION 1
 
-/* Where a fact comes from. */
-enum pl_prov { PL_PROV_IANA, PL_PROV_LORE, PL_PROV_OBSERVED, PL_PROV_PROBED, PL_PROV_INFERRED };
+/* Where a fact comes from. Outside data sets have their own label: NMAP for the open
+ * frequencies of nmap-services, FETCH for the browsers' blocked ports (Fetch standard). */
+enum pl_prov { PL_PROV_IANA, PL_PROV_LORE, PL_PROV_OBSERVED, PL_PROV_PROBED, PL_PROV_INFERRED,
+	PL_PROV_NMAP, PL_PROV_FETCH };
 const char *pl_prov_name(enum pl_prov p);
 
 /* One registry row (all twelve columns), as the snapshot has it. */
@@ -44,8 +47,10 @@ enum pl_reg_status {
 };
 const char *pl_reg_status_name(enum pl_reg_status s);
 
+/* A lore source: published is "" when the source gives no date; tier is "primary",
+ * "secondary" or "community" (docs/lore-format.md). */
 struct pl_source {
-	char *title, *url, *date;
+	char *title, *url, *published, *accessed, *publisher, *tier;
 };
 
 struct pl_lore_port {
@@ -58,10 +63,18 @@ struct pl_lore_port {
 struct pl_lore_use {
 	char *id, *family, *family_name, *name, *vendor, *kind, *summary;
 	char *risk, *risk_why, *notes;
+	char *confidence, *confidence_why;   /* "high", "medium" or "low"; why ("" for high) */
+	bool risk_here;                /* the risk concerns this port (lore may name others) */
 	int year_from, year_to;        /* 0 when absent */
 	char *role;                    /* the role of this port for this entry */
 	uint16_t lo, hi;               /* the lore port range that matched */
 	bool broad;                    /* matched through a range of more than 64 ports */
+	/* relevance (docs/lore-format.md): uses come ordered by it, rank 1 first */
+	enum pl_use use;
+	enum pl_prevalence prevalence;
+	char *evidence;                /* "" when the lore file does not say */
+	struct pl_rank_in rank_in;     /* what the order was computed from */
+	int rank;                      /* 1-based position among the report's uses */
 	char **cves; size_t ncves;
 	char **process, **cmdline, **banner;
 	size_t nprocess, ncmdline, nbanner;
@@ -111,6 +124,7 @@ struct pl_report_opts {
 	const char *proc_root;     /* for the host's settings; NULL means "/" */
 	bool no_host;              /* leave out this host's settings */
 	bool sockets;              /* list this machine's listeners (not with no_host) */
+	const char *dpkg_info;     /* dpkg's file lists for identification; NULL: the system's */
 	bool history;              /* the port's registry history (pl_history_build) */
 };
 

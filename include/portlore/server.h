@@ -9,6 +9,7 @@
 #define PORTLORE_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "portlore/error.h"
 
@@ -21,6 +22,13 @@ struct pl_server_opts {
 	const char *listen;         /* "ADDR:PORT", "[ADDR]:PORT" or "PORT"; NULL: default */
 	const char *proc_root;      /* where the host's settings are read; NULL: "/" */
 	unsigned threads;           /* worker threads; 0: one per CPU */
+	const char *const *host_names;   /* more names the site answers to (Host header) */
+	size_t nhost_names;
+	bool show_processes;        /* show other users' command lines on loopback pages */
+	bool reuse_port;            /* SO_REUSEPORT: several servers share the address */
+	unsigned max_connections;   /* 0: from the file-descriptor limit */
+	unsigned timeout;           /* seconds for a request head and for idleness; 0: 10 */
+	unsigned cache_mib;         /* page cache size in MiB; 0: 64 */
 	/* A listening socket to serve instead of binding listen (socket activation: fd 3
 	 * from systemd); 0: none. */
 	int listen_fd;
@@ -33,8 +41,9 @@ extern const char pl_server_default_locale_dir[];
 
 /*
  * Parses the listen address, opens the store and the feedback file, loads the
- * catalogs and starts serving. Returns 0, -PL_EUSAGE (bad address, err names it),
- * -PL_ESTORE, or -PL_ESYS (cannot listen).
+ * catalogs and starts serving. Returns 0, -PL_EUSAGE (bad address or host name, err
+ * names it), -PL_ESTORE, or -PL_ESYS (cannot listen: err says why, e.g. the address is
+ * in use by another server).
  */
 int pl_server_start(struct pl_server **out, const struct pl_server_opts *o, struct pl_err *err);
 

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "portlore/error.h"
+#include "portlore/identify.h"
 #include "portlore/portspec.h"
 #include "portlore/ranges.h"
 
@@ -56,6 +57,8 @@ struct pl_proc {
 	char *container_id;        /* container id (shortened to 12 characters for display) */
 	char *pod;                 /* Kubernetes pod uid, NULL when none */
 	char *netns;               /* "net:[4026531840]" */
+	char *exe;                 /* the executable (/proc/PID/exe), NULL when unreadable */
+	char *package;             /* the Debian package owning exe (pl_sockets_annotate) */
 	/* docker-proxy: the container address it forwards to ("172.17.0.2:80"), else NULL */
 	char *proxy_target;
 	char *proxy_container;     /* the container owning proxy_target, when found */
@@ -76,7 +79,10 @@ struct pl_socket {
 	uint64_t netns_ino;        /* network namespace inode; 0: the collector's own */
 	size_t *owners; size_t nowners;   /* indexes into the list's procs */
 	const char *registry;      /* registry service name (lent from the list), or NULL */
-	const char *lore_id, *lore_name;  /* lore use matched by an owner's hints, or NULL */
+	const char *lore_id, *lore_name;  /* the use identified (ident->id), or NULL */
+	/* what holds a listener, weighed from its first owner's evidence (identify.h);
+	 * NULL for other sockets and before pl_sockets_annotate(); owned by the list */
+	struct pl_identified *ident;
 };
 
 struct pl_socklist {
@@ -139,11 +145,15 @@ int pl_procnet_parse(struct pl_socklist *l, const char *name, const char *text,
     enum pl_proto proto, int family, const struct pl_sock_query *q, struct pl_err *err);
 
 /*
- * Annotates sockets with registry names and lore uses (hints.c): the registry's
- * current service name for the port and protocol, and the lore entry whose process or
- * command-line hints match an owner. Sets the lent pointers of sockets and processes.
- * Returns 0, -PL_ESTORE or -PL_ENOMEM.
+ * Annotates sockets with registry names and identifies what holds each listener
+ * (hints.c, identify.h): the registry's current service name for the port and protocol;
+ * each owner's executable package from dpkg's lists in dpkg_info (NULL: the system's);
+ * the lore use the evidence singles out. Sets the lent pointers of sockets and
+ * processes. Returns 0, -PL_ESTORE or -PL_ENOMEM.
  */
+int pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
+    struct pl_err *err);
+/* pl_sockets_identify() with the system's dpkg lists. */
 int pl_sockets_annotate(struct pl_store *st, struct pl_socklist *l, struct pl_err *err);
 
 /* Why a bind to a port fails when nothing listens there. */

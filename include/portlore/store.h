@@ -16,7 +16,9 @@
 #include "portlore/error.h"
 #include "portlore/portspec.h"
 
-#define PL_SCHEMA_VERSION 1
+#define PL_SCHEMA_VERSION 3
+#define PL_STRINGIFY_(x) #x
+#define PL_STRINGIFY(x) PL_STRINGIFY_(x)
 
 struct pl_store;
 
@@ -117,17 +119,31 @@ struct pl_hit {
 	char *source;        /* "iana" or "lore" */
 	char *ref;           /* service name or lore entry id */
 	char *title;
-	char *snippet;       /* matched text with [..] around the matches */
+	char *snippet;       /* summary text, matches between U+00AB and U+00BB («..») */
 	char *ports;         /* "3333/tcp, 3333/udp" */
-	double score;        /* bm25: lower is better */
+	double named;        /* how much the query names the hit: 2 whole name, 0..1 share */
+	double prior;        /* port popularity and, for lore, its best use's relevance */
+	double score;        /* text relevance (bm25) times prior: higher is better */
 };
 
 /*
- * Full-text search over registry and lore. Returns the number of hits (0 or more; *out
- * owned by the caller, free with pl_hits_free), or -PL_EUSAGE for an empty query.
+ * Full-text search over registry and lore, most relevant first: FTS5's bm25 over the
+ * hit's names, summary and text (names weigh most; words are stemmed and matched as
+ * prefixes), times a factor for a hit whose own name the query is, the popularity of
+ * its port (nmap's open frequency) and, for lore, its best use by the ranking of
+ * rank.h. Every word must match; when no hit has them all, any word may. Returns the
+ * number of hits (0 or more; *out owned by the caller, free with pl_hits_free), or
+ * -PL_EUSAGE for an empty query.
  */
 int pl_store_search(struct pl_store *st, const char *query, int limit, struct pl_hit **out,
     struct pl_err *err);
 void pl_hits_free(struct pl_hit *hits, int n);
+
+/*
+ * Whether a search text is a port rather than words ("22", "22/tcp", "3000-3010",
+ * "3000-3010/udp"), so that a caller can go straight to that port's report. Fills
+ * *out (proto PL_PROTO_ANY when not given) and returns 1, or returns 0.
+ */
+int pl_search_port(const char *query, struct pl_port_ref *out);
 
 #endif

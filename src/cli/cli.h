@@ -30,7 +30,8 @@ struct cmd {
 /* serve's usage, in both programs' command tables (main.c, serve-main.c). */
 #define CLI_SERVE_USAGE                                                         \
 	"portlore serve [--db PATH] [--listen ADDR:PORT] [--feedback-db PATH]\n"  \
-	"       [--locale-dir DIR] [--threads N]"
+	"       [--locale-dir DIR] [--threads N] [--host-name NAME]... [--show-processes]\n" \
+	"       [--reuse-port] [--max-connections N] [--timeout SECONDS] [--cache-size MIB]"
 #define CLI_SERVE_SUMMARY "the port reference site and its JSON API (loopback by default)"
 
 /* Options every reading command takes. */

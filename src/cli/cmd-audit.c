@@ -99,7 +99,7 @@ cmd_audit(int argc, char **argv)
 		return status;
 	}
 	if ((rc = pl_sockets_collect(&q, &l, &err)) != 0 ||
-	    (rc = pl_sockets_annotate(st, &l, &err)) != 0 ||
+	    (rc = pl_sockets_identify(st, &l, getenv("PORTLORE_DPKG_INFO"), &err)) != 0 ||
 	    (rc = pl_audit_build(st, &l, &a, &err)) != 0) {
 		status = cli_fail(&err, rc);
 		goto out;

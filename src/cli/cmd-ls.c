@@ -25,7 +25,7 @@ cmd_ls(int argc, char **argv)
 	st = sockets_open_store(&o.c);
 	if ((status = sockets_collect(&o, st, &l)) != 0)
 		goto out;
-	cli_text_opts(&o.c, &to);
+	sockets_text_opts(&o.c, &to);
 	if (o.format != NULL && strcmp(o.format, "prometheus") == 0) {
 		status = cli_ls_prometheus(st, &l);
 		goto out;

@@ -15,6 +15,7 @@ struct pick_opts {
 	struct common c;
 	struct pl_pick_opts p;
 	bool check, counted, ranged, seeded;
+	bool full;                 /* --full, -v: every criterion of every candidate */
 	uint16_t check_port;
 };
 
@@ -101,6 +102,9 @@ parse_opt(struct pick_opts *o, int ch, const char *arg)
 	case 'k':
 		o->check = true;
 		return port_arg("--check", arg, &o->check_port);
+	case 'v':
+		o->full = true;
+		return 0;
 	}
 	return 1;
 }
@@ -113,6 +117,8 @@ render(struct pl_buf *b, const struct pick_opts *o, const struct pl_pick_result 
 
 	if (!o->c.json) {
 		cli_text_opts(&o->c, &to);
+		if (!o->check && !o->full)
+			return pl_pick_lines(b, res, n, &to);
 		return pl_pick_text(b, res, n, o->check, &to);
 	}
 	pl_json_init(&j, b, 2);
@@ -164,6 +170,8 @@ cmd_pick(int argc, char **argv)
 		{ "range", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "check", required_argument, NULL, 'k' },
+		{ "full", no_argument, NULL, 'v' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	/* User Ports: below the dynamic range, above the privileged one. */
@@ -173,7 +181,7 @@ cmd_pick(int argc, char **argv)
 	int ch, rc, status;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hn:p:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:jC:w:hn:p:v", longopts, NULL)) != -1) {
 		if ((rc = cli_common_opt(&o.c, ch, optarg)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)

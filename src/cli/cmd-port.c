@@ -13,6 +13,7 @@ struct port_opts {
 	struct common c;
 	bool no_host;
 	bool from_stdin;
+	bool full;                 /* --full, -v: the whole report, not one screen */
 };
 
 /* Reads port specs from stdin, one or more per line (blank-separated). */
@@ -69,12 +70,43 @@ emit(struct pl_buf *b, struct pl_json *j, const struct pl_report *r,
 	return pl_buf_error(b);
 }
 
+/* One screen per port number: the reports of its protocols together (brief.c). */
+static int
+run_brief(struct pl_store *st, const struct pl_target *t, long n,
+    const struct pl_report_opts *ro, const struct pl_text_opts *to, struct pl_buf *b,
+    struct pl_err *err, int *status)
+{
+	struct pl_report r[PL_PROTO_COUNT];
+	const struct pl_report *rp[PL_PROTO_COUNT];
+	int rc = 0;
+
+	for (long i = 0; i < n && rc == 0;) {
+		size_t k = 0;
+
+		/* pl_targets_expand() keeps a port's protocols together, one of each. */
+		for (; i < n && k < PL_PROTO_COUNT && (k == 0 || t[i].port == r[0].port); i++, k++) {
+			if ((rc = pl_report_build(st, t[i].port, t[i].proto, ro, &r[k], err)) != 0)
+				break;
+			rp[k] = &r[k];
+		}
+		if (rc == 0 && b->len > 0)
+			rc = pl_buf_addc(b, '\n');
+		if (rc == 0)
+			rc = pl_render_brief(b, rp, k, to);
+		for (size_t j = 0; j < k; j++)
+			pl_report_free(&r[j]);
+		if (rc == 0 && b->len > 1 << 16 && (*status = cli_flush(b)) != 0)
+			return 0;
+	}
+	return rc;
+}
+
 static int
 run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts *o,
     int argc, char **argv)
 {
 	struct pl_report_opts ro = { .no_host = o->no_host, .history = true,
-		.proc_root = getenv("PORTLORE_PROC_ROOT") };
+		.proc_root = getenv("PORTLORE_PROC_ROOT"), .dpkg_info = getenv("PORTLORE_DPKG_INFO") };
 	struct pl_text_opts to;
 	struct pl_target *t = NULL;
 	struct pl_buf b = PL_BUF_INIT;
@@ -90,6 +122,12 @@ run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts 
 	ro.sockets = n <= 16;
 	if (o->c.json)
 		pl_report_doc_begin(&j, &b, argv, argc, pl_store_current_snapshot(st));
+	if (!o->c.json && !o->full) {
+		/* One screen does not show the registry history: --full does. */
+		ro.history = false;
+		rc = run_brief(st, t, n, &ro, &to, &b, &err, &status);
+		goto out;
+	}
 	for (long i = 0; i < n && rc == 0; i++) {
 		struct pl_report r;
 
@@ -121,6 +159,8 @@ cmd_port(int argc, char **argv)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		{ "no-host", no_argument, NULL, 'H' },
+		{ "full", no_argument, NULL, 'v' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct port_opts o = { .c = { .color = -1 } };
@@ -137,7 +177,7 @@ cmd_port(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hH", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:jC:w:hHv", longopts, NULL)) != -1) {
 		if ((rc = cli_common_opt(&o.c, ch, optarg)) < 0)
 			return EXIT_USAGE;
 		if (rc > 0)
@@ -145,6 +185,9 @@ cmd_port(int argc, char **argv)
 		switch (ch) {
 		case 'H':
 			o.no_host = true;
+			break;
+		case 'v':
+			o.full = true;
 			break;
 		case 'h':
 			return cli_usage("port", EXIT_OK);

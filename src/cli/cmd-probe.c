@@ -40,7 +40,7 @@ parse_opt(struct probe_args *a, int ch, const char *arg)
 	case 'a': a->all = true; return 0;
 	case 'y': a->yes = true; return 0;
 	case 'r':
-		if (cli_number("--rate", arg, 1, (long long)PL_PROBE_RATE_MAX, &v) != 0)
+		if (cli_number("--max-rate", arg, 1, (long long)PL_PROBE_RATE_MAX, &v) != 0)
 			return -1;
 		a->rate = (double)v;
 		return 0;
@@ -53,39 +53,42 @@ parse_opt(struct probe_args *a, int ch, const char *arg)
 	return -2;
 }
 
-/* Draws a bar on stderr once a scan has run for a second, when stderr is a terminal. */
+/*
+ * One status line on stderr, only when stderr is a terminal (the caller checks), once
+ * a scan has run for half a second: probes decided, open ports, the rate over the
+ * scan so far and the time left at that rate. Rewritten in place with a carriage
+ * return and cleared at the end, so it never mixes with the results on stdout.
+ */
 static void
 progress(void *arg, const struct pl_probe_scan *s)
 {
 	int *drawn = arg;
 	int pct = s->planned ? (int)(s->done * 100 / s->planned) : 100;
-	uint32_t open = 0;
-	char bar[31];
+	double rate = s->elapsed > 0 ? (double)s->done / s->elapsed : 0;
+	double eta = rate > 0 ? (double)(s->planned - s->done) / rate : 0;
+	uint64_t open = 0;
 
-	if (s->elapsed < 1.0)
+	if (s->elapsed < 0.5)
 		return;
 	for (uint32_t h = 0; h < s->target.nhosts; h++)
 		open += s->hosts[h].counts[PL_PORT_OPEN];
-	for (int i = 0; i < 30; i++)
-		bar[i] = i < pct * 30 / 100 ? '#' : '.';
-	bar[30] = '\0';
-	fprintf(stderr, "\r[%s] %3d%% %llu/%llu probes, %u open ", bar, pct,
-	    (unsigned long long)s->done, (unsigned long long)s->planned, open);
+	fprintf(stderr, "\r%3d%% %llu/%llu ports, %llu open, %.0f/s, ETA %.0f s   ", pct,
+	    (unsigned long long)s->done, (unsigned long long)s->planned,
+	    (unsigned long long)open, rate, eta);
 	*drawn = 1;
 }
 
-/* Lets the scan use as many sockets as asked, within the hard limit. */
+/* Raises the open-files limit to the hard limit: the probe window's ceiling is sized
+ * from it (one descriptor per probe in flight). */
 static void
-raise_nofile(long want)
+raise_nofile(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= (rlim_t)want)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
 		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)want ? (rlim_t)want
-	    : rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* Builds the port list: the spec's, or the default set. */
@@ -148,10 +151,10 @@ scan_and_report(const struct probe_args *a, struct pl_store *st,
 	struct pl_err err = { 0 };
 	int rc, status;
 
-	raise_nofile((po.concurrency ? po.concurrency : PL_PROBE_CONCURRENCY) + 256);
+	raise_nofile();
 	rc = pl_probe_run(t, ports, (size_t)n, &po, &s, &err);
 	if (drawn)
-		fprintf(stderr, "\r%*s\r", 72, "");
+		fprintf(stderr, "\r%*s\r", 79, "");
 	if (rc == 0 && a->banner && !s.interrupted && (rc = pl_banner_read_all(&s, &bo, &err)) ==
 	    -PL_EINTR)
 		s.interrupted = true, rc = 0;
@@ -180,7 +183,8 @@ cmd_probe(int argc, char **argv)
 		{ "banner", no_argument, NULL, 'b' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "yes", no_argument, NULL, 'y' },
-		{ "rate", required_argument, NULL, 'r' },
+		{ "max-rate", required_argument, NULL, 'r' },
+		{ "rate", required_argument, NULL, 'r' },   /* the older name */
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "retries", required_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 't' },

@@ -12,20 +12,32 @@
 #include "portlore/server.h"
 
 
+#define MAX_HOST_NAMES 32
+
 struct serve_opts {
 	const char *db, *feedback_db, *listen, *locale_dir;
-	long threads;
+	const char *host_names[MAX_HOST_NAMES];
+	size_t nhost_names;
+	long threads, max_connections, timeout, cache_mib;
+	bool show_processes, reuse_port;
 };
 
 static int
 parse_serve(int argc, char **argv, struct serve_opts *o)
 {
+	enum { O_HOST = 256, O_SHOWPROC, O_REUSE, O_MAXCONN, O_TIMEOUT, O_CACHE };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "feedback-db", required_argument, NULL, 'F' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "locale-dir", required_argument, NULL, 'L' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "host-name", required_argument, NULL, O_HOST },
+		{ "show-processes", no_argument, NULL, O_SHOWPROC },
+		{ "reuse-port", no_argument, NULL, O_REUSE },
+		{ "max-connections", required_argument, NULL, O_MAXCONN },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "cache-size", required_argument, NULL, O_CACHE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -42,7 +54,31 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 		case 't':
 			if (cli_number("--threads", optarg, 1, 64, &v) != 0)
 				return EXIT_USAGE;
-			o->threads = (int)v;
+			o->threads = (long)v;
+			break;
+		case O_MAXCONN:
+			if (cli_number("--max-connections", optarg, 16, 1000000, &v) != 0)
+				return EXIT_USAGE;
+			o->max_connections = (long)v;
+			break;
+		case O_TIMEOUT:
+			if (cli_number("--timeout", optarg, 1, 3600, &v) != 0)
+				return EXIT_USAGE;
+			o->timeout = (long)v;
+			break;
+		case O_CACHE:
+			if (cli_number("--cache-size", optarg, 1, 65536, &v) != 0)
+				return EXIT_USAGE;
+			o->cache_mib = (long)v;
+			break;
+		case O_SHOWPROC: o->show_processes = true; break;
+		case O_REUSE: o->reuse_port = true; break;
+		case O_HOST:
+			if (o->nhost_names == MAX_HOST_NAMES) {
+				fprintf(stderr, "portlore: --host-name: at most %d names\n", MAX_HOST_NAMES);
+				return EXIT_USAGE;
+			}
+			o->host_names[o->nhost_names++] = optarg;
 			break;
 		case 'h':
 			return cli_usage("serve", EXIT_OK) - 1;
@@ -107,6 +143,13 @@ cmd_serve(int argc, char **argv)
 	so.listen = o.listen;
 	so.proc_root = getenv("PORTLORE_PROC_ROOT");
 	so.threads = (unsigned)o.threads;
+	so.host_names = o.host_names;
+	so.nhost_names = o.nhost_names;
+	so.show_processes = o.show_processes;
+	so.reuse_port = o.reuse_port;
+	so.max_connections = (unsigned)o.max_connections;
+	so.timeout = (unsigned)o.timeout;
+	so.cache_mib = (unsigned)o.cache_mib;
 	if ((so.listen_fd = activation_fd()) > 0 && o.listen != NULL) {
 		fprintf(stderr, "portlore: serve: --listen conflicts with the socket systemd passed\n");
 		return EXIT_USAGE;

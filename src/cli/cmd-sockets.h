@@ -32,6 +32,9 @@ int sockets_parse_ports(struct who_opts *o, int argc, char **argv);
 struct pl_store *sockets_open_store(const struct common *c);
 /* Collects, filters and annotates the sockets; 0 or an exit status (printed). */
 int sockets_collect(struct who_opts *o, struct pl_store *st, struct pl_socklist *l);
+/* Text options of the socket commands: lines wrap at the terminal's width or at -w;
+ * into a pipe, without -w or COLUMNS, a socket stays on one line for grep and awk. */
+void sockets_text_opts(const struct common *c, struct pl_text_opts *to);
 /* Starts the sockets document {schema, version, command, query, "observed": ...}. */
 void sockets_json_head(struct pl_json *j, struct pl_buf *b, const char *cmd, int argc,
     char **argv);

@@ -241,11 +241,19 @@ sockets_collect(struct who_opts *o, struct pl_store *st, struct pl_socklist *l)
 	if ((rc = pl_sockets_collect(&o->q, l, &err)) != 0)
 		return cli_fail(&err, rc);
 	filter(o, l);
-	if ((rc = pl_sockets_annotate(st, l, &err)) != 0) {
+	if ((rc = pl_sockets_identify(st, l, getenv("PORTLORE_DPKG_INFO"), &err)) != 0) {
 		pl_socklist_free(l);
 		return cli_fail(&err, rc);
 	}
 	return 0;
+}
+
+void
+sockets_text_opts(const struct common *c, struct pl_text_opts *to)
+{
+	cli_text_opts(c, to);
+	if (c->width == 0 && isatty(STDOUT_FILENO) != 1 && getenv("COLUMNS") == NULL)
+		to->width = 1000;
 }
 
 static int
@@ -299,9 +307,14 @@ who_text(struct pl_buf *b, struct who_opts *o, struct pl_socklist *l, struct pl_
 	bool want[2] = { !(o->q.udp && !o->q.tcp), !(o->q.tcp && !o->q.udp) };
 	int rc = 0;
 
-	cli_text_opts(&o->c, &to);
+	sockets_text_opts(&o->c, &to);
 	memset(w, 0, sizeof(w));
 	*listening = false;
+	/* The text shows why a bind fails only when nothing listens: with a listener, the
+	 * store's "elsewhere" lore would be looked up for nothing. */
+	for (size_t i = 0; i < l->n && st != NULL; i++)
+		if (pl_sock_is_listener(&l->v[i]))
+			st = NULL;
 	for (int k = 0; k < 2 && rc == 0; k++)
 		if (want[k] && (rc = pl_bind_why_build(&w[k], l, o->q.lo,
 		    k ? PL_PROTO_UDP : PL_PROTO_TCP, o->q.root, st, &err)) == 0)

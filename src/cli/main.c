@@ -13,7 +13,8 @@ static int cmd_version(int argc, char **argv);
 
 const struct cmd cli_cmds[] = {
 	{ "port", cmd_port,
-	  "portlore [port] [-j] [--db PATH] [--color WHEN] [-w COLS] [--no-host] PORTSPEC...\n"
+	  "portlore [port] [-j] [--db PATH] [--color WHEN] [-w COLS] [--no-host] [-v|--full]\n"
+	  "       PORTSPEC...\n"
 	  "       portlore [port] [options] -",
 	  "report what a port is: registry, ranges, lore (the default command)" },
 	{ "search", cmd_search,
@@ -36,7 +37,7 @@ const struct cmd cli_cmds[] = {
 	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--quiet]",
 	  "download the current registry and add it as a snapshot, atomically" },
 	{ "probe", cmd_probe,
-	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--rate N]\n"
+	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--max-rate N]\n"
 	  "       [--concurrency N] [--retries N] [--timeout MS] [--top N] [--all] [--yes]\n"
 	  "       TARGET [PORTSPEC]",
 	  "probe a host's ports over the network: what answers, and what it is" },
@@ -46,7 +47,7 @@ const struct cmd cli_cmds[] = {
 	  "readers' answers to \"Was this page helpful?\", per page" },
 	{ "pick", cmd_pick,
 	  "portlore pick [-j] [--db PATH] [-n|--count N] [-p|--proto tcp|udp] [--near PORT]\n"
-	  "              [--range LOW-HIGH] [--seed S]\n"
+	  "              [--range LOW-HIGH] [--seed S] [-v|--full]\n"
 	  "       portlore pick [-j] [--db PATH] [-p|--proto tcp|udp] --check PORT",
 	  "ports that suit a new service, or why one port does or doesn't" },
 	{ "annotate", cmd_annotate,

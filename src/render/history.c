@@ -323,6 +323,66 @@ diff_entry_text(struct out *w, const struct pl_diff_entry *e)
 	}
 }
 
+struct field_count {
+	const char *field;
+	size_t n;
+};
+
+/* Counts by kind: named services and other rows added or removed, the fields that
+ * changed, most often first. The list follows, one row a block, for a pager. */
+static void
+diff_summary(struct out *w, const struct pl_diff *d)
+{
+	struct field_count f[16];
+	size_t nf = 0, named[2] = { 0, 0 }, ports[2] = { 0, 0 };
+	char text[1024];
+	int used = 0;
+
+	for (size_t i = 0; i < d->nentries; i++) {
+		const struct pl_diff_entry *e = &d->entries[i];
+
+		if (e->kind != PL_DIFF_CHANGED) {
+			named[e->kind] += *e->row.service != '\0';
+			ports[e->kind] += e->row.has_port;
+			continue;
+		}
+		for (size_t k = 0; k < e->nchanges; k++) {
+			size_t j = 0;
+
+			while (j < nf && strcmp(f[j].field, e->changes[k].field) != 0)
+				j++;
+			if (j == nf && nf < 16)
+				f[nf++] = (struct field_count){ e->changes[k].field, 0 };
+			if (j < nf)
+				f[j].n++;
+		}
+	}
+	if (d->nadded)
+		pl_buf_printf(w->b, "  added    %zu rows: %zu with a service name, %zu with a port\n", d->nadded,
+		    named[PL_DIFF_ADDED], ports[PL_DIFF_ADDED]);
+	if (d->nremoved)
+		pl_buf_printf(w->b, "  removed  %zu rows: %zu with a service name, %zu with a port\n",
+		    d->nremoved, named[PL_DIFF_REMOVED], ports[PL_DIFF_REMOVED]);
+	for (size_t a = 0; a < nf; a++)          /* most often changed first */
+		for (size_t b = a + 1; b < nf; b++)
+			if (f[b].n > f[a].n) {
+				struct field_count t = f[a];
+
+				f[a] = f[b];
+				f[b] = t;
+			}
+	for (size_t j = 0; j < nf && used >= 0 && (size_t)used < sizeof(text); j++)
+		used += snprintf(text + used, sizeof(text) - (size_t)used, "%s%s %zu", j ? ", " : "",
+		    f[j].field, f[j].n);
+	if (d->nchanged && nf > 0) {
+		pl_buf_printf(w->b, "  changed  %zu rows: ", d->nchanged);
+		wrap(w, text, 11, 21);
+		pl_buf_printf(w->b, "\n");
+	}
+	if (d->nentries)
+		pl_buf_printf(w->b, "  below: + added, - removed, ~ changed, in port order\n");
+}
+
 int
 pl_render_diff_text(struct pl_buf *out, const struct pl_diff *d, const struct pl_text_opts *o)
 {
@@ -333,6 +393,7 @@ pl_render_diff_text(struct pl_buf *out, const struct pl_diff *d, const struct pl
 	    d->new_label, d->nadded, d->nremoved, d->nchanged);
 	sgr(&w, "0");
 	pl_buf_printf(w.b, " [iana]\n");
+	diff_summary(&w, d);
 	for (size_t i = 0; i < d->nentries; i++)
 		diff_entry_text(&w, &d->entries[i]);
 	return pl_buf_error(w.b);

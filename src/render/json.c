@@ -125,7 +125,10 @@ use_sources_json(struct pl_json *j, const struct pl_lore_use *u)
 		pl_json_kint(j, "n", (long long)i + 1);
 		pl_json_kstr(j, "title", u->sources[i].title);
 		pl_json_kstr(j, "url", u->sources[i].url);
-		pl_json_kstr(j, "date", u->sources[i].date);
+		kstr_or_null(j, "published", u->sources[i].published);
+		pl_json_kstr(j, "accessed", u->sources[i].accessed);
+		kstr_or_null(j, "publisher", u->sources[i].publisher);
+		pl_json_kstr(j, "tier", u->sources[i].tier);
 		pl_json_end(j);
 	}
 	pl_json_end(j);
@@ -141,6 +144,19 @@ use_sources_json(struct pl_json *j, const struct pl_lore_use *u)
 		pl_json_kstr(j, "name", s->entry_name);
 		pl_json_end(j);
 	}
+	pl_json_end(j);
+}
+
+/* Why the use comes where it does: rank.h's reasons. */
+static void
+rank_reasons_json(struct pl_json *j, const struct pl_lore_use *u)
+{
+	char why[6][PL_RANK_REASON_MAX];
+	size_t n = pl_rank_reasons(&u->rank_in, why, 6);
+
+	pl_json_karr(j, "rank_reasons");
+	for (size_t i = 0; i < n; i++)
+		pl_json_str(j, why[i]);
 	pl_json_end(j);
 }
 
@@ -168,6 +184,7 @@ use_json(struct pl_json *j, const struct pl_lore_use *u)
 	pl_json_kobj(j, "risk");
 	pl_json_kstr(j, "level", u->risk);
 	pl_json_kstr(j, "why", u->risk_why);
+	pl_json_kbool(j, "applies_here", u->risk_here);
 	pl_json_end(j);
 	strv_json(j, "cves", u->cves, u->ncves);
 	pl_json_kobj(j, "hints");
@@ -180,6 +197,15 @@ use_json(struct pl_json *j, const struct pl_lore_use *u)
 	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
 	kports(j, "matched", u->lo, u->hi);
 	pl_json_kbool(j, "broad", u->broad);
+	kstr_or_null(j, "use", pl_use_name(u->use));
+	kstr_or_null(j, "prevalence", pl_prevalence_name(u->prevalence));
+	kstr_or_null(j, "evidence", u->evidence);
+	pl_json_kint(j, "rank", u->rank);
+	rank_reasons_json(j, u);
+	pl_json_kobj(j, "confidence");
+	pl_json_kstr(j, "level", u->confidence);
+	kstr_or_null(j, "why", u->confidence_why);
+	pl_json_end(j);
 	pl_json_end(j);
 }
 
@@ -202,7 +228,7 @@ ranges_json(struct pl_json *j, const struct pl_report *r)
 	pl_json_kobj(j, "browsers");
 	pl_json_kbool(j, "chromium_blocks", r->browsers.chromium);
 	pl_json_kbool(j, "firefox_blocks", r->browsers.firefox);
-	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_FETCH));
 	pl_json_karr(j, "sources");
 	pl_json_str(j, r->browsers.spec_src);
 	pl_json_str(j, r->browsers.chromium_src);
@@ -225,7 +251,7 @@ frequency_json(struct pl_json *j, const struct pl_report *r)
 	pl_json_kreal(j, "frequency", r->nmap.freq);
 	pl_json_kint(j, "rank", r->nmap.rank);
 	pl_json_kint(j, "ranked", r->nmap.ranked);
-	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_LORE));
+	pl_json_kstr(j, "provenance", pl_prov_name(PL_PROV_NMAP));
 	pl_json_end(j);
 }
 

@@ -28,6 +28,9 @@ pl_lorestats_json(struct pl_json *j, const struct pl_lore_stats *s)
 	pl_json_kint(j, "cves", s->cves);
 	counts_json(j, "kinds", s->kinds, s->nkinds);
 	counts_json(j, "risks", s->risks, s->nrisks);
+	counts_json(j, "tiers", s->tiers, s->ntiers);
+	counts_json(j, "confidence", s->confidence, s->nconfidence);
+	pl_json_kint(j, "sources_undated", s->undated);
 	counts_json(j, "source_domains", s->domains, s->ndomains);
 	pl_json_kstr(j, "snapshot", s->snapshot);
 	pl_json_kbool(j, "nmap", s->have_nmap);
@@ -81,6 +84,9 @@ pl_lorestats_text(struct pl_buf *b, const struct pl_lore_stats *s, int width)
 	    s->entries, s->families, s->facts, s->sources, s->cves);
 	counts_text(b, "kinds", s->kinds, s->nkinds, 100, width);
 	counts_text(b, "risk", s->risks, s->nrisks, 100, width);
+	counts_text(b, "confidence", s->confidence, s->nconfidence, 100, width);
+	counts_text(b, "sources by tier", s->tiers, s->ntiers, 100, width);
+	pl_buf_printf(b, "sources without a publication date: %ld of %ld\n", s->undated, s->sources);
 	counts_text(b, "sources by domain", s->domains, s->ndomains, 25, width);
 	if (!s->have_nmap) {
 		pl_buf_adds(b, "coverage: the store has no nmap-services frequencies "

@@ -61,6 +61,55 @@ pl_pick_text(struct pl_buf *b, const struct pl_pick_result *res, int n, bool che
 	return pl_buf_error(b);
 }
 
+/* One line per candidate: "8079/tcp    passes all 8 criteria", or which criteria failed
+ * or could not be judged; pl_pick_text() gives each criterion with its fact. */
+static void
+text_line(struct pl_buf *b, const struct pl_pick_result *r, const struct pl_text_opts *to)
+{
+	struct pl_buf line = PL_BUF_INIT;
+	int npass = 0;
+	char port[16];
+
+	for (int i = 0; i < PL_PICK_NCRIT; i++)
+		npass += r->c[i].verdict == PL_PASS;
+	snprintf(port, sizeof(port), "%u/%s", r->port, pl_proto_name(r->proto));
+	if (npass == PL_PICK_NCRIT)
+		pl_buf_printf(&line, "passes all %d criteria", PL_PICK_NCRIT);
+	else
+		pl_buf_printf(&line, "passes %d of %d", npass, PL_PICK_NCRIT);
+	for (int v = PL_FAIL; v <= PL_UNKNOWN; v++) {
+		bool first = true;
+
+		for (int i = 0; i < PL_PICK_NCRIT; i++) {
+			if ((int)r->c[i].verdict != v)
+				continue;
+			pl_buf_printf(&line, "%s%s", first ? (v == PL_FAIL ? "; fails: " :
+			    "; unknown: ") : ", ", pl_pick_crit_key(i));
+			first = false;
+		}
+	}
+	pl_buf_printf(b, "%-11s ", port);
+	if (pl_buf_error(&line) != 0)
+		pl_buf_fail(b, pl_buf_error(&line));
+	else
+		pl_wrap(b, pl_buf_str(&line), 12, 12, to->width);
+	pl_buf_free(&line);
+	pl_buf_addc(b, '\n');
+}
+
+int
+pl_pick_lines(struct pl_buf *b, const struct pl_pick_result *res, int n,
+    const struct pl_text_opts *to)
+{
+	for (int i = 0; i < n; i++)
+		text_line(b, &res[i], to);
+	if (n > 0) {
+		pl_wrap(b, "each criterion with its fact: add --full, or --check PORT", 0, 0, to->width);
+		pl_buf_addc(b, '\n');
+	}
+	return pl_buf_error(b);
+}
+
 static void
 result_json(struct pl_json *j, const struct pl_pick_result *r)
 {

@@ -65,8 +65,8 @@ text_row(struct pl_buf *out, const struct pl_probe_result *r, const struct pl_te
 	    o->color && r->state == PL_PORT_OPEN ? SGR_OFF : "",
 	    r->ident.service && *r->ident.service ? r->ident.service : "-");
 	if (rc == 0 && *what)
-		rc = pl_buf_printf(out, "%.40s (%s)", what,
-		    r->ident.prov == PL_PROV_PROBED ? "probed" : "inferred");
+		rc = pl_buf_printf(out, "%.40s (%s)", what, r->ident.identified ?
+		    pl_id_confidence_name(r->ident.identified->confidence) : "port only");
 	else if (rc == 0 && r->state != PL_PORT_OPEN && r->state != PL_PORT_OPEN_FILTERED)
 		rc = pl_buf_printf(out, "%s%s%s", o->color ? SGR_DIM : "", r->reason,
 		    o->color ? SGR_OFF : "");
@@ -130,8 +130,10 @@ pl_render_probe_text(struct pl_buf *out, const struct pl_probe_scan *s,
 		rc = pl_buf_printf(out, "%u of %u addresses did not answer at all.\n", silent,
 		    s->target.nhosts);
 	if (rc == 0)
-		rc = pl_buf_printf(out, "%llu of %llu probes in %.2f s (at most %.0f a second)%s%s\n",
-		    (unsigned long long)s->done, (unsigned long long)s->planned, s->elapsed, s->rate,
+		rc = pl_buf_printf(out, "%llu of %llu probes in %.2f s (%s%.0f a second)%s%s\n",
+		    (unsigned long long)s->done, (unsigned long long)s->planned, s->elapsed,
+		    s->rate > 0 ? "at most " : "adaptive rate, ",
+		    s->rate > 0 ? s->rate : s->elapsed > 0 ? (double)s->done / s->elapsed : 0,
 		    s->interrupted ? "; interrupted, results so far" : "",
 		    s->truncated ? "; too many results, some left out" : "");
 	return rc;
@@ -180,6 +182,39 @@ banner_json(struct pl_json *j, const struct pl_banner *b)
 	pl_buf_free(&t);
 }
 
+/* {"id", "name", "confidence", "why", "candidates", "contradiction", "provenance"}, or
+ * null when lore knows nothing of the port and the banner (docs/json-probe.md). */
+static void
+ident_json(struct pl_json *j, const struct pl_ident *x)
+{
+	const struct pl_identified *id = x->identified;
+
+	if (id == NULL || id->confidence == PL_ID_NONE) {
+		pl_json_knull(j, "identified");
+		return;
+	}
+	pl_json_kobj(j, "identified");
+	pl_json_kstr(j, "id", x->lore_id);
+	pl_json_kstr(j, "name", x->lore_name);
+	pl_json_kstr(j, "confidence", pl_id_confidence_name(id->confidence));
+	pl_json_karr(j, "why");
+	for (size_t i = 0; i < id->nwhy; i++)
+		pl_json_str(j, id->why[i]);
+	pl_json_end(j);
+	pl_json_karr(j, "candidates");
+	for (size_t i = 0; i < id->ncand; i++) {
+		pl_json_obj(j);
+		pl_json_kstr(j, "id", id->cand[i].id);
+		pl_json_kstr(j, "name", id->cand[i].name);
+		pl_json_kint(j, "score", id->cand[i].score);
+		pl_json_end(j);
+	}
+	pl_json_end(j);
+	kstr_or_null(j, "contradiction", id->contradiction);
+	pl_json_kstr(j, "provenance", pl_prov_name(x->prov));
+	pl_json_end(j);
+}
+
 static void
 port_json(struct pl_json *j, const struct pl_probe_result *r)
 {
@@ -202,16 +237,10 @@ port_json(struct pl_json *j, const struct pl_probe_result *r)
 	} else {
 		pl_json_knull(j, "service");
 	}
-	if (annotated && r->ident.lore_id) {
-		pl_json_kobj(j, "identified");
-		pl_json_kstr(j, "lore", r->ident.lore_id);
-		pl_json_kstr(j, "name", r->ident.lore_name ? r->ident.lore_name : "");
-		kstr_or_null(j, "pattern", r->ident.pattern);
-		pl_json_kstr(j, "provenance", pl_prov_name(r->ident.prov));
-		pl_json_end(j);
-	} else {
+	if (annotated)
+		ident_json(j, &r->ident);
+	else
 		pl_json_knull(j, "identified");
-	}
 	banner_json(j, r->banner);
 	pl_json_end(j);
 }
@@ -264,8 +293,13 @@ pl_probe_json(struct pl_json *j, const struct pl_probe_scan *s, const char *cons
 	pl_json_kint(j, "planned", (long long)s->planned);
 	pl_json_kint(j, "done", (long long)s->done);
 	pl_json_kreal(j, "elapsed", s->elapsed);
-	pl_json_kreal(j, "rate", s->rate);
+	/* The --max-rate cap; null when the rate was left to congestion control. */
+	if (s->rate > 0)
+		pl_json_kreal(j, "rate", s->rate);
+	else
+		pl_json_knull(j, "rate");
 	pl_json_kint(j, "concurrency", s->concurrency);
+	pl_json_kint(j, "peak_window", (long long)s->peak_window);
 	pl_json_kbool(j, "interrupted", s->interrupted);
 	pl_json_kbool(j, "truncated", s->truncated);
 	pl_json_end(j);

@@ -42,6 +42,37 @@ endpoint_json(struct pl_json *j, const char *key, int family, const uint8_t *a, 
 	pl_json_end(j);
 }
 
+/* "identified": {"id", "name", "confidence", "why": [...], "candidates": [...],
+ * "contradiction", "provenance"}, or null (docs/json-sockets.md). */
+static void
+ident_json(struct pl_json *j, const struct pl_identified *id)
+{
+	if (id == NULL) {
+		pl_json_knull(j, "identified");
+		return;
+	}
+	pl_json_kobj(j, "identified");
+	pl_json_kstr(j, "id", id->id);
+	pl_json_kstr(j, "name", id->name);
+	pl_json_kstr(j, "confidence", pl_id_confidence_name(id->confidence));
+	pl_json_karr(j, "why");
+	for (size_t i = 0; i < id->nwhy; i++)
+		pl_json_str(j, id->why[i]);
+	pl_json_end(j);
+	pl_json_karr(j, "candidates");
+	for (size_t i = 0; i < id->ncand; i++) {
+		pl_json_obj(j);
+		pl_json_kstr(j, "id", id->cand[i].id);
+		pl_json_kstr(j, "name", id->cand[i].name);
+		pl_json_kint(j, "score", id->cand[i].score);
+		pl_json_end(j);
+	}
+	pl_json_end(j);
+	pl_json_kstr(j, "contradiction", *id->contradiction ? id->contradiction : NULL);
+	pl_json_kstr(j, "provenance", "inferred");
+	pl_json_end(j);
+}
+
 static void
 socket_json(struct pl_json *j, const struct pl_socklist *l, const struct pl_socket *s)
 {
@@ -77,6 +108,7 @@ socket_json(struct pl_json *j, const struct pl_socklist *l, const struct pl_sock
 	} else {
 		pl_json_knull(j, "lore");
 	}
+	ident_json(j, s->ident);
 	pl_json_kstr(j, "provenance", "observed");
 	pl_json_end(j);
 }
@@ -94,6 +126,8 @@ proc_json(struct pl_json *j, const struct pl_proc *p)
 	pl_json_kstr(j, "cmdline", p->cmdline);
 	pl_json_kint(j, "uid", p->uid == (uid_t)-1 ? -1 : (long long)p->uid);
 	pl_json_kstr(j, "user", p->user);
+	pl_json_kstr(j, "exe", p->exe);
+	pl_json_kstr(j, "package", p->package);
 	pl_json_kstr(j, "start", p->start > 0 ? t : NULL);
 	pl_json_kstr(j, "unit", p->unit);
 	if (p->container_kind != NULL) {
@@ -189,6 +223,9 @@ owner_detail(struct pl_buf *b, const struct pl_socklist *l, const struct pl_proc
 	pl_buf_adds(b, "      command: ");
 	pl_wrap(b, *p->cmdline ? p->cmdline : p->comm, 8, 15, width);
 	pl_buf_adds(b, "\n");
+	if (p->exe)
+		pl_buf_printf(b, "      executable: %s%s%s%s\n", p->exe, p->package ?
+		    " (Debian package " : "", p->package ? p->package : "", p->package ? ")" : "");
 	if (p->unit)
 		pl_buf_printf(b, "      systemd unit: %s\n", p->unit);
 	if (p->container_kind)
@@ -204,35 +241,101 @@ owner_detail(struct pl_buf *b, const struct pl_socklist *l, const struct pl_proc
 		pl_buf_printf(b, "      network namespace: %s (not this shell's)\n", p->netns);
 }
 
+/* "= OpenSSH sshd (confirmed)", "? A or B", "! 6379 held by nc, not redis-server". */
+static void
+ident_short(struct pl_buf *b, const struct pl_identified *id)
+{
+	if (id == NULL)
+		return;
+	if (*id->contradiction)
+		pl_buf_printf(b, "  ! %s", id->contradiction);
+	if (id->name)
+		pl_buf_printf(b, "  = %s (%s)", id->name, pl_id_confidence_name(id->confidence));
+	else if (id->confidence == PL_ID_AMBIGUOUS && id->ncand > 1)
+		pl_buf_printf(b, "  ? %s or %s%s", id->cand[0].name, id->cand[1].name,
+		    id->ncand > 2 ? " or more" : "");
+}
+
+/* Under a socket: why the holder is what portlore says, and the runners-up. */
+static void
+ident_detail(struct pl_buf *b, const struct pl_identified *id, int width)
+{
+	struct pl_buf t = PL_BUF_INIT;
+
+	if (id == NULL || id->confidence == PL_ID_NONE)
+		return;
+	if (id->name)
+		pl_buf_printf(&t, "%s, %s: ", id->name, pl_id_confidence_name(id->confidence));
+	else
+		pl_buf_printf(&t, "%s: ", pl_id_confidence_name(id->confidence));
+	for (size_t i = 0; i < id->nwhy; i++)
+		pl_buf_printf(&t, "%s%s", i ? "; " : "", id->why[i]);
+	if (id->name == NULL && id->ncand > 0) {
+		pl_buf_adds(&t, "; candidates:");
+		for (size_t i = 0; i < id->ncand; i++)
+			pl_buf_printf(&t, "%s %s", i ? "," : "", id->cand[i].name);
+	}
+	pl_buf_adds(b, "      identified: ");
+	if (pl_buf_error(&t) != 0)
+		pl_buf_fail(b, pl_buf_error(&t));
+	else
+		pl_wrap(b, pl_buf_str(&t), 8, 18, width);
+	pl_buf_adds(b, "\n");
+	if (*id->contradiction)
+		pl_buf_printf(b, "      not what lore expects here: %s\n", id->contradiction);
+	pl_buf_free(&t);
+}
+
 static void
 socket_line(struct pl_buf *b, const struct pl_socklist *l, const struct pl_socket *s, bool detailed,
     int width)
 {
+	struct pl_buf head = PL_BUF_INIT, rest = PL_BUF_INIT;
 	char la[80], ra[80];
+	int cols;
 
 	pl_sock_addr(la, sizeof(la), s->family, s->laddr, s->lport);
 	pl_sock_addr(ra, sizeof(ra), s->family, s->raddr, s->rport);
-	pl_buf_printf(b, "%-3s %-10s %-24s", pl_proto_name(s->proto), pl_sock_state_name(s->proto, s->state),
-	    la);
+	pl_buf_printf(&head, "%-3s %-10s %-24s", pl_proto_name(s->proto),
+	    pl_sock_state_name(s->proto, s->state), la);
 	if (!pl_sock_is_listener(s))
-		pl_buf_printf(b, " -> %-24s", ra);
+		pl_buf_printf(&head, " -> %-24s", ra);
 	else
-		pl_buf_printf(b, " %-16s", scope_text(s));
+		pl_buf_printf(&head, " %-16s", scope_text(s));
 	for (size_t i = 0; i < s->nowners; i++) {
-		pl_buf_adds(b, i ? ", " : " ");
-		owner_line(b, &l->procs[s->owners[i]]);
+		pl_buf_adds(&rest, i ? ", " : "");
+		owner_line(&rest, &l->procs[s->owners[i]]);
 	}
 	if (s->nowners == 0 && s->inode != 0)
-		pl_buf_adds(b, " (owner not visible)");
+		pl_buf_adds(&rest, "(owner not visible)");
 	if (s->registry)
-		pl_buf_printf(b, "  [%s]", s->registry);
-	if (s->lore_name)
-		pl_buf_printf(b, "  = %s", s->lore_name);
+		pl_buf_printf(&rest, "  [%s]", s->registry);
+	ident_short(&rest, s->ident);
 	if (s->netns_ino != 0)
-		pl_buf_printf(b, "  netns net:[%llu]", (unsigned long long)s->netns_ino);
+		pl_buf_printf(&rest, "  netns net:[%llu]", (unsigned long long)s->netns_ino);
+	/* The columns as they are; what follows wraps at the width, indented. When the
+	 * columns leave too little room, the whole line wraps. */
+	if (pl_buf_error(&head) != 0 || pl_buf_error(&rest) != 0) {
+		pl_buf_fail(b, pl_buf_error(&head) ? pl_buf_error(&head) : pl_buf_error(&rest));
+	} else if ((cols = (int)head.len) + 21 <= width) {
+		pl_buf_add(b, head.data, head.len);
+		pl_buf_adds(b, " ");
+		pl_wrap(b, pl_buf_str(&rest), 4, cols + 1, width);
+	} else {
+		pl_buf_adds(&head, " ");
+		pl_buf_adds(&head, pl_buf_str(&rest));
+		if (pl_buf_error(&head) != 0)
+			pl_buf_fail(b, pl_buf_error(&head));
+		else
+			pl_wrap(b, pl_buf_str(&head), 4, 0, width);
+	}
 	pl_buf_adds(b, "\n");
+	pl_buf_free(&head);
+	pl_buf_free(&rest);
 	for (size_t i = 0; detailed && i < s->nowners; i++)
 		owner_detail(b, l, &l->procs[s->owners[i]], width);
+	if (detailed)
+		ident_detail(b, s->ident, width);
 }
 
 int

@@ -209,9 +209,22 @@ snapshot_age_days(const char *label)
 	return (long)((now - then) / 86400);
 }
 
+const char *
+pl_snapshot_stale_note(char *buf, size_t len, const char *snapshot)
+{
+	long days = snapshot ? snapshot_age_days(snapshot) : -1;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (days > 365)
+		snprintf(buf, len, "snapshot over a year old: run 'portlore update'");
+	return buf;
+}
+
 static void
 registry(struct out *w, const struct pl_report *r)
 {
+	char note[128];
 	char prov[48];
 
 	snprintf(prov, sizeof(prov), "iana %s", r->snapshot ? r->snapshot : "");
@@ -227,10 +240,8 @@ registry(struct out *w, const struct pl_report *r)
 	for (size_t i = 0; i < r->nranges; i++)
 		record(w, &r->ranges[i], i == 0 && r->nrecords == 0 ? "registry" : NULL, r->snapshot,
 		    true);
-	if (snapshot_age_days(r->snapshot) > 365)
-		fact(w, NULL, prov, "snapshot over %ld year%s old: 'portlore update' fetches the "
-		    "current one", snapshot_age_days(r->snapshot) / 365,
-		    snapshot_age_days(r->snapshot) >= 730 ? "s" : "");
+	if (*pl_snapshot_stale_note(note, sizeof(note), r->snapshot))
+		fact(w, NULL, prov, "%s", note);
 }
 
 static void
@@ -261,10 +272,10 @@ ranges(struct out *w, const struct pl_report *r)
 			fact(w, NULL, "observed", "not read: %s", os->reason);
 	}
 	if (r->browsers.chromium || r->browsers.firefox)
-		fact(w, "browsers", "lore", "Chromium and Firefox refuse to connect to it (a \"bad "
+		fact(w, "browsers", "fetch-standard", "Chromium and Firefox refuse to connect to it (a \"bad "
 		    "port\" of the Fetch standard)");
 	else
-		fact(w, "browsers", "lore", "Chromium and Firefox connect to it");
+		fact(w, "browsers", "fetch-standard", "Chromium and Firefox connect to it");
 }
 
 /* The other ports of a family, once per family: one line per port and protocol. */
@@ -301,8 +312,9 @@ use(struct out *w, const struct pl_report *r, size_t n)
 {
 	const struct pl_lore_use *u = &r->uses[n];
 	char years[32];
-	const enum color rc = strcmp(u->risk, "critical") == 0 || strcmp(u->risk, "high") == 0 ?
-	    C_BAD : strcmp(u->risk, "medium") == 0 ? C_WARN : C_NONE;
+	const enum color rc = !u->risk_here ? C_NONE : strcmp(u->risk, "critical") == 0 ||
+	    strcmp(u->risk, "high") == 0 ? C_BAD : strcmp(u->risk, "medium") == 0 ? C_WARN : C_NONE;
+	const char *where = u->risk_here ? "risk" : "risk on its other ports";
 	bool family_seen = false;
 
 	if (u->year_to)
@@ -322,27 +334,38 @@ use(struct out *w, const struct pl_report *r, size_t n)
 	detail(w, "summary", u->summary);
 	pl_buf_printf(w->b, "%*s", LABEL_COLS, "");
 	color(w, rc);
-	pl_buf_printf(w->b, "risk: %s", u->risk);
+	pl_buf_printf(w->b, "%s: %s", where, u->risk);
 	color(w, C_NONE);
 	pl_buf_adds(w->b, ": ");
-	pl_wrap(w->b, u->risk_why, LABEL_COLS + 2, LABEL_COLS + 8 + (int)strlen(u->risk),
-		    w->o->width);
+	pl_wrap(w->b, u->risk_why, LABEL_COLS + 2,
+	    LABEL_COLS + 4 + (int)strlen(where) + (int)strlen(u->risk), w->o->width);
 	pl_buf_adds(w->b, "\n");
 	list(w, "CVEs", u->cves, u->ncves, ", ");
 	list(w, "process", u->process, u->nprocess, "  ");
 	list(w, "command line", u->cmdline, u->ncmdline, "  ");
 	list(w, "banner", u->banner, u->nbanner, "  ");
 	detail(w, "notes", u->notes);
+	if (strcmp(u->confidence, "high") != 0) {
+		char text[1100];
+
+		snprintf(text, sizeof(text), "%s: %s", u->confidence, u->confidence_why);
+		detail(w, "confidence", text);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(r->uses[i].family, u->family) == 0)
 			family_seen = true;
 	if (u->nsiblings > 0 && !family_seen)
 		siblings(w, u);
 	for (size_t i = 0; i < u->nsources; i++) {
+		const struct pl_source *s = &u->sources[i];
 		char text[1200];
 
-		snprintf(text, sizeof(text), "%s, %s <%s>", u->sources[i].title, u->sources[i].date,
-		    u->sources[i].url);
+		if (*s->published)
+			snprintf(text, sizeof(text), "%s, %s (%s) <%s>", s->title, s->published,
+			    s->tier, s->url);
+		else
+			snprintf(text, sizeof(text), "%s, undated, read %s (%s) <%s>", s->title,
+			    s->accessed, s->tier, s->url);
 		pl_buf_printf(w->b, "%*s[%zu] ", LABEL_COLS, "", i + 1);
 		pl_wrap(w->b, text, LABEL_COLS + 4, LABEL_COLS + 4, w->o->width);
 		pl_buf_adds(w->b, "\n");
@@ -379,11 +402,21 @@ machine(struct out *w, const struct pl_report *r)
 
 			used += n > 0 ? (size_t)n : 0;
 		}
-		fact(w, i == 0 ? label : NULL, "observed", "%s %s, %s: %s%s%s", addr,
+		char what[400] = "";
+
+		if (s->ident && *s->ident->contradiction)
+			snprintf(what, sizeof(what), "; not what lore expects: %s",
+			    s->ident->contradiction);
+		else if (s->ident && s->ident->name)
+			snprintf(what, sizeof(what), "; lore: %s (%s)", s->ident->name,
+			    pl_id_confidence_name(s->ident->confidence));
+		else if (s->ident && s->ident->confidence == PL_ID_AMBIGUOUS && s->ident->ncand > 1)
+			snprintf(what, sizeof(what), "; lore: %s or %s (ambiguous)",
+			    s->ident->cand[0].name, s->ident->cand[1].name);
+		fact(w, i == 0 ? label : NULL, "observed", "%s %s, %s: %s%s", addr,
 		    pl_sock_state_name(s->proto, s->state), s->scope == PL_SCOPE_LOOPBACK ?
 		    "loopback only" : s->scope == PL_SCOPE_ALL ? "all interfaces" : "one address",
-		    s->nowners ? owners : "owner not visible", s->lore_name ? "; lore: " : "",
-		    s->lore_name ? s->lore_name : "");
+		    s->nowners ? owners : "owner not visible", what);
 	}
 	if (*l->notes)
 		fact(w, NULL, "observed", "%s", l->notes);
@@ -424,11 +457,11 @@ pl_render_text(struct pl_buf *b, const struct pl_report *r, const struct pl_text
 	if (r->nuses == 0)
 		fact(&w, "lore", "lore", "nothing curated for this port");
 	if (r->nmap.have && r->nmap.rank > 0)
-		fact(&w, "frequency", "lore", "seen open: rank %ld of %ld %s ports in nmap-services "
+		fact(&w, "frequency", "nmap", "seen open: rank %ld of %ld %s ports in nmap-services "
 		    "(%s, frequency %.6f)", r->nmap.rank, r->nmap.ranked, pl_proto_name(r->proto),
 		    r->nmap.name, r->nmap.freq);
 	else if (r->nmap.have)
-		fact(&w, "frequency", "lore", "never seen open in nmap's measurements (%s)",
+		fact(&w, "frequency", "nmap", "never seen open in nmap's measurements (%s)",
 		    r->nmap.name);
 	return pl_buf_error(w.b);
 }

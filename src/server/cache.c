@@ -1,11 +1,18 @@
 /*
  * cache.c: pages are rendered once per data version and language and then served from
- * memory. A data version ends when the store file changes (an import replaced it) or,
- * when this host's facts are shown, after a few seconds, so that they stay current.
+ * memory. A data version ends when the store file changes (an import replaced it);
+ * when this host's facts are shown (on loopback), an answer is also rendered again once
+ * it is a few seconds old, so that they stay current.
+ *
+ * The cache is bounded in bytes (--cache-size) and in entries; when a new answer does
+ * not fit, the CLOCK hand goes round the entries, sparing those used since it last
+ * passed and evicting the others, so that a crawl of every page can't push out the
+ * pages people read (nor grow memory).
  *
  * Locking: store_mu guards the store and rendering (one SQLite handle); cache_mu guards
- * the cached responses. libmicrohttpd counts references on a response, so a response
- * queued on a connection survives a flush of the cache.
+ * the index and entries: read-locked to queue a cached answer, write-locked to change
+ * them. libmicrohttpd counts references on a response, so a response queued on a
+ * connection survives its eviction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,27 +59,54 @@ srv_data_open(struct pl_server *s, struct pl_err *err)
 	return 0;
 }
 
+int
+srv_cache_init(struct pl_server *s, size_t max_bytes)
+{
+	s->cache_max = max_bytes;
+	s->cache_index = calloc(CACHE_KEYS, sizeof(*s->cache_index));
+	s->cache_ent = calloc(CACHE_ENTRIES, sizeof(*s->cache_ent));
+	return s->cache_index && s->cache_ent ? 0 : -PL_ENOMEM;
+}
+
+/* Removes entry i (cache_mu write-locked): the last entry takes its place. */
+static void
+evict(struct pl_server *s, uint32_t i)
+{
+	struct centry *e = &s->cache_ent[i], *last = &s->cache_ent[s->cache_used - 1];
+
+	MHD_destroy_response(e->resp);
+	s->cache_bytes -= e->bytes;
+	s->cache_index[e->key] = 0;
+	if (e != last) {
+		e->resp = last->resp;
+		e->key = last->key;
+		e->bytes = last->bytes;
+		e->born = last->born;
+		atomic_store(&e->ref, atomic_load(&last->ref));
+		s->cache_index[e->key] = i + 1;
+	}
+	s->cache_used--;
+}
+
 void
 srv_cache_flush(struct pl_server *s)
 {
-	pthread_mutex_lock(&s->cache_mu);
-	for (size_t i = 0; i < (size_t)NLANGS * 65536; i++)
-		if (s->port_html[i]) {
-			MHD_destroy_response(s->port_html[i]);
-			s->port_html[i] = NULL;
-		}
-	for (size_t i = 0; i < 65536; i++)
-		if (s->port_json[i]) {
-			MHD_destroy_response(s->port_json[i]);
-			s->port_json[i] = NULL;
-		}
-	for (int i = 0; i < NLANGS; i++)
-		if (s->home[i]) {
-			MHD_destroy_response(s->home[i]);
-			s->home[i] = NULL;
-		}
-	s->cache_bytes = 0;
-	pthread_mutex_unlock(&s->cache_mu);
+	pthread_rwlock_wrlock(&s->cache_mu);
+	while (s->cache_used > 0)
+		evict(s, s->cache_used - 1);
+	s->cache_hand = 0;
+	pthread_rwlock_unlock(&s->cache_mu);
+}
+
+void
+srv_cache_free(struct pl_server *s)
+{
+	if (s->cache_index != NULL && s->cache_ent != NULL)
+		srv_cache_flush(s);
+	free(s->cache_index);
+	free(s->cache_ent);
+	s->cache_index = NULL;
+	s->cache_ent = NULL;
 }
 
 void
@@ -94,41 +128,70 @@ srv_data_check(struct pl_server *s)
 		if (changed && srv_data_open(s, &err) == 0) {
 			atomic_fetch_add(&s->reloads, 1);
 			srv_cache_flush(s);
-		} else if (s->loopback && now - s->gen_born >= HOST_FACTS_TTL) {
-			s->gen_born = now;
-			srv_cache_flush(s);
 		}
 	}
 	pthread_mutex_unlock(&s->store_mu);
 }
 
-int
-srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, struct MHD_Response **slot,
-    enum route r)
+static bool
+fresh(const struct pl_server *s, const struct centry *e)
 {
+	return !s->loopback || now_sec() - e->born < HOST_FACTS_TTL;
+}
+
+int
+srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enum route r)
+{
+	uint32_t i;
 	int rc = -1;
 
-	pthread_mutex_lock(&s->cache_mu);
-	if (*slot != NULL)
-		rc = srv_queue(s, c, MHD_HTTP_OK, *slot, r) == MHD_YES ? 1 : 0;
-	pthread_mutex_unlock(&s->cache_mu);
+	pthread_rwlock_rdlock(&s->cache_mu);
+	if ((i = s->cache_index[key]) != 0 && fresh(s, &s->cache_ent[i - 1])) {
+		struct centry *e = &s->cache_ent[i - 1];
+
+		if (!atomic_load_explicit(&e->ref, memory_order_relaxed))
+			atomic_store_explicit(&e->ref, 1, memory_order_relaxed);
+		rc = srv_queue(s, c, MHD_HTTP_OK, e->resp, r) == MHD_YES ? 1 : 0;
+	}
+	pthread_rwlock_unlock(&s->cache_mu);
 	if (rc >= 0)
-		atomic_fetch_add(&s->hits, 1);
+		atomic_fetch_add_explicit(&srv_stats(s)->hits, 1, memory_order_relaxed);
 	return rc;
 }
 
 bool
-srv_cache_put(struct pl_server *s, struct MHD_Response **slot, struct MHD_Response *resp,
-    size_t bytes)
+srv_cache_put(struct pl_server *s, uint32_t key, struct MHD_Response *resp, size_t bytes)
 {
-	bool taken = false;
+	struct centry *e;
+	uint32_t i;
 
-	pthread_mutex_lock(&s->cache_mu);
-	if (*slot == NULL && s->cache_bytes + bytes <= CACHE_MAX_BYTES) {
-		*slot = resp;
-		s->cache_bytes += bytes;
-		taken = true;
+	if (bytes > s->cache_max / 4 || bytes > UINT32_MAX)
+		return false;
+	pthread_rwlock_wrlock(&s->cache_mu);
+	if ((i = s->cache_index[key]) != 0)         /* a stale one: replaced */
+		evict(s, i - 1);
+	/* CLOCK: entries used since the hand passed get a second chance. */
+	while (s->cache_used > 0 &&
+	    (s->cache_bytes + bytes > s->cache_max || s->cache_used == CACHE_ENTRIES)) {
+		if (s->cache_hand >= s->cache_used)
+			s->cache_hand = 0;
+		e = &s->cache_ent[s->cache_hand];
+		if (atomic_load(&e->ref) && fresh(s, e)) {
+			atomic_store(&e->ref, 0);
+			s->cache_hand++;
+		} else {
+			evict(s, s->cache_hand);    /* the last entry moves under the hand */
+			atomic_fetch_add(&s->cache_evictions, 1);
+		}
 	}
-	pthread_mutex_unlock(&s->cache_mu);
-	return taken;
+	e = &s->cache_ent[s->cache_used];
+	e->resp = resp;
+	e->key = key;
+	e->bytes = (uint32_t)bytes;
+	e->born = now_sec();
+	atomic_store(&e->ref, 0);
+	s->cache_bytes += bytes;
+	s->cache_index[key] = ++s->cache_used;
+	pthread_rwlock_unlock(&s->cache_mu);
+	return true;
 }

@@ -23,7 +23,7 @@ srv_metrics_host(struct pl_server *s, struct pl_buf *b)
 		return rc;
 	srv_data_check(s);
 	pthread_mutex_lock(&s->store_mu);
-	if ((rc = pl_sockets_annotate(s->st, &l, &err)) == 0 &&
+	if ((rc = pl_sockets_identify(s->st, &l, NULL, &err)) == 0 &&
 	    (rc = pl_audit_build(s->st, &l, &a, &err)) == 0)
 		rc = pl_render_listeners_prometheus(&t, &a, &l, s->snapshot[0] ? s->snapshot : NULL);
 	pthread_mutex_unlock(&s->store_mu);

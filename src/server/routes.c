@@ -4,11 +4,14 @@
  * the security headers; every request is counted for /metrics.
  */
 #include <arpa/inet.h>
+#include <csv.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "portlore/frequent.h"
 #include "portlore/history.h"
@@ -24,17 +27,28 @@
 #define MAX_LIST 256
 #define FREQUENT 24
 
-const int srv_codes[NCODES] = { 200, 303, 400, 403, 404, 405, 413, 414, 415, 429, 500, 503,
-	0, 0 };
+const int srv_codes[NCODES] = { 200, 303, 400, 403, 404, 405, 408, 413, 414, 415, 421, 429,
+	431, 500, 503, 505, 0 };
 
-static const char csp[] = "default-src 'none'; style-src 'self'; script-src 'self'; "
-	"img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-	"frame-ancestors 'none'";
+const char *const srv_sec_headers[][2] = {
+	{ "Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; "
+	    "img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+	    "frame-ancestors 'none'" },
+	{ "X-Content-Type-Options", "nosniff" },
+	{ "X-Frame-Options", "DENY" },
+	/* same-origin: the site's own form posts carry a Referer (and Chromium an Origin
+	 * other than "null"); other sites learn nothing. */
+	{ "Referrer-Policy", "same-origin" },
+	{ "Cross-Origin-Opener-Policy", "same-origin" },
+	{ "Cross-Origin-Resource-Policy", "same-origin" },
+};
+const size_t srv_nsec_headers = sizeof(srv_sec_headers) / sizeof(srv_sec_headers[0]);
 
 struct req {
 	struct pl_buf body;
 	bool too_big;
 };
+static struct req no_body;
 
 struct MHD_Response *
 srv_response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable)
@@ -45,12 +59,8 @@ srv_response(const void *body, size_t len, const char *ctype, const char *lang, 
 	if (r == NULL)
 		return NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	MHD_add_response_header(r, "Content-Security-Policy", csp);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
-	MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+	for (size_t i = 0; i < srv_nsec_headers; i++)
+		MHD_add_response_header(r, srv_sec_headers[i][0], srv_sec_headers[i][1]);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    cacheable ? "public, max-age=86400" : "no-cache");
 	if (lang != NULL) {
@@ -60,9 +70,8 @@ srv_response(const void *body, size_t len, const char *ctype, const char *lang, 
 	return r;
 }
 
-enum MHD_Result
-srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
-    struct MHD_Response *resp, enum route r)
+void
+srv_count(struct pl_server *s, enum route r, unsigned status)
 {
 	int k = NCODES - 1;
 
@@ -71,18 +80,33 @@ srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
 			k = i;
 			break;
 		}
-	atomic_fetch_add(&s->requests[r][k], 1);
+	atomic_fetch_add_explicit(&srv_stats(s)->requests[r][k], 1, memory_order_relaxed);
+}
+
+enum MHD_Result
+srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
+    struct MHD_Response *resp, enum route r)
+{
+	srv_count(s, r, status);
 	if (resp == NULL)
 		return MHD_NO;
 	return MHD_queue_response(c, status, resp);
 }
 
+/* An answer; retry > 0 adds Retry-After (for 429). */
 static enum MHD_Result
-reply(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *body,
-    size_t len, const char *ctype, const char *lang, enum route r)
+reply_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *body,
+    size_t len, const char *ctype, const char *lang, enum route r, unsigned retry)
 {
 	struct MHD_Response *resp = srv_response(body, len, ctype, lang, false);
-	enum MHD_Result ok = srv_queue(s, c, status, resp, r);
+	enum MHD_Result ok;
+	char v[16];
+
+	if (resp != NULL && retry > 0) {
+		snprintf(v, sizeof(v), "%u", retry);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
+	}
+	ok = srv_queue(s, c, status, resp, r);
 
 	if (resp)
 		MHD_destroy_response(resp);
@@ -90,17 +114,31 @@ reply(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char
 }
 
 static enum MHD_Result
-json_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *msg,
-    enum route r)
+reply(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *body,
+    size_t len, const char *ctype, const char *lang, enum route r)
+{
+	return reply_retry(s, c, status, body, len, ctype, lang, r, 0);
+}
+
+static enum MHD_Result
+json_error_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status,
+    const char *msg, enum route r, unsigned retry)
 {
 	json_t *j = json_pack("{s:{s:i, s:s}}", "error", "status", (int)status, "message", msg);
 	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	enum MHD_Result ok = t ? reply(s, c, status, t, strlen(t), "application/json", NULL, r) :
-	    MHD_NO;
+	enum MHD_Result ok = t ? reply_retry(s, c, status, t, strlen(t), "application/json", NULL,
+	    r, retry) : MHD_NO;
 
 	free(t);
 	json_decref(j);
 	return ok;
+}
+
+static enum MHD_Result
+json_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *msg,
+    enum route r)
+{
+	return json_error_retry(s, c, status, msg, r, 0);
 }
 
 static void
@@ -114,8 +152,8 @@ ctx_init(struct pl_server *s, struct pl_html_ctx *h, int li, const char *path)
 }
 
 static enum MHD_Result
-html_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, int li,
-    const char *msgid, enum route r)
+html_error_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status, int li,
+    const char *msgid, enum route r, unsigned retry)
 {
 	struct pl_html_ctx h;
 	struct pl_buf b = PL_BUF_INIT;
@@ -125,9 +163,17 @@ html_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, int l
 	if (pl_html_error(&b, &h, (int)status, srv_tr(h.catalog, msgid)) != 0)
 		ok = reply(s, c, 500, "out of memory\n", 14, "text/plain; charset=utf-8", NULL, r);
 	else
-		ok = reply(s, c, status, b.data, b.len, "text/html; charset=utf-8", h.lang->code, r);
+		ok = reply_retry(s, c, status, b.data, b.len, "text/html; charset=utf-8", h.lang->code,
+		    r, retry);
 	pl_buf_free(&b);
 	return ok;
+}
+
+static enum MHD_Result
+html_error(struct pl_server *s, struct MHD_Connection *c, unsigned status, int li,
+    const char *msgid, enum route r)
+{
+	return html_error_retry(s, c, status, li, msgid, r, 0);
 }
 
 static bool
@@ -179,32 +225,35 @@ request_lang(struct pl_server *s, struct MHD_Connection *c)
 	return s->have_lang[li] ? li : 0;
 }
 
-static void
-client_addr(struct MHD_Connection *c, char *out, size_t len)
+static struct client_key
+client_key(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
-	snprintf(out, len, "unknown");
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-		    (socklen_t)len);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-		    (socklen_t)len);
+	return srv_client_key(ci ? ci->client_addr : NULL);
 }
 
-static uint64_t
-client_key(struct MHD_Connection *c)
+/* Takes a token of limiter l for the client; false (and *retry) when it is over. */
+static bool
+within_rate(struct limiter *l, struct MHD_Connection *c, unsigned *retry)
 {
-	char a[64];
-	uint64_t h = 0xcbf29ce484222325ULL;
+	return srv_limiter_take(l, client_key(c), retry);
+}
 
-	client_addr(c, a, sizeof(a));
-	for (const char *p = a; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-	return h;
+/* Other users' command lines stay off the site unless --show-processes: they can hold
+ * secrets (--db-password=...), and a page can be read by whoever reaches the server. */
+static void
+hide_others_cmdlines(struct pl_report *r)
+{
+	uid_t me = geteuid();
+
+	for (size_t i = 0; i < r->sockets.nprocs; i++) {
+		struct pl_proc *p = &r->sockets.procs[i];
+
+		if (p->uid != me && p->cmdline != NULL)
+			p->cmdline[0] = '\0';
+	}
 }
 
 /* Builds the reports of every protocol port has; *n of them, freed by free_reports. */
@@ -236,8 +285,11 @@ build_reports(struct pl_server *s, uint16_t port, bool history, struct pl_report
 		return -PL_ENOMEM;
 	}
 	for (long i = 0; i < nt && rc == 0; i++)
-		if ((rc = pl_report_build(s->st, t[i].port, t[i].proto, &ro, &r[i], err)) == 0)
+		if ((rc = pl_report_build(s->st, t[i].port, t[i].proto, &ro, &r[i], err)) == 0) {
 			(*n)++;
+			if (!s->show_processes)
+				hide_others_cmdlines(&r[i]);
+		}
 	free(t);
 	*out = r;
 	return rc;
@@ -271,10 +323,10 @@ port_json(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t 
  * registry's story of it. */
 static int
 port_html(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t n,
-    const struct pl_html_ctx *h, struct pl_buf *b)
+    const struct pl_html_ctx *h, const char *voted, struct pl_buf *b)
 {
 	struct pl_history hist = { 0 };
-	struct pl_html_port_extra x = { NULL, NULL };
+	struct pl_html_port_extra x = { .voted = voted };
 	struct pl_err err = { 0 };
 	char when[32];
 	time_t now = time(NULL);
@@ -294,7 +346,7 @@ port_html(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t 
 /* Renders port's page (li >= 0) or API document (li < 0), caches it and queues it. */
 static enum MHD_Result
 render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li,
-    struct MHD_Response **slot, enum route route)
+    uint32_t key, enum route route)
 {
 	struct pl_report *r = NULL;
 	struct pl_buf b = PL_BUF_INIT;
@@ -310,7 +362,7 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 	if ((rc = build_reports(s, port, li < 0, &r, &n, &err)) == 0) {
 		if (li >= 0) {
 			ctx_init(s, &h, li, path);
-			rc = port_html(s, port, r, n, &h, &b);
+			rc = port_html(s, port, r, n, &h, NULL, &b);
 		} else {
 			rc = port_json(s, port, r, n, &b);
 		}
@@ -324,9 +376,9 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 		return li >= 0 ? html_error(s, c, 500, li, N_("The page could not be built."), route) :
 		    json_error(s, c, 500, err.msg[0] ? err.msg : pl_strerror(rc), route);
 	}
-	atomic_fetch_add(&s->misses, 1);
+	atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
 	ok = srv_queue(s, c, MHD_HTTP_OK, resp, route);
-	if (!srv_cache_put(s, slot, resp, b.len))
+	if (!srv_cache_put(s, key, resp, b.len))
 		MHD_destroy_response(resp);
 	pl_buf_free(&b);
 	return ok;
@@ -335,22 +387,53 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 static enum MHD_Result
 port_route(struct pl_server *s, struct MHD_Connection *c, int port, int li, enum route route)
 {
-	struct MHD_Response **slot = li >= 0 ? &s->port_html[(size_t)li * 65536 + (size_t)port] :
-	    &s->port_json[port];
+	uint32_t key = li >= 0 ? srv_key_port_html(li, port) : srv_key_port_json(port);
 	enum MHD_Result ok;
 	int rc;
 
 	srv_data_check(s);
-	if ((rc = srv_cache_queue(s, c, slot, route)) >= 0)
+	if ((rc = srv_cache_queue(s, c, key, route)) >= 0)
 		return rc ? MHD_YES : MHD_NO;
-	/* Rendering, caching and queueing all happen under store_mu: a flush (which takes it
-	 * too) can't free the new response before it is queued. */
+	/* One rendering of a page at a time: others wait for it and take it from the cache. */
 	pthread_mutex_lock(&s->store_mu);
-	if ((rc = srv_cache_queue(s, c, slot, route)) >= 0)
+	if ((rc = srv_cache_queue(s, c, key, route)) >= 0)
 		ok = rc ? MHD_YES : MHD_NO;
 	else
-		ok = render_port(s, c, (uint16_t)port, li, slot, route);
+		ok = render_port(s, c, (uint16_t)port, li, key, route);
 	pthread_mutex_unlock(&s->store_mu);
+	return ok;
+}
+
+/*
+ * The page a reader lands on after voting without JavaScript: the port's page with
+ * the thanks and the chosen answer. It depends on the vote, so it is never cached.
+ */
+static enum MHD_Result
+voted_route(struct pl_server *s, struct MHD_Connection *c, int port, int li, int vote)
+{
+	struct pl_report *r = NULL;
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	struct pl_html_ctx h;
+	char path[32];
+	size_t n = 0;
+	int rc;
+	enum MHD_Result ok;
+
+	srv_data_check(s);
+	snprintf(path, sizeof(path), "/port/%u", (unsigned)port);
+	ctx_init(s, &h, li, path);
+	pthread_mutex_lock(&s->store_mu);
+	if ((rc = build_reports(s, (uint16_t)port, false, &r, &n, &err)) == 0)
+		rc = port_html(s, (uint16_t)port, r, n, &h, pl_vote_name(vote), &b);
+	free_reports(r, n);
+	pthread_mutex_unlock(&s->store_mu);
+	if (rc != 0)
+		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_PORT);
+	else
+		ok = reply(s, c, 200, b.data, b.len, "text/html; charset=utf-8", srv_langs[li].code,
+		    R_PORT);
+	pl_buf_free(&b);
 	return ok;
 }
 
@@ -371,10 +454,10 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	enum MHD_Result ok;
 
 	srv_data_check(s);
-	if ((rc = srv_cache_queue(s, c, &s->home[li], R_HOME)) >= 0)
+	if ((rc = srv_cache_queue(s, c, srv_key_home(li), R_HOME)) >= 0)
 		return rc ? MHD_YES : MHD_NO;
 	pthread_mutex_lock(&s->store_mu);
-	if ((rc = srv_cache_queue(s, c, &s->home[li], R_HOME)) >= 0) {
+	if ((rc = srv_cache_queue(s, c, srv_key_home(li), R_HOME)) >= 0) {
 		pthread_mutex_unlock(&s->store_mu);
 		return rc ? MHD_YES : MHD_NO;
 	}
@@ -390,9 +473,9 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	if (resp == NULL) {
 		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_HOME);
 	} else {
-		atomic_fetch_add(&s->misses, 1);
+		atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
 		ok = srv_queue(s, c, MHD_HTTP_OK, resp, R_HOME);
-		if (!srv_cache_put(s, &s->home[li], resp, b.len))
+		if (!srv_cache_put(s, srv_key_home(li), resp, b.len))
 			MHD_destroy_response(resp);
 	}
 	pthread_mutex_unlock(&s->store_mu);
@@ -406,17 +489,99 @@ list_bound(const char *v, int dflt)
 	return v == NULL ? dflt : parse_port(v);
 }
 
-static enum MHD_Result
-list_route(struct pl_server *s, struct MHD_Connection *c, int li)
+enum list_format { LIST_HTML, LIST_CSV, LIST_JSON };
+
+/* A CSV field, quoted as RFC 4180 wants (libcsv's csv_write), then "," or CRLF. */
+static int
+csv_field(struct pl_buf *b, const char *v, bool last)
 {
+	size_t len = strlen(v ? v : ""), need = 2 * len + 2;
+	char *q = malloc(need);
+	int rc;
+
+	if (q == NULL)
+		return -PL_ENOMEM;
+	need = csv_write(q, need, v ? v : "", len);
+	if ((rc = pl_buf_add(b, q, need)) == 0)
+		rc = pl_buf_adds(b, last ? "\r\n" : ",");
+	free(q);
+	return rc;
+}
+
+/* The first specific lore use of a report, or "". */
+static const char *
+top_use(const struct pl_report *r)
+{
+	for (size_t i = 0; i < r->nuses; i++)
+		if (!r->uses[i].broad)
+			return r->uses[i].name;
+	return "";
+}
+
+/* The rows of a range download: one per port and protocol the registry or lore knows. */
+static int
+list_rows(const struct pl_report *const *rep, unsigned step, enum list_format f,
+    struct pl_buf *b)
+{
+	static const char *const head[] = { "port", "protocol", "status", "service",
+		"description", "assignee", "registered", "top_use" };
+	json_t *arr = f == LIST_JSON ? json_array() : NULL;
+	int rc = 0;
+
+	for (size_t k = 0; f == LIST_CSV && k < 8 && rc == 0; k++)
+		rc = csv_field(b, head[k], k == 7);
+	for (unsigned i = 0; i < step && rc == 0; i++)
+		for (int p = 0; p < PL_LIST_PROTOS && rc == 0; p++) {
+			const struct pl_report *r = &rep[p][i];
+			const struct pl_record *rec = r->nrecords ? &r->records[0] : NULL;
+			char port[8];
+
+			if (r->status == PL_REG_NONE && *top_use(r) == '\0')
+				continue;
+			snprintf(port, sizeof(port), "%u", (unsigned)r->port);
+			if (f == LIST_CSV) {
+				const char *v[] = { port, pl_proto_name(r->proto),
+					pl_reg_status_name(r->status), rec ? rec->service : "",
+					rec ? rec->description : "", rec ? rec->assignee : "",
+					rec ? rec->registered : "", top_use(r) };
+
+				for (size_t k = 0; k < 8 && rc == 0; k++)
+					rc = csv_field(b, v[k], k == 7);
+			} else if (json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, "
+			    "s:s, s:s}", "port", (int)r->port, "protocol", pl_proto_name(r->proto),
+			    "status", pl_reg_status_name(r->status), "service", rec ? rec->service : "",
+			    "description", rec ? rec->description : "", "assignee",
+			    rec ? rec->assignee : "", "registered", rec ? rec->registered : "",
+			    "top_use", top_use(r))) != 0) {
+				rc = -PL_ENOMEM;
+			}
+		}
+	if (f == LIST_JSON && rc == 0) {
+		char *t = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		rc = t ? pl_buf_adds(b, t) : -PL_ENOMEM;
+		if (rc == 0)
+			rc = pl_buf_adds(b, "\n");
+		free(t);
+	}
+	json_decref(arr);
+	return rc;
+}
+
+/* /ports (a table), /ports.csv and /ports.json: the ports from..to on every protocol. */
+static enum MHD_Result
+list_route(struct pl_server *s, struct MHD_Connection *c, int li, enum list_format f)
+{
+	static const enum pl_proto protos[PL_LIST_PROTOS] = { PL_PROTO_TCP, PL_PROTO_UDP,
+		PL_PROTO_SCTP, PL_PROTO_DCCP };
 	struct pl_report_opts ro = { .no_host = true };
-	struct pl_report *tcp = NULL, *udp = NULL;
+	struct pl_report *rep[PL_LIST_PROTOS] = { NULL };
 	int from = list_bound(arg(c, "from"), 0), to;
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_err err = { 0 };
 	struct pl_html_ctx h;
 	char path[64];
-	unsigned built = 0;
+	unsigned built = 0, span, retry;
 	int rc = 0;
 	enum MHD_Result ok;
 
@@ -424,44 +589,50 @@ list_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	if (from < 0 || to < 0 || to < from || to - from + 1 > MAX_LIST)
 		return html_error(s, c, 400, li, N_("Give from and to as ports 0-65535, from <= to, "
 		    "at most 256 ports apart."), R_PORTS);
-	if (!srv_limiter_take(&s->search_lim, client_key(c)))
-		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_PORTS);
-	if ((tcp = calloc((size_t)(to - from + 1), sizeof(*tcp))) == NULL ||
-	    (udp = calloc((size_t)(to - from + 1), sizeof(*udp))) == NULL) {
-		free(tcp);
-		return html_error(s, c, 500, li, N_("The page could not be built."), R_PORTS);
-	}
+	if (!within_rate(&s->search_lim, c, &retry))
+		return html_error_retry(s, c, 429, li, N_("Too many requests. Please wait a moment."),
+		    R_PORTS, retry);
+	span = (unsigned)(to - from + 1);
+	for (int p = 0; p < PL_LIST_PROTOS; p++)
+		if ((rep[p] = calloc(span, sizeof(*rep[p]))) == NULL)
+			rc = -PL_ENOMEM;
 	srv_data_check(s);
 	pthread_mutex_lock(&s->store_mu);
-	for (; built < (unsigned)(to - from + 1) && rc == 0; built++) {
-		if ((rc = pl_report_build(s->st, (uint16_t)(from + (int)built), PL_PROTO_TCP, &ro,
-		    &tcp[built], &err)) != 0)
-			break;
-		if ((rc = pl_report_build(s->st, (uint16_t)(from + (int)built), PL_PROTO_UDP, &ro,
-		    &udp[built], &err)) != 0) {
-			pl_report_free(&tcp[built]);
-			break;
-		}
-	}
+	for (; rc == 0 && built < span; built++)
+		for (int p = 0; p < PL_LIST_PROTOS && rc == 0; p++)
+			if ((rc = pl_report_build(s->st, (uint16_t)(from + (int)built), protos[p], &ro,
+			    &rep[p][built], &err)) != 0)
+				for (int q = 0; q < p; q++)
+					pl_report_free(&rep[q][built]);
+	if (rc != 0 && built > 0)
+		built--;                    /* the row that failed is freed above */
 	snprintf(path, sizeof(path), "/ports?from=%d&to=%d", from, to);
 	ctx_init(s, &h, li, path);
-	if (rc == 0)
-		rc = pl_html_list(&b, &h, (unsigned)from, (unsigned)to, tcp, udp, built);
+	if (rc == 0 && f == LIST_HTML)
+		rc = pl_html_list(&b, &h, (unsigned)from, (unsigned)to,
+		    (const struct pl_report *const *)rep, built);
+	else if (rc == 0)
+		rc = list_rows((const struct pl_report *const *)rep, built, f, &b);
 	pthread_mutex_unlock(&s->store_mu);
-	for (unsigned i = 0; i < built; i++) {
-		pl_report_free(&tcp[i]);
-		pl_report_free(&udp[i]);
+	for (int p = 0; p < PL_LIST_PROTOS; p++) {
+		for (unsigned i = 0; rep[p] && i < built; i++)
+			pl_report_free(&rep[p][i]);
+		free(rep[p]);
 	}
-	free(tcp);
-	free(udp);
-	ok = rc == 0 ? reply(s, c, 200, b.data, b.len, "text/html; charset=utf-8", h.lang->code,
-	    R_PORTS) : html_error(s, c, 500, li, N_("The page could not be built."), R_PORTS);
+	if (rc != 0)
+		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_PORTS);
+	else if (f == LIST_HTML)
+		ok = reply(s, c, 200, b.data, b.len, "text/html; charset=utf-8", h.lang->code, R_PORTS);
+	else
+		ok = reply(s, c, 200, b.data, b.len, f == LIST_CSV ? "text/csv; charset=utf-8; "
+		    "header=present" : "application/json", NULL, R_PORTS);
 	pl_buf_free(&b);
 	return ok;
 }
 
 static enum MHD_Result
-redirect(struct pl_server *s, struct MHD_Connection *c, const char *location, enum route r)
+redirect(struct pl_server *s, struct MHD_Connection *c, const char *location,
+    const char *set_cookie, enum route r)
 {
 	struct MHD_Response *resp = srv_response("", 0, "text/plain; charset=utf-8", NULL, false);
 	enum MHD_Result ok;
@@ -469,6 +640,8 @@ redirect(struct pl_server *s, struct MHD_Connection *c, const char *location, en
 	if (resp == NULL)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	if (set_cookie)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
 	ok = srv_queue(s, c, MHD_HTTP_SEE_OTHER, resp, r);
 	MHD_destroy_response(resp);
 	return ok;
@@ -508,6 +681,53 @@ search_path(const char *q, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/*
+ * Queries that name ports go straight to them: "3333" and "3333/tcp" to the port's
+ * page, "3008-3011" to the list of those ports, a registry service name ("ssh") to
+ * its port when it names one port. Returns true with loc set, false for a text search.
+ */
+static bool
+port_query(struct pl_server *s, const char *q, int li, char *loc, size_t len)
+{
+	struct pl_portspec spec = { 0 };
+	struct pl_port_ref *refs = NULL;
+	struct pl_err err = { 0 };
+	const struct pl_portspec_item *it;
+	bool go = false;
+	int n;
+
+	if (pl_portspec_parse(&spec, q, &err) != 0 || spec.n != 1) {
+		pl_portspec_free(&spec);
+		return false;
+	}
+	it = &spec.items[0];
+	if (it->name[0] == '\0' && it->lo == it->hi) {
+		snprintf(loc, len, "/port/%u?lang=%s", (unsigned)it->lo, srv_langs[li].code);
+		go = true;
+	} else if (it->name[0] == '\0') {
+		unsigned to = it->hi - it->lo + 1u > MAX_LIST ? it->lo + MAX_LIST - 1u : it->hi;
+
+		snprintf(loc, len, "/ports?from=%u&to=%u&lang=%s", (unsigned)it->lo, to,
+		    srv_langs[li].code);
+		go = true;
+	} else {
+		srv_data_check(s);
+		pthread_mutex_lock(&s->store_mu);
+		n = pl_store_resolve_name(s->st, it->name, it->proto, &refs, &err);
+		pthread_mutex_unlock(&s->store_mu);
+		go = n > 0;
+		for (int i = 1; i < n && go; i++)
+			go = refs[i].lo == refs[0].lo && refs[i].hi == refs[0].hi;
+		if (go && refs[0].lo == refs[0].hi)
+			snprintf(loc, len, "/port/%u?lang=%s", (unsigned)refs[0].lo, srv_langs[li].code);
+		else
+			go = false;
+		free(refs);
+	}
+	pl_portspec_free(&spec);
+	return go;
+}
+
 static int
 run_search(struct pl_server *s, const char *q, int limit, struct pl_hit **hits,
     struct pl_err *err)
@@ -529,21 +749,20 @@ search_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_err err = { 0 };
 	struct pl_html_ctx h;
-	char loc[64], path[16 + 3 * MAX_QUERY];
-	int n, port;
+	char loc[96], path[16 + 3 * MAX_QUERY];
+	unsigned retry;
+	int n;
 	enum MHD_Result ok;
 
 	if (bad != NULL)
 		return html_error(s, c, 400, li, bad, R_SEARCH);
 	while (*q == ' ')
 		q++;
-	/* A number is a port: go straight to its page. */
-	if ((port = parse_port(q)) >= 0) {
-		snprintf(loc, sizeof(loc), "/port/%d?lang=%s", port, srv_langs[li].code);
-		return redirect(s, c, loc, R_SEARCH);
-	}
-	if (!srv_limiter_take(&s->search_lim, client_key(c)))
-		return html_error(s, c, 429, li, N_("Too many requests. Please wait a moment."), R_SEARCH);
+	if (port_query(s, q, li, loc, sizeof(loc)))
+		return redirect(s, c, loc, NULL, R_SEARCH);
+	if (!within_rate(&s->search_lim, c, &retry))
+		return html_error_retry(s, c, 429, li, N_("Too many requests. Please wait a moment."),
+		    R_SEARCH, retry);
 	if ((n = run_search(s, q, 50, &hits, &err)) < 0)
 		return html_error(s, c, n == -PL_EUSAGE ? 400 : 500, li,
 		    n == -PL_EUSAGE ? N_("Search needs some text.") : N_("The page could not be built."),
@@ -567,6 +786,7 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 	struct pl_hit *hits = NULL;
 	struct pl_err err = { 0 };
 	int n, limit = ls ? parse_port(ls) : 20;
+	unsigned retry;
 	struct pl_json j;
 	struct pl_buf b = PL_BUF_INIT;
 	enum MHD_Result ok;
@@ -575,8 +795,8 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 		return json_error(s, c, 400, bad, R_API_SEARCH);
 	if (limit < 1 || limit > 100)
 		return json_error(s, c, 400, "limit must be a number from 1 to 100", R_API_SEARCH);
-	if (!srv_limiter_take(&s->search_lim, client_key(c)))
-		return json_error(s, c, 429, "too many requests", R_API_SEARCH);
+	if (!within_rate(&s->search_lim, c, &retry))
+		return json_error_retry(s, c, 429, "too many requests", R_API_SEARCH, retry);
 	if ((n = run_search(s, q, limit, &hits, &err)) < 0)
 		return json_error(s, c, n == -PL_EUSAGE ? 400 : 500, err.msg, R_API_SEARCH);
 	pl_json_init(&j, &b, 2);
@@ -609,10 +829,47 @@ utc_day(char *out, size_t len)
 	strftime(out, len, "%Y-%m-%d", &tm);
 }
 
-static enum MHD_Result
-feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page)
+/*
+ * Readers: a vote belongs to the reader who cast it, identified by a first-party
+ * cookie holding a random id (HttpOnly, SameSite=Lax, a year). It is the only cookie
+ * the site sets, it is never sent elsewhere and names nobody. Without it a request
+ * has no "mine".
+ */
+#define READER_COOKIE "portlore_reader"
+
+static bool
+reader_id(struct MHD_Connection *c, char *out, size_t len)
 {
-	char client[64], day[16];
+	const char *v = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, READER_COOKIE);
+
+	if (v == NULL || strlen(v) != 32 || strspn(v, "0123456789abcdef") != 32 || len < 35)
+		return false;
+	snprintf(out, len, "r:%s", v);
+	return true;
+}
+
+/* A new reader id, from the kernel's random source. */
+static bool
+reader_new(char *out, size_t len, char *cookie, size_t clen)
+{
+	unsigned char r[16];
+	char hex[33];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return false;
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(out, len, "r:%s", hex);
+	snprintf(cookie, clen, READER_COOKIE "=%s; Path=/; Max-Age=31536000; HttpOnly; "
+	    "SameSite=Lax", hex);
+	return true;
+}
+
+static enum MHD_Result
+feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page,
+    const char *reader, const char *set_cookie)
+{
+	char client[64] = "", day[16];
 	long n[PL_VOTE_COUNT];
 	int mine, rc;
 	struct pl_err err = { 0 };
@@ -620,7 +877,10 @@ feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page)
 	char *t;
 	enum MHD_Result ok;
 
-	client_addr(c, client, sizeof(client));
+	if (reader)
+		snprintf(client, sizeof(client), "%s", reader);
+	else
+		reader_id(c, client, sizeof(client));
 	utc_day(day, sizeof(day));
 	pthread_mutex_lock(&s->fb_mu);
 	rc = pl_feedback_page(s->fb, page, client, day, n, &mine, &err);
@@ -631,45 +891,70 @@ feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page)
 	    "totals", "yes", (json_int_t)n[0], "partly", (json_int_t)n[1], "no", (json_int_t)n[2],
 	    "mine", mine >= 0 ? json_string(pl_vote_name(mine)) : json_null());
 	t = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	ok = t ? reply(s, c, 200, t, strlen(t), "application/json", NULL, R_API_FEEDBACK) :
-	    json_error(s, c, 500, "out of memory", R_API_FEEDBACK);
+	if (t != NULL) {
+		struct MHD_Response *resp = srv_response(t, strlen(t), "application/json", NULL,
+		    false);
+
+		if (resp && set_cookie)
+			MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, set_cookie);
+		ok = srv_queue(s, c, 200, resp, R_API_FEEDBACK);
+		if (resp)
+			MHD_destroy_response(resp);
+	} else {
+		ok = json_error(s, c, 500, "out of memory", R_API_FEEDBACK);
+	}
 	free(t);
 	json_decref(j);
 	return ok;
 }
 
 /*
- * Cross-site requests: a browser says where a request comes from in Origin and
- * Sec-Fetch-Site (Fetch standard); either one naming another site is refused. A JSON
- * body can't be sent cross-site without a CORS preflight, which is never granted.
+ * Cross-site requests. A browser says where a request comes from: Sec-Fetch-Site
+ * (Fetch Metadata) when it sends it, else Origin, else Referer. Whichever is there
+ * first decides: "same-origin"/"none", or an origin or referrer on this host, is
+ * accepted; another site, or an opaque "null" origin without Sec-Fetch-Site, is refused.
+ * A request with none of them is not from a browser form (curl, scripts) and is
+ * accepted; a JSON body can't be sent cross-site without a CORS preflight, which is
+ * never granted.
  */
+static bool
+origin_is_host(const char *url, const char *host)
+{
+	const char *o = strncmp(url, "http://", 7) == 0 ? url + 7 :
+	    strncmp(url, "https://", 8) == 0 ? url + 8 : NULL;
+	size_t hl = host ? strlen(host) : 0;
+
+	return o != NULL && hl > 0 && strncmp(o, host, hl) == 0 &&
+	    (o[hl] == '\0' || o[hl] == '/');
+}
+
 static bool
 same_origin(struct MHD_Connection *c)
 {
 	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
 	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *referer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer");
 	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
-	const char *o;
 
-	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
-		return false;
-	if (origin == NULL)
-		return true;
-	if (host == NULL)
-		return false;
-	o = strncmp(origin, "http://", 7) == 0 ? origin + 7 :
-	    strncmp(origin, "https://", 8) == 0 ? origin + 8 : NULL;
-	return o != NULL && strcmp(o, host) == 0;
+	if (site)
+		return strcmp(site, "same-origin") == 0 || strcmp(site, "none") == 0;
+	if (origin)
+		return origin_is_host(origin, host);
+	if (referer)
+		return origin_is_host(referer, host);
+	return true;
 }
 
 static enum MHD_Result
 feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 {
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	char page[64] = "", vote[16] = "", lang[16] = "", client[64], day[16], loc[128];
+	char page[64] = "", vote[16] = "", lang[16] = "", client[64], day[16], loc[160];
+	char cookie[128] = "";
 	struct pl_err err = { 0 };
 	bool json = ct && strncasecmp(ct, "application/json", 16) == 0;
 	bool form = ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
+	unsigned retry;
 	int v, rc;
 
 	if (!same_origin(c))
@@ -678,9 +963,10 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 		return json_error(s, c, 413, "body too large (at most 4096 bytes)", R_API_FEEDBACK);
 	if (!json && !form)
 		return json_error(s, c, 415, "send application/json or a form", R_API_FEEDBACK);
-	if (!srv_limiter_take(&s->post_lim, client_key(c))) {
+	if (!within_rate(&s->post_lim, c, &retry)) {
 		atomic_fetch_add(&s->limited, 1);
-		return json_error(s, c, 429, "too many votes; try again later", R_API_FEEDBACK);
+		return json_error_retry(s, c, 429, "too many votes; try again later", R_API_FEEDBACK,
+		    retry);
 	}
 	if (json) {
 		json_t *j = json_loadb(rq->body.data ? rq->body.data : "", rq->body.len, 0, NULL);
@@ -700,7 +986,9 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 	if (!valid_page(page) || (v = pl_vote_parse(vote)) < 0)
 		return json_error(s, c, 400, "give page (\"/\" or \"/port/N\") and vote "
 		    "(yes, partly or no)", R_API_FEEDBACK);
-	client_addr(c, client, sizeof(client));
+	if (!reader_id(c, client, sizeof(client)) &&
+	    !reader_new(client, sizeof(client), cookie, sizeof(cookie)))
+		return json_error(s, c, 503, "the vote could not be saved", R_API_FEEDBACK);
 	utc_day(day, sizeof(day));
 	pthread_mutex_lock(&s->fb_mu);
 	rc = pl_feedback_vote(s->fb, page, client, day, (enum pl_vote)v, &err);
@@ -709,11 +997,13 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 		return json_error(s, c, 503, "the vote could not be saved", R_API_FEEDBACK);
 	atomic_fetch_add(&s->votes, 1);
 	if (form) {
-		snprintf(loc, sizeof(loc), "%s?lang=%s#feedback", page,
-		    srv_langs[srv_lang_pick(lang, NULL)].code);
-		return redirect(s, c, loc, R_API_FEEDBACK);
+		/* The page after the redirect says thanks and marks the answer (see
+		 * voted_route). */
+		snprintf(loc, sizeof(loc), "%s?lang=%s&voted=%s#feedback", page,
+		    srv_langs[srv_lang_pick(lang, NULL)].code, pl_vote_name(v));
+		return redirect(s, c, loc, *cookie ? cookie : NULL, R_API_FEEDBACK);
 	}
-	return feedback_state(s, c, page);
+	return feedback_state(s, c, page, client, *cookie ? cookie : NULL);
 }
 
 /* --- operations ----------------------------------------------------------------- */
@@ -725,17 +1015,25 @@ static enum MHD_Result
 metrics_route(struct pl_server *s, struct MHD_Connection *c)
 {
 	struct pl_buf b = PL_BUF_INIT;
+	unsigned long hits = 0, misses = 0;
 	size_t bytes;
 	enum MHD_Result ok;
 
-	pthread_mutex_lock(&s->cache_mu);
+	pthread_rwlock_rdlock(&s->cache_mu);
 	bytes = s->cache_bytes;
-	pthread_mutex_unlock(&s->cache_mu);
+	pthread_rwlock_unlock(&s->cache_mu);
+	for (unsigned t = 0; t < s->nstats; t++) {
+		hits += atomic_load(&s->stats[t].hits);
+		misses += atomic_load(&s->stats[t].misses);
+	}
 	pl_buf_adds(&b, "# HELP portlore_http_requests_total HTTP requests answered, by route "
 	    "and status code.\n# TYPE portlore_http_requests_total counter\n");
 	for (int r = 0; r < R_COUNT; r++)
 		for (int k = 0; k < NCODES; k++) {
-			unsigned long v = atomic_load(&s->requests[r][k]);
+			unsigned long v = 0;
+
+			for (unsigned t = 0; t < s->nstats; t++)
+				v += atomic_load(&s->stats[t].requests[r][k]);
 
 			if (v > 0 && srv_codes[k] != 0)
 				pl_buf_printf(&b, "portlore_http_requests_total{route=\"%s\",code=\"%d\"} "
@@ -758,9 +1056,17 @@ metrics_route(struct pl_server *s, struct MHD_Connection *c)
 	    "# TYPE portlore_feedback_rate_limited_total counter\n"
 	    "portlore_feedback_rate_limited_total %lu\n"
 	    "# HELP portlore_connections Open HTTP connections.\n"
-	    "# TYPE portlore_connections gauge\nportlore_connections %lu\n",
-	    atomic_load(&s->hits), atomic_load(&s->misses), bytes, atomic_load(&s->reloads),
-	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns));
+	    "# TYPE portlore_connections gauge\nportlore_connections %lu\n"
+	    "# HELP portlore_page_cache_evictions_total Answers evicted to make room.\n"
+	    "# TYPE portlore_page_cache_evictions_total counter\n"
+	    "portlore_page_cache_evictions_total %lu\n"
+	    "# HELP portlore_connections_evicted_total Connections closed, near the connection "
+	    "limit, for having waited longest for their request head.\n"
+	    "# TYPE portlore_connections_evicted_total counter\n"
+	    "portlore_connections_evicted_total %lu\n",
+	    hits, misses, bytes, atomic_load(&s->reloads),
+	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns),
+	    atomic_load(&s->cache_evictions), atomic_load(&s->evictions));
 	(void)srv_metrics_host(s, &b);
 	ok = reply(s, c, 200, b.data ? b.data : "", b.len, "text/plain; version=0.0.4; charset=utf-8",
 	    NULL, R_METRICS);
@@ -789,10 +1095,26 @@ get_route(struct pl_server *s, struct MHD_Connection *c, const char *url)
 
 	if (strcmp(url, "/") == 0)
 		return home_route(s, c, li);
-	if (strncmp(url, "/port/", 6) == 0 && (port = parse_port(url + 6)) >= 0)
+	if (strncmp(url, "/port/", 6) == 0 && (port = parse_port(url + 6)) >= 0) {
+		const char *voted = arg(c, "voted");
+
+		if (voted && pl_vote_parse(voted) >= 0)
+			return voted_route(s, c, port, li, pl_vote_parse(voted));
 		return port_route(s, c, port, li, R_PORT);
+	}
+	if (strncmp(url, "/port/", 6) == 0 && url[6] != '\0' &&
+	    strspn(url + 6, "0123456789") == strlen(url + 6))
+		return html_error(s, c, 404, li, N_("Port numbers go from 0 to 65535, so there is no "
+		    "such port. Try the search box above, or browse the ports."), R_PORT);
+	if (strncmp(url, "/port/", 6) == 0)
+		return html_error(s, c, 404, li, N_("A port page is /port/ and a number from 0 to "
+		    "65535. To find a port by its service, use the search box above."), R_PORT);
 	if (strcmp(url, "/ports") == 0)
-		return list_route(s, c, li);
+		return list_route(s, c, li, LIST_HTML);
+	if (strcmp(url, "/ports.csv") == 0)
+		return list_route(s, c, li, LIST_CSV);
+	if (strcmp(url, "/ports.json") == 0)
+		return list_route(s, c, li, LIST_JSON);
 	if (strcmp(url, "/search") == 0)
 		return search_route(s, c, li);
 	if (strncmp(url, "/api/v1/ports/", 14) == 0) {
@@ -807,7 +1129,7 @@ get_route(struct pl_server *s, struct MHD_Connection *c, const char *url)
 
 		if (!valid_page(page))
 			return json_error(s, c, 400, "page must be \"/\" or \"/port/N\"", R_API_FEEDBACK);
-		return feedback_state(s, c, page);
+		return feedback_state(s, c, page, NULL, NULL);
 	}
 	if (strcmp(url, "/healthz") == 0)
 		return reply(s, c, 200, "ok\n", 3, "text/plain; charset=utf-8", NULL, R_HEALTH);
@@ -815,6 +1137,8 @@ get_route(struct pl_server *s, struct MHD_Connection *c, const char *url)
 		return metrics_route(s, c);
 	if (strcmp(url, "/static/site.css") == 0)
 		return static_route(s, c, srv_css, "text/css; charset=utf-8");
+	if (strcmp(url, "/favicon.ico") == 0 || strcmp(url, "/favicon.svg") == 0)
+		return static_route(s, c, srv_favicon, "image/svg+xml");
 	if (strcmp(url, "/static/site.js") == 0)
 		return static_route(s, c, srv_js, "text/javascript; charset=utf-8");
 	if (strncmp(url, "/api/", 5) == 0)
@@ -837,6 +1161,59 @@ method_not_allowed(struct pl_server *s, struct MHD_Connection *c, const char *al
 	return ok;
 }
 
+static enum MHD_Result
+text(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *msg)
+{
+	return reply(s, c, status, msg, strlen(msg), "text/plain; charset=utf-8", NULL, R_OTHER);
+}
+
+/* Whether the request declares a body (Content-Length above 0, or Transfer-Encoding). */
+static bool
+has_body(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl != NULL && strspn(cl, "0") < strlen(cl)) ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/*
+ * The first call for a request, once its head is read: what can be answered before a
+ * body arrives is answered here. libmicrohttpd then skips the body and closes the
+ * connection; a response queued later, while a body is still coming, would be refused
+ * and the client would get no answer at all.
+ */
+static enum MHD_Result
+first_call(struct pl_server *s, struct MHD_Connection *c, const char *method,
+    const char *version, bool post, bool feedback)
+{
+	const char *cl;
+	int st = srv_host_check(s, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+	    strcmp(version, MHD_HTTP_VERSION_1_1) == 0);
+
+	/* The gate checked the first request of the connection; this covers the next ones. */
+	if (st == 421)
+		return text(s, c, 421, "misdirected request: this server does not serve that "
+		    "host name\n");
+	if (st != 0)
+		return text(s, c, 400, "bad request: HTTP/1.1 needs a valid Host\n");
+	if (!post && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return method_not_allowed(s, c, feedback ? "GET, HEAD, POST" : "GET, HEAD");
+	if (post && !feedback)
+		return method_not_allowed(s, c, "GET, HEAD");
+	if (!post && has_body(c))
+		return text(s, c, 400, "bad request: a GET or HEAD request has no body\n");
+	/* A declared length that is too big is refused before the body is read. */
+	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (post && cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > MAX_BODY))
+		return json_error(s, c, 413, "body too large (at most 4096 bytes)", R_API_FEEDBACK);
+	/* Otherwise answer on the next call: a response queued now, before the request is
+	 * complete, makes libmicrohttpd 0.9.75 refuse further requests on the connection
+	 * (MHD_queue_response sets discard_request) and close it. */
+	return MHD_YES;
+}
+
 enum MHD_Result
 srv_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
@@ -846,29 +1223,21 @@ srv_handle(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	bool post = strcmp(method, "POST") == 0;
 	bool feedback = strcmp(url, "/api/v1/feedback") == 0;
 
-	(void)version;
 	if (rq == NULL) {
-		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		/* Only a vote has a body to keep; other requests share a marker. */
+		if (!(post && feedback))
+			rq = &no_body;
+		else if ((rq = calloc(1, sizeof(*rq))) != NULL)
+			pl_buf_init(&rq->body, MAX_BODY);
+		else
 			return MHD_NO;
-		pl_buf_init(&rq->body, MAX_BODY);
 		*con_cls = rq;
-		/* A declared length that is too big is refused before the body is read. */
-		if (post && feedback) {
-			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-			    MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-			if (cl != NULL && (strlen(cl) > 9 || strtol(cl, NULL, 10) > MAX_BODY))
-				return json_error(s, c, 413, "body too large (at most 4096 bytes)",
-				    R_API_FEEDBACK);
-		}
-		/* Answer on the second call, once libmicrohttpd knows the request has no
-		 * body: a response queued on the first call makes it close the connection. */
-		return MHD_YES;
+		return first_call(s, c, method, version, post, feedback);
 	}
 	if (strlen(url) > MAX_URL)
 		return reply(s, c, 414, "URI too long\n", 13, "text/plain; charset=utf-8", NULL,
 		    R_OTHER);
-	if (post && feedback) {
+	if (rq != &no_body) {       /* a POST to the feedback endpoint */
 		if (*upload_size > 0) {
 			/* A body without a length (chunked) that grows too big is dropped as it
 			 * comes and refused at its end; the connection timeout bounds it. */
@@ -879,8 +1248,6 @@ srv_handle(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		}
 		return feedback_post(s, c, rq);
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return method_not_allowed(s, c, feedback ? "GET, HEAD, POST" : "GET, HEAD");
 	return get_route(s, c, url);
 }
 
@@ -893,9 +1260,9 @@ srv_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)cls;
 	(void)c;
 	(void)toe;
-	if (rq != NULL) {
+	if (rq != NULL && rq != &no_body) {
 		pl_buf_free(&rq->body);
 		free(rq);
-		*con_cls = NULL;
 	}
+	*con_cls = NULL;
 }

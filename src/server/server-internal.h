@@ -3,12 +3,14 @@
 #define PORTLORE_SERVER_INTERNAL_H
 
 #include <pthread.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <microhttpd.h>
 
 #include "portlore/feedback.h"
@@ -19,7 +21,13 @@
 #define NLANGS 6
 #define MAX_URL 1024            /* longest request target accepted */
 #define MAX_BODY 4096           /* longest POST body accepted */
-#define CACHE_MAX_BYTES (256u << 20)
+#define CACHE_DEFAULT_MIB 64     /* page cache size unless --cache-size says */
+#define CACHE_ENTRIES 32768      /* at most this many pages are cached */
+#define HEAD_MAX (8 * 1024)      /* longest request head (request line and headers) */
+#define DEFAULT_TIMEOUT 10       /* seconds for a request head, and of idleness */
+/* Per connection: a request head and the answer's headers. libmicrohttpd 0.9.75 zeroes
+ * all of it after every request, so it is kept small. */
+#define CONN_MEMORY (HEAD_MAX + 8 * 1024)
 
 /* --- i18n.c --- */
 struct catalog {
@@ -41,29 +49,62 @@ const char *srv_tr(const void *catalog, const char *msgid);
 int srv_lang_pick(const char *query_lang, const char *accept_language);
 
 /* --- assets.c --- */
-extern const char srv_css[], srv_js[];
+extern const char srv_css[], srv_js[], srv_favicon[];
 extern const char srv_asset_tag[];
 
 /* --- ratelimit (server.c) --- */
-#define LIMIT_SLOTS 2048
+/* A client: an IPv4 address, or the /64 an IPv6 address is in (one host's share). */
+struct client_key {
+	uint64_t bits;
+	uint8_t family;         /* 4 or 6; 0 for an unknown address */
+};
+#define LIMIT_WAYS 8            /* slots per set: clients that hash alike don't collide */
+#define LIMIT_SETS 512
 struct limiter {
 	pthread_mutex_t mu;
 	double capacity, per_second;
-	struct { uint64_t key; double tokens; double at; } slot[LIMIT_SLOTS];
+	uint64_t seed;
+	struct lslot { struct client_key k; double tokens, at; } slot[LIMIT_SETS][LIMIT_WAYS];
 };
 
 enum route {
 	R_HOME, R_PORT, R_PORTS, R_SEARCH, R_API_PORT, R_API_SEARCH, R_API_FEEDBACK,
 	R_HEALTH, R_METRICS, R_STATIC, R_OTHER, R_COUNT
 };
-#define NCODES 14
+#define NCODES 17
 extern const int srv_codes[NCODES];
 
+struct gate;
+
+struct stats {
+	alignas(64) atomic_ulong requests[R_COUNT][NCODES];
+	atomic_ulong hits, misses;
+};
+
+/* A cached page or API document. */
+struct centry {
+	struct MHD_Response *resp;
+	uint32_t key;           /* see srv_key_*() */
+	uint32_t bytes;
+	long born;              /* when it was rendered (monotonic seconds) */
+	atomic_uchar ref;       /* CLOCK: used since the hand last passed */
+};
+/* Keys of cached answers: port pages by language, port documents, home pages. */
+#define CACHE_KEYS ((uint32_t)NLANGS * 65536 + 65536 + NLANGS)
+static inline uint32_t srv_key_port_html(int li, int port) { return (uint32_t)li * 65536 + (uint32_t)port; }
+static inline uint32_t srv_key_port_json(int port) { return (uint32_t)NLANGS * 65536 + (uint32_t)port; }
+static inline uint32_t srv_key_home(int li) { return (uint32_t)NLANGS * 65536 + 65536 + (uint32_t)li; }
+
 struct pl_server {
-	struct MHD_Daemon *d;
+	struct gate *gate;
 	char url[128];
 	char missing[64];
 	bool loopback;
+	bool any_ip_host;                   /* listening on a wildcard: IP literals are ours */
+	bool show_processes;
+	char **hosts;                       /* names accepted in Host, lower case */
+	size_t nhosts;
+	unsigned timeout, max_conns;
 	char *db_path, *feedback_path, *proc_root;
 
 	pthread_mutex_t store_mu;          /* the store and rendering */
@@ -73,11 +114,11 @@ struct pl_server {
 	atomic_long next_check;             /* when to look at the store file again */
 	time_t gen_born;
 
-	pthread_mutex_t cache_mu;
-	struct MHD_Response **port_html;    /* [NLANGS * 65536] */
-	struct MHD_Response **port_json;    /* [65536] */
-	struct MHD_Response *home[NLANGS];
-	size_t cache_bytes;
+	pthread_rwlock_t cache_mu;          /* read: queue a cached answer; write: change */
+	uint32_t *cache_index;              /* [CACHE_KEYS]: entry + 1, 0 when not cached */
+	struct centry *cache_ent;           /* [CACHE_ENTRIES] */
+	uint32_t cache_used, cache_hand;
+	size_t cache_bytes, cache_max;
 
 	pthread_mutex_t fb_mu;
 	struct pl_feedback *fb;
@@ -86,9 +127,20 @@ struct pl_server {
 	bool have_lang[NLANGS];
 	struct limiter post_lim, search_lim;
 
-	atomic_ulong hits, misses, reloads, votes, limited, conns;
-	atomic_ulong requests[R_COUNT][NCODES];
+	atomic_ulong reloads, votes, limited, conns, evictions, cache_evictions;
+	/* Counters of answers, one block per thread (the gate's is [0]) so that threads
+	 * don't contend for their cache lines; /metrics adds them up. */
+	struct stats *stats;
+	unsigned nstats;
 };
+
+/* The counters of the calling thread (set by gate.c for its threads). */
+extern _Thread_local struct stats *srv_tl_stats;
+static inline struct stats *
+srv_stats(struct pl_server *s)
+{
+	return srv_tl_stats ? srv_tl_stats : &s->stats[0];
+}
 
 /* --- cache.c --- */
 /* Looks at the store file at most once a second and starts a new data version when it
@@ -97,13 +149,15 @@ void srv_data_check(struct pl_server *s);
 /* Opens the store and starts data version one. */
 int srv_data_open(struct pl_server *s, struct pl_err *err);
 void srv_cache_flush(struct pl_server *s);
-/* Queues the cached response in *slot (under cache_mu) when there is one. */
-int srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, struct MHD_Response **slot,
-    enum route r);
-/* Stores resp in *slot and returns true: the cache then owns the caller's reference
- * (queue it, don't destroy it). False when the slot is taken or the cache is full. */
-bool srv_cache_put(struct pl_server *s, struct MHD_Response **slot, struct MHD_Response *resp,
-    size_t bytes);
+int srv_cache_init(struct pl_server *s, size_t max_bytes);
+void srv_cache_free(struct pl_server *s);
+/* Queues the cached answer of key when there is a current one: 1 queued, 0 queueing
+ * failed, -1 not cached. */
+int srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enum route r);
+/* Caches resp under key, evicting answers not used lately (CLOCK) to make room, and
+ * returns true: the cache then owns the caller's reference (queue resp, don't destroy
+ * it). False when resp is too big to cache. */
+bool srv_cache_put(struct pl_server *s, uint32_t key, struct MHD_Response *resp, size_t bytes);
 
 /* --- routes.c --- */
 enum MHD_Result srv_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -111,6 +165,11 @@ enum MHD_Result srv_handle(void *cls, struct MHD_Connection *c, const char *url,
     void **con_cls);
 void srv_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe);
+/* The security headers of every answer: name and value. */
+extern const char *const srv_sec_headers[][2];
+extern const size_t srv_nsec_headers;
+/* Counts an answer for /metrics. */
+void srv_count(struct pl_server *s, enum route r, unsigned status);
 /* A response with the security headers; ctype "text/html" etc.; lang may be NULL. */
 struct MHD_Response *srv_response(const void *body, size_t len, const char *ctype,
     const char *lang, bool cacheable);
@@ -128,8 +187,22 @@ int srv_metrics_host(struct pl_server *s, struct pl_buf *b);
  * the field is there (form.c). */
 bool srv_form_value(const char *body, const char *name, char *out, size_t len);
 
-void srv_limiter_init(struct limiter *l, double capacity, double per_second);
-/* Takes one token for key; returns false when the client is over its rate. */
-bool srv_limiter_take(struct limiter *l, uint64_t key);
+void srv_limiter_init(struct limiter *l, double capacity, double per_second, uint64_t seed);
+/* The client an address stands for (its IPv6 /64). */
+struct client_key srv_client_key(const struct sockaddr *sa);
+/* Takes one token for the client; false when it is over its rate, with *retry_after
+ * the seconds until it may try again. */
+bool srv_limiter_take(struct limiter *l, struct client_key k, unsigned *retry_after);
+
+/* --- Host header (server.c) --- */
+/* 0 when host (the Host header, NULL when absent) names this server; else the status
+ * to answer: 400 (HTTP/1.1 without Host, or a malformed one) or 421 (another name). */
+int srv_host_check(const struct pl_server *s, const char *host, bool http11);
+
+/* --- gate.c: accepts connections and checks request heads before libmicrohttpd --- */
+/* Starts the worker threads (a libmicrohttpd daemon each) and the accept thread on
+ * listen_fd, which it then owns. */
+int srv_gate_start(struct pl_server *s, int listen_fd, unsigned threads, struct pl_err *err);
+void srv_gate_stop(struct pl_server *s);
 
 #endif

@@ -49,14 +49,14 @@ fixture_store() {
       "vendor": "Demo project",
       "kind": "telephony",
       "ports": [
-        { "port": 3333, "proto": "tcp", "role": "caller ID server" },
-        { "port": 3334, "proto": "tcp", "role": "caller ID relay" }
+        { "port": 3333, "proto": "tcp", "role": "caller ID server", "use": "server", "prevalence": "common", "evidence": "demo doc [1]" },
+        { "port": 3334, "proto": "tcp", "role": "caller ID relay", "use": "default", "prevalence": "niche", "evidence": "demo doc [1]" }
       ],
       "years": { "from": 2002 },
       "summary": "Sends caller id lines to clients.",
       "risk": { "level": "low", "why": "No authentication." },
       "hints": { "process": ["^democid$"] },
-      "sources": [ { "title": "Demo doc", "url": "https://example.org/demo", "date": "2020" } ]
+      "sources": [ { "title": "Demo doc", "url": "https://example.org/demo", "published": "2020", "accessed": "2026-11-23", "tier": "primary" } ]
     }
   ]
 }

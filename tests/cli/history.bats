@@ -108,6 +108,13 @@ four_store() {
 	[[ "$output" == *"- beta 1001/tcp  Beta [B_Person]"* ]]
 	[[ "$output" == *"+ newname 1004/tcp  New [N]"* ]]
 	[[ "$output" == *"~ gamma 1003/tcp"*"description: Gamma -> Gamma Two"* ]]
+	# The summary comes first, the list after it.
+	[[ "${lines[1]}" == "  added    3 rows: 2 with a service name, 3 with a port" ]]
+	[[ "${lines[2]}" == "  removed  3 rows: 2 with a service name, 3 with a port" ]]
+	[[ "${lines[3]}" == "  changed  3 rows: "*"modification_date "* ]]
+	[[ "$output" == *"  below: + added, - removed, ~ changed, in port order"$'\n'"~ alpha"* ||
+	   "$output" == *"  below: + added, - removed, ~ changed, in port order"$'\n'"+ "* ||
+	   "$output" == *"  below: + added, - removed, ~ changed, in port order"$'\n'"- "* ]]
 	# A snapshot against itself: nothing.
 	run pl --db "$db" diff current current --json
 	json_is '[.counts.added, .counts.removed, .counts.changed] | join(" ")' '0 0 0'

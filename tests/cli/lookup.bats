@@ -10,7 +10,7 @@ setup() {
 }
 
 @test "3408/tcp: BESApi, [Colin_Griffiths], registered 2002-02 (Debian 2014 copy)" {
-	run pl --db "$DB" 3408/tcp
+	run pl --db "$DB" --full 3408/tcp
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"3408/tcp BESApi: BES Api Port [iana 2014-"* ]]
 	[[ "$output" == *"assignee: [Colin_Griffiths]"* ]]
@@ -18,7 +18,7 @@ setup() {
 }
 
 @test "3008: midnight-tech on tcp and udp, NetScaler in lore" {
-	run pl --db "$DB" 3008
+	run pl --db "$DB" --full 3008
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"3008/tcp  midnight-tech"* ]]
 	[[ "$output" == *"3008/udp  midnight-tech"* ]]
@@ -33,7 +33,7 @@ setup() {
 	json_is '.reports[0].registry.containing_ranges[0].service' x11
 	json_is '.reports[0].registry.containing_ranges[0].port' 6000-6063
 	json_is '.reports[0].registry.status' assigned
-	run pl --db "$DB" 6010/tcp
+	run pl --db "$DB" --full 6010/tcp
 	[[ "$output" == *"inside range 6000-6063/tcp x11: X Window System"* ]]
 }
 
@@ -100,7 +100,7 @@ setup() {
 }
 
 @test "unassigned and reserved are said as the registry says, with its date" {
-	run pl --db "$FX" 3001/udp 0/tcp
+	run pl --db "$FX" --full 3001/udp 0/tcp
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"3001/udp  unassigned"* ]]
 	[[ "$output" == *"inside range 3000-3007: Unassigned (no service name) [iana 2024-12-20]"* ]]
@@ -119,10 +119,10 @@ setup() {
 	json_is '.reports[0].lore[0].sources[0].url' https://example.org/demo
 	json_is '.reports[0].lore[0].siblings[0].port' 3334
 	json_is '.reports[0].lore[0].provenance' lore
-	run pl --db "$FX" 3333/tcp
+	run pl --db "$FX" --full 3333/tcp
 	[[ "$output" == *"1. Demo caller ID daemon (Demo project; telephony, since 2002) [lore]"* ]]
 	[[ "$output" == *"3334/tcp caller ID relay"* ]]
-	[[ "$output" == *"[1] Demo doc, 2020 <https://example.org/demo>"* ]]
+	[[ "$output" == *"[1] Demo doc, 2020 (primary) <https://example.org/demo>"* ]]
 }
 
 @test "every fact in the JSON report carries a provenance" {
@@ -131,11 +131,11 @@ setup() {
 	json_is '.schema' https://portlore.dev/schema/report/1
 	json_is '.version' 1
 	# Every section object that holds facts names its provenance.
-	json_is '[.reports[] | .ranges.iana.provenance, .ranges.host.provenance, .ranges.browsers.provenance, .registry.provenance] | unique | join(",")' "iana,lore,observed"
+	json_is '[.reports[] | .ranges.iana.provenance, .ranges.host.provenance, .ranges.browsers.provenance, .registry.provenance] | unique | join(",")' "fetch-standard,iana,observed"
 	json_is '[.reports[].lore[] | .provenance] | unique | join(",")' lore
-	json_is '[.reports[].frequency | select(. != null) | .provenance] | unique | join(",")' lore
+	json_is '[.reports[].frequency | select(. != null) | .provenance] | unique | join(",")' nmap
 	# And text labels every fact line with one.
-	run pl --db "$DB" --width 200 3333/tcp
+	run pl --db "$DB" --full --width 200 3333/tcp
 	for word in iana lore observed; do
 		[[ "$output" == *"[$word"* ]]
 	done

@@ -76,3 +76,49 @@ has_use() {
 	run pl --db "$DB" search --json modbus
 	json_is '[.hits[].ports] | join(" ") | test("502/tcp")' true
 }
+
+@test "every commit-pinned URL in the lore is in the allow-list that records how it was verified" {
+	list="$PORTLORE_SRC/data/lore-pinned.tsv"
+	[ -f "$list" ]
+	pinned=$(grep -hoE 'https?://github\.com/[^/]+/[^/]+/(commit|blob|tree)/[0-9a-f]{7,40}[^"]*' \
+		"$PORTLORE_SRC"/data/lore/*.json | sort -u)
+	[ -n "$pinned" ]
+	missing=0
+	while read -r u; do
+		awk -F'\t' -v u="$u" '$1 == u && $2 ~ /verified|cat-file|read at this commit/ { f = 1 } END { exit !f }' "$list" ||
+			{ echo "pinned URL not in $list: $u"; missing=1; }
+	done <<<"$pinned"
+	[ "$missing" -eq 0 ]
+	# The commit that never existed in Katello's installer stays out.
+	! grep -rq 0edbce0e90173722c4b55d417ffb42b4072df8be "$PORTLORE_SRC/data/lore"
+}
+
+@test "a report shows a lore use's confidence and each source's tier and dates" {
+	run pl --db "$DB" --json 3072/tcp 3010/tcp
+	[ "$status" -eq 0 ]
+	json_is '[.reports[].lore[] | .confidence.level | test("^(high|medium|low)$")] | all' true
+	json_is '[.reports[].lore[].sources[] | .tier | test("^(primary|secondary|community)$")] | all' true
+	json_is '[.reports[].lore[].sources[] | .accessed | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | all' true
+	json_is '[.reports[].lore[] | select(.id == "irc-bot-3072") | .confidence.level] | .[0]' low
+	json_is '[.reports[].lore[] | select(.id == "citrix-netscaler-ha") | .confidence.level] | .[0]' medium
+	run pl --db "$DB" --full 3072/tcp
+	[[ "$output" == *"confidence: low"* ]]
+	[[ "$output" == *"[nmap]"* || "$output" != *"frequency"* ]]
+	[[ "$output" == *"[fetch-standard]"* ]]
+}
+
+@test "a risk that lore scopes to some ports is not shown on the entry's others" {
+	# NetScaler management's CVEs concern the Gateway/AAA endpoints on 443, not 3008.
+	run pl --db "$DB" 3008/tcp --json
+	[ "$status" -eq 0 ]
+	json_is '[.. | objects | select(.id? == "citrix-netscaler-mgmt") | .risk.applies_here][0]' false
+	run pl --db "$DB" 443/tcp --json
+	json_is '[.. | objects | select(.id? == "citrix-netscaler-mgmt") | .risk.applies_here][0]' true
+	# The validator refuses ports that are not port numbers.
+	mkdir -p "$BATS_TEST_TMPDIR/lore"
+	jq '.entries[0].risk.ports = [70000]' "$PORTLORE_SRC/data/lore/citrix-netscaler.json" \
+		>"$BATS_TEST_TMPDIR/lore/citrix-netscaler.json"
+	run pl import --check --lore "$BATS_TEST_TMPDIR/lore"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"citrix-netscaler.json:"*"ports"*"not a port number"* ]]
+}

@@ -156,3 +156,18 @@ time.sleep(60)' >"$BATS_TEST_TMPDIR/port" &
 	[ "$status" -eq 0 ]
 	json_is '.ports[0].criteria[7].verdict' unknown
 }
+
+@test "text: one line per candidate, every criterion with --full or -v, within -w" {
+	db=$(fixture_store)
+	make_proc "40000	60999" ""
+	run pl pick --db "$db" --range 3000-3010 --near 3001 --count 3 -w 40
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c '^300[0-9]/tcp ')" -eq 3 ]
+	[[ "$output" == *"3000/tcp    passes 7 of 8; unknown: rare"* ]]
+	[ "$(printf '%s\n' "$output" | awk '{ print length($0) }' | sort -n | tail -1)" -le 40 ]
+	run pl pick --db "$db" --range 3000-3010 --near 3001 --count 3 --full
+	[[ "$output" == *"  pass    unassigned"* ]]
+	full=$output
+	run pl pick --db "$db" --range 3000-3010 --near 3001 --count 3 -v
+	[ "$output" = "$full" ]
+}

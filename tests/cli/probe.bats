@@ -8,6 +8,7 @@ load helpers
 
 A4=198.18.7.2
 A6=fd00:7::2
+DROPALL=198.18.7.3   # the target's second address, where every packet is dropped
 
 setup_file() {
 	# Exported, so that every test (a process of its own) sees the same names.
@@ -21,6 +22,7 @@ setup_file() {
 	ip link add "${S}v" netns "$S" type veth peer name "${T}v" netns "$T"
 	ip -n "$S" addr add 198.18.7.1/29 dev "${S}v"
 	ip -n "$T" addr add "$A4/29" dev "${T}v"
+	ip -n "$T" addr add "$DROPALL/29" dev "${T}v"
 	ip -n "$S" addr add fd00:7::1/64 dev "${S}v" nodad
 	ip -n "$T" addr add "$A6/64" dev "${T}v" nodad
 	ip -n "$S" link set "${S}v" up
@@ -32,6 +34,7 @@ setup_file() {
 		chain input {
 			type filter hook input priority 0;
 			tcp dport { 81, 82 } drop
+			ip daddr 198.18.7.3 drop
 			udp dport 55 drop
 		}
 	}
@@ -97,10 +100,10 @@ state_of() {   # state_of PORT [PROTO]: the state of one port in $output (JSON)
 @test "--banner confirms services from lore's banner hints" {
 	probe --json --banner --banner-wait 300 "$A4" 22,80,5000
 	[ "$status" -eq 0 ]
-	json_is '[.hosts[0].ports[] | select(.port == 22) | .identified.lore][0]' openssh-sshd
+	json_is '[.hosts[0].ports[] | select(.port == 22) | .identified.id][0]' openssh-sshd
 	json_is '[.hosts[0].ports[] | select(.port == 22) | .identified.provenance][0]' probed
 	json_is '[.hosts[0].ports[] | select(.port == 22) | .banner.probe][0]' null
-	json_is '[.hosts[0].ports[] | select(.port == 80) | .identified.lore][0]' web-nginx
+	json_is '[.hosts[0].ports[] | select(.port == 80) | .identified.id][0]' web-nginx
 	json_is '[.hosts[0].ports[] | select(.port == 80) | .banner.probe][0]' http-head
 	# 5000 accepts and closes without a word: no banner, nothing confirmed.
 	json_is '[.hosts[0].ports[] | select(.port == 5000) | .banner][0]' null
@@ -143,7 +146,7 @@ state_of() {   # state_of PORT [PROTO]: the state of one port in $output (JSON)
 }
 
 @test "Ctrl-C prints what was found so far and exits 130" {
-	ip netns exec "$S" "$PORTLORE" probe --db "$DB" --json --rate 2000 "$A4" 1-65535 \
+	ip netns exec "$S" "$PORTLORE" probe --db "$DB" --json --max-rate 2000 "$A4" 1-65535 \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	sleep 1.5
@@ -158,6 +161,47 @@ state_of() {   # state_of PORT [PROTO]: the state of one port in $output (JSON)
 	grep -q "interrupted" "$BATS_TEST_TMPDIR/err"
 }
 
+@test "the defaults find every open port of the whole range, and nothing else" {
+	probe --json "$A4" 1-65535
+	[ "$status" -eq 0 ]
+	json_is '[.hosts[0].ports[] | select(.state == "open") | .port] | join(",")' "22,80,5000"
+	json_is '.hosts[0].counts.open' 3
+	json_is '.hosts[0].counts.filtered' 2
+	json_is '.hosts[0].counts.closed' 65530
+	json_is '.scan.done' 65535
+	# No rate cap unless one is asked for.
+	json_is '.scan.rate' null
+}
+
+@test "a target that drops everything is done in bounded time, every port filtered" {
+	# Each port gets its tries one timeout each (no back-off: nothing ever answered), and
+	# the window grows with every timeout, so 1000 silent ports take a few seconds.
+	SECONDS=0
+	probe --json "$DROPALL" 1-1000
+	[ "$status" -eq 0 ]
+	echo "took $SECONDS s"
+	[ "$SECONDS" -lt 30 ]
+	json_is '.hosts[0].counts.filtered' 1000
+	json_is '.hosts[0].counts.open + .hosts[0].counts.closed' 0
+	json_is '.scan.done' 1000
+	json_is '.hosts[0].srtt_ms' null
+}
+
+@test "progress goes to a terminal's stderr only, never into JSON or a pipe" {
+	# stderr a terminal (script(1) gives the command a pty), stdout a file: the status
+	# line is on the terminal, the JSON is clean.
+	cmd="ip netns exec $S $PORTLORE probe --db $DB --json --max-rate 2000 $A4 1-2000"
+	script -qec "$cmd >$BATS_TEST_TMPDIR/out.json" /dev/null >"$BATS_TEST_TMPDIR/tty"
+	grep -q "ports, .* open, .*/s, ETA" "$BATS_TEST_TMPDIR/tty"
+	! grep -q ETA "$BATS_TEST_TMPDIR/out.json"
+	jq -e '.scan.done == 2000 and .scan.rate == 2000' "$BATS_TEST_TMPDIR/out.json"
+	# stderr a pipe or a file: nothing at all on it.
+	ip netns exec "$S" "$PORTLORE" probe --db "$DB" --json --max-rate 2000 "$A4" 1-2000 \
+		>"$BATS_TEST_TMPDIR/out2.json" 2>"$BATS_TEST_TMPDIR/err"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	jq -e '.scan.elapsed >= 0.9' "$BATS_TEST_TMPDIR/out2.json"
+}
+
 @test "bad targets and options are refused with the input named" {
 	probe 198.18.0.0/16 22
 	[ "$status" -eq 2 ]
@@ -167,9 +211,9 @@ state_of() {   # state_of PORT [PROTO]: the state of one port in $output (JSON)
 	probe "$A4" 22/sctp
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"only tcp and udp"* ]]
-	probe --rate 0 "$A4" 22
+	probe --max-rate 0 "$A4" 22
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"--rate '0'"* ]]
+	[[ "$output" == *"--max-rate '0'"* ]]
 	probe no-such-host.invalid 22
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"no-such-host.invalid"* ]]

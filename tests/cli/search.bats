@@ -52,13 +52,36 @@ setup() {
 	run pl --db "$DB" search '***'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"has no words"* ]]
-	# FTS5's own syntax in the input means nothing: quotes, stars, NEAR( are text.
+	# FTS5's own syntax in the input means nothing: quotes, stars, NEAR( are text
+	# (no entry has both words, so any word will do: redis).
 	run pl --db "$DB" search '"redis*' 'NEAR('
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 0 ]
 	[[ "$output" != *"syntax"* ]]
+	[[ "$output" == *"6379"* ]]
 	run pl --db "$DB" search '"redis'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"6379"* ]]
 	run pl --db "$DB" search
 	[ "$status" -eq 2 ]
+}
+
+@test "search: any word when no hit has them all; prefixes and stems; names before mentions" {
+	run pl --db "$DB" search --json "docker daemon"
+	[ "$status" -eq 0 ]
+	json_is '.hits[0].ports | test("^237[56]/tcp")' true
+	run pl --db "$DB" search --json memcache
+	json_is '.hits[0].ports | test("11211")' true
+	# "servers" finds what says "server"; the registry's own "vnc" name ranks first.
+	run pl --db "$DB" search --json "redis servers"
+	json_is '[.hits[].ports] | join(" ") | test("6379")' true
+	run pl --db "$DB" search --json vnc
+	json_is '.hits[0].ports | test("5900")' true
+}
+
+@test "search: snippets come from the summary, matches between « and », IANA brackets plain" {
+	run pl --db "$DB" search --json redis
+	json_is '[.hits[].snippet | select(test("«[Rr]edis»"))] | length > 0' true
+	json_is '[.hits[].snippet | select(test("\\[[Rr]edis\\]"))] | length' 0
+	run pl --db "$DB" search redis
+	[[ "$output" == *"«"* ]]
 }

@@ -11,6 +11,9 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${OTHER_PID:-}" ]; then
+		kill "$OTHER_PID" 2>/dev/null || true
+	fi
 	if [ -n "${SERVER_PID:-}" ]; then
 		kill "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
@@ -47,8 +50,10 @@ status_of() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@" "$u"
 }
 
+# One reader: the cookie jar keeps the reader id the server gives on the first vote.
 vote() {
-	curl -s --max-time 10 -H 'Content-Type: application/json' \
+	curl -s --max-time 10 -b "$BATS_TEST_TMPDIR/jar" -c "$BATS_TEST_TMPDIR/jar" \
+		-H 'Content-Type: application/json' \
 		--data "{\"page\":\"$1\",\"vote\":\"$2\"}" "${URL}api/v1/feedback"
 }
 
@@ -154,8 +159,9 @@ vote() {
 	[[ "$output" == *"&lt;script&gt;alert(1)&lt;/script&gt;"* ]]
 	[[ "$output" != *"<script>alert"* ]]
 	[ "$(status_of "${URL}search?q=3333")" = 303 ]
-	run curl -s -D - -o /dev/null --max-time 10 "${URL}search?q=ssh"
-	[[ "$output" == *"200"* ]]
+	[ "$(status_of "${URL}search?q=ssh")" = 303 ]
+	run curl -s -D - -o /dev/null --max-time 10 "${URL}search?q=secure+shell"
+	[[ "$output" == *" 200 "* ]]
 }
 
 @test "languages come from ?lang= and Accept-Language" {
@@ -164,10 +170,10 @@ vote() {
 	[[ "$output" == *"Content-Language: de"* ]]
 	[[ "$output" == *"Was Port 22 ist"* ]]
 	run curl -s --max-time 10 "${URL}port/22?lang=fa"
-	[[ "$output" == *'<html lang="fa" dir="rtl">'* ]]
+	[[ "$output" == *'<html lang="fa" dir="rtl"'* ]]
 	for l in es cs ms; do
 		run curl -s --max-time 10 "${URL}port/22?lang=$l"
-		[[ "$output" == *"<html lang=\"$l\" dir=\"ltr\">"* ]]
+		[[ "$output" == *"<html lang=\"$l\" dir=\"ltr\""* ]]
 		[[ "$output" != *"How to check what is listening"* ]]
 	done
 	# Data stays as it is: the registry's English description in every language.
@@ -184,7 +190,7 @@ vote() {
 	json_is '.totals.no' 1
 	run vote / partly
 	json_is '.totals.partly' 1
-	run curl -s --max-time 10 "${URL}api/v1/feedback?page=/port/3333"
+	run curl -s --max-time 10 -b "$BATS_TEST_TMPDIR/jar" "${URL}api/v1/feedback?page=/port/3333"
 	json_is '.totals.no' 1
 	json_is '.mine' no
 	run pl feedback --feedback-db "$FB"
@@ -218,7 +224,7 @@ vote() {
 	run curl -s -D - -o /dev/null --max-time 10 -H "Origin: ${URL%/}" \
 		--data 'page=%2Fport%2F22&vote=yes&lang=de' "${URL}api/v1/feedback"
 	[[ "$output" == *"303"* ]]
-	[[ "$output" == *"Location: /port/22?lang=de#feedback"* ]]
+	[[ "$output" == *"Location: /port/22?lang=de&voted=yes#feedback"* ]]
 	run pl feedback --feedback-db "$FB" --json
 	json_is '.[0].yes' 1
 }
@@ -285,6 +291,185 @@ vote() {
 	run curl -s --max-time 10 "${URL}port/3408?lang=de"
 	[[ "$output" == *'<section id="history"><h2>Geschichte</h2>'* ]]
 	[[ "$output" == *"2002-02"* ]]
+}
+
+@test "a second serve on a taken address fails; --reuse-port shares it on purpose" {
+	start_server
+	port=${URL##*:}
+	port=${port%/}
+	run pl serve --db "$DB" --feedback-db "$BATS_TEST_TMPDIR/fb2.db" \
+		--locale-dir "$PORTLORE_LOCALEDIR" --listen "127.0.0.1:$port"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"cannot listen on 127.0.0.1:$port: the address is in use"* ]]
+	# The first one still answers alone.
+	[ "$(status_of "${URL}healthz")" = 200 ]
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	SERVER_PID=""
+	start_server --reuse-port
+	port=${URL##*:}
+	port=${port%/}
+	"$PORTLORE" serve --db "$DB" --feedback-db "$BATS_TEST_TMPDIR/fb2.db" \
+		--locale-dir "$PORTLORE_LOCALEDIR" --listen "127.0.0.1:$port" --reuse-port \
+		>"$BATS_TEST_TMPDIR/second.out" 2>&1 &
+	second=$!
+	for i in $(seq 100); do
+		grep -q serving "$BATS_TEST_TMPDIR/second.out" && break
+		sleep 0.1
+	done
+	kill "$second"
+	wait "$second" || true
+	grep -q "serving http://127.0.0.1:$port/" "$BATS_TEST_TMPDIR/second.out"
+}
+
+@test "other users' command lines stay off the site unless --show-processes" {
+	command -v setpriv >/dev/null || skip "needs setpriv"
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run a listener as another user"
+	# A listener of user nobody with a secret on its command line.
+	setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(60)
+' --db-password=hunter2-secret >"$BATS_TEST_TMPDIR/nport" &
+	OTHER_PID=$!
+	for i in $(seq 50); do
+		[ -s "$BATS_TEST_TMPDIR/nport" ] && break
+		sleep 0.1
+	done
+	nport=$(cat "$BATS_TEST_TMPDIR/nport")
+	start_server
+	run curl -s --max-time 10 "${URL}port/$nport?lang=en"
+	[[ "$output" == *"<code>127.0.0.1:$nport</code>"* ]]
+	[[ "$output" != *"hunter2"* ]]
+	run curl -s --max-time 10 "${URL}api/v1/ports/$nport"
+	json_is "[.reports[].on_this_machine.processes[].pid] | index($OTHER_PID) != null" true
+	[[ "$output" != *"hunter2"* ]]
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" || true
+	SERVER_PID=""
+	start_server --show-processes
+	run curl -s --max-time 10 "${URL}api/v1/ports/$nport"
+	[[ "$output" == *"hunter2-secret"* ]]
+}
+
+@test "a vote belongs to the reader's cookie, not to the address" {
+	start_server
+	run vote /port/80 yes
+	json_is '.mine' yes
+	grep -q 'portlore_reader' "$BATS_TEST_TMPDIR/jar"
+	grep -q '#HttpOnly_' "$BATS_TEST_TMPDIR/jar"
+	# Another reader from the same address, without the cookie: no "mine", and a vote of
+	# their own adds to the totals instead of replacing the first reader's.
+	run curl -s --max-time 10 "${URL}api/v1/feedback?page=/port/80"
+	json_is '.mine' null
+	run curl -s --max-time 10 -H 'Content-Type: application/json' \
+		--data '{"page":"/port/80","vote":"no"}' "${URL}api/v1/feedback"
+	json_is '.totals.yes' 1
+	json_is '.totals.no' 1
+	# A forged or malformed cookie is not a reader id.
+	run curl -s --max-time 10 -H 'Cookie: portlore_reader=../../x' \
+		"${URL}api/v1/feedback?page=/port/80"
+	json_is '.mine' null
+}
+
+@test "a form vote as Chromium sends it is accepted and the page says thanks" {
+	start_server
+	run curl -s -D - --max-time 10 "${URL}port/22"
+	[[ "$output" == *"Referrer-Policy: same-origin"* ]]
+	# No-referrer pages made Chromium send Origin: null; Sec-Fetch-Site decides.
+	run curl -s -D - -o /dev/null --max-time 10 -H 'Origin: null' \
+		-H 'Sec-Fetch-Site: same-origin' -c "$BATS_TEST_TMPDIR/jar" \
+		--data 'page=%2Fport%2F22&vote=partly&lang=cs' "${URL}api/v1/feedback"
+	[[ "$output" == *" 303 "* ]]
+	[[ "$output" == *"Location: /port/22?lang=cs&voted=partly#feedback"* ]]
+	[[ "$output" == *"Set-Cookie: portlore_reader="*"HttpOnly; SameSite=Lax"* ]]
+	run curl -s --max-time 10 "${URL}port/22?lang=cs&voted=partly"
+	[[ "$output" == *'value="partly" aria-pressed="true"'* ]]
+	[[ "$output" == *'value="yes" aria-pressed="false"'* ]]
+	[[ "$output" != *"Thank you. Your answer is saved."* ]]
+	grep -q 'Děkujeme' <<<"$output"
+	# A same-origin Referer without Origin is accepted; a foreign one, or an opaque
+	# origin with nothing else, is refused.
+	[ "$(status_of "${URL}api/v1/feedback" -H "Referer: ${URL}port/22" \
+		--data 'page=%2Fport%2F22&vote=yes')" = 303 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Referer: http://evil.example/port/22' \
+		--data 'page=%2Fport%2F22&vote=yes')" = 403 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H 'Origin: null' \
+		--data 'page=%2Fport%2F22&vote=yes')" = 403 ]
+	[ "$(status_of "${URL}api/v1/feedback" -H "Origin: ${URL%/}.evil.example" \
+		--data 'page=%2Fport%2F22&vote=yes')" = 403 ]
+}
+
+@test "site search sends port queries straight to their page or list, and keeps the query" {
+	start_server
+	loc() { curl -s -o /dev/null -w '%{redirect_url}' --max-time 10 "${URL}search?q=$1&lang=de"; }
+	[ "$(loc 80/tcp)" = "${URL}port/80?lang=de" ]
+	[ "$(loc 3333)" = "${URL}port/3333?lang=de" ]
+	[ "$(loc 3008-3011)" = "${URL}ports?from=3008&to=3011&lang=de" ]
+	[ "$(loc ssh)" = "${URL}port/22?lang=de" ]
+	[ "$(loc 0-65535)" = "${URL}ports?from=0&to=255&lang=de" ]
+	# A word that names many ports is a text search, and the box still holds it.
+	run curl -s --max-time 10 "${URL}search?q=netscaler"
+	[[ "$output" == *'name="q" required maxlength="200" value="netscaler"'* ]]
+	[[ "$output" == *'href="/api/v1/search?q=netscaler"'* ]]
+}
+
+@test "a port out of range gets a 404 that says what ports are" {
+	start_server
+	run curl -s -w '\n%{http_code}' --max-time 10 "${URL}port/65536"
+	[[ "$output" == *"Port numbers go from 0 to 65535"* ]]
+	[[ "$output" == *$'\n404' ]]
+	run curl -s -w '\n%{http_code}' --max-time 10 "${URL}port/ssh"
+	[[ "$output" == *"use the search box"* ]]
+	[[ "$output" == *$'\n404' ]]
+	run curl -s -D - --max-time 10 "${URL}favicon.ico"
+	[[ "$output" == *"Content-Type: image/svg+xml"* ]]
+	[[ "$output" == *"<svg"* ]]
+}
+
+@test "a range downloads as CSV and JSON with every protocol" {
+	start_server
+	run curl -s -D - --max-time 10 "${URL}ports.csv?from=3008&to=3011"
+	[[ "$output" == *"Content-Type: text/csv"* ]]
+	[[ "$output" == *'"port","protocol","status","service","description"'* ]]
+	[[ "$output" == *'"3008","tcp","assigned","midnight-tech","Midnight Technologies"'* ]]
+	run curl -s --max-time 10 "${URL}ports.json?from=3333&to=3333"
+	json_is '.[0].service' dec-notes
+	json_is '[.[].protocol] | join(",")' tcp,udp
+	[ "$(status_of "${URL}ports.csv?from=10&to=5")" = 400 ]
+	# The table has a column per protocol and sorts with a script.
+	run curl -s --max-time 10 "${URL}ports?from=130&to=140"
+	[[ "$output" == *'<table class="ports sortable">'* ]]
+	[[ "$output" == *'<th scope="col">sctp</th><th scope="col">dccp</th>'* ]]
+}
+
+@test "a port page leads with the summary and shows readers' text only" {
+	start_server
+	run curl -s --max-time 10 "${URL}port/3333?lang=en"
+	# The summary box comes before every other section.
+	summary=${output%%<section id=\"summary\"*}
+	[ "${#summary}" -lt "${#output}" ]
+	[[ "$summary" != *"<section id="* ]]
+	[[ "$output" == *'<meta name="description" content="Port 3333: dec-notes (DEC Notes).'* ]]
+	[[ "$output" == *'<link rel="canonical" href="/port/3333?lang=en">'* ]]
+	[[ "$output" == *'<link rel="alternate" hreflang="fa" href="/port/3333?lang=fa">'* ]]
+	[[ "$output" == *'rel="prev" href="/port/3332?lang=en"'* ]]
+	# tcp and udp say the same in the registry: one paragraph for both.
+	[[ "$output" == *"On tcp and udp, IANA lists port 3333 as dec-notes: DEC Notes."* ]]
+	[[ "$output" != *"On udp, IANA lists port 3333"* ]]
+	# No hint regexes, no curator notes, no "2018-2018".
+	[[ "$output" != *'^ethdcrminer64$'* ]]
+	[[ "$output" != *"Process names"* ]]
+	! grep -Eq '([0-9]{4})-\1<' <<<"$output"
+	# Security notes most serious first.
+	sec=${output#*<ul class=\"security\">}
+	sec=${sec%%</ul>*}
+	levels=$(grep -o 'class="risk risk-[0-9]"' <<<"$sec" | tr -dc '0-9\n' | tr '\n' ' ')
+	[ "$levels" = "$(tr ' ' '\n' <<<"$levels" | grep . | sort -rn | tr '\n' ' ')" ]
+	# References to RFCs are links.
+	run curl -s --max-time 10 "${URL}port/22?lang=en"
+	[[ "$output" == *'<a href="https://www.rfc-editor.org/rfc/rfc4251"'* ]]
+	[[ "$output" == *'<pre tabindex="0">'* ]]
 }
 
 @test "the API's port document is the command line's, byte for byte" {

@@ -13,19 +13,23 @@ age_days() {
 	db=$(debian_store)
 	run pl --db "$db" -w 200 3333/tcp
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"[iana $(pl --db "$db" --json 3333/tcp | jq -r '.reports[0].registry.snapshot')]"* ]]
 	snap=$(pl --db "$db" --json 3333/tcp | jq -r '.reports[0].registry.snapshot')
-	years=$(( $(age_days "$snap") / 365 ))
-	[ "$years" -ge 1 ]
-	[ "$(printf '%s\n' "$output" | grep -c "snapshot over $years years* old: 'portlore update' fetches the current one")" -eq 1 ]
-	# Once per report: two protocols, two lines.
-	run pl --db "$db" -w 200 3333
+	[ "$(age_days "$snap")" -gt 365 ]
+	[ "$(printf '%s\n' "$output" | grep -c "snapshot over a year old: run 'portlore update'")" -eq 1 ]
+	# One line in the one-screen answer at 80 columns, and in each report of --full.
+	run pl --db "$db" -w 80 3333
+	[ "$(printf '%s\n' "$output" | grep -c "snapshot over a year old: run 'portlore update'$")" -eq 1 ]
+	run pl --db "$db" -w 200 --full 3333
 	[ "$(printf '%s\n' "$output" | grep -c "portlore update")" -eq 2 ]
 }
 
 @test "a snapshot less than a year old gets no such line" {
 	snap=$(pl --db "$PORTLORE_STORE" --json 22/tcp | jq -r '.reports[0].registry.snapshot')
 	[ "$(age_days "$snap")" -le 365 ] || skip "the build's registry ($snap) is itself over a year old"
-	run pl --db "$PORTLORE_STORE" -w 200 22/tcp
+	run pl --db "$PORTLORE_STORE" -w 200 --full 22/tcp
 	[ "$status" -eq 0 ]
+	[[ "$output" != *"portlore update"* ]]
+	run pl --db "$PORTLORE_STORE" -w 200 22/tcp
 	[[ "$output" != *"portlore update"* ]]
 }

@@ -21,13 +21,14 @@ teardown() {
 	[ -z "$NETNS" ] || ip netns del "$NETNS" 2>/dev/null || true
 }
 
-# start CMD...: runs a helper in the background; sets PORT to what it prints (deadline 5 s).
+# start CMD...: runs a helper in the background; sets PORT to what it prints (deadline
+# 20 s: a loaded machine can take seconds to start Python).
 start() {
 	local out="$BATS_TEST_TMPDIR/port.$RANDOM"
 	"$@" >"$out" &
 	PIDS+=("$!")
 	LASTPID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 400); do
 		PORT=$(head -1 "$out" 2>/dev/null)
 		[ -n "$PORT" ] && return 0
 		sleep 0.05
@@ -97,16 +98,22 @@ need_root() {
 	start python3 "$HELPER" listen tcp 127.0.0.1
 	start python3 "$HELPER" listen udp ::
 	own=$(readlink /proc/self/ns/net)
-	# Other tests (on a shared machine, other people's too) open and close sockets
-	# meanwhile: up to ten tries, a moment apart, to see one set.
-	for try in $(seq 10); do
+	ss_set() { ss -Htuln | awk '{ n = split($5, a, ":"); print $1, a[n] }' | sort -u; }
+	# Other tests open and close sockets meanwhile: ls must see every socket ss sees
+	# both before and after it, and none that ss sees neither before nor after.
+	for try in 1 2 3; do
+		before=$(ss_set)
 		mine=$(pl ls --json | jq -r --arg ns "$own" \
 			'.observed.sockets[] | select(.netns == $ns) | "\(.protocol) \(.local.port)"' | sort -u)
-		theirs=$(ss -Htuln | awk '{ n = split($5, a, ":"); print $1, a[n] }' | sort -u)
-		[ "$mine" = "$theirs" ] && break
-		sleep 0.2
+		after=$(ss_set)
+		both=$(comm -12 <(echo "$before") <(echo "$after"))
+		either=$(sort -u <(echo "$before") <(echo "$after"))
+		missing=$(comm -23 <(echo "$both") <(echo "$mine"))
+		extra=$(comm -13 <(echo "$either") <(echo "$mine"))
+		[ -z "$missing" ] && [ -z "$extra" ] && break
 	done
-	[ "$mine" = "$theirs" ] || { diff <(echo "$mine") <(echo "$theirs"); false; }
+	[ -z "$missing" ] || { echo "ls misses: $missing"; false; }
+	[ -z "$extra" ] || { echo "ls invents: $extra"; false; }
 	[[ "$mine" == *"tcp $PORT"* || "$mine" == *"udp $PORT"* ]]
 }
 
@@ -143,9 +150,13 @@ need_root() {
 	for _ in $(seq 100); do ss -Htln 'sport = :3333' | grep -q . && break; sleep 0.05; done
 	run pl ls --db "$(fixture_store)" 3333/tcp
 	[[ "$output" == *"democid"*"[dec-notes]"*"= Demo caller ID daemon"* ]]
-	run pl --db "$(fixture_store)" 3333/tcp
+	run pl --db "$(fixture_store)" --full 3333/tcp
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"here"*"127.0.0.1:3333 LISTEN, loopback only:"*"/democid"*"lore: Demo caller ID daemon"* ]]
+	[[ "$output" == *"here"*"127.0.0.1:3333 LISTEN, loopback only:"*"/democid"*"lore: Demo caller ID daemon (likely)"* ]]
+	run pl --db "$(fixture_store)" --width 200 3333/tcp
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"here: democid (pid "* ]]
+	[[ "$output" == *"here"*"127.0.0.1:3333/tcp loopback only: democid (pid "*"= Demo caller ID daemon (likely)"* ]]
 	run pl --db "$(fixture_store)" --json 3333/tcp
 	json_is '.reports[0].on_this_machine.sockets[0].lore.id' demo-caller
 	json_is '.reports[0].on_this_machine.provenance' observed
@@ -157,6 +168,8 @@ need_root() {
 	start python3 "$HELPER" timewait
 	run pl --db "$(fixture_store)" "$PORT/udp"
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"here"*"nothing listens on $PORT on this machine"* ]]
+	run pl --db "$(fixture_store)" --full "$PORT/udp"
 	[[ "$output" == *"here"*"nothing listens on $PORT/udp on this machine"* ]]
 	run pl --db "$(fixture_store)" --no-host "$PORT/udp"
 	[[ "$output" != *"on this machine"* ]]

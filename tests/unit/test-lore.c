@@ -22,8 +22,10 @@ static const char good[] =
     "      \"vendor\": \"Demo project\",\n"                      /* 8 */
     "      \"kind\": \"application\",\n"                         /* 9 */
     "      \"ports\": [\n"                                       /* 10 */
-    "        { \"port\": 3333, \"proto\": \"tcp\", \"role\": \"server\" },\n"  /* 11 */
-    "        { \"port\": \"6000-6063\", \"proto\": \"udp\", \"role\": \"x\" }\n" /* 12 */
+    "        { \"port\": 3333, \"proto\": \"tcp\", \"role\": \"server\", \"use\": \"server\","
+    " \"prevalence\": \"dominant\", \"evidence\": \"the registry's port [1]\" },\n"  /* 11 */
+    "        { \"port\": \"6000-6063\", \"proto\": \"udp\", \"role\": \"x\", \"use\": \"default\","
+    " \"prevalence\": \"niche\", \"evidence\": \"x\" }\n" /* 12 */
     "      ],\n"                                                 /* 13 */
     "      \"years\": { \"from\": 2002 },\n"                     /* 14 */
     "      \"summary\": \"Does a thing.\",\n"                    /* 15 */
@@ -31,7 +33,8 @@ static const char good[] =
     "      \"cves\": [\"CVE-2017-16930\"],\n"                    /* 17 */
     "      \"hints\": { \"process\": [\"^ncidd$\"], \"banner\": [\"^200 \"] },\n" /* 18 */
     "      \"sources\": [\n"                                     /* 19 */
-    "        { \"title\": \"Doc\", \"url\": \"https://example.org/doc\", \"date\": \"2020-01\" }\n" /* 20 */
+    "        { \"title\": \"Doc\", \"url\": \"https://example.org/doc\", \"published\": \"2020-01\","
+    " \"accessed\": \"2026-11-23\", \"tier\": \"primary\" }\n" /* 20 */
     "      ]\n"                                                  /* 21 */
     "    }\n"                                                    /* 22 */
     "  ]\n"                                                      /* 23 */
@@ -67,8 +70,21 @@ check(const char *text, const char *want)
 static void
 test_good(void **state)
 {
+	char low[8192], *t;
+
 	(void)state;
 	check(good, NULL);
+	/* Without a primary source an entry stands only as confidence low, with the reason. */
+	snprintf(low, sizeof(low), "%s", replace("\"tier\": \"primary\"", "\"tier\": \"community\""));
+	{
+		static const char conf[] =
+		    "      \"confidence\": { \"level\": \"low\", \"why\": \"Only a forum post.\" },\n";
+
+		t = strstr(low, "      \"sources\": [\n");
+		memmove(t + strlen(conf), t, strlen(t) + 1);
+		memcpy(t, conf, strlen(conf));
+	}
+	check(low, NULL);
 }
 
 static void
@@ -82,12 +98,37 @@ test_rules(void **state)
 		{ "\"port\": \"6000-6063\"", "\"port\": \"6063-6000\"", ":12: entries[0].ports[1].port" },
 		{ "\"proto\": \"tcp\"", "\"proto\": \"icmp\"", ":11: entries[0].ports[0].proto: 'icmp'" },
 		{ "\"role\": \"server\"", "\"role\": \"\"", ":11: entries[0].ports[0].role: must not be empty" },
+		/* Relevance: known words, non-empty evidence that cites only sources the entry has. */
+		{ "\"use\": \"server\"", "\"use\": \"listener\"",
+		  ":11: entries[0].ports[0].use: 'listener' is not server, default, client" },
+		{ "\"prevalence\": \"dominant\"", "\"prevalence\": \"huge\"",
+		  ":11: entries[0].ports[0].prevalence: 'huge' is not dominant" },
+		{ "\"evidence\": \"x\"", "\"evidence\": \"\"",
+		  ":12: entries[0].ports[1].evidence: must not be empty" },
+		{ "port [1]", "port [2]", ":11: entries[0].ports[0].evidence: cites [2] but the entry has 1 source" },
+		{ "port [1]", "port [0]", ":11: entries[0].ports[0].evidence: cites [0]" },
+		{ ", \"use\": \"default\"", "", ":12: entries[0].ports[1]: a port lacks required key 'use'" },
 		{ "\"port\": \"6000-6063\", \"proto\": \"udp\"", "\"port\": 3333, \"proto\": \"tcp\"",
 		  ":12: entries[0].ports[1]: duplicates ports[0]" },
-		{ "        { \"title\": \"Doc\", \"url\": \"https://example.org/doc\", \"date\": \"2020-01\" }\n", "",
+		{ "        { \"title\": \"Doc\", \"url\": \"https://example.org/doc\", \"published\": \"2020-01\","
+		  " \"accessed\": \"2026-11-23\", \"tier\": \"primary\" }\n", "",
 		  ":19: entries[0].sources: at least one source" },
 		{ "https://example.org/doc", "ftp://example.org/doc", ":20: entries[0].sources[0].url" },
-		{ "\"2020-01\"", "\"2020-13\"", ":20: entries[0].sources[0].date" },
+		{ "\"2020-01\"", "\"2020-13\"", ":20: entries[0].sources[0].published: '2020-13' is not a date" },
+		{ "\"2026-11-23\"", "\"2026-11\"", ":20: entries[0].sources[0].accessed: '2026-11' is not a day" },
+		{ "\"2020-01\"", "\"2027-01\"", ":20: entries[0].sources[0].published: '2027-01' is after the day" },
+		{ "\"published\": \"2020-01\",", "\"date\": \"2020-01\",", ":20: entries[0].sources[0].date: unknown key 'date'" },
+		{ "\"tier\": \"primary\"", "\"tier\": \"gospel\"", ":20: entries[0].sources[0].tier: 'gospel' is not primary" },
+		{ "\"tier\": \"primary\"", "\"tier\": \"community\"", ":19: entries[0].sources: no primary source" },
+		{ "\"title\": \"Doc\"", "\"title\": \"RFC 0793\"", ":20: entries[0].sources[0]: 'RFC 0793' is not an RFC number" },
+		{ "\"title\": \"Doc\", \"url\": \"https://example.org/doc\"",
+		  "\"title\": \"RFC 793: TCP\", \"url\": \"https://www.rfc-editor.org/rfc/rfc768\"",
+		  ":20: entries[0].sources[0]: title names RFC 793 but the URL is RFC 768" },
+		{ "https://example.org/doc", "https://nvd.nist.gov/vuln/detail/CVE-2021-44228",
+		  ":20: entries[0].sources[0]: CVE-2021-44228 is dated after the source's published date 2020-01" },
+		{ "https://example.org/doc", "https://nvd.nist.gov/vuln/detail/CVE-21-4", ":20: entries[0].sources[0]: 'CVE-21-4' is not a CVE id" },
+		{ "      \"sources\": [\n", "      \"confidence\": { \"level\": \"sure\", \"why\": \"x\" },\n      \"sources\": [\n",
+		  ":19: entries[0].confidence: level 'sure' is not high, medium or low" },
 		{ "CVE-2017-16930", "CVE-17-1", ":17: entries[0].cves[0]: 'CVE-17-1' is not a CVE id" },
 		{ "^ncidd$", "(unclosed", ":18: entries[0].hints.process[0]: pattern '(unclosed'" },
 		{ "\"kind\": \"application\"", "\"kind\": \"toaster\"", ":9: entries[0].kind: 'toaster'" },

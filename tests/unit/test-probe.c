@@ -178,28 +178,32 @@ test_banner_probes(void **state)
 static const char lore_json[] =
 	"{ \"family\": \"t\", \"name\": \"Test\", \"entries\": [\n"
 	"  { \"id\": \"gen-ssh\", \"name\": \"Any SSH\", \"vendor\": \"x\", \"kind\": \"remote-access\", \"years\": { \"from\": 1999 },\n"
-	"    \"ports\": [ { \"port\": 22, \"proto\": \"tcp\", \"role\": \"server\" } ],\n"
+	"    \"ports\": [ { \"port\": 22, \"proto\": \"tcp\", \"role\": \"server\", \"use\": \"server\", \"prevalence\": \"common\", \"evidence\": \"e\" } ],\n"
 	"    \"summary\": \"s\", \"risk\": { \"level\": \"low\", \"why\": \"w\" },\n"
 	"    \"hints\": { \"banner\": [\"^SSH-\"] },\n"
-	"    \"sources\": [ { \"title\": \"t\", \"url\": \"https://example.org/a\", \"date\": \"2020\" } ] },\n"
+	"    \"sources\": [ { \"title\": \"t\", \"url\": \"https://example.org/a\", \"accessed\": \"2026-11-23\", \"tier\": \"primary\" } ] },\n"
 	"  { \"id\": \"alt-openssh\", \"name\": \"OpenSSH on 2222\", \"vendor\": \"x\", \"kind\": \"remote-access\", \"years\": { \"from\": 1999 },\n"
-	"    \"ports\": [ { \"port\": 2222, \"proto\": \"tcp\", \"role\": \"server\" } ],\n"
+	"    \"ports\": [ { \"port\": 2222, \"proto\": \"tcp\", \"role\": \"server\", \"use\": \"server\", \"prevalence\": \"common\", \"evidence\": \"e\" } ],\n"
 	"    \"summary\": \"s\", \"risk\": { \"level\": \"low\", \"why\": \"w\" },\n"
 	"    \"hints\": { \"banner\": [\"^SSH-2\\\\.0-OpenSSH_\", \"^Ok\\\\.$\"] },\n"
-	"    \"sources\": [ { \"title\": \"t\", \"url\": \"https://example.org/b\", \"date\": \"2020\" } ] }\n"
+	"    \"sources\": [ { \"title\": \"t\", \"url\": \"https://example.org/b\", \"accessed\": \"2026-11-23\", \"tier\": \"primary\" } ] }\n"
 	"] }\n";
 
+/* Banners through the store's candidates and the identifier (identify.h). */
 static void
 test_hints(void **state)
 {
-	const char *dir = fx_dir(), *entry, *name, *pattern;
+	const char *dir = fx_dir();
 	char lore[300], db[300];
 	struct pl_store *st = NULL;
-	struct pl_hints *h = NULL;
+	struct pl_id_candidates c = { 0 };
+	struct pl_idmatch *m = NULL;
+	struct pl_identified id;
 	struct pl_err err = { 0 };
 	static const char ssh[] = "SSH-2.0-OpenSSH_9.2p1 Debian\r\n";
 	static const char ok[] = "\0\1x\r\nOk.\r\n";
-	long i;
+	struct pl_id_evidence e = { .port = 22, .proto = PL_PROTO_TCP, .banner = ssh,
+		.banner_len = sizeof(ssh) - 1 };
 
 	(void)state;
 	snprintf(lore, sizeof(lore), "%s/lore", dir);
@@ -209,24 +213,31 @@ test_hints(void **state)
 	assert_int_equal(pl_store_open(&st, db, PL_STORE_CREATE, &err), 0);
 	if (pl_lore_import_dir(st, lore, NULL, NULL, &err) != 0)
 		fail_msg("%s", err.msg);
-	assert_int_equal(pl_hints_load(st, &h, &err), 0);
-	/* On 22 the entry that lists port 22 wins, though its pattern is shorter. */
-	i = pl_hints_match(h, ssh, sizeof(ssh) - 1, 22, PL_PROTO_TCP);
-	assert_true(i >= 0);
-	pl_hints_get(h, i, &entry, &name, &pattern);
-	assert_string_equal(entry, "gen-ssh");
-	/* Elsewhere the longer pattern wins. */
-	i = pl_hints_match(h, ssh, sizeof(ssh) - 1, 2222, PL_PROTO_TCP);
-	pl_hints_get(h, i, &entry, &name, &pattern);
-	assert_string_equal(entry, "alt-openssh");
-	assert_string_equal(pattern, "^SSH-2\\.0-OpenSSH_");
+	assert_int_equal(pl_id_candidates_load(st, &c, &err), 0);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(pl_idmatch_new(&m, c.v, c.n), 0);
+	/* On 22 the banner names OpenSSH: that beats "^SSH-", which any SSH server sends,
+	 * though lore lists 22 only for the generic entry. */
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_string_equal(id.id, "alt-openssh");
+	assert_int_equal(id.confidence, PL_ID_CONFIRMED);
+	assert_true(id.by_banner);
 	/* Lines are lines ("\r\n" and all), and a NUL does not end the banner. */
-	i = pl_hints_match(h, ok, sizeof(ok) - 1, 1, PL_PROTO_TCP);
-	assert_true(i >= 0);
-	pl_hints_get(h, i, &entry, &name, &pattern);
-	assert_string_equal(pattern, "^Ok\\.$");
-	assert_int_equal(pl_hints_match(h, "HTTP/1.0 200 OK\r\n", 17, 22, PL_PROTO_TCP), -1);
-	pl_hints_free(h);
+	e.port = 1;
+	e.banner = ok;
+	e.banner_len = sizeof(ok) - 1;
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_string_equal(id.id, "alt-openssh");
+	/* A banner no hint matches leaves the port alone to speak. */
+	e.port = 22;
+	e.banner = "HTTP/1.0 200 OK\r\n";
+	e.banner_len = 17;
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_string_equal(id.id, "gen-ssh");
+	assert_int_equal(id.confidence, PL_ID_PORT_ONLY);
+	assert_false(id.by_banner);
+	pl_idmatch_free(m);
+	pl_id_candidates_free(&c);
 	pl_store_close(st);
 	fx_rmrf(dir);
 }
@@ -363,10 +374,12 @@ test_render(void **state)
 	struct pl_probe_host hosts[1] = { { .counts = { 1, 1, 0, 0 }, .srtt_us = 1500 } };
 	static char data[] = "SSH-2.0-x\r\n\x01\xff";
 	struct pl_banner b = { NULL, data, sizeof(data) - 1 };
+	struct pl_identified idf = { .id = "openssh-sshd", .name = "OpenSSH server",
+		.confidence = PL_ID_CONFIRMED, .by_banner = true };
 	struct pl_probe_result r[2] = {
 		{ .host = 0, .port = 22, .proto = PL_PROTO_TCP, .state = PL_PORT_OPEN, .tries = 1,
 		  .rtt_us = 1200, .reason = "syn-ack", .banner = &b,
-		  .ident = { PL_PROV_PROBED, "ssh", "openssh-sshd", "OpenSSH server", "^SSH-" },
+		  .ident = { PL_PROV_PROBED, "ssh", "openssh-sshd", "OpenSSH server", &idf },
 		  .registry = "The Secure Shell (SSH) Protocol" },
 		{ .host = 0, .port = 23, .proto = PL_PROTO_TCP, .state = PL_PORT_CLOSED, .tries = 1,
 		  .rtt_us = 900, .reason = "reset" },
@@ -390,7 +403,7 @@ test_render(void **state)
 	assert_non_null(strstr(pl_buf_str(&out), "192.0.2.7  (round trip 1.5 ms)"));
 	assert_non_null(strstr(pl_buf_str(&out), "1 open, 1 closed, 0 filtered"));
 	assert_non_null(strstr(pl_buf_str(&out),
-	    "22/tcp      open          ssh             OpenSSH server (probed)  \"SSH-2.0-x\"\n"));
+	    "22/tcp      open          ssh             OpenSSH server (confirmed)  \"SSH-2.0-x\"\n"));
 	assert_non_null(strstr(pl_buf_str(&out), "23/tcp      closed        -               reset\n"));
 	pl_buf_free(&out);
 

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +77,16 @@ test('port 3333 has every section, built from the report', async () => {
   await page.close();
 });
 
+test('a lore use below high confidence shows its level and reason; outside data sets carry their own label', async () => {
+  const page = await context.newPage();
+  await page.goto(base + 'port/3072?lang=en');
+  const conf = page.locator('#lore-irc-bot-3072 dd.confidence-low');
+  assert.match(await conf.textContent(), /^low: Only aggregated trojan port lists/);
+  assert.equal(await page.locator('#lore-irc-bot-3072 dd.confidence').count(), 1);
+  assert.ok(await page.locator('.prov-fetch-standard').count() >= 1);
+  await page.close();
+});
+
 test('a vote is saved and shown again after a reload', async () => {
   const page = await context.newPage();
   await page.goto(base + 'port/3008?lang=en');
@@ -130,4 +140,72 @@ test('dark mode follows the system setting', async () => {
   assert.equal(bg, 'rgb(22, 24, 27)');
   await page.screenshot({ path: join(artifacts, 'port-3333-de-dark.png') });
   await page.close();
+});
+
+// The answer at the top: on a phone, the summary box and the first use are on the first
+// screen for the ports people look up most.
+test('the summary and the first use fit one phone screen', async () => {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const port of [22, 3333]) {
+    await page.goto(base + `port/${port}?lang=en`);
+    const box = await page.locator('#summary').boundingBox();
+    assert.ok(box && box.y + box.height <= 844, `port ${port}: summary ends at ${box && box.y + box.height}px`);
+    const first = await page.locator('#runs article.use h3').first().boundingBox();
+    assert.ok(first && first.y + first.height <= 844, `port ${port}: first use at ${first && first.y}px`);
+    // The top uses are links to their cards further down.
+    const href = await page.locator('#summary .top-uses a').first().getAttribute('href');
+    assert.equal(await page.locator(href).count(), 1);
+    await page.screenshot({ path: join(artifacts, `port-${port}-phone-top.png`) });
+  }
+  await page.close();
+});
+
+// Without JavaScript the buttons post a form; the server answers with the page, in the
+// reader's language, with the thanks and the chosen answer.
+test('a vote without JavaScript in Czech ends on the page with the Czech thanks', async () => {
+  const ctx = await chromium.launchPersistentContext(join(work, 'profile-nojs'), {
+    executablePath: '/usr/bin/chromium', headless: true, javaScriptEnabled: false,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await ctx.newPage();
+  await page.goto(base + 'port/3333?lang=cs');
+  await page.locator('#feedback button[value="no"]').click();
+  await page.waitForURL(/\/port\/3333\?lang=cs&voted=no/);
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'cs');
+  assert.match(await page.locator('#feedback .status').textContent(), /Děkujeme/);
+  assert.equal(await page.locator('#feedback button[value="no"]').getAttribute('aria-pressed'), 'true');
+  const cookies = await ctx.cookies();
+  const reader = cookies.find(c => c.name === 'portlore_reader');
+  assert.ok(reader && reader.httpOnly && reader.sameSite === 'Lax', 'reader cookie');
+  await page.screenshot({ path: join(artifacts, 'vote-nojs-cs.png') });
+  await ctx.close();
+});
+
+// axe-core on a dozen pages, light and dark, desktop and phone: no serious or critical
+// violation anywhere.
+test('axe finds no serious or critical violation', async () => {
+  const axe = readFileSync(join(here, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  const pages = ['?lang=en', 'port/22?lang=en', 'port/3333?lang=en', 'port/3008?lang=en',
+    'port/3408?lang=en', 'port/8080?lang=en', 'port/80?lang=fa', 'port/443?lang=cs',
+    'port/5900?lang=de', 'ports?from=3000&to=3099&lang=en', 'search?q=netscaler&lang=es',
+    'port/65536?lang=ms'];
+  const found = [];
+  const page = await context.newPage();
+  for (const scheme of ['light', 'dark'])
+    for (const width of [1280, 390]) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width, height: 844 });
+      for (const p of pages) {
+        await page.goto(base + p);
+        await page.evaluate(axe);
+        const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+        for (const v of res.violations)
+          if (v.impact === 'serious' || v.impact === 'critical')
+            found.push(`${p} ${scheme} ${width}: ${v.id} (${v.impact}) ${v.nodes[0].target.join(' ')}`);
+      }
+    }
+  await page.close();
+  assert.deepEqual(found, []);
 });

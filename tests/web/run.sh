@@ -7,7 +7,7 @@ if [ ! -x /usr/bin/chromium ]; then
 	echo "SKIP: /usr/bin/chromium is not installed (apt-get install chromium)" >&2
 	exit 77
 fi
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
 	npm ci --no-audit --no-fund >&2
 fi
 exec node --test --test-reporter=spec run.mjs

@@ -46,14 +46,19 @@ judge(const struct pl_socket *s, const struct pl_proc *p, const struct pl_report
 	bool exposed = s->scope != PL_SCOPE_LOOPBACK;
 	size_t specific = 0, *nf = &al->nf;
 
+	/* The use the holder's own evidence names; a use named by the port number alone
+	 * ("port only") proves nothing about the process. */
+	const char *named = s->ident == NULL ? s->lore_id :
+	    s->ident->confidence >= PL_ID_LIKELY ? s->ident->id : NULL;
+
 	pl_sock_addr(addr, sizeof(addr), s->family, s->laddr, s->lport);
 	for (size_t i = 0; i < r->nuses && *nf < PL_AUDIT_MAX_FINDINGS; i++) {
 		const struct pl_lore_use *u = &r->uses[i];
 		int risk = pl_sev_parse(u->risk);
-		bool matched = s->lore_id != NULL && strcmp(s->lore_id, u->id) == 0;
+		bool matched = named != NULL && strcmp(named, u->id) == 0;
 
 		specific += !u->broad;
-		if (u->broad || (s->lore_id != NULL && !matched))
+		if (u->broad || (named != NULL && !matched))
 			continue;
 		if (strcmp(u->kind, "malware") == 0) {
 			f[*nf].sev = matched ? PL_SEV_CRITICAL : PL_SEV_MEDIUM;
@@ -86,6 +91,31 @@ judge(const struct pl_socket *s, const struct pl_proc *p, const struct pl_report
 		snprintf(f[*nf].reason, sizeof(f->reason), "unknown service on all interfaces "
 		    "(%s): neither the registry nor lore knows port %u", addr, (unsigned)s->lport);
 		(*nf)++;
+	}
+}
+
+/*
+ * What a listener is, and how sure: the identification's use and confidence when it
+ * named one (identify.h), else the registry's name for the port ("port-only"), else
+ * nothing ("unknown"). Confidence words are one token each, for labels and queries.
+ */
+static void
+identity(const struct pl_socket *s, struct pl_audit_listener *al)
+{
+	static const char *const conf[] = { "unknown", "port-only", "ambiguous", "likely",
+		"confirmed" };
+	const struct pl_identified *id = s->ident;
+
+	if (id != NULL && id->id != NULL) {
+		al->service = id->id;
+		al->confidence = (unsigned)id->confidence < 5 ? conf[id->confidence] : "unknown";
+	} else if (s->lore_id != NULL) {
+		al->service = s->lore_id;
+		al->confidence = "likely";
+	} else {
+		al->service = s->registry ? s->registry : "";
+		al->confidence = id != NULL && id->confidence == PL_ID_AMBIGUOUS ? "ambiguous" :
+		    s->registry ? "port-only" : "unknown";
 	}
 }
 
@@ -144,8 +174,7 @@ pl_audit_build(struct pl_store *st, const struct pl_socklist *l, struct pl_audit
 		}
 		al->s = s;
 		al->p = s->nowners ? &l->procs[s->owners[0]] : NULL;
-		al->service = s->lore_id ? s->lore_id : s->registry ? s->registry : "";
-		al->confidence = s->lore_id ? "likely" : s->registry ? "port-only" : "unknown";
+		identity(s, al);
 		al->worst = PL_SEV_NONE;
 		judge(s, al->p, &r, al);
 		for (size_t f = 0; f < al->nf; f++)

@@ -60,7 +60,10 @@ load_elsewhere(struct pl_bind_why *w, struct pl_store *st, struct pl_err *err)
 {
 	static const char sql[] = "SELECT e.family, e.name, p.role, e.summary"
 	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
-	    " WHERE p.lo <= ?1 AND p.hi >= ?1 AND p.proto = ?2"
+	    /* Equality on lo for single ports, the partial range index for ranges: a plain
+	     * "lo <= ?1 AND hi >= ?1" walks half the table (5 M instructions a query). */
+	    " WHERE ((p.lo = ?1 AND p.hi = ?1) OR (p.lo <> p.hi AND p.lo <= ?1 AND p.hi >= ?1))"
+	    " AND p.proto = ?2"
 	    " AND (e.family LIKE 'macos-%' OR e.family LIKE 'windows-%')"
 	    " ORDER BY e.family, p.hi - p.lo, e.id LIMIT 16";
 	sqlite3_stmt *s;

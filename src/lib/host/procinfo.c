@@ -229,6 +229,23 @@ proxy_target(struct pl_proc *p)
 	p->proxy_target = strdup(buf);
 }
 
+/* The executable's path; the kernel appends " (deleted)" when the file is gone. */
+static void
+read_exe(struct pl_proc *p, const char *procdir, pid_t pid)
+{
+	char path[4200], link[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%d/exe", procdir, (int)pid);
+	if ((n = readlink(path, link, sizeof(link) - 1)) <= 0)
+		return;
+	link[n] = '\0';
+	if (n > 10 && strcmp(link + n - 10, " (deleted)") == 0)
+		link[n - 10] = '\0';
+	sanitize(link, strlen(link));
+	p->exe = strdup(link);
+}
+
 int
 pl__proc_read_dir(struct pl_proc *p, const char *procdir, pid_t pid)
 {
@@ -263,6 +280,7 @@ pl__proc_read_dir(struct pl_proc *p, const char *procdir, pid_t pid)
 			p->netns = strdup(link);
 		}
 	}
+	read_exe(p, procdir, pid);
 	proxy_target(p);
 	return 0;
 }
@@ -343,6 +361,8 @@ pl_proc_free(struct pl_proc *p)
 	free(p->container_id);
 	free(p->pod);
 	free(p->netns);
+	free(p->exe);
+	free(p->package);
 	free(p->proxy_target);
 	free(p->proxy_container);
 	memset(p, 0, sizeof(*p));

@@ -521,8 +521,10 @@ fail:
 void
 pl_socklist_free(struct pl_socklist *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].owners);
+		free(l->v[i].ident);
+	}
 	free(l->v);
 	for (size_t i = 0; i < l->nprocs; i++)
 		pl_proc_free(&l->procs[i]);

@@ -97,6 +97,7 @@ struct walk {
 	/* the parallel pass */
 	const pid_t *pids; size_t npids, next;   /* next: atomic */
 	bool stop_early;
+	size_t start;                    /* an early-stopping walk begins at pids[start] */
 };
 
 static int
@@ -140,15 +141,54 @@ merge(struct walk *w, struct worker *k)
 	return k->rc;
 }
 
-/* Looks at every descriptor of pid. Returns 0 or -PL_ENOMEM. */
+/*
+ * Reads one socket descriptor's inode and records a hit when it is wanted. Returns 1
+ * to stop looking at this process, 0 to go on, or -PL_ENOMEM.
+ */
+static int
+look(struct worker *k, int dfd, const char *name, pid_t pid)
+{
+	struct walk *w = k->w;
+	char link[64], *end;
+	unsigned long long ino;
+	ssize_t n;
+	long idx;
+
+	n = readlinkat(dfd, name, link, sizeof(link) - 1);
+	/* Listing a process's descriptors can be allowed while reading them is not
+	 * (ptrace access mode, as for PID 1 in some sandboxes): the first refusal speaks
+	 * for all of them. */
+	if (n < 0 && (errno == EACCES || errno == EPERM))
+		return 1;
+	if (n < 10 || memcmp(link, "socket:[", 8) != 0)
+		return 0;
+	link[n] = '\0';
+	ino = strtoull(link + 8, &end, 10);
+	if (*end != ']' || (idx = inomap_get(&w->map, ino)) < 0)
+		return 0;
+	if (add_hit(k, (size_t)idx, pid) != 0)
+		return -PL_ENOMEM;
+	/* A one-port query needs one holder per socket; this process's other descriptors
+	 * can't change the answer. (Only after a hit: a process a thread has started on
+	 * counts as walked, so it must not be left before its own sockets are seen; the
+	 * relatives pass relies on that.) */
+	return k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted;
+}
+
+/*
+ * Looks at every descriptor of pid. Returns 0 or -PL_ENOMEM. The directory is read
+ * with getdents64() into a small buffer rather than through readdir(): the kernel
+ * builds an entry per descriptor it lists, and a walk that stops early (or a process
+ * whose descriptors are refused) should not pay for hundreds it never looks at.
+ */
 static int
 walk_fds(struct worker *k, pid_t pid)
 {
 	struct walk *w = k->w;
-	char path[32], link[64];
-	struct dirent *e;
-	DIR *d;
+	char path[32];
+	union { char b[4096]; struct dirent64 align; } buf;
 	int dfd, rc = 0;
+	ssize_t got;
 
 	snprintf(path, sizeof(path), "%d/fd", (int)pid);
 	if ((dfd = openat(w->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -157,34 +197,18 @@ walk_fds(struct worker *k, pid_t pid)
 			k->denied++;
 		return 0;
 	}
-	if ((d = fdopendir(dfd)) == NULL) {
-		close(dfd);
-		return 0;
-	}
 	k->seen++;
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		ssize_t n;
-		unsigned long long ino;
-		char *end;
-		long idx;
+	while (rc == 0 && (got = getdents64(dfd, buf.b, sizeof(buf.b))) > 0) {
+		for (ssize_t off = 0; rc == 0 && off < got; ) {
+			struct dirent64 *e = (struct dirent64 *)(buf.b + off);
 
-		if (e->d_name[0] == '.')
-			continue;
-		n = readlinkat(dfd, e->d_name, link, sizeof(link) - 1);
-		if (n < 10 || memcmp(link, "socket:[", 8) != 0)
-			continue;
-		link[n] = '\0';
-		ino = strtoull(link + 8, &end, 10);
-		if (*end != ']' || (idx = inomap_get(&w->map, ino)) < 0)
-			continue;
-		rc = add_hit(k, (size_t)idx, pid);
-		/* A one-port query needs one holder per socket; this process's other
-		 * descriptors can't change the answer. */
-		if (k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted)
-			break;
+			off += e->d_reclen;
+			if (e->d_name[0] != '.')
+				rc = look(k, dfd, e->d_name, pid);
+		}
 	}
-	closedir(d);
-	return rc;
+	close(dfd);
+	return rc < 0 ? rc : 0;
 }
 
 static int
@@ -193,6 +217,26 @@ cmp_pid(const void *a, const void *b)
 	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
 
 	return (x > y) - (x < y);
+}
+
+/* The index in pids of the i-th process an early-stopping walk visits (see fd_pass). */
+static size_t
+order(const struct walk *w, size_t i)
+{
+	return w->stop_early ? (w->start + w->npids - i % w->npids) % w->npids : i;
+}
+
+/* Whether an early-stopping walk that visited `walked` processes has seen pid. */
+static bool
+visited(const struct walk *w, pid_t pid, size_t walked)
+{
+	const pid_t *p = bsearch(&pid, w->pids, w->npids, sizeof(pid), cmp_pid);
+	size_t j;
+
+	if (p == NULL)
+		return false;
+	j = (size_t)(p - w->pids);
+	return (w->start + w->npids - j) % w->npids < walked;
 }
 
 /* Lists the numeric entries of procdir, sorted. Returns the count or -PL_E*. */
@@ -368,7 +412,7 @@ children_of(int procfd, pid_t pid, pid_t *rel, size_t *n)
 
 /* After an early stop: the owners' relatives and PID 1, unless walked already. */
 static int
-walk_related(struct walk *w, const pid_t *pids, size_t walked)
+walk_related(struct walk *w, size_t walked)
 {
 	pid_t *rel = malloc(MAX_RELATED * sizeof(*rel));
 	size_t n = 0, nowners = w->nhits;
@@ -395,9 +439,7 @@ walk_related(struct walk *w, const pid_t *pids, size_t walked)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		bool done = i > 0 && rel[i] == rel[i - 1];
 
-		/* pids[0..walked) were walked in order; bsearch the rest. */
-		done |= walked > 0 && rel[i] <= pids[walked - 1] &&
-		    bsearch(&rel[i], pids, walked, sizeof(*pids), cmp_pid) != NULL;
+		done |= visited(w, rel[i], walked);
 		if (!done)
 			rc = walk_fds(&k, rel[i]);
 	}
@@ -500,7 +542,7 @@ work(void *arg)
 			break;
 		if ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) >= w->npids)
 			break;
-		k->rc = walk_fds(k, w->pids[i]);
+		k->rc = walk_fds(k, w->pids[order(w, i)]);
 	}
 	return NULL;
 }
@@ -519,6 +561,14 @@ cmp_hit(const void *a, const void *b)
  * The pass over every process's descriptors. Reading /proc/[pid]/fd is one system call
  * per descriptor and nothing else, so it scales with CPUs: with many processes, up to
  * MAX_THREADS threads share it (each takes the next pid).
+ *
+ * A walk that may stop early (one port asked about) visits the newest processes first:
+ * the kernel hands out pids cyclically upward, so counting down from our own pid (the
+ * newest of all), wrapping past the lowest to the highest, goes from young to old. The
+ * port a user asks about is most often held by something started recently (a dev
+ * server, a container's proxy, a test), while the oldest processes are boot-time
+ * daemons and kernel threads, which hold no descriptors but still cost a directory
+ * read. The answer is the same in any order; only the time to it changes.
  */
 static int
 fd_pass(const struct pl_sock_query *q, struct walk *w, const pid_t *pids, size_t npids)
@@ -534,6 +584,10 @@ fd_pass(const struct pl_sock_query *q, struct walk *w, const pid_t *pids, size_t
 	w->npids = npids;
 	w->next = 0;
 	w->stop_early = q->stop_early;
+	w->start = npids - 1;
+	for (size_t i = 0, self = (size_t)getpid(); w->stop_early && i < npids &&
+	    (size_t)w->pids[i] <= self; i++)
+		w->start = i;
 	for (int i = 0; i < n; i++)
 		k[i] = (struct worker){ .w = w, .may_stop = q->stop_early };
 	for (int i = 1; i < n; i++, started++)
@@ -555,7 +609,7 @@ fd_pass(const struct pl_sock_query *q, struct walk *w, const pid_t *pids, size_t
 	walked = w->next < npids ? w->next : npids;
 	if (walked < npids) {
 		w->l->early_stop = true;
-		rc = walk_related(w, pids, walked);
+		rc = walk_related(w, walked);
 	}
 	return rc;
 }

@@ -1,10 +1,9 @@
 /*
- * hints.c: name what holds a socket. The registry gives the port's service name; lore's
- * hints (POSIX extended regular expressions over the process name and the command
- * line, docs/lore-format.md) say which known use a process is: ncidd on 3333 is NCID,
- * a miner binary there is Claymore's API.
+ * hints.c: name what holds a socket. The registry gives the port's service name; the
+ * identifier (host/identify.c) weighs each listener's process, command line,
+ * executable, package and unit against lore's candidates: ncidd on 3333 is NCID, a
+ * miner binary there is Claymore's API, nc there is neither.
  */
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,37 +12,6 @@
 
 /* Beyond this many distinct ports, one pass over the registry beats one query each. */
 #define BULK_PORTS 256
-#define BROAD 64                 /* as in report.c: wider lore ranges are "broad" */
-
-/* Rows hold numbers only; the pattern is read when a socket's port first needs it, the
- * entry's id and name when a process matches (thousands of rows, few used). */
-struct hint {
-	sqlite3_int64 hint_row, entry_row;
-	bool cmdline;                /* matches the command line, else the process name */
-	uint16_t lo, hi;
-	enum pl_proto proto;
-	int compiled;                /* 0 not yet, 1 ok, -1 does not compile */
-	const regex_t *re;           /* lent from the cache */
-	size_t cache_at;             /* its index in the cache */
-};
-
-/* Compiled patterns, once each: regcomp() costs far more than a match, and one pattern
- * ("^svchost\.exe$") serves many ports. */
-struct recache {
-	char *pattern;
-	regex_t re;
-	int ok;
-};
-
-struct hints {
-	struct hint *v; size_t n;
-	size_t nspecific;            /* v[0..nspecific) sorted by lo; the rest are broad */
-	struct recache *cache; size_t ncache;
-	/* memo[proc * (n + 1) + cache index]: 0 not tried, 1 matches, 2 does not. A process
-	 * holding thousands of sockets is matched against each pattern once. */
-	uint8_t *memo;
-	sqlite3_stmt *pattern_of;    /* lore_hint rowid -> pattern */
-};
 
 static int
 store_fail(struct pl_store *st, struct pl_err *err)
@@ -74,257 +42,131 @@ keep(struct pl_socklist *l, const char *s)
 	return d;
 }
 
+/* Moves the result's lent strings into the list, which outlives the candidates. */
 static int
-cmp_hint(const void *a, const void *b)
+keep_ident(struct pl_socklist *l, struct pl_identified *id)
 {
-	const struct hint *x = a, *y = b;
-	bool bx = x->hi - x->lo > BROAD, by = y->hi - y->lo > BROAD;
-
-	if (bx != by)
-		return bx - by;
-	return (x->lo > y->lo) - (x->lo < y->lo);
-}
-
-/* Appends the rows of s (already bound) to h. Returns the last sqlite3_step() code. */
-static int
-add_rows(sqlite3_stmt *s, struct hints *h, size_t *cap)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct hint *x;
-		const char *proto = (const char *)sqlite3_column_text(s, 6);
-
-		if (h->n == *cap) {
-			struct hint *p = realloc(h->v, (*cap = *cap ? *cap * 2 : 64) * sizeof(*p));
-
-			if (p == NULL)
-				break;
-			h->v = p;
-		}
-		x = &h->v[h->n];
-		memset(x, 0, sizeof(*x));
-		x->entry_row = sqlite3_column_int64(s, 0);
-		x->hint_row = sqlite3_column_int64(s, 1);
-		x->cmdline = strcmp((const char *)sqlite3_column_text(s, 2), "cmdline") == 0;
-		x->lo = (uint16_t)sqlite3_column_int(s, 4);
-		x->hi = (uint16_t)sqlite3_column_int(s, 5);
-		x->proto = pl_proto_parse(proto, strlen(proto));
-		h->n++;
-	}
-	return rc;
-}
-
-/*
- * The hints of the ports the list's owned sockets use: one query per port for a few
- * ports, one pass over every hint for many.
- */
-static int
-load_hints(struct pl_store *st, struct hints *h, const struct pl_socklist *l,
-    struct pl_err *err)
-{
-	static const char all[] = "SELECT e.rowid, h.rowid, h.kind, NULL, p.lo, p.hi, p.proto"
-	    " FROM lore_hint h JOIN lore_entry e ON e.id = h.entry"
-	    " JOIN lore_port p ON p.entry = h.entry"
-	    " WHERE h.kind IN ('process', 'cmdline') AND p.proto IN ('tcp', 'udp')";
-	static const char one[] = "SELECT e.rowid, h.rowid, h.kind, NULL, p.lo, p.hi, p.proto"
-	    " FROM lore_port p JOIN lore_hint h ON h.entry = p.entry"
-	    " JOIN lore_entry e ON e.id = p.entry WHERE p.proto = ?2"
-	    " AND ((p.lo = ?1 AND p.hi = ?1) OR (p.lo <> p.hi AND p.lo <= ?1 AND p.hi >= ?1))"
-	    " AND h.kind IN ('process', 'cmdline')";
-	uint32_t seen[64];          /* port << 8 | proto of the few ports looked up */
-	size_t nseen = 0, cap = 0;
-	bool few = true;
-	sqlite3_stmt *s;
-	int rc = SQLITE_DONE;
-
-	for (size_t i = 0; i < l->n && few; i++) {
-		uint32_t key = (uint32_t)l->v[i].lport << 8 | l->v[i].proto;
-		bool known = l->v[i].nowners == 0;
-
-		for (size_t k = 0; k < nseen && !known; k++)
-			known = seen[k] == key;
-		if (!known && nseen < 64)
-			seen[nseen++] = key;
-		else if (!known)
-			few = false;
-	}
-	if (sqlite3_prepare_v2(st->db, few ? one : all, -1, &s, NULL) != SQLITE_OK)
-		return store_fail(st, err);
-	if (!few)
-		rc = add_rows(s, h, &cap);
-	for (size_t k = 0; few && k < nseen && rc == SQLITE_DONE; k++) {
-		sqlite3_bind_int(s, 1, (int)(seen[k] >> 8));
-		sqlite3_bind_text(s, 2, pl_proto_name((enum pl_proto)(seen[k] & 0xff)), -1,
-		    SQLITE_STATIC);
-		rc = add_rows(s, h, &cap);
-		sqlite3_reset(s);
-	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return pl_err_set(err, -PL_ENOMEM, "out of memory");
-	if (rc != SQLITE_DONE)
-		return store_fail(st, err);
-	if (h->n > 1)
-		qsort(h->v, h->n, sizeof(*h->v), cmp_hint);
-	for (h->nspecific = 0; h->nspecific < h->n &&
-	    h->v[h->nspecific].hi - h->v[h->nspecific].lo <= BROAD; h->nspecific++)
-		;
+	if (id->id && ((id->id = keep(l, id->id)) == NULL || (id->name = keep(l, id->name)) == NULL))
+		return -PL_ENOMEM;
+	for (size_t i = 0; i < id->ncand; i++)
+		if ((id->cand[i].id = keep(l, id->cand[i].id)) == NULL ||
+		    (id->cand[i].name = keep(l, id->cand[i].name)) == NULL)
+			return -PL_ENOMEM;
 	return 0;
 }
 
-static void
-hints_free(struct hints *h)
-{
-	free(h->v);
-	sqlite3_finalize(h->pattern_of);
-	for (size_t i = 0; i < h->ncache; i++) {
-		if (h->cache[i].ok)
-			regfree(&h->cache[i].re);
-		free(h->cache[i].pattern);
-	}
-	free(h->cache);
-	free(h->memo);
-}
-
-/* Compiles x's pattern, or finds it compiled. */
-static void
-compile(struct hints *h, struct hint *x)
-{
-	struct recache *c;
-	const char *pattern;
-
-	x->compiled = -1;
-	sqlite3_reset(h->pattern_of);
-	sqlite3_bind_int64(h->pattern_of, 1, x->hint_row);
-	if (sqlite3_step(h->pattern_of) != SQLITE_ROW ||
-	    (pattern = (const char *)sqlite3_column_text(h->pattern_of, 0)) == NULL)
-		return;
-	for (size_t i = 0; i < h->ncache; i++)
-		if (strcmp(h->cache[i].pattern, pattern) == 0) {
-			x->re = &h->cache[i].re;
-			x->cache_at = i;
-			x->compiled = h->cache[i].ok ? 1 : -1;
-			return;
-		}
-	/* Hints borrow pointers into the cache, so it never moves: allocated once, with
-	 * room for one pattern per hint row. */
-	if (h->cache == NULL && (h->cache = calloc(h->n + 1, sizeof(*h->cache))) == NULL)
-		return;
-	c = &h->cache[h->ncache];
-	if ((c->pattern = strdup(pattern)) == NULL)
-		return;
-	c->ok = regcomp(&c->re, pattern, REG_EXTENDED | REG_NOSUB) == 0;
-	x->cache_at = h->ncache++;
-	x->re = &c->re;
-	x->compiled = c->ok ? 1 : -1;
-}
-
-static bool
-hint_matches(struct hints *h, struct hint *x, const struct pl_socket *s, const struct pl_proc *p,
-    size_t pidx)
-{
-	uint8_t *m;
-
-	if (x->proto != s->proto || s->lport < x->lo || s->lport > x->hi)
-		return false;
-	if (x->compiled == 0)
-		compile(h, x);
-	if (x->compiled != 1)
-		return false;
-	m = h->memo ? &h->memo[pidx * (h->n + 1) + x->cache_at] : NULL;
-	if (m && *m)
-		return *m == 1;
-	bool yes = regexec(x->re, x->cmdline ? (p->cmdline ? p->cmdline : "") : p->comm, 0,
-	    NULL, 0) == 0;
-	if (m)
-		*m = yes ? 1 : 2;
-	return yes;
-}
-
-/* The first hint (specific ports before broad ranges) that an owner of s matches. */
-static struct hint *
-match(struct hints *h, const struct pl_socklist *l, const struct pl_socket *s)
-{
-	size_t lo = 0, hi = h->nspecific;
-	unsigned from = s->lport > BROAD ? s->lport - BROAD : 0;
-
-	/* Binary search: the first specific hint whose range starts at or after from. */
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (h->v[mid].lo < from)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t o = 0; o < s->nowners; o++) {
-		const struct pl_proc *p = &l->procs[s->owners[o]];
-		size_t pi = s->owners[o];
-
-		for (size_t i = lo; i < h->nspecific && h->v[i].lo <= s->lport; i++)
-			if (hint_matches(h, &h->v[i], s, p, pi))
-				return &h->v[i];
-		for (size_t i = h->nspecific; i < h->n; i++)
-			if (hint_matches(h, &h->v[i], s, p, pi))
-				return &h->v[i];
-	}
-	return NULL;
-}
-
-/* The id and name of a lore entry, kept by the list. */
+/* The Debian package of each owner's executable, one walk over dpkg's lists. */
 static int
-entry_names(struct pl_store *st, struct pl_socklist *l, sqlite3_int64 row, const char **id,
-    const char **name, struct pl_err *err)
+packages(struct pl_socklist *l, const char *dpkg_info)
 {
-	sqlite3_stmt *s;
-	int rc = 0;
+	const char **exes = calloc(l->nprocs, sizeof(*exes));
+	char **pkgs = calloc(l->nprocs, sizeof(*pkgs));
+	int rc = -PL_ENOMEM;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT id, name FROM lore_entry WHERE rowid = ?1", -1, &s,
-	    NULL) != SQLITE_OK)
-		return store_fail(st, err);
-	sqlite3_bind_int64(s, 1, row);
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    ((*id = keep(l, (const char *)sqlite3_column_text(s, 0))) == NULL ||
-	    (*name = keep(l, (const char *)sqlite3_column_text(s, 1))) == NULL))
-		rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
-	sqlite3_finalize(s);
+	if (exes != NULL && pkgs != NULL) {
+		for (size_t i = 0; i < l->nprocs; i++)
+			exes[i] = l->procs[i].exe;
+		if ((rc = pl_dpkg_owners(dpkg_info, exes, l->nprocs, pkgs)) == 0)
+			for (size_t i = 0; i < l->nprocs; i++)
+				l->procs[i].package = pkgs[i];
+	}
+	free(exes);
+	free(pkgs);
 	return rc;
 }
 
-static int
-annotate_lore(struct pl_store *st, struct pl_socklist *l, struct pl_err *err)
+static bool
+wants_ident(const struct pl_socket *s)
 {
-	struct hints h = { 0 };
-	int rc = 0;
+	return s->nowners > 0 && pl_sock_is_listener(s);
+}
 
-	if (l->nprocs == 0)
+/* Listeners in the order they are identified in: by first owner, then port and protocol,
+ * so that the identifier weighs each process's facts once (it remembers the last) and
+ * the IPv4 and IPv6 listeners of one port follow each other. */
+struct slot {
+	size_t owner, sock;
+	uint16_t port;
+	int proto;
+};
+
+static int
+cmp_slot(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+
+	if (x->owner != y->owner)
+		return x->owner < y->owner ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto - y->proto;
+	return (x->sock > y->sock) - (x->sock < y->sock);
+}
+
+/* Identifies the holder of each listener from its first owner (identify.h). */
+static int
+annotate_lore(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
+    struct pl_err *err)
+{
+	struct pl_id_candidates c = { 0 };
+	struct pl_idmatch *m = NULL;
+	const struct pl_socket *prev = NULL;
+	struct slot *order = NULL;
+	size_t n = 0;
+	int rc;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += wants_ident(&l->v[i]);
+	if (n == 0)
 		return 0;
-	if (sqlite3_prepare_v2(st->db, "SELECT pattern FROM lore_hint WHERE rowid = ?1", -1,
-	    &h.pattern_of, NULL) != SQLITE_OK)
-		return store_fail(st, err);
-	if ((rc = load_hints(st, &h, l, err)) != 0) {
-		hints_free(&h);
+	if ((order = malloc(n * sizeof(*order))) == NULL)
+		return pl_err_set(err, -PL_ENOMEM, "identification: out of memory");
+	for (size_t i = 0, k = 0; i < l->n; i++)
+		if (wants_ident(&l->v[i]))
+			order[k++] = (struct slot){ l->v[i].owners[0], i, l->v[i].lport,
+				(int)l->v[i].proto };
+	qsort(order, n, sizeof(*order), cmp_slot);
+	if ((rc = pl_id_candidates_load(st, &c, err)) != 0) {
+		free(order);
 		return rc;
 	}
-	/* Without memory for the memo, matching still works, only slower. */
-	if (l->nprocs < ((size_t)1 << 32) / (h.n + 1))
-		h.memo = calloc(l->nprocs * (h.n + 1), 1);
-	for (size_t i = 0; i < l->n && rc == 0; i++) {
-		struct pl_socket *s = &l->v[i];
-		struct hint *x = s->nowners ? match(&h, l, s) : NULL;
+	if ((rc = pl_idmatch_new(&m, c.v, c.n)) == 0)
+		rc = packages(l, dpkg_info);
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		struct pl_socket *s = &l->v[order[k].sock];
+		struct pl_proc *p = &l->procs[s->owners[0]];
 
-		if (x == NULL)
-			continue;
-		if ((rc = entry_names(st, l, x->entry_row, &s->lore_id, &s->lore_name, err)) != 0)
+		if ((s->ident = malloc(sizeof(*s->ident))) == NULL) {
+			rc = -PL_ENOMEM;
 			break;
-		for (size_t o = 0; o < s->nowners && rc == 0; o++)
+		}
+		/* The IPv4 and IPv6 listeners of one process and port weigh the same. */
+		if (prev && prev->owners[0] == s->owners[0] && prev->lport == s->lport &&
+		    prev->proto == s->proto) {
+			*s->ident = *prev->ident;
+		} else {
+			struct pl_id_evidence e = { .port = s->lport, .proto = s->proto,
+				.comm = p->comm, .cmdline = p->cmdline, .exe = p->exe,
+				.package = p->package, .unit = p->unit };
+
+			if ((rc = pl_identify(m, &e, s->ident)) == 0)
+				rc = keep_ident(l, s->ident);
+		}
+		prev = s;
+		s->lore_id = s->ident->id;
+		s->lore_name = s->ident->name;
+		for (size_t o = 0; o < s->nowners && s->lore_id; o++)
 			if (l->procs[s->owners[o]].lore_id == NULL) {
 				l->procs[s->owners[o]].lore_id = s->lore_id;
 				l->procs[s->owners[o]].lore_name = s->lore_name;
 			}
 	}
-	hints_free(&h);
+	free(order);
+	pl_idmatch_free(m);
+	pl_id_candidates_free(&c);
+	if (rc == -PL_ENOMEM)
+		pl_err_set(err, rc, "identification: out of memory");
 	return rc;
 }
 
@@ -401,7 +243,8 @@ fail:
 }
 
 int
-pl_sockets_annotate(struct pl_store *st, struct pl_socklist *l, struct pl_err *err)
+pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
+    struct pl_err *err)
 {
 	int rc;
 
@@ -409,5 +252,11 @@ pl_sockets_annotate(struct pl_store *st, struct pl_socklist *l, struct pl_err *e
 		return 0;
 	if ((rc = annotate_registry(st, l, err)) != 0)
 		return rc;
-	return annotate_lore(st, l, err);
+	return annotate_lore(st, l, dpkg_info, err);
+}
+
+int
+pl_sockets_annotate(struct pl_store *st, struct pl_socklist *l, struct pl_err *err)
+{
+	return pl_sockets_identify(st, l, NULL, err);
 }

@@ -16,6 +16,7 @@
 #include "core/jsonpos.h"
 #include "registry/store-internal.h"
 #include "core/utf8.h"
+#include "portlore/rank.h"
 
 #define LORE_FILE_MAX (4L << 20)
 #define DEPTH_MAX 8
@@ -30,13 +31,24 @@ static const char *const risks[] = { "none", "low", "medium", "high", "critical"
 static const char *const top_keys[] = { "family", "name", "entries", NULL };
 static const char *const entry_keys[] = {
 	"id", "name", "vendor", "kind", "ports", "years", "summary", "risk", "cves", "hints",
-	"sources", "notes", NULL
+	"confidence", "sources", "notes", NULL
 };
-static const char *const port_keys[] = { "port", "proto", "role", NULL };
+static const char *const port_keys[] = {
+	"port", "proto", "role", "use", "prevalence", "evidence", NULL
+};
+static const char *const port_required[] = {
+	"port", "proto", "role", "use", "prevalence", "evidence", NULL
+};
 static const char *const years_keys[] = { "from", "to", NULL };
-static const char *const risk_keys[] = { "level", "why", NULL };
+static const char *const risk_keys[] = { "level", "why", "ports", NULL };
+static const char *const risk_required[] = { "level", "why", NULL };
 static const char *const hint_keys[] = { "process", "cmdline", "banner", NULL };
-static const char *const source_keys[] = { "title", "url", "date", "publisher", NULL };
+static const char *const source_keys[] = {
+	"title", "url", "published", "accessed", "publisher", "tier", NULL
+};
+static const char *const tiers[] = { "primary", "secondary", "community", NULL };
+static const char *const confidences[] = { "high", "medium", "low", NULL };
+static const char *const confidence_keys[] = { "level", "why", NULL };
 
 struct chk {
 	const char *name;        /* file name for messages */
@@ -197,6 +209,15 @@ valid_date(const char *d)
 	return n < 10 || (atoi(d + 8) >= 1 && atoi(d + 8) <= 31);
 }
 
+/* True when date a (YYYY[-MM[-DD]]) may lie after date b: compared on the parts both have. */
+static bool
+date_after(const char *a, const char *b)
+{
+	size_t n = strlen(a) < strlen(b) ? strlen(a) : strlen(b);
+
+	return strncmp(a, b, n) > 0;
+}
+
 static bool
 valid_cve(const char *s)
 {
@@ -252,14 +273,69 @@ lore_port(json_t *v, long *lo, long *hi)
 	return (*lo < 0 || *hi > 65535 || *lo > *hi) ? -1 : 0;
 }
 
+/*
+ * Checks that evidence cites only sources the entry has: every "[n]" must have
+ * 1 <= n <= nsources (docs/lore-format.md, "Relevance").
+ */
 static int
-check_port(struct chk *c, json_t *p)
+check_evidence(struct chk *c, const char *ev, size_t nsources)
+{
+	const char *p = ev;
+	int rc = 0;
+
+	push_key(c, "evidence");
+	/* No sources at all is the sources rule's to report. */
+	while (rc == 0 && nsources > 0 && (p = strchr(p, '[')) != NULL) {
+		char *end;
+		long n;
+
+		p++;
+		if (*p < '0' || *p > '9')
+			continue;
+		n = strtol(p, &end, 10);
+		if (*end != ']')
+			continue;
+		if (n < 1 || (size_t)n > nsources)
+			rc = bad(c, "cites [%ld] but the entry has %zu source%s", n, nsources,
+			    nsources == 1 ? "" : "s");
+		p = end;
+	}
+	pop(c);
+	return rc;
+}
+
+static int
+check_relevance(struct chk *c, json_t *p, size_t nsources)
+{
+	const char *use, *prev, *ev;
+	int rc;
+
+	if ((rc = get_str(c, p, "use", 16, true, &use)) != 0 ||
+	    (rc = get_str(c, p, "prevalence", 16, true, &prev)) != 0 ||
+	    (rc = get_str(c, p, "evidence", 500, true, &ev)) != 0)
+		return rc;
+	if (pl_use_parse(use) < 0) {
+		push_key(c, "use");
+		rc = bad(c, "'%s' is not server, default, client, target or historical", use);
+		pop(c);
+	} else if (pl_prevalence_parse(prev) < 0) {
+		push_key(c, "prevalence");
+		rc = bad(c, "'%s' is not dominant, common, niche or historical", prev);
+		pop(c);
+	} else {
+		rc = check_evidence(c, ev, nsources);
+	}
+	return rc;
+}
+
+static int
+check_port(struct chk *c, json_t *p, size_t nsources)
 {
 	const char *proto, *role;
 	long lo, hi;
 	int rc;
 
-	if ((rc = check_keys(c, p, "a port", port_keys, port_keys)) != 0)
+	if ((rc = check_keys(c, p, "a port", port_keys, port_required)) != 0)
 		return rc;
 	push_key(c, "port");
 	rc = lore_port(json_object_get(p, "port"), &lo, &hi) != 0 ?
@@ -276,11 +352,13 @@ check_port(struct chk *c, json_t *p)
 		pop(c);
 		return rc;
 	}
-	return get_str(c, p, "role", 500, true, &role);
+	if ((rc = get_str(c, p, "role", 500, true, &role)) != 0)
+		return rc;
+	return check_relevance(c, p, nsources);
 }
 
 static int
-check_ports(struct chk *c, json_t *ports)
+check_ports(struct chk *c, json_t *ports, size_t nsources)
 {
 	size_t i, j;
 	json_t *p, *q;
@@ -293,7 +371,7 @@ check_ports(struct chk *c, json_t *ports)
 	}
 	json_array_foreach(ports, i, p) {
 		push_index(c, i);
-		rc = check_port(c, p);
+		rc = check_port(c, p, nsources);
 		if (rc == 0) {
 			/* The same port and protocol twice in one entry is a duplicated fact. */
 			for (j = 0; j < i && rc == 0; j++) {
@@ -339,13 +417,28 @@ static int
 check_risk(struct chk *c, json_t *r)
 {
 	const char *level, *why;
+	json_t *ports, *p;
+	size_t i;
 	int rc;
 
 	push_key(c, "risk");
-	if ((rc = check_keys(c, r, "risk", risk_keys, risk_keys)) == 0 &&
+	if ((rc = check_keys(c, r, "risk", risk_keys, risk_required)) == 0 &&
 	    (rc = get_str(c, r, "level", 16, true, &level)) == 0 &&
 	    (rc = get_str(c, r, "why", 2000, true, &why)) == 0 && !in_list(risks, level))
 		rc = bad(c, "level '%s' is not none, low, medium, high or critical", level);
+	/* "ports": the risk concerns these ports of the entry only (a management
+	 * interface's CVEs are not its HA port's); absent, every port of the entry. */
+	if (rc == 0 && (ports = json_object_get(r, "ports")) != NULL) {
+		push_key(c, "ports");
+		if (!json_is_array(ports) || json_array_size(ports) == 0 ||
+		    json_array_size(ports) > 64)
+			rc = bad(c, "must be an array of 1 to 64 port numbers");
+		json_array_foreach(ports, i, p)
+			if (rc == 0 && (!json_is_integer(p) || json_integer_value(p) < 0 ||
+			    json_integer_value(p) > 65535))
+				rc = bad(c, "item %zu is not a port number from 0 to 65535", i + 1);
+		pop(c);
+	}
 	pop(c);
 	return rc;
 }
@@ -420,14 +513,111 @@ check_hints(struct chk *c, json_t *h)
 	return rc;
 }
 
+/* Checks a CVE id that a source's URL or title names, against its published date. */
 static int
-check_sources(struct chk *c, json_t *srcs)
+check_source_cve(struct chk *c, const char *text, const char *published)
 {
-	const char *title, *url, *date, *publisher;
+	const char *p = text;
+
+	while ((p = strstr(p, "CVE-")) != NULL) {
+		char id[24];
+		size_t n = strspn(p + 4, "0123456789-");
+
+		if (n > 0 && p[4] >= '0' && p[4] <= '9') {
+			snprintf(id, sizeof(id), "CVE-%.*s", (int)(n < 19 ? n : 19), p + 4);
+			while (id[strlen(id) - 1] == '-')
+				id[strlen(id) - 1] = '\0';
+			if (!valid_cve(id))
+				return bad(c, "'%s' is not a CVE id (CVE-YYYY-NNNN)", id);
+			if (published != NULL && strncmp(id + 4, published, 4) > 0)
+				return bad(c, "%s is dated after the source's published date %s", id,
+				    published);
+		}
+		p += 4;
+	}
+	return 0;
+}
+
+/* "RFC 1234" in a title and ".../rfc1234" in a URL must be well-formed and agree. */
+static int
+check_source_rfc(struct chk *c, const char *title, const char *url)
+{
+	const char *t = strstr(title, "RFC "), *u = NULL;
+	long tn = -1, un = -1;
+	char *end;
+
+	if (strstr(url, "rfc-editor.org") != NULL || strstr(url, "ietf.org") != NULL) {
+		const char *p = url;
+
+		while ((p = strstr(p, "rfc")) != NULL && !(p[3] >= '0' && p[3] <= '9'))
+			p += 3;
+		u = p;
+	}
+	if (t != NULL && t[4] >= '0' && t[4] <= '9') {
+		tn = strtol(t + 4, &end, 10);
+		if (t[4] == '0' || tn < 1 || tn > 99999)
+			return bad(c, "'%.*s' is not an RFC number", (int)(end - t), t);
+	}
+	if (u != NULL) {
+		un = strtol(u + 3, &end, 10);
+		if (u[3] == '0' || un < 1 || un > 99999 || (*end != '\0' && *end != '.' &&
+		    *end != '#' && *end != '/' && *end != '-'))
+			return bad(c, "'%s' does not name an RFC (rfcNNNN)", url);
+	}
+	if (tn > 0 && un > 0 && tn != un)
+		return bad(c, "title names RFC %ld but the URL is RFC %ld", tn, un);
+	return 0;
+}
+
+static int
+check_source(struct chk *c, json_t *s, bool *primary)
+{
+	const char *title, *url, *published, *accessed, *publisher, *tier;
+	const char *bad_key = NULL, *why = NULL;
+	int rc;
+
+	if ((rc = check_keys(c, s, "a source", source_keys,
+	    (const char *const[]){ "title", "url", "accessed", "tier", NULL })) != 0 ||
+	    (rc = get_str(c, s, "title", 400, true, &title)) != 0 ||
+	    (rc = get_str(c, s, "url", 1000, true, &url)) != 0 ||
+	    (rc = get_str(c, s, "published", 10, false, &published)) != 0 ||
+	    (rc = get_str(c, s, "accessed", 10, true, &accessed)) != 0 ||
+	    (rc = get_str(c, s, "publisher", 200, false, &publisher)) != 0 ||
+	    (rc = get_str(c, s, "tier", 16, true, &tier)) != 0)
+		return rc;
+	if (!valid_url(url))
+		bad_key = "url", why = "is not an http(s) URL";
+	else if (published != NULL && !valid_date(published))
+		bad_key = "published", why = "is not a date (YYYY, YYYY-MM or YYYY-MM-DD)";
+	else if (!valid_date(accessed) || strlen(accessed) != 10)
+		bad_key = "accessed", why = "is not a day (YYYY-MM-DD)";
+	else if (published != NULL && date_after(published, accessed))
+		bad_key = "published", why = "is after the day the source was accessed";
+	else if (!in_list(tiers, tier))
+		bad_key = "tier", why = "is not primary, secondary or community";
+	if (bad_key != NULL) {
+		push_key(c, bad_key);
+		rc = bad(c, "'%s' %s", json_string_value(json_object_get(s, bad_key)), why);
+		pop(c);
+		return rc;
+	}
+	if ((rc = check_source_cve(c, url, published)) != 0 ||
+	    (rc = check_source_cve(c, title, published)) != 0 ||
+	    (rc = check_source_rfc(c, title, url)) != 0)
+		return rc;
+	if (strcmp(tier, "primary") == 0)
+		*primary = true;
+	return 0;
+}
+
+static int
+check_sources(struct chk *c, json_t *srcs, bool *primary)
+{
 	size_t i;
 	json_t *s;
 	int rc = 0;
 
+	*primary = false;
 	push_key(c, "sources");
 	if (!json_is_array(srcs) || json_array_size(srcs) == 0) {
 		rc = bad(c, "at least one source is required");
@@ -435,22 +625,7 @@ check_sources(struct chk *c, json_t *srcs)
 	}
 	json_array_foreach(srcs, i, s) {
 		push_index(c, i);
-		if ((rc = check_keys(c, s, "a source", source_keys,
-		    (const char *const[]){ "title", "url", "date", NULL })) == 0 &&
-		    (rc = get_str(c, s, "title", 400, true, &title)) == 0 &&
-		    (rc = get_str(c, s, "url", 1000, true, &url)) == 0 &&
-		    (rc = get_str(c, s, "date", 10, true, &date)) == 0 &&
-		    (rc = get_str(c, s, "publisher", 200, false, &publisher)) == 0) {
-			if (!valid_url(url)) {
-				push_key(c, "url");
-				rc = bad(c, "'%s' is not an http(s) URL", url);
-				pop(c);
-			} else if (!valid_date(date)) {
-				push_key(c, "date");
-				rc = bad(c, "'%s' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", date);
-				pop(c);
-			}
-		}
+		rc = check_source(c, s, primary);
 		pop(c);
 		if (rc != 0)
 			break;
@@ -460,11 +635,41 @@ out:
 	return rc;
 }
 
+/* Confidence: optional {"level", "why"}; an entry without a primary source must say
+ * "low" and why. Sets *level to the level in force. */
+static int
+check_confidence(struct chk *c, json_t *conf, bool primary, const char **level)
+{
+	const char *why;
+	int rc = 0;
+
+	*level = NULL;
+	if (conf != NULL) {
+		push_key(c, "confidence");
+		if ((rc = check_keys(c, conf, "confidence", confidence_keys, confidence_keys)) == 0 &&
+		    (rc = get_str(c, conf, "level", 16, true, level)) == 0 &&
+		    (rc = get_str(c, conf, "why", 1000, true, &why)) == 0 &&
+		    !in_list(confidences, *level))
+			rc = bad(c, "level '%s' is not high, medium or low", *level);
+		pop(c);
+		if (rc != 0)
+			return rc;
+	}
+	if (!primary && (*level == NULL || strcmp(*level, "low") != 0)) {
+		push_key(c, "sources");
+		rc = bad(c, "no primary source (the project, vendor, standard, registry or CVE "
+		    "record): cite one, or set \"confidence\": {\"level\": \"low\", \"why\": ...}");
+		pop(c);
+	}
+	return rc;
+}
+
 static int
 check_entry(struct chk *c, json_t *e)
 {
-	const char *id, *s, *kind;
+	const char *id, *s, *kind, *level;
 	json_t *v, *seen;
+	bool primary;
 	int rc;
 
 	if ((rc = check_keys(c, e, "an entry", entry_keys, (const char *const[]){
@@ -499,10 +704,12 @@ check_entry(struct chk *c, json_t *e)
 		pop(c);
 		return rc;
 	}
-	if ((rc = check_ports(c, json_object_get(e, "ports"))) != 0 ||
+	if ((rc = check_ports(c, json_object_get(e, "ports"),
+	    json_array_size(json_object_get(e, "sources")))) != 0 ||
 	    (rc = check_years(c, json_object_get(e, "years"))) != 0 ||
 	    (rc = check_risk(c, json_object_get(e, "risk"))) != 0 ||
-	    (rc = check_sources(c, json_object_get(e, "sources"))) != 0)
+	    (rc = check_sources(c, json_object_get(e, "sources"), &primary)) != 0 ||
+	    (rc = check_confidence(c, json_object_get(e, "confidence"), primary, &level)) != 0)
 		return rc;
 	if ((v = json_object_get(e, "cves")) != NULL &&
 	    (rc = check_str_array(c, v, "cves", 20, ok_cve)) != 0)
@@ -655,7 +862,7 @@ str_or_empty(json_t *o, const char *key)
 }
 
 struct ins {
-	sqlite3_stmt *entry, *port, *source, *cve, *hint;
+	sqlite3_stmt *entry, *port, *source, *cve, *hint, *risk_port;
 };
 
 static int
@@ -683,6 +890,10 @@ insert_entry(struct pl_store *st, struct ins *in, const char *file, json_t *doc,
 		sqlite3_bind_int64(in->entry, 13, json_integer_value(v));
 	else
 		sqlite3_bind_null(in->entry, 13);
+	/* The validator made sure an entry without a stated confidence has a primary source. */
+	v = json_object_get(e, "confidence");
+	sqlite3_bind_text(in->entry, 14, v ? str_or_empty(v, "level") : "high", -1, SQLITE_STATIC);
+	sqlite3_bind_text(in->entry, 15, v ? str_or_empty(v, "why") : "", -1, SQLITE_STATIC);
 	if ((rc = step_done(st, in->entry, err)) != 0)
 		return rc;
 
@@ -695,6 +906,9 @@ insert_entry(struct pl_store *st, struct ins *in, const char *file, json_t *doc,
 		sqlite3_bind_int64(in->port, 3, hi);
 		sqlite3_bind_text(in->port, 4, str_or_empty(v, "proto"), -1, SQLITE_STATIC);
 		sqlite3_bind_text(in->port, 5, str_or_empty(v, "role"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->port, 6, str_or_empty(v, "use"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->port, 7, str_or_empty(v, "prevalence"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->port, 8, str_or_empty(v, "evidence"), -1, SQLITE_STATIC);
 		if ((rc = step_done(st, in->port, err)) != 0)
 			return rc;
 		(*facts)++;
@@ -704,8 +918,17 @@ insert_entry(struct pl_store *st, struct ins *in, const char *file, json_t *doc,
 		sqlite3_bind_int64(in->source, 2, (sqlite3_int64)i + 1);
 		sqlite3_bind_text(in->source, 3, str_or_empty(v, "title"), -1, SQLITE_STATIC);
 		sqlite3_bind_text(in->source, 4, str_or_empty(v, "url"), -1, SQLITE_STATIC);
-		sqlite3_bind_text(in->source, 5, str_or_empty(v, "date"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->source, 5, str_or_empty(v, "published"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->source, 6, str_or_empty(v, "accessed"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->source, 7, str_or_empty(v, "publisher"), -1, SQLITE_STATIC);
+		sqlite3_bind_text(in->source, 8, str_or_empty(v, "tier"), -1, SQLITE_STATIC);
 		if ((rc = step_done(st, in->source, err)) != 0)
+			return rc;
+	}
+	json_array_foreach(json_object_get(r, "ports"), i, v) {
+		sqlite3_bind_text(in->risk_port, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(in->risk_port, 2, json_integer_value(v));
+		if ((rc = step_done(st, in->risk_port, err)) != 0)
 			return rc;
 	}
 	json_array_foreach(json_object_get(e, "cves"), i, v) {
@@ -730,15 +953,17 @@ static int
 prepare_ins(struct pl_store *st, struct ins *in, struct pl_err *err)
 {
 	static const char *const sql[] = {
-		"INSERT INTO lore_entry VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-		"INSERT INTO lore_port VALUES(?,?,?,?,?)",
-		"INSERT INTO lore_source VALUES(?,?,?,?,?)",
+		"INSERT INTO lore_entry VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		"INSERT INTO lore_port VALUES(?,?,?,?,?,?,?,?)",
+		"INSERT INTO lore_source VALUES(?,?,?,?,?,?,?,?)",
 		"INSERT INTO lore_cve VALUES(?,?)",
 		"INSERT INTO lore_hint VALUES(?,?,?)",
+		"INSERT INTO lore_risk_port VALUES(?,?)",
 	};
-	sqlite3_stmt **slots[] = { &in->entry, &in->port, &in->source, &in->cve, &in->hint };
+	sqlite3_stmt **slots[] = { &in->entry, &in->port, &in->source, &in->cve, &in->hint,
+		&in->risk_port };
 
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
 		if (sqlite3_prepare_v2(st->db, sql[i], -1, slots[i], NULL) != SQLITE_OK)
 			return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path,
 			    sqlite3_errmsg(st->db));
@@ -753,6 +978,7 @@ finalize_ins(struct ins *in)
 	sqlite3_finalize(in->source);
 	sqlite3_finalize(in->cve);
 	sqlite3_finalize(in->hint);
+	sqlite3_finalize(in->risk_port);
 }
 
 static int

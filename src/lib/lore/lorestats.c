@@ -176,6 +176,15 @@ pl_lore_stats_build(struct pl_store *st, struct pl_lore_stats *out, struct pl_er
 		    " CASE risk WHEN 'critical' THEN 1 WHEN 'high' THEN 2 WHEN 'medium' THEN 3"
 		    " WHEN 'low' THEN 4 ELSE 5 END", &out->risks, &out->nrisks, err);
 	if (rc == 0)
+		rc = counts(st, "SELECT tier, count(*) FROM lore_source GROUP BY tier ORDER BY"
+		    " CASE tier WHEN 'primary' THEN 1 WHEN 'secondary' THEN 2 ELSE 3 END",
+		    &out->tiers, &out->ntiers, err);
+	if (rc == 0)
+		rc = counts(st, "SELECT confidence, count(*) FROM lore_entry GROUP BY confidence ORDER BY"
+		    " CASE confidence WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END",
+		    &out->confidence, &out->nconfidence, err);
+	out->undated = scalar(st, "SELECT count(*) FROM lore_source WHERE published = ''", err, &rc);
+	if (rc == 0)
 		rc = domains(st, out, err);
 	snprintf(out->snapshot, sizeof(out->snapshot), "%s", st->current);
 	for (int i = 0; i < 4 && rc == 0; i++) {
@@ -201,6 +210,8 @@ pl_lore_stats_free(struct pl_lore_stats *s)
 {
 	counts_free(s->kinds, s->nkinds);
 	counts_free(s->risks, s->nrisks);
+	counts_free(s->tiers, s->ntiers);
+	counts_free(s->confidence, s->nconfidence);
 	counts_free(s->domains, s->ndomains);
 	for (int i = 0; i < 4; i++)
 		free(s->cover[i].missing);

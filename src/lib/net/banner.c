@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,178 +246,6 @@ pl_banner_read_all(struct pl_probe_scan *s, const struct pl_banner_opts *in, str
 	return rc;
 }
 
-/* Banner hints: lore's POSIX extended regular expressions, compiled once. */
-struct hint_port { uint16_t lo, hi; enum pl_proto proto; };
-
-struct hint {
-	char *entry, *name, *pattern;
-	regex_t re;
-	struct hint_port *ports;
-	size_t nports;
-};
-
-struct pl_hints {
-	struct hint *v;
-	size_t n;
-};
-
-void
-pl_hints_free(struct pl_hints *h)
-{
-	if (h == NULL)
-		return;
-	for (size_t i = 0; i < h->n; i++) {
-		regfree(&h->v[i].re);
-		free(h->v[i].entry);
-		free(h->v[i].name);
-		free(h->v[i].pattern);
-		free(h->v[i].ports);
-	}
-	free(h->v);
-	free(h);
-}
-
-/* Parses "lo hi proto,lo hi proto" (built by the query below) into the hint's ports. */
-static int
-hint_ports(struct hint *h, const char *list)
-{
-	size_t n = 1;
-
-	for (const char *p = list; *p; p++)
-		n += *p == ',';
-	if ((h->ports = calloc(n, sizeof(*h->ports))) == NULL)
-		return -PL_ENOMEM;
-	for (const char *p = list; *p && h->nports < n;) {
-		unsigned lo, hi;
-		char proto[8];
-		int used = 0;
-
-		if (sscanf(p, "%u %u %7[a-z]%n", &lo, &hi, proto, &used) != 3 || used == 0)
-			break;
-		if (lo <= 65535 && hi <= 65535)
-			h->ports[h->nports++] = (struct hint_port){ (uint16_t)lo, (uint16_t)hi,
-				pl_proto_parse(proto, strlen(proto)) };
-		p += used;
-		p += *p == ',';
-	}
-	return 0;
-}
-
-static int
-hint_add(struct pl_hints *hs, sqlite3_stmt *s)
-{
-	struct hint *h = &hs->v[hs->n];
-	const char *ports = (const char *)sqlite3_column_text(s, 3);
-
-	memset(h, 0, sizeof(*h));
-	h->pattern = pl__col(s, 2);
-	/* The importer compiled every pattern; one that fails here is skipped, not fatal. */
-	if (h->pattern == NULL || regcomp(&h->re, h->pattern, REG_EXTENDED | REG_NOSUB |
-	    REG_NEWLINE) != 0) {
-		free(h->pattern);
-		return h->pattern == NULL ? -PL_ENOMEM : 0;
-	}
-	h->entry = pl__col(s, 0);
-	h->name = pl__col(s, 1);
-	hs->n++;
-	if (h->entry == NULL || h->name == NULL || hint_ports(h, ports ? ports : "") != 0)
-		return -PL_ENOMEM;
-	return 0;
-}
-
-int
-pl_hints_load(struct pl_store *st, struct pl_hints **out, struct pl_err *err)
-{
-	static const char sql[] = "SELECT h.entry, e.name, h.pattern, (SELECT group_concat("
-	    "p.lo || ' ' || p.hi || ' ' || p.proto, ',') FROM lore_port p WHERE p.entry = h.entry)"
-	    " FROM lore_hint h JOIN lore_entry e ON e.id = h.entry WHERE h.kind = 'banner'"
-	    " ORDER BY h.rowid";
-	struct pl_hints *hs = calloc(1, sizeof(*hs));
-	sqlite3_stmt *s = NULL;
-	size_t cap = 0;
-	int rc = 0, step;
-
-	*out = NULL;
-	if (hs == NULL)
-		return -PL_ENOMEM;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		rc = pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		if (hs->n == cap) {
-			struct hint *v = realloc(hs->v, (cap = cap ? cap * 2 : 64) * sizeof(*v));
-
-			if (v == NULL) {
-				rc = -PL_ENOMEM;
-				break;
-			}
-			hs->v = v;
-		}
-		rc = hint_add(hs, s);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
-	sqlite3_finalize(s);
-	if (rc != 0) {
-		if (rc == -PL_ENOMEM)
-			pl_err_set(err, rc, "banner hints: out of memory");
-		pl_hints_free(hs);
-		return rc;
-	}
-	*out = hs;
-	return 0;
-}
-
-static bool
-hint_lists(const struct hint *h, uint16_t port, enum pl_proto proto)
-{
-	for (size_t i = 0; i < h->nports; i++)
-		if (h->ports[i].lo <= port && port <= h->ports[i].hi && h->ports[i].proto == proto)
-			return true;
-	return false;
-}
-
-long
-pl_hints_match(const struct pl_hints *h, const char *data, size_t len, uint16_t port,
-    enum pl_proto proto)
-{
-	char *text = malloc(len + 1);
-	long best = -1;
-	int best_score = -1;
-	size_t n = 0;
-
-	if (text == NULL || h == NULL) {
-		free(text);
-		return -1;
-	}
-	/* Lines end at "\n" for the patterns' ^ and $; a NUL would end the text early. */
-	for (size_t i = 0; i < len; i++)
-		if (data[i] != '\r')
-			text[n++] = data[i] == '\0' ? '\x01' : data[i];
-	text[n] = '\0';
-	for (size_t i = 0; i < h->n; i++) {
-		/* A hint of an entry that lists this port beats one that doesn't; then the
-		 * longer (more specific) pattern wins. */
-		int score = (hint_lists(&h->v[i], port, proto) ? 100000 : 0) +
-		    (int)strlen(h->v[i].pattern);
-
-		if (score > best_score && regexec(&h->v[i].re, text, 0, NULL, 0) == 0) {
-			best = (long)i;
-			best_score = score;
-		}
-	}
-	free(text);
-	return best;
-}
-
-void
-pl_hints_get(const struct pl_hints *h, long i, const char **entry, const char **name,
-    const char **pattern)
-{
-	*entry = h->v[i].entry;
-	*name = h->v[i].name;
-	*pattern = h->v[i].pattern;
-}
-
 static char *
 dup_or_null(const char *s, bool *oom)
 {
@@ -428,57 +255,89 @@ dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
-/* Fills one result's identification from its report and, if any, its banner. */
+/* The registry's first named row for the port: service name and description. */
 static int
-annotate_one(struct pl_store *st, const struct pl_hints *hs, struct pl_probe_result *r,
+registry_of(struct pl_store *st, struct pl_probe_result *r, struct pl_err *err)
+{
+	static const char sql[] = "SELECT service, description FROM record WHERE snapshot = ?1"
+	    " AND lo = ?2 AND hi = ?2 AND (proto = ?3 OR proto = '') AND service <> ''"
+	    " ORDER BY line LIMIT 1";
+	sqlite3_stmt *s;
+	bool oom = false;
+	int step;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_bind_int64(s, 1, st->current_id);
+	sqlite3_bind_int(s, 2, r->port);
+	sqlite3_bind_text(s, 3, pl_proto_name(r->proto), -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		r->ident.service = dup_or_null((const char *)sqlite3_column_text(s, 0), &oom);
+		r->registry = dup_or_null((const char *)sqlite3_column_text(s, 1), &oom);
+	} else {
+		r->ident.service = dup_or_null("", &oom);
+	}
+	sqlite3_finalize(s);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
+	return oom ? pl_err_set(err, -PL_ENOMEM, "probe: out of memory") : 0;
+}
+
+/* Fills one result's identification from its port and, if any, its banner. */
+static int
+annotate_one(struct pl_store *st, struct pl_idmatch *m, struct pl_probe_result *r,
     struct pl_err *err)
 {
-	struct pl_report_opts ro = { .no_host = true };
-	struct pl_report rep;
-	const char *service = "", *desc = NULL, *entry = NULL, *name = NULL, *pattern = NULL;
-	long hi = -1;
+	struct pl_id_evidence e = { .port = r->port, .proto = r->proto };
+	struct pl_identified *id;
 	bool oom = false;
-	int rc = pl_report_build(st, r->port, r->proto, &ro, &rep, err);
+	int rc;
 
-	if (rc != 0)
+	if ((rc = registry_of(st, r, err)) != 0)
 		return rc;
-	for (size_t i = 0; i < rep.nrecords && *service == '\0'; i++)
-		if (rep.records[i].service[0] != '\0')
-			service = rep.records[i].service, desc = rep.records[i].description;
-	if (r->banner && (hi = pl_hints_match(hs, r->banner->data, r->banner->len, r->port,
-	    r->proto)) >= 0)
-		pl_hints_get(hs, hi, &entry, &name, &pattern);
-	else if (rep.nuses > 0 && !rep.uses[0].broad)
-		entry = rep.uses[0].id, name = rep.uses[0].name;
-	r->ident.prov = hi >= 0 ? PL_PROV_PROBED : PL_PROV_INFERRED;
-	r->ident.service = dup_or_null(service, &oom);
-	r->ident.lore_id = dup_or_null(entry, &oom);
-	r->ident.lore_name = dup_or_null(name, &oom);
-	r->ident.pattern = dup_or_null(pattern, &oom);
-	r->registry = dup_or_null(desc, &oom);
-	pl_report_free(&rep);
+	if (r->banner) {
+		e.banner = r->banner->data;
+		e.banner_len = r->banner->len;
+	}
+	if ((id = malloc(sizeof(*id))) == NULL || pl_identify(m, &e, id) != 0) {
+		free(id);
+		return pl_err_set(err, -PL_ENOMEM, "probe: out of memory");
+	}
+	/* Only a banner that names a product is a probed fact; the rest is inferred. */
+	r->ident.prov = id->by_banner ? PL_PROV_PROBED : PL_PROV_INFERRED;
+	r->ident.lore_id = dup_or_null(id->id, &oom);
+	r->ident.lore_name = dup_or_null(id->name, &oom);
+	/* The lent strings point into the candidates, which the scan outlives. */
+	for (size_t i = 0; i < id->ncand; i++) {
+		id->cand[i].id = dup_or_null(id->cand[i].id, &oom);
+		id->cand[i].name = dup_or_null(id->cand[i].name, &oom);
+	}
+	id->id = r->ident.lore_id;
+	id->name = r->ident.lore_name;
+	r->ident.identified = id;
 	return oom ? pl_err_set(err, -PL_ENOMEM, "probe: out of memory") : 0;
 }
 
 int
 pl_probe_annotate(struct pl_store *st, struct pl_probe_scan *s, struct pl_err *err)
 {
-	struct pl_hints *hs = NULL;
+	struct pl_id_candidates c = { 0 };
+	struct pl_idmatch *m = NULL;
 	const char *snap = pl_store_current_snapshot(st);
-	bool banners = false;
-	int rc = 0;
+	int rc;
 
 	snprintf(s->snapshot, sizeof(s->snapshot), "%s", snap ? snap : "");
-	for (size_t i = 0; i < s->nresults; i++)
-		banners |= s->results[i].banner != NULL;
-	if (banners && (rc = pl_hints_load(st, &hs, err)) != 0)
+	if ((rc = pl_id_candidates_load(st, &c, err)) != 0)
 		return rc;
+	if (pl_idmatch_new(&m, c.v, c.n) != 0)
+		rc = pl_err_set(err, -PL_ENOMEM, "probe: out of memory");
 	for (size_t i = 0; i < s->nresults && rc == 0; i++) {
 		struct pl_probe_result *r = &s->results[i];
 
 		if (r->state == PL_PORT_OPEN || r->state == PL_PORT_OPEN_FILTERED)
-			rc = annotate_one(st, hs, r, err);
+			rc = annotate_one(st, m, r, err);
 	}
-	pl_hints_free(hs);
+	pl_idmatch_free(m);
+	pl_id_candidates_free(&c);
 	return rc;
 }

@@ -4,11 +4,14 @@
  * socket that sends one datagram. epoll says when each one is decided; probes left
  * silent past an adaptive timeout are tried again, then called filtered.
  *
- * Three limits keep the scan polite and the machine healthy: a rate cap (new probes
- * per second, a token bucket), a concurrency cap (sockets in flight), and a window
- * that starts small and grows with every decided probe, so that the first burst
- * neither overflows the neighbour (ARP/NDP) queue nor outruns the round-trip estimate;
- * it stops growing when round trips show a queue, and shrinks on proven loss.
+ * How fast to go is found, not configured (docs/probe.md explains the choices): a
+ * window of probes in flight starts small and grows with every answer (slow start,
+ * then additive increase), stops growing while round trips show a queue, shrinks by a
+ * third when more than a few percent of answers needed a retry (proven loss) or when
+ * timeouts pile up while round trips grow, and halves at once when the machine itself
+ * runs short (EAGAIN, ENOBUFS, EMFILE, no ephemeral port). The window's ceiling is
+ * the file-descriptor limit; a rate cap (--max-rate, a token bucket) applies only when
+ * the caller sets one.
  *
  * Speed comes from doing little per probe: a TCP socket that was refused is reused
  * for the next probe (a second connect() reads the outcome and resets it, see
@@ -28,6 +31,7 @@
 #include "portlore/probe.h"
 
 #define WINDOW_START 32
+#define WINDOW_FLOOR 8          /* congestion never cuts below this; pressure may */
 #define MIN_TIMEOUT_MS 100      /* like nmap -T4: below this, scheduler noise looks like loss */
 #define MAX_TIMEOUT_MS 1000     /* the kernel retransmits a SYN after 1 s on its own */
 #define KEEP_MAX (1u << 22)
@@ -61,7 +65,9 @@ struct engine {
 	struct slot *slots;
 	int head, tail, freelist, inflight;
 	double window, ssthresh;
+	double peak;             /* the largest window reached */
 	uint32_t ep_answers, ep_drops;   /* this epoch: answers, and answers to a retry */
+	uint32_t ep_timeouts;            /* this epoch: silences from hosts that answer */
 	int64_t min_rtt, avg_rtt;        /* over every answer, for the delay signal */
 	int64_t cut_at;          /* when the window was last cut */
 	struct retry *retry;     /* ring of probes waiting to be tried again */
@@ -238,39 +244,53 @@ state_of_error(int error, enum pl_proto proto, const char **reason)
 	}
 }
 
+/* Round trips well above the smallest seen (twice it plus 5 ms): a queue is building. */
+static bool
+queueing(const struct engine *e)
+{
+	/* No answer yet (min_rtt still INT64_MAX): no round trip to compare with. */
+	return e->min_rtt != INT64_MAX && e->avg_rtt > 2 * e->min_rtt + 5000000;
+}
+
 /*
- * Congestion, judged two ways. Loss: a port that was silent and then answered a
- * retry proves a packet went missing. Random loss of a percent or two is normal and
- * left to the retries; more than LOSS_PCT of answers needing a retry means the scan
- * overruns a queue, so the window shrinks by a third, once per episode (evidence from
- * probes first sent before the cut does not count again). Delay: round trips well
- * above the smallest seen mean a queue is building; the window then stops growing
- * before that queue delays answers past their timeouts.
+ * Congestion, judged over epochs of EPOCH decided probes. Loss: a port that was silent
+ * and then answered a retry proves a packet went missing. Random loss of a percent or
+ * two is normal and left to the retries; more than LOSS_PCT of answers needing a retry
+ * means the scan overruns a queue. Timeouts: silence alone is what a firewall's drop
+ * looks like, so it is no evidence; but when most probes to hosts that do answer time
+ * out while round trips grow, the queue is overflowing. Either cuts the window by a
+ * third, once per episode (evidence from probes first sent before the cut does not
+ * count again). Delay alone stops growth (grow()).
  */
 static void
-congestion(struct engine *e, bool dropped, int64_t rtt, int64_t now)
+congestion(struct engine *e, bool answered, bool dropped, int64_t rtt, int64_t now)
 {
-	if (rtt < e->min_rtt)
-		e->min_rtt = rtt;
-	e->avg_rtt = e->avg_rtt ? (15 * e->avg_rtt + rtt) / 16 : rtt;
-	e->ep_answers++;
-	e->ep_drops += dropped;
-	if (e->ep_answers < EPOCH)
+	if (answered) {
+		if (rtt < e->min_rtt)
+			e->min_rtt = rtt;
+		e->avg_rtt = e->avg_rtt ? (15 * e->avg_rtt + rtt) / 16 : rtt;
+		e->ep_answers++;
+		e->ep_drops += dropped;
+	} else {
+		e->ep_timeouts++;
+	}
+	if (e->ep_answers + e->ep_timeouts < EPOCH)
 		return;
-	if (e->ep_drops * 100 > e->ep_answers * LOSS_PCT) {
-		e->window = e->window * 2 / 3 > WINDOW_START ? e->window * 2 / 3 : WINDOW_START;
+	if (e->ep_drops * 100 > e->ep_answers * LOSS_PCT ||
+	    (e->ep_timeouts > e->ep_answers && queueing(e))) {
+		e->window = e->window * 2 / 3 > WINDOW_FLOOR ? e->window * 2 / 3 : WINDOW_FLOOR;
 		e->ssthresh = e->window;
 		e->cut_at = now;
 	}
-	e->ep_answers = e->ep_drops = 0;
+	e->ep_answers = e->ep_drops = e->ep_timeouts = 0;
 }
 
 /* Slow start below the threshold (one more per decided probe), then four per window;
- * no growth while round trips show a queue (more than twice the smallest plus 5 ms). */
+ * no growth while round trips show a queue. */
 static void
 grow(struct engine *e)
 {
-	if (e->avg_rtt > 2 * e->min_rtt + 5000000)
+	if (queueing(e))
 		return;
 	if (e->window < e->ssthresh)
 		e->window += 1;
@@ -278,6 +298,8 @@ grow(struct engine *e)
 		e->window += 4 / e->window;
 	if (e->window > e->o.concurrency)
 		e->window = e->o.concurrency;
+	if (e->window > e->peak)
+		e->peak = e->window;
 }
 
 /* Decides a probe from its socket's error (0: answered). The TCP socket of a refused
@@ -303,7 +325,7 @@ finish(struct engine *e, int i, int error, int64_t now)
 		slot_close(s);
 	list_unlink(e, i);
 	if (st == PL_PORT_OPEN || st == PL_PORT_CLOSED)
-		congestion(e, tries > 1 && first >= e->cut_at, rtt, now);
+		congestion(e, true, tries > 1 && first >= e->cut_at, rtt, now);
 	grow(e);
 	if (st < 0)
 		return silent(e, idx, tries, first);
@@ -428,8 +450,12 @@ launch(struct engine *e, uint64_t idx, uint8_t tries, int64_t first, int64_t now
 	s->sent = now;
 	s->first = first;
 	/* RFC 6298 section 5.5: back off on each retry, so that a queue that delayed the
-	 * first try past its timeout is not mistaken for silence twice more. */
-	s->deadline = now + (timeout_of(e, host) << (tries - 1));
+	 * first try past its timeout is not mistaken for silence twice more. A host that
+	 * never answered has shown no queue to wait out: its retries keep the first
+	 * timeout, so each port of a target that drops everything is decided after
+	 * (retries + 1) timeouts. */
+	s->deadline = now + (e->rtt[host].srtt < 0 ? timeout_of(e, host)
+	    : timeout_of(e, host) << (tries - 1));
 	s->prev = e->tail;
 	s->next = -1;
 	if (e->tail >= 0)
@@ -454,7 +480,8 @@ launch_some(struct engine *e, int64_t now, struct pl_err *err)
 	uint64_t planned = e->scan->planned;
 	int rc = 0;
 
-	for (int n = 0; n < 256 && rc == 0 && e->tokens >= 1 && e->inflight < (int)e->window &&
+	for (int n = 0; n < 256 && rc == 0 && (e->o.rate == 0 || e->tokens >= 1) &&
+	    e->inflight < (int)e->window &&
 	    now >= e->pressure_until && (e->rcount > 0 || fresh_left(e)); n++) {
 		e->tokens -= 1;
 		if (e->rcount > 0) {
@@ -478,9 +505,11 @@ static void
 refill(struct engine *e, int64_t now)
 {
 	/* A burst of 5 ms worth keeps the cap honest over any 5 ms and still lets the
-	 * loop start many probes per wake-up. */
+	 * loop start many probes per wake-up. Without a cap there is nothing to refill. */
 	double burst = e->o.rate * 0.005 < 1 ? 1 : e->o.rate * 0.005;
 
+	if (e->o.rate == 0)
+		return;
 	e->tokens += (double)(now - e->last_refill) * e->o.rate / 1e9;
 	if (e->tokens > burst)
 		e->tokens = burst;
@@ -504,10 +533,19 @@ expire(struct engine *e, int64_t now)
 		 * ready for another (connect(2)); a socket that refuses is closed instead. */
 		static const struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 
+		uint32_t host = (uint32_t)(idx % e->t->nhosts);
+
 		if (s->udp || connect(s->fd, &unspec, sizeof(unspec)) != 0)
 			slot_close(s);
 		list_unlink(e, e->head);
-		grow(e);
+		/* Silence from a host that answers other ports counts against the window (see
+		 * congestion()); from a host that never answered it teaches nothing, and the
+		 * window keeps growing so that a target which drops everything is finished in
+		 * a few timeouts, within the ceiling and any rate cap. */
+		if (e->rtt[host].srtt >= 0)
+			congestion(e, false, false, 0, now);
+		else
+			grow(e);
 		rc = silent(e, idx, tries, first);
 	}
 	return rc;
@@ -558,7 +596,8 @@ wait_ns(const struct engine *e, int64_t now)
 	if (e->head >= 0 && e->slots[e->head].deadline - now < w)
 		w = e->slots[e->head].deadline - now;
 	if (pending && e->inflight < (int)e->window) {
-		int64_t t = e->tokens >= 1 ? 0 : (int64_t)((1 - e->tokens) * 1e9 / e->o.rate) + 1;
+		int64_t t = e->o.rate == 0 || e->tokens >= 1 ? 0
+		    : (int64_t)((1 - e->tokens) * 1e9 / e->o.rate) + 1;
 
 		if (e->pressure_until - now > t)
 			t = e->pressure_until - now;
@@ -615,19 +654,18 @@ setup_opts(struct pl_probe_opts *o, const struct pl_probe_opts *in, struct pl_er
 	struct rlimit rl;
 
 	*o = *in;
-	if (o->rate == 0)
-		o->rate = PL_PROBE_RATE;
-	if (!(o->rate >= 1 && o->rate <= PL_PROBE_RATE_MAX))
+	if (o->rate != 0 && !(o->rate >= 1 && o->rate <= PL_PROBE_RATE_MAX))
 		return pl_err_set(err, -PL_EUSAGE, "probe: rate %g: give 1 to %.0f probes a second",
 		    o->rate, PL_PROBE_RATE_MAX);
 	if (o->concurrency == 0)
-		o->concurrency = PL_PROBE_CONCURRENCY;
+		o->concurrency = PL_PROBE_CONCURRENCY_MAX;
 	if (o->retries < 0)
 		o->retries = 2;
-	if (o->concurrency < 1 || o->concurrency > 65536 || o->retries > 10)
+	if (o->concurrency < 1 || o->concurrency > PL_PROBE_CONCURRENCY_MAX || o->retries > 10)
 		return pl_err_set(err, -PL_EUSAGE, "probe: concurrency must be 1-65536 and "
 		    "retries 0-10");
-	/* Leave descriptors for the store, stdio and banner reading. */
+	/* The window's ceiling: what the open-files limit allows (the program raises it to
+	 * the hard limit first), less descriptors for the store, stdio and banner reading. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    (rlim_t)o->concurrency + 64 > rl.rlim_cur)
 		o->concurrency = rl.rlim_cur > 65 ? (int)(rl.rlim_cur - 64) : 1;
@@ -666,6 +704,7 @@ engine_init(struct engine *e, struct pl_err *err)
 	e->head = e->tail = -1;
 	e->freelist = 0;
 	e->window = WINDOW_START < e->o.concurrency ? WINDOW_START : e->o.concurrency;
+	e->peak = e->window;
 	e->ssthresh = e->o.concurrency;
 	e->min_rtt = INT64_MAX;
 	e->tokens = 1;
@@ -709,7 +748,7 @@ thread_count(uint64_t planned, const struct pl_probe_opts *o)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	long n = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : cpus;
 
-	if (planned < 4096 || o->concurrency < 64 * n || o->rate < 1000.0 * (double)n)
+	if (planned < 4096 || o->concurrency < 64 * n || (o->rate != 0 && o->rate < 1000.0 * (double)n))
 		return 1;
 	return (int)n;
 }
@@ -723,6 +762,7 @@ merge(struct pl_probe_scan *s, struct engine *es, int n, struct pl_err *err)
 	for (int i = 0; i < n; i++) {
 		total += es[i].nres;
 		s->truncated |= es[i].truncated;
+		s->peak_window += (uint32_t)es[i].peak;
 		s->interrupted |= es[i].interrupted;
 	}
 	if (total > 0 && (s->results = malloc(total * sizeof(*s->results))) == NULL)
@@ -809,7 +849,12 @@ ident_free(struct pl_ident *id)
 	free(id->service);
 	free(id->lore_id);
 	free(id->lore_name);
-	free(id->pattern);
+	if (id->identified != NULL)
+		for (size_t i = 0; i < id->identified->ncand; i++) {
+			free((void *)id->identified->cand[i].id);
+			free((void *)id->identified->cand[i].name);
+		}
+	free(id->identified);
 	memset(id, 0, sizeof(*id));
 }
 

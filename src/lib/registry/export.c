@@ -412,15 +412,17 @@ entry_rows(struct pl_store *st, sqlite3_stmt *s, const char *id, json_t *dst,
 static void
 add_port(json_t *a, sqlite3_stmt *s)
 {
-	json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "port", jport(s, 0),
-	    "protocol", jstr(s, 2), "role", jstr(s, 3)));
+	json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "port", jport(s, 0),
+	    "protocol", jstr(s, 2), "role", jstr(s, 3), "use", jstr(s, 4), "prevalence", jstr(s, 5),
+	    "evidence", jstr(s, 6)));
 }
 
 static void
 add_source(json_t *a, sqlite3_stmt *s)
 {
-	json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "title", jstr(s, 0),
-	    "url", jstr(s, 1), "date", jstr(s, 2)));
+	json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "title", jstr(s, 0),
+	    "url", jstr(s, 1), "published", *col(s, 2) ? jstr(s, 2) : json_null(),
+	    "accessed", jstr(s, 3), "tier", jstr(s, 4)));
 }
 
 static void
@@ -442,9 +444,10 @@ add_hint(json_t *o, sqlite3_stmt *s)
 
 static const char *const lore_sql[] = {
 	("SELECT id, family, family_name, name, vendor, kind, summary, risk, risk_why, notes,"
-	" year_from, year_to FROM lore_entry ORDER BY family, id"),
-	"SELECT lo, hi, proto, role FROM lore_port WHERE entry = ?1 ORDER BY lo, proto",
-	"SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
+	" year_from, year_to, confidence, confidence_why FROM lore_entry ORDER BY family, id"),
+	"SELECT lo, hi, proto, role, use, prevalence, evidence FROM lore_port WHERE entry = ?1"
+	" ORDER BY lo, proto",
+	"SELECT title, url, published, accessed, tier FROM lore_source WHERE entry = ?1 ORDER BY n",
 	"SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
 	"SELECT kind, pattern FROM lore_hint WHERE entry = ?1 ORDER BY rowid",
 };
@@ -462,6 +465,8 @@ entry_json(sqlite3_stmt *s)
 		json_object_set_new(o, i == 10 ? "year_from" : "year_to",
 		    sqlite3_column_type(s, i) == SQLITE_NULL ? json_null() :
 		    json_integer(sqlite3_column_int(s, i)));
+	json_object_set_new(o, "confidence", json_pack("{s:o, s:o}", "level", jstr(s, 12),
+	    "why", *col(s, 13) ? jstr(s, 13) : json_null()));
 	json_object_set_new(o, "provenance", json_string("lore"));
 	return o;
 }

@@ -412,18 +412,19 @@ static int
 load_snap_rows(struct pl_store *st, long id, uint16_t port, struct snaprows *out,
     struct pl_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	/* Prepared once per store (a slot), not once per snapshot and protocol. */
+	sqlite3_stmt *s = pl__stmt(st, PL_STMT_HIST_ROWS, "SELECT " ROW_COLS " FROM record"
+	    " WHERE snapshot = ?1 AND lo = ?2 AND hi = ?2 UNION ALL SELECT " ROW_COLS
+	    " FROM record WHERE snapshot = ?1 AND lo <> hi AND lo <= ?2 AND hi >= ?2"
+	    " ORDER BY line", err);
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT " ROW_COLS " FROM record WHERE snapshot = ?1"
-	    " AND lo = ?2 AND hi = ?2 UNION ALL SELECT " ROW_COLS " FROM record"
-	    " WHERE snapshot = ?1 AND lo <> hi AND lo <= ?2 AND hi >= ?2 ORDER BY line",
-	    -1, &s, NULL) != SQLITE_OK)
-		return store_err(st, err);
+	if (s == NULL)
+		return -PL_ESTORE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, port);
 	rc = rows_load(st, s, &out->rows, &out->n, err);
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	/* A port has a handful of rows per snapshot; the matching tables are sized so. */
 	if (rc == 0 && out->n > 256)
 		return pl_err_set(err, -PL_ESTORE, "store %s: port %u has %zu rows in one snapshot",
@@ -436,13 +437,13 @@ static int
 load_snaps(struct pl_store *st, struct story *s, uint16_t port, struct pl_err *err)
 {
 	struct pl_history *h = s->h;
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = pl__stmt(st, PL_STMT_HIST_SNAPS,
+	    "SELECT id, label, source FROM snapshot ORDER BY label", err);
 	size_t cap = 0;
-	int rc = 0, step;
+	int rc = 0, step = SQLITE_DONE;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT id, label, source FROM snapshot ORDER BY label",
-	    -1, &q, NULL) != SQLITE_OK)
-		return store_err(st, err);
+	if (q == NULL)
+		return -PL_ESTORE;
 	while (rc == 0 && (step = sqlite3_step(q)) == SQLITE_ROW) {
 		size_t ocap = cap;
 		struct snaprows *nsr;
@@ -466,7 +467,7 @@ load_snaps(struct pl_store *st, struct story *s, uint16_t port, struct pl_err *e
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = store_err(st, err);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return rc;
 }
 

@@ -10,7 +10,7 @@
 #include "registry/store-internal.h"
 
 /*
- * Schema 1. Registry rows keep all twelve columns of IANA's CSV; each import is a
+ * Schema 2 (2 added the relevance of lore ports). Registry rows keep all twelve columns of IANA's CSV; each import is a
  * snapshot, so several registry versions live side by side and history is a query.
  */
 static const char schema_sql[] =
@@ -32,17 +32,22 @@ static const char schema_sql[] =
 	"  id TEXT PRIMARY KEY, family TEXT NOT NULL, family_name TEXT NOT NULL,"
 	"  file TEXT NOT NULL, name TEXT NOT NULL, vendor TEXT NOT NULL, kind TEXT NOT NULL,"
 	"  summary TEXT NOT NULL, risk TEXT NOT NULL, risk_why TEXT NOT NULL,"
-	"  notes TEXT NOT NULL, year_from INTEGER, year_to INTEGER);"
+	"  notes TEXT NOT NULL, year_from INTEGER, year_to INTEGER,"
+	"  confidence TEXT NOT NULL, confidence_why TEXT NOT NULL);"
 	"CREATE INDEX lore_entry_family ON lore_entry(family);"
 	"CREATE TABLE lore_port(entry TEXT NOT NULL REFERENCES lore_entry(id) ON DELETE CASCADE,"
-	"  lo INTEGER NOT NULL, hi INTEGER NOT NULL, proto TEXT NOT NULL, role TEXT NOT NULL);"
+	"  lo INTEGER NOT NULL, hi INTEGER NOT NULL, proto TEXT NOT NULL, role TEXT NOT NULL,"
+	/* Relevance (docs/lore-format.md): '' where the lore file does not say yet. */
+	"  use TEXT NOT NULL DEFAULT '', prevalence TEXT NOT NULL DEFAULT '',"
+	"  evidence TEXT NOT NULL DEFAULT '');"
 	/* Most lore ports are single ports: look those up by equality, and scan only the
 	 * few ranges for containment. */
 	"CREATE INDEX lore_port_lo ON lore_port(lo, proto);"
 	"CREATE INDEX lore_port_range ON lore_port(lo) WHERE lo <> hi;"
 	"CREATE INDEX lore_port_entry ON lore_port(entry);"
 	"CREATE TABLE lore_source(entry TEXT NOT NULL REFERENCES lore_entry(id) ON DELETE CASCADE,"
-	"  n INTEGER NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL, date TEXT NOT NULL);"
+	"  n INTEGER NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL, published TEXT NOT NULL,"
+	"  accessed TEXT NOT NULL, publisher TEXT NOT NULL, tier TEXT NOT NULL);"
 	"CREATE INDEX lore_source_entry ON lore_source(entry);"
 	"CREATE TABLE lore_cve(entry TEXT NOT NULL REFERENCES lore_entry(id) ON DELETE CASCADE,"
 	"  cve TEXT NOT NULL);"
@@ -50,12 +55,20 @@ static const char schema_sql[] =
 	"CREATE TABLE lore_hint(entry TEXT NOT NULL REFERENCES lore_entry(id) ON DELETE CASCADE,"
 	"  kind TEXT NOT NULL, pattern TEXT NOT NULL);"
 	"CREATE INDEX lore_hint_entry ON lore_hint(entry);"
+	/* The ports an entry's risk concerns, when it names them (none: all its ports). */
+	"CREATE TABLE lore_risk_port(entry TEXT NOT NULL REFERENCES lore_entry(id) ON DELETE "
+	"CASCADE, port INTEGER NOT NULL);"
+	"CREATE INDEX lore_risk_port_entry ON lore_risk_port(entry);"
 	"CREATE TABLE nmap(port INTEGER NOT NULL, proto TEXT NOT NULL, name TEXT NOT NULL,"
 	"  freq REAL NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY(port, proto));"
 	"CREATE INDEX nmap_rank ON nmap(proto, rank);"
-	"CREATE VIRTUAL TABLE fts USING fts5(title, body, source UNINDEXED, ref UNINDEXED,"
-	"  ports UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');"
-	"INSERT INTO meta VALUES('schema', '1');";
+	/* Search (src/lib/report/search.c): names weigh most, then the summary, then the
+	 * rest; porter stems words ("servers" finds "server"); freq is the hit's most
+	 * frequently open port, a prior for popular ports. */
+	"CREATE VIRTUAL TABLE fts USING fts5(title, names, summary, body, source UNINDEXED,"
+	"  ref UNINDEXED, family UNINDEXED, ports UNINDEXED, freq UNINDEXED,"
+	"  tokenize = 'porter unicode61 remove_diacritics 2');"
+	"INSERT INTO meta VALUES('schema', '" PL_STRINGIFY(PL_SCHEMA_VERSION) "');";
 
 int
 pl__exec(struct pl_store *st, const char *sql, struct pl_err *err)
@@ -150,6 +163,10 @@ check_schema(struct pl_store *st, bool may_create, struct pl_err *err)
 			return pl_err_set(err, -PL_ESTORE, "store %s: schema %d is newer than "
 			    "this portlore reads (%d); upgrade portlore", st->path, version,
 			    PL_SCHEMA_VERSION);
+		if (version > 0)
+			return pl_err_set(err, -PL_ESTORE, "store %s: made by an older portlore "
+			    "(schema %d, this one reads %d); rebuild it with 'portlore import --new'",
+			    st->path, version, PL_SCHEMA_VERSION);
 		return pl_err_set(err, -PL_ESTORE, "store %s: not a portlore store (schema %d)",
 		    st->path, version);
 	case SQLITE_ERROR:      /* no table "meta" */

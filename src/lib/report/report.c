@@ -7,13 +7,14 @@
 #include "portlore/report.h"
 #include "registry/store-internal.h"
 
-static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred" };
+static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred",
+	"nmap", "fetch-standard" };
 static const char *const status_names[] = { "assigned", "unassigned", "reserved", "none" };
 
 const char *
 pl_prov_name(enum pl_prov p)
 {
-	return (unsigned)p < 5 ? prov_names[p] : "";
+	return (unsigned)p < sizeof(prov_names) / sizeof(prov_names[0]) ? prov_names[p] : "";
 }
 
 const char *
@@ -31,13 +32,19 @@ static const char *const sql[PL_STMT_LAST] = {
 	[PL_STMT_RANGES] = "SELECT " RECORD_COLS " FROM record WHERE snapshot = ?1"
 	    " AND lo <> hi AND lo <= ?2 AND hi >= ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
 	[PL_STMT_LORE_USES] = "SELECT e.id, e.family, e.family_name, e.name, e.vendor, e.kind,"
-	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi"
+	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi,"
+	    " p.use, p.prevalence, p.evidence, (SELECT count(*) FROM lore_source WHERE entry = e.id),"
+	    " e.confidence, e.confidence_why,"
+	    /* The risk is this port's unless the entry names other ports for it. */
+	    " NOT EXISTS (SELECT 1 FROM lore_risk_port k WHERE k.entry = e.id)"
+	    " OR EXISTS (SELECT 1 FROM lore_risk_port k WHERE k.entry = e.id AND k.port = ?1)"
 	    " FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
 	    " WHERE ((p.lo = ?1 AND p.hi = ?1) OR (p.lo <> p.hi AND p.lo <= ?1 AND p.hi >= ?1))"
 	    " AND p.proto = ?2"
-	    /* Uses of this very port first; wide ranges ("any dynamic port") last. */
-	    " ORDER BY p.hi - p.lo > 64, e.family, e.id, p.lo",
-	[PL_STMT_LORE_SOURCES] = "SELECT title, url, date FROM lore_source WHERE entry = ?1 ORDER BY n",
+	    /* The order that counts is rank_uses()'s; this one only makes it repeatable. */
+	    " ORDER BY e.id, p.lo",
+	[PL_STMT_LORE_SOURCES] = "SELECT title, url, published, accessed, publisher, tier"
+	    " FROM lore_source WHERE entry = ?1 ORDER BY n",
 	[PL_STMT_LORE_CVES] = "SELECT cve FROM lore_cve WHERE entry = ?1 ORDER BY cve",
 	[PL_STMT_LORE_HINTS] = "SELECT kind, pattern FROM lore_hint WHERE entry = ?1 ORDER BY rowid",
 	[PL_STMT_SIBLINGS] = "SELECT p.lo, p.hi, p.proto, p.role, e.id, e.name"
@@ -181,7 +188,9 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 		struct pl_source *src = grow(&u->sources, &u->nsources, sizeof(*src));
 
 		if (src == NULL || (src->title = pl__col(s, 0)) == NULL ||
-		    (src->url = pl__col(s, 1)) == NULL || (src->date = pl__col(s, 2)) == NULL)
+		    (src->url = pl__col(s, 1)) == NULL || (src->published = pl__col(s, 2)) == NULL ||
+		    (src->accessed = pl__col(s, 3)) == NULL || (src->publisher = pl__col(s, 4)) == NULL ||
+		    (src->tier = pl__col(s, 5)) == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
 	}
 	sqlite3_reset(s);
@@ -248,6 +257,7 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		struct pl_lore_use *u = grow(&r->uses, &r->nuses, sizeof(*u));
 		char **cols[] = { &u->id, &u->family, &u->family_name, &u->name, &u->vendor,
 		    &u->kind, &u->summary, &u->risk, &u->risk_why, &u->notes };
+		int use, prev;
 
 		if (u == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -261,6 +271,17 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		u->lo = (uint16_t)sqlite3_column_int(s, 13);
 		u->hi = (uint16_t)sqlite3_column_int(s, 14);
 		u->broad = u->hi - u->lo > 64;
+		if ((u->evidence = pl__col(s, 17)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		use = pl_use_parse((const char *)sqlite3_column_text(s, 15));
+		prev = pl_prevalence_parse((const char *)sqlite3_column_text(s, 16));
+		u->use = use < 0 ? PL_USE_UNKNOWN : (enum pl_use)use;
+		u->prevalence = prev < 0 ? PL_PREV_UNKNOWN : (enum pl_prevalence)prev;
+		u->rank_in.nsources = sqlite3_column_int(s, 18);
+		if ((u->confidence = pl__col(s, 19)) == NULL ||
+		    (u->confidence_why = pl__col(s, 20)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		u->risk_here = sqlite3_column_int(s, 21) != 0;
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -270,6 +291,48 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 		if ((rc = load_use_details(st, r, &r->uses[i], err)) != 0)
 			return rc;
 	return 0;
+}
+
+/* Whether the registry (or nmap's table) names the service of use u on this port. */
+static bool
+registry_agrees(const struct pl_report *r, const struct pl_lore_use *u)
+{
+	for (size_t i = 0; i < r->nrecords; i++)
+		if (pl_rank_names_agree(r->records[i].service, u->id, u->family, u->name))
+			return true;
+	return r->nmap.have && pl_rank_names_agree(r->nmap.name, u->id, u->family, u->name);
+}
+
+static int
+use_cmp(const void *a, const void *b)
+{
+	const struct pl_lore_use *x = a, *y = b;
+	int c = pl_rank_cmp(&x->rank_in, &y->rank_in);
+
+	return c != 0 ? c : (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Orders the uses by relevance (include/portlore/rank.h) and numbers them. */
+static void
+rank_uses(struct pl_report *r)
+{
+	for (size_t i = 0; i < r->nuses; i++) {
+		struct pl_lore_use *u = &r->uses[i];
+
+		u->rank_in.id = u->id;
+		u->rank_in.use = u->use;
+		u->rank_in.prevalence = u->prevalence;
+		u->rank_in.registry_agrees = registry_agrees(r, u);
+		u->rank_in.exact = u->lo == u->hi;
+		u->rank_in.broad = u->broad;
+	}
+	if (r->nuses > 1)
+		qsort(r->uses, r->nuses, sizeof(r->uses[0]), use_cmp);
+	/* rank_in.id points into the use, which qsort moved. */
+	for (size_t i = 0; i < r->nuses; i++) {
+		r->uses[i].rank_in.id = r->uses[i].id;
+		r->uses[i].rank = (int)i + 1;
+	}
 }
 
 static int
@@ -299,7 +362,7 @@ load_nmap(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 /* The port's listeners here. A machine that hides them (no netlink, no /proc) leaves
  * the reason in the report rather than failing the lookup. */
 static void
-load_sockets(struct pl_store *st, struct pl_report *r, const char *root)
+load_sockets(struct pl_store *st, struct pl_report *r, const char *root, const char *dpkg_info)
 {
 	struct pl_sock_query q = { .lo = r->port, .hi = r->port, .root = root, .owners = true,
 		.stop_early = true, .other_netns = true };
@@ -316,7 +379,7 @@ load_sockets(struct pl_store *st, struct pl_report *r, const char *root)
 	q.tcp = r->proto == PL_PROTO_TCP;
 	q.udp = r->proto == PL_PROTO_UDP;
 	if (pl_sockets_collect(&q, &r->sockets, &e) != 0 ||
-	    pl_sockets_annotate(st, &r->sockets, &e) != 0)
+	    pl_sockets_identify(st, &r->sockets, dpkg_info, &e) != 0)
 		snprintf(r->sockets_error, sizeof(r->sockets_error), "%s", e.msg);
 	r->sockets_read = true;
 }
@@ -346,8 +409,9 @@ pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 		return rc;
 	}
 	r->status = status_of(r);
+	rank_uses(r);
 	if (opts != NULL && opts->sockets && !opts->no_host)
-		load_sockets(st, r, opts->proc_root);
+		load_sockets(st, r, opts->proc_root, opts->dpkg_info);
 	if (opts != NULL && opts->history) {
 		if ((rc = pl_history_build(st, port, proto, &r->history, err)) != 0) {
 			pl_report_free(r);
@@ -381,7 +445,8 @@ pl_report_free(struct pl_report *r)
 	for (size_t i = 0; i < r->nuses; i++) {
 		struct pl_lore_use *u = &r->uses[i];
 		char *strs[] = { u->id, u->family, u->family_name, u->name, u->vendor, u->kind,
-		    u->summary, u->risk, u->risk_why, u->notes, u->role };
+		    u->summary, u->risk, u->risk_why, u->notes, u->role, u->evidence, u->confidence,
+		    u->confidence_why };
 
 		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
 			free(strs[k]);
@@ -392,7 +457,10 @@ pl_report_free(struct pl_report *r)
 		for (size_t k = 0; k < u->nsources; k++) {
 			free(u->sources[k].title);
 			free(u->sources[k].url);
-			free(u->sources[k].date);
+			free(u->sources[k].published);
+			free(u->sources[k].accessed);
+			free(u->sources[k].publisher);
+			free(u->sources[k].tier);
 		}
 		free(u->sources);
 		for (size_t k = 0; k < u->nsiblings; k++) {

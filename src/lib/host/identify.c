@@ -1,0 +1,522 @@
+/*
+ * identify.c: weigh the evidence about what holds a port against lore's candidates
+ * (include/portlore/identify.h has the model and its weights). Pure matching: no store,
+ * no report, no I/O; the callers gather the facts.
+ */
+#include <ctype.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portlore/identify.h"
+
+enum {
+	W_BANNER = 100, W_CMDLINE = 40, W_EXE = 30, W_PACKAGE = 20, W_UNIT = 15, W_COMM = 10,
+	W_CMDLINE_ALONE = 5, W_BANNER_GENERIC = 2, W_PORT = 1
+};
+
+/* More candidates than this sharing the best evidence say only "some program of that
+ * name": not worth listing. */
+#define MAX_TIES 3
+
+enum ev {
+	EV_BANNER = 1 << 0, EV_CMDLINE = 1 << 1, EV_EXE = 1 << 2, EV_PACKAGE = 1 << 3,
+	EV_UNIT = 1 << 4, EV_COMM = 1 << 5, EV_BANNER_GENERIC = 1 << 6, EV_PORT = 1 << 7,
+	EV_CMDLINE_ALONE = 1 << 8
+};
+
+/* A pattern compiled once, however many candidates share it ("^python[0-9.]*$"). */
+struct re {
+	const char *pattern;
+	regex_t re;
+	int state;                 /* 0 not compiled yet, 1 ok, -1 does not compile */
+	int generic;               /* banner patterns: 0 not checked, 1 generic, -1 not */
+};
+
+struct pl_idmatch {
+	const struct pl_id_candidate *c; size_t n;
+	struct re *res; size_t nres, capres;
+	size_t *first;             /* first[i]: index in res of candidate i's first pattern */
+	/* What the last process's facts matched, per candidate (EV_ bits before the port
+	 * is considered): a process holding thousands of sockets is matched once. */
+	unsigned *procev;
+	char *key[5];              /* copies of comm, cmdline, exe, package, unit of procev */
+	bool have_key;
+};
+
+static const char *const conf_names[] = { "none", "port only", "ambiguous", "likely",
+	"confirmed" };
+
+const char *
+pl_id_confidence_name(enum pl_id_confidence c)
+{
+	return (unsigned)c < 5 ? conf_names[c] : "";
+}
+
+/*
+ * Greetings any server of a protocol sends. A banner hint that matches one of them says
+ * "an HTTP (SSH, FTP, SMTP, POP, IMAP) server", not which product.
+ */
+static const char *const generic_samples[] = {
+	"HTTP/1.1 200 OK\nServer: x\n\n",
+	"HTTP/1.0 200 OK\nServer: x\n\n",
+	"HTTP/1.1 404 Not Found\nServer: x\n\n",
+	"HTTP/1.1 400 Bad Request\n\n",
+	"SSH-2.0-x\n",
+	"SSH-1.99-x\n",
+	"220 x\n",
+	"200 x\n",
+	"+OK x\n",
+	"* OK x\n",
+};
+
+bool
+pl_id_banner_generic(const char *pattern)
+{
+	regex_t re;
+	bool generic = false;
+
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(generic_samples) / sizeof(*generic_samples) && !generic; i++)
+		generic = regexec(&re, generic_samples[i], 0, NULL, 0) == 0;
+	regfree(&re);
+	return generic;
+}
+
+static int
+add_re(struct pl_idmatch *m, const char *pattern)
+{
+	if (m->nres == m->capres) {
+		size_t cap = m->capres ? m->capres * 2 : 64;
+		struct re *p = realloc(m->res, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -PL_ENOMEM;
+		m->res = p;
+		m->capres = cap;
+	}
+	m->res[m->nres++] = (struct re){ .pattern = pattern };
+	return 0;
+}
+
+int
+pl_idmatch_new(struct pl_idmatch **out, const struct pl_id_candidate *c, size_t n)
+{
+	struct pl_idmatch *m = calloc(1, sizeof(*m));
+	int rc = 0;
+
+	*out = NULL;
+	if (m == NULL || (n > 0 && ((m->first = calloc(n, sizeof(*m->first))) == NULL ||
+	    (m->procev = calloc(n, sizeof(*m->procev))) == NULL))) {
+		if (m)
+			free(m->first);
+		free(m);
+		return -PL_ENOMEM;
+	}
+	m->c = c;
+	m->n = n;
+	/* One slot per pattern of each candidate, in the order process, cmdline, banner. */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		m->first[i] = m->nres;
+		for (size_t k = 0; k < c[i].nprocess && rc == 0; k++)
+			rc = add_re(m, c[i].process[k]);
+		for (size_t k = 0; k < c[i].ncmdline && rc == 0; k++)
+			rc = add_re(m, c[i].cmdline[k]);
+		for (size_t k = 0; k < c[i].nbanner && rc == 0; k++)
+			rc = add_re(m, c[i].banner[k]);
+	}
+	if (rc != 0) {
+		pl_idmatch_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+void
+pl_idmatch_free(struct pl_idmatch *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nres; i++)
+		if (m->res[i].state == 1)
+			regfree(&m->res[i].re);
+	free(m->res);
+	free(m->first);
+	free(m->procev);
+	for (int k = 0; k < 5; k++)
+		free(m->key[k]);
+	free(m);
+}
+
+static bool
+pat_match(struct re *r, const char *text, bool lines)
+{
+	if (text == NULL)
+		return false;
+	if (r->state == 0)
+		r->state = regcomp(&r->re, r->pattern, REG_EXTENDED | REG_NOSUB |
+		    (lines ? REG_NEWLINE : 0)) == 0 ? 1 : -1;
+	return r->state == 1 && regexec(&r->re, text, 0, NULL, 0) == 0;
+}
+
+/* The lore port range of c that lists port specifically (64 ports or fewer), or NULL. */
+static const struct pl_id_port *
+port_of(const struct pl_id_candidate *c, uint16_t port, enum pl_proto proto)
+{
+	for (size_t i = 0; i < c->nports; i++)
+		if (c->ports[i].proto == proto && c->ports[i].lo <= port && port <= c->ports[i].hi &&
+		    c->ports[i].hi - c->ports[i].lo <= 64)
+			return &c->ports[i];
+	return NULL;
+}
+
+static bool
+on_port(const struct pl_id_candidate *c, uint16_t port, enum pl_proto proto)
+{
+	return port_of(c, port, proto) != NULL;
+}
+
+/* The leading run of letters of s, lowercased, into buf ("openssh-server" -> "openssh",
+ * "python3.11-minimal" -> "python"). */
+static void
+lead_word(char *buf, size_t len, const char *s)
+{
+	size_t n = 0;
+
+	while (s && isalpha((unsigned char)*s) && n + 1 < len)
+		buf[n++] = (char)tolower((unsigned char)*s++);
+	buf[n] = '\0';
+}
+
+/* A package is named for c when its leading word is the leading word of c's id or
+ * family: openssh-server for openssh-sshd, redis-server for redis-server. An
+ * interpreter's package (python3.11-minimal) runs every program written for it and
+ * names none of them. */
+static bool
+package_names(const struct pl_id_candidate *c, const char *package)
+{
+	static const char *const runtimes[] = { "python", "perl", "ruby", "nodejs", "node",
+		"openjdk", "java", "php", "bash", "dash", "busybox", "dotnet", "mono", "lua",
+		"tcl", "erlang", "elixir", "golang", "libc", "coreutils" };
+	char p[32], a[32], b[32];
+
+	lead_word(p, sizeof(p), package);
+	for (size_t i = 0; i < sizeof(runtimes) / sizeof(*runtimes); i++)
+		if (strcmp(p, runtimes[i]) == 0)
+			return false;
+	lead_word(a, sizeof(a), c->id);
+	lead_word(b, sizeof(b), c->family);
+	return strlen(p) >= 3 && (strcmp(p, a) == 0 || strcmp(p, b) == 0);
+}
+
+/* A unit is named for c when the unit's leading word (3 letters or more, not a generic
+ * word) occurs in c's id or family: ssh.service for openssh-sshd. */
+static bool
+unit_names(const struct pl_id_candidate *c, const char *unit)
+{
+	static const char *const generic[] = { "user", "session", "system", "init", "run",
+		"app", "service", "server", "docker", "containerd", "podman", "snap" };
+	char u[32];
+
+	lead_word(u, sizeof(u), unit);
+	if (strlen(u) < 3)
+		return false;
+	for (size_t i = 0; i < sizeof(generic) / sizeof(*generic); i++)
+		if (strcmp(u, generic[i]) == 0)
+			return false;
+	return (c->id && strstr(c->id, u)) || (c->family && strstr(c->family, u));
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path;
+}
+
+/* The banner as the patterns see it: lines end at "\n", a NUL does not end the text. */
+static char *
+banner_text(const struct pl_id_evidence *e)
+{
+	char *t;
+	size_t n = 0;
+
+	if (e->banner == NULL || (t = malloc(e->banner_len + 1)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < e->banner_len; i++)
+		if (e->banner[i] != '\r')
+			t[n++] = e->banner[i] == '\0' ? '\x01' : e->banner[i];
+	t[n] = '\0';
+	return t;
+}
+
+static char *
+dup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether e's process facts are those procev was computed for. */
+static bool
+same_process(const struct pl_idmatch *m, const struct pl_id_evidence *e)
+{
+	return m->have_key && same_str(m->key[0], e->comm) && same_str(m->key[1], e->cmdline) &&
+	    same_str(m->key[2], e->exe) && same_str(m->key[3], e->package) &&
+	    same_str(m->key[4], e->unit);
+}
+
+/* What the process's facts say of candidate i, whatever the port. */
+static unsigned
+proc_evidence(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e)
+{
+	const struct pl_id_candidate *c = &m->c[i];
+	struct re *r = &m->res[m->first[i]];
+	const char *exe = base_name(e->exe);
+	unsigned ev = 0;
+
+	for (size_t k = 0; k < c->nprocess; k++, r++) {
+		if (exe && *exe && pat_match(r, exe, false))
+			ev |= EV_EXE;
+		else if (e->comm && *e->comm && pat_match(r, e->comm, false))
+			ev |= EV_COMM;
+	}
+	for (size_t k = 0; k < c->ncmdline; k++, r++)
+		if (e->cmdline && *e->cmdline && pat_match(r, e->cmdline, false))
+			ev |= EV_CMDLINE;
+	if (ev & EV_EXE)
+		ev &= ~(unsigned)EV_COMM;
+	/* Command-line hints ("--listen", "webui\.py") are written to tell apart programs
+	 * of one process name; when the name is not the candidate's, they only hint. */
+	if (ev & EV_CMDLINE && c->nprocess > 0 && !(ev & (EV_EXE | EV_COMM)))
+		ev = (ev & ~(unsigned)EV_CMDLINE) | EV_CMDLINE_ALONE;
+	if (package_names(c, e->package))
+		ev |= EV_PACKAGE;
+	if (e->unit && unit_names(c, e->unit))
+		ev |= EV_UNIT;
+	return ev;
+}
+
+/* The evidence for candidate i: its score, and which kinds spoke (enum ev). */
+static int
+score(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e, const char *banner,
+    unsigned *evs)
+{
+	const struct pl_id_candidate *c = &m->c[i];
+	struct re *r = &m->res[m->first[i] + c->nprocess + c->ncmdline];
+	bool here = on_port(c, e->port, e->proto);
+	unsigned ev = m->procev[i], support = ev & (EV_PACKAGE | EV_UNIT);
+	int s = 0;
+
+	ev &= ~support;
+	for (size_t k = 0; k < c->nbanner && banner; k++, r++) {
+		if (!pat_match(r, banner, true))
+			continue;
+		if (r->generic == 0)
+			r->generic = pl_id_banner_generic(r->pattern) ? 1 : -1;
+		ev |= r->generic == 1 ? EV_BANNER_GENERIC : EV_BANNER;
+	}
+	/* A greeting any server sends says nothing about a use lore puts elsewhere. */
+	if (!here)
+		ev &= ~(unsigned)EV_BANNER_GENERIC;
+	/* Package and unit support a candidate; on their own, away from its port, they
+	 * would name every use of a family. */
+	if (here || ev)
+		ev |= support;
+	if (here)
+		ev |= EV_PORT;
+	s += ev & EV_BANNER ? W_BANNER : 0;
+	s += ev & EV_CMDLINE ? W_CMDLINE : 0;
+	s += ev & EV_EXE ? W_EXE : 0;
+	s += ev & EV_PACKAGE ? W_PACKAGE : 0;
+	s += ev & EV_UNIT ? W_UNIT : 0;
+	s += ev & EV_COMM ? W_COMM : 0;
+	s += ev & EV_CMDLINE_ALONE ? W_CMDLINE_ALONE : 0;
+	s += ev & EV_BANNER_GENERIC ? W_BANNER_GENERIC : 0;
+	s += ev & EV_PORT ? W_PORT : 0;
+	*evs = ev;
+	return s;
+}
+
+static void
+why(struct pl_identified *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+why(struct pl_identified *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (out->nwhy >= PL_ID_MAXWHY)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out->why[out->nwhy++], sizeof(out->why[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* The reasons for the named candidate, strongest first. */
+static void
+explain(struct pl_identified *out, const struct pl_id_evidence *e, unsigned ev)
+{
+	const char *name = out->name;
+
+	if (ev & EV_BANNER)
+		why(out, "the banner names %s", name);
+	if (ev & EV_CMDLINE)
+		why(out, "the command line is %s's", name);
+	if (ev & EV_EXE)
+		why(out, "executable %.100s", base_name(e->exe));
+	if (ev & EV_PACKAGE)
+		why(out, "from Debian package %.60s", e->package);
+	if (ev & EV_UNIT)
+		why(out, "systemd unit %.60s", e->unit);
+	if (ev & EV_COMM)
+		why(out, "process name %s", e->comm);
+	if (ev & EV_CMDLINE_ALONE)
+		why(out, "the command line resembles %s's, the process name does not", name);
+	if (ev & EV_BANNER_GENERIC)
+		why(out, "the banner fits the protocol, not one product");
+	if (ev & EV_PORT)
+		why(out, "lore lists %u/%s for it", (unsigned)e->port, pl_proto_name(e->proto));
+	else
+		why(out, "lore does not list %u/%s for it", (unsigned)e->port, pl_proto_name(e->proto));
+}
+
+/* A pattern that is a plain name ("^redis-server$") as that name, else NULL. */
+static const char *
+literal(char *buf, size_t len, const char *pattern)
+{
+	size_t n = 0;
+	const char *p = pattern;
+
+	if (*p == '^')
+		p++;
+	for (; *p && n + 1 < len; p++) {
+		if (*p == '\\' && p[1] != '\0') {
+			buf[n++] = *++p;
+			continue;
+		}
+		if (*p == '$' && p[1] == '\0')
+			break;
+		if (strchr(".[]()*+?{}|^$", *p))
+			return NULL;
+		buf[n++] = *p;
+	}
+	buf[n] = '\0';
+	return n > 0 ? buf : NULL;
+}
+
+/* Inserts (c, s) into the best-first list; equal scores keep the caller's order. */
+static void
+keep_best(struct pl_identified *out, const struct pl_id_candidate *c, int s)
+{
+	size_t at = out->ncand;
+
+	while (at > 0 && out->cand[at - 1].score < s)
+		at--;
+	if (at >= PL_ID_MAXCAND)
+		return;
+	if (out->ncand < PL_ID_MAXCAND)
+		out->ncand++;
+	memmove(&out->cand[at + 1], &out->cand[at], (out->ncand - 1 - at) * sizeof(out->cand[0]));
+	out->cand[at] = (struct pl_id_scored){ c->id, c->name, s };
+}
+
+int
+pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_identified *out)
+{
+	char *banner = banner_text(e), lit[64];
+	const struct pl_id_candidate *expected = NULL, *first_here = NULL;
+	int here_rank = 0, expected_rank = 0;
+	unsigned best_ev = 0, holder_ev = 0;
+	size_t ties = 0;
+	int best = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (e->banner != NULL && banner == NULL)
+		return -PL_ENOMEM;
+	if (!same_process(m, e)) {
+		for (size_t i = 0; i < m->n; i++)
+			m->procev[i] = proc_evidence(m, i, e);
+		m->have_key = false;
+		for (int k = 0; k < 5; k++)
+			free(m->key[k]);
+		m->key[0] = dup(e->comm), m->key[1] = dup(e->cmdline), m->key[2] = dup(e->exe);
+		m->key[3] = dup(e->package), m->key[4] = dup(e->unit);
+		m->have_key = (!e->comm || m->key[0]) && (!e->cmdline || m->key[1]) &&
+		    (!e->exe || m->key[2]) && (!e->package || m->key[3]) && (!e->unit || m->key[4]);
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		unsigned ev;
+		int s = score(m, i, e, banner, &ev);
+
+		if (ev & EV_PORT) {
+			int rank = port_of(&m->c[i], e->port, e->proto)->rank;
+
+			if (first_here == NULL || rank < here_rank)
+				first_here = &m->c[i], here_rank = rank;
+			if (m->c[i].nprocess > 0 && (expected == NULL || rank < expected_rank))
+				expected = &m->c[i], expected_rank = rank;
+			holder_ev |= ev & ~(unsigned)(EV_PORT | EV_BANNER_GENERIC);
+		}
+		if (s == 0)
+			continue;
+		keep_best(out, &m->c[i], s);
+		if (s > best)
+			best = s, best_ev = ev, ties = 1;
+		else if (s == best)
+			ties++;
+	}
+	free(banner);
+	if (best >= W_COMM && ties == 1) {
+		out->id = out->cand[0].id;
+		out->name = out->cand[0].name;
+		out->confidence = best_ev & (EV_BANNER | EV_CMDLINE) ||
+		    (best_ev & EV_EXE && best_ev & EV_PACKAGE) ? PL_ID_CONFIRMED : PL_ID_LIKELY;
+		out->by_banner = (best_ev & EV_BANNER) != 0;
+		explain(out, e, best_ev);
+		if (out->ncand > 1)
+			why(out, "runner-up: %s", out->cand[1].name);
+	} else if (best >= W_COMM && ties <= MAX_TIES) {
+		out->confidence = PL_ID_AMBIGUOUS;
+		why(out, "%zu uses fit the evidence equally; nothing singles one out", ties);
+	} else if (best >= W_COMM && first_here == NULL) {
+		/* python3 on a port lore does not know: a dozen uses share the name. That
+		 * is no identification at all. */
+		out->ncand = 0;
+		return 0;
+	} else if (first_here != NULL) {
+		/* Less than a process name: a greeting of the protocol, a command line that
+		 * resembles one. The port speaks; the rest is noted. */
+		out->confidence = PL_ID_PORT_ONLY;
+		out->id = first_here->id;
+		out->name = first_here->name;
+		if (best_ev & EV_BANNER_GENERIC)
+			why(out, "the banner fits the protocol, not one product");
+		why(out, "only the port number: %s is the first of %u/%s's uses in lore",
+		    first_here->name, (unsigned)e->port, pl_proto_name(e->proto));
+	} else {
+		out->ncand = 0;
+		return 0;
+	}
+	/* The holder is known and matches none of the uses lore expects on the port. */
+	if (expected != NULL && holder_ev == 0 && e->comm && *e->comm) {
+		const char *want = expected->nprocess ? literal(lit, sizeof(lit), expected->process[0]) :
+		    NULL;
+
+		snprintf(out->contradiction, sizeof(out->contradiction), "%u held by %s, not %s",
+		    (unsigned)e->port, e->comm, want ? want : expected->name);
+		if (out->confidence == PL_ID_PORT_ONLY)
+			out->id = out->name = NULL;
+	}
+	return 0;
+}

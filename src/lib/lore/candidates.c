@@ -1,0 +1,226 @@
+/*
+ * candidates.c: lore entries as identification candidates (identify.h): id, name,
+ * family, the ports lore gives them and their hints. Three queries, whatever the number
+ * of sockets; the identifier compiles the patterns it needs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "portlore/identify.h"
+#include "portlore/rank.h"
+#include "registry/store-internal.h"
+
+static int
+fail(struct pl_store *st, struct pl_err *err)
+{
+	return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
+}
+
+/* The candidate of an entry rowid (rows[] is in rowid order). */
+static struct pl_id_candidate *
+find(struct pl_id_candidates *c, const sqlite3_int64 *rows, sqlite3_int64 row)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (rows[mid] < row)
+			lo = mid + 1;
+		else if (rows[mid] > row)
+			hi = mid;
+		else
+			return &c->v[mid];
+	}
+	return NULL;
+}
+
+static int
+push_str(const char *const **arr, size_t *n, const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+	const char **p;
+
+	if (d == NULL)
+		return -PL_ENOMEM;
+	if ((p = realloc((void *)*arr, (*n + 1) * sizeof(*p))) == NULL) {
+		free(d);
+		return -PL_ENOMEM;
+	}
+	p[(*n)++] = d;
+	*arr = p;
+	return 0;
+}
+
+/*
+ * The use's place on its port by the one ranking (rank.h): its score from role,
+ * prevalence and range, then more sources first. The registry's agreement and the
+ * port's open frequency are left out: the first needs the port's registry row, the
+ * second is the same for every use of one port.
+ */
+static int
+port_rank(int lo, int hi, const char *use, const char *prevalence, int nsources)
+{
+	int u = pl_use_parse(use), p = pl_prevalence_parse(prevalence);
+	struct pl_rank_in in = {
+		.use = u < 0 ? PL_USE_UNKNOWN : (enum pl_use)u,
+		.prevalence = p < 0 ? PL_PREV_UNKNOWN : (enum pl_prevalence)p,
+		.exact = lo == hi, .broad = hi - lo > 64,
+	};
+
+	return pl_rank_score(&in) * 1000 - (nsources < 999 ? nsources : 999);
+}
+
+static int
+push_port(struct pl_id_candidate *c, int lo, int hi, const char *proto, int rank)
+{
+	struct pl_id_port *p = realloc((void *)c->ports, (c->nports + 1) * sizeof(*p));
+
+	if (p == NULL)
+		return -PL_ENOMEM;
+	p[c->nports++] = (struct pl_id_port){ (uint16_t)lo, (uint16_t)hi,
+		pl_proto_parse(proto, strlen(proto)), rank };
+	c->ports = p;
+	return 0;
+}
+
+/* Entries in rowid order: the order rows[] is searched in. Their display order is
+ * lore's (family, id), restored at the end. */
+static int
+load_entries(struct pl_store *st, struct pl_id_candidates *c, sqlite3_int64 **rows,
+    struct pl_err *err)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT rowid, id, name, family FROM lore_entry"
+	    " ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
+		return fail(st, err);
+	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (c->n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct pl_id_candidate *v = realloc(c->v, nc * sizeof(*v));
+			sqlite3_int64 *r = v ? realloc(*rows, nc * sizeof(*r)) : NULL;
+
+			if (v != NULL)
+				c->v = v;
+			if (r == NULL) {
+				rc = -PL_ENOMEM;
+				break;
+			}
+			*rows = r;
+			cap = nc;
+		}
+		memset(&c->v[c->n], 0, sizeof(c->v[0]));
+		(*rows)[c->n] = sqlite3_column_int64(s, 0);
+		if ((c->v[c->n].id = pl__col(s, 1)) == NULL || (c->v[c->n].name = pl__col(s, 2)) == NULL ||
+		    (c->v[c->n].family = pl__col(s, 3)) == NULL)
+			rc = -PL_ENOMEM;
+		c->n++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = fail(st, err);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int
+load_ports_hints(struct pl_store *st, struct pl_id_candidates *c, const sqlite3_int64 *rows,
+    struct pl_err *err)
+{
+	static const char *const sql[2] = {
+		"SELECT e.rowid, p.lo, p.hi, p.proto, p.use, p.prevalence, (SELECT count(*)"
+		" FROM lore_source WHERE entry = e.id) FROM lore_port p JOIN lore_entry e"
+		" ON e.id = p.entry ORDER BY p.rowid",
+		"SELECT e.rowid, h.kind, h.pattern FROM lore_hint h JOIN lore_entry e"
+		" ON e.id = h.entry ORDER BY h.rowid",
+	};
+	int rc = 0;
+
+	for (int q = 0; q < 2 && rc == 0; q++) {
+		sqlite3_stmt *s;
+		int step;
+
+		if (sqlite3_prepare_v2(st->db, sql[q], -1, &s, NULL) != SQLITE_OK)
+			return fail(st, err);
+		while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
+			struct pl_id_candidate *x = find(c, rows, sqlite3_column_int64(s, 0));
+			const char *a = (const char *)sqlite3_column_text(s, q == 0 ? 3 : 1);
+			const char *b = (const char *)sqlite3_column_text(s, 2);
+
+			if (x == NULL || a == NULL)
+				continue;
+			if (q == 0)
+				rc = push_port(x, sqlite3_column_int(s, 1), sqlite3_column_int(s, 2), a,
+				    port_rank(sqlite3_column_int(s, 1), sqlite3_column_int(s, 2),
+				    (const char *)sqlite3_column_text(s, 4),
+				    (const char *)sqlite3_column_text(s, 5), sqlite3_column_int(s, 6)));
+			else if (strcmp(a, "process") == 0)
+				rc = push_str(&x->process, &x->nprocess, b);
+			else if (strcmp(a, "cmdline") == 0)
+				rc = push_str(&x->cmdline, &x->ncmdline, b);
+			else if (strcmp(a, "banner") == 0)
+				rc = push_str(&x->banner, &x->nbanner, b);
+		}
+		if (rc == 0 && step != SQLITE_DONE)
+			rc = fail(st, err);
+		sqlite3_finalize(s);
+	}
+	return rc;
+}
+
+static int
+cmp_lore_order(const void *a, const void *b)
+{
+	const struct pl_id_candidate *x = a, *y = b;
+	int c = strcmp(x->family, y->family);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+int
+pl_id_candidates_load(struct pl_store *st, struct pl_id_candidates *out, struct pl_err *err)
+{
+	sqlite3_int64 *rows = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = load_entries(st, out, &rows, err)) == 0)
+		rc = load_ports_hints(st, out, rows, err);
+	free(rows);
+	if (rc == 0 && out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_lore_order);
+	if (rc != 0) {
+		if (rc == -PL_ENOMEM)
+			pl_err_set(err, rc, "lore candidates: out of memory");
+		pl_id_candidates_free(out);
+	}
+	return rc;
+}
+
+static void
+strv_free(const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((void *)v[i]);
+	free((void *)v);
+}
+
+void
+pl_id_candidates_free(struct pl_id_candidates *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct pl_id_candidate *x = &c->v[i];
+
+		free((void *)x->id);
+		free((void *)x->name);
+		free((void *)x->family);
+		free((void *)x->ports);
+		strv_free(x->process, x->nprocess);
+		strv_free(x->cmdline, x->ncmdline);
+		strv_free(x->banner, x->nbanner);
+	}
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,268 @@
+/*
+ * test-identify.c: the evidence scorer (identify.h), table-driven: a fixed set of
+ * candidates modelled on lore's, one row per case of evidence, the answer expected.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "portlore/identify.h"
+
+#define TCP PL_PROTO_TCP
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct pl_id_port p22[] = { { 22, 22, TCP, 0 } },
+	p830[] = { { 22, 22, TCP, 0 }, { 830, 830, TCP, 0 } },
+	p8000[] = { { 8000, 8000, TCP, 0 } }, p8080[] = { { 8080, 8080, TCP, 0 } },
+	p2375[] = { { 2375, 2375, TCP, 0 } }, p6379[] = { { 6379, 6379, TCP, 0 } },
+	p3333[] = { { 3333, 3333, TCP, 0 } }, p3333b[] = { { 3333, 3333, TCP, 1 } },
+	pwide[] = { { 1024, 65535, TCP, 0 } };
+static const char *const sshd[] = { "^sshd$" }, *const sshd_cmd[] = { "^sshd:",
+	"/usr/sbin/sshd" }, *const ssh_banner[] = { "^SSH-2\\.0-OpenSSH_", "^SSH-[0-9.]+-" },
+	*const junos_proc[] = { "^mgd$", "^sshd$" }, *const junos_cmd[] = { "netconf" },
+	*const junos_banner[] = { "^SSH-2\\.0-" }, *const py[] = { "^python[0-9.]*$" },
+	*const httpserver_cmd[] = { "-m http\\.server" },
+	*const httpserver_banner[] = { "Server: SimpleHTTP/[0-9.]+ Python/" },
+	*const django_cmd[] = { "manage\\.py runserver" }, *const airflow_cmd[] = { "airflow" },
+	*const docker_banner[] = { "^HTTP/1\\.[01] .*" }, *const redis_proc[] = { "^redis-server$" },
+	*const redis_banner[] = { "^\\+PONG" }, *const miner[] = { "^ethdcrminer64$" },
+	*const ncid[] = { "^ncidd$" }, *const listen_cmd[] = { "--listen" };
+
+static const struct pl_id_candidate cands[] = {
+	/* In the order a ranking would give; the scorer must not lean on it for ties. */
+	{ "openssh-sshd", "OpenSSH sshd", "openssh", p22, 1, sshd, 1, sshd_cmd, 2, ssh_banner, 2 },
+	{ "junos-netconf", "Junos NETCONF", "juniper-junos", p830, 2, junos_proc, 2, junos_cmd, 1,
+	  junos_banner, 1 },
+	{ "airflow", "Apache Airflow", "airflow", p8080, 1, py, 1, airflow_cmd, 1, NULL, 0 },
+	{ "django-runserver", "Django runserver", "django", p8000, 1, py, 1, django_cmd, 1, NULL, 0 },
+	{ "python-http-server", "python -m http.server", "python-http-server", p8000, 1, py, 1,
+	  httpserver_cmd, 1, httpserver_banner, 1 },
+	{ "docker-api-plain", "Docker Engine API", "docker", p2375, 1, NULL, 0, NULL, 0,
+	  docker_banner, 1 },
+	{ "redis-server", "Redis server", "redis", p6379, 1, redis_proc, 1, NULL, 0, redis_banner, 1 },
+	{ "claymore-miner-api", "Claymore miner API", "claymore-miner", p3333, 1, miner, 1, NULL, 0,
+	  NULL, 0 },
+	{ "ncid", "NCID", "ncid", p3333b, 1, ncid, 1, NULL, 0, NULL, 0 },
+	{ "sd-webui", "Stable Diffusion web UI", "stable-diffusion", p8080, 1, py, 1, listen_cmd, 1,
+	  NULL, 0 },
+	{ "dyn", "Some dynamic-range use", "dyn", pwide, 1, NULL, 0, NULL, 0, NULL, 0 },
+};
+
+struct row {
+	const char *what;
+	struct pl_id_evidence e;
+	const char *id;                  /* NULL: nothing named */
+	enum pl_id_confidence conf;
+	const char *contradiction;       /* NULL: none */
+	const char *why0;                /* prefix of the first reason, or NULL */
+};
+
+#define HTTP_PY "HTTP/1.0 200 OK\r\nServer: SimpleHTTP/0.6 Python/3.11.2\r\n\r\n"
+#define HTTP_X "HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n"
+
+static const struct row rows[] = {
+	{ "OpenSSH by its command line, not Junos by the shared name",
+	  { 22, TCP, "sshd", "sshd: /usr/sbin/sshd -D [listener]", "/usr/sbin/sshd",
+	    "openssh-server", "ssh.service", NULL, 0 },
+	  "openssh-sshd", PL_ID_CONFIRMED, NULL, "the command line is OpenSSH sshd's" },
+	{ "only the name sshd, two uses share it: ambiguous, none named",
+	  { 2222, TCP, "sshd", "/tmp/sshd", "/tmp/sshd", NULL, NULL, NULL, 0 },
+	  NULL, PL_ID_AMBIGUOUS, NULL, "2 uses fit" },
+	{ "the name and the Debian package single OpenSSH out",
+	  { 2222, TCP, "sshd", "/usr/sbin/sshd -p 2222", "/usr/sbin/sshd", "openssh-server", NULL,
+	    NULL, 0 }, "openssh-sshd", PL_ID_CONFIRMED, NULL, NULL },
+	{ "python -m http.server on 8000 beats Django on its own port",
+	  { 8000, TCP, "python3", "python3 -m http.server 8000", "/usr/bin/python3.11",
+	    "python3.11-minimal", NULL, NULL, 0 },
+	  "python-http-server", PL_ID_CONFIRMED, NULL, "the command line is" },
+	{ "python -m http.server on 8080: Airflow's port, the command line decides",
+	  { 8080, TCP, "python3", "python3 -m http.server 8080", NULL, NULL, NULL, NULL, 0 },
+	  "python-http-server", PL_ID_CONFIRMED, NULL, NULL },
+	{ "python's own package names no python program: four share the name, the port speaks",
+	  { 2375, TCP, "python3", "python3 -c pass", "/usr/bin/python3.11", "python3.11-minimal",
+	    NULL, NULL, 0 }, "docker-api-plain", PL_ID_PORT_ONLY, NULL, "only the port number" },
+	{ "a bare python on 8080: two uses of the port share the name, none named",
+	  { 8080, TCP, "python3", "python3 app.py", NULL, NULL, NULL, NULL, 0 },
+	  NULL, PL_ID_AMBIGUOUS, NULL, NULL },
+	{ "a command line that only resembles one (--listen) names nothing",
+	  { 18431, TCP, "portlore-serve", "portlore serve --listen 127.0.0.1:18431", NULL, NULL,
+	    NULL, NULL, 0 }, NULL, PL_ID_NONE, NULL, NULL },
+	{ "a generic HTTP reply on 2375 does not confirm Docker",
+	  { 2375, TCP, NULL, NULL, NULL, NULL, NULL, HTTP_X, sizeof(HTTP_X) - 1 },
+	  "docker-api-plain", PL_ID_PORT_ONLY, NULL, "the banner fits the protocol" },
+	{ "Python's Server header on 2375 names python -m http.server",
+	  { 2375, TCP, NULL, NULL, NULL, NULL, NULL, HTTP_PY, sizeof(HTTP_PY) - 1 },
+	  "python-http-server", PL_ID_CONFIRMED, NULL, "the banner names" },
+	{ "+PONG names Redis",
+	  { 6379, TCP, NULL, NULL, NULL, NULL, NULL, "+PONG\r\n", 7 },
+	  "redis-server", PL_ID_CONFIRMED, NULL, "the banner names" },
+	{ "nc on 6379 contradicts Redis",
+	  { 6379, TCP, "nc", "nc -l 6379", "/usr/bin/nc.openbsd", "netcat-openbsd", NULL, NULL, 0 },
+	  NULL, PL_ID_PORT_ONLY, "6379 held by nc, not redis-server", NULL },
+	{ "redis-server from its package",
+	  { 6379, TCP, "redis-server", "/usr/bin/redis-server 127.0.0.1:6379", "/usr/bin/redis-server",
+	    "redis-server", "redis-server.service", NULL, 0 },
+	  "redis-server", PL_ID_CONFIRMED, NULL, "executable redis-server" },
+	{ "a miner's name on 3333, two uses of the port: the name decides",
+	  { 3333, TCP, "ethdcrminer64", "./ethdcrminer64", "/opt/ethdcrminer64", NULL, NULL, NULL, 0 },
+	  "claymore-miner-api", PL_ID_LIKELY, NULL, "executable ethdcrminer64" },
+	{ "nobody known on 3333: the first use of the port, port only, and flagged",
+	  { 3333, TCP, "sleep", "sleep 100", "/usr/bin/sleep", "coreutils", NULL, NULL, 0 },
+	  NULL, PL_ID_PORT_ONLY, "3333 held by sleep, not ethdcrminer64", NULL },
+	{ "no process known (a probe without banner): the port alone",
+	  { 3333, TCP, NULL, NULL, NULL, NULL, NULL, NULL, 0 },
+	  "claymore-miner-api", PL_ID_PORT_ONLY, NULL, "only the port number" },
+	{ "a port lore lists only in a wide range: nothing named",
+	  { 40000, TCP, NULL, NULL, NULL, NULL, NULL, NULL, 0 }, NULL, PL_ID_NONE, NULL, NULL },
+};
+
+static void
+test_rows(void **state)
+{
+	struct pl_idmatch *m = NULL;
+
+	(void)state;
+	assert_int_equal(pl_idmatch_new(&m, cands, N(cands)), 0);
+	for (size_t i = 0; i < N(rows); i++) {
+		const struct row *r = &rows[i];
+		struct pl_identified id;
+
+		assert_int_equal(pl_identify(m, &r->e, &id), 0);
+		if ((r->id == NULL) != (id.id == NULL) || (r->id && strcmp(r->id, id.id) != 0) ||
+		    r->conf != id.confidence)
+			fail_msg("%s: got %s (%s), want %s (%s)", r->what, id.id ? id.id : "none",
+			    pl_id_confidence_name(id.confidence), r->id ? r->id : "none",
+			    pl_id_confidence_name(r->conf));
+		if (r->contradiction && strcmp(r->contradiction, id.contradiction) != 0)
+			fail_msg("%s: contradiction '%s'", r->what, id.contradiction);
+		if (!r->contradiction && *id.contradiction)
+			fail_msg("%s: unexpected contradiction '%s'", r->what, id.contradiction);
+		if (r->why0 && (id.nwhy == 0 || strncmp(id.why[0], r->why0, strlen(r->why0)) != 0))
+			fail_msg("%s: first reason '%s'", r->what, id.nwhy ? id.why[0] : "");
+		/* Candidates come best first. */
+		for (size_t k = 1; k < id.ncand; k++)
+			assert_true(id.cand[k - 1].score >= id.cand[k].score);
+	}
+	pl_idmatch_free(m);
+}
+
+/* The port's first use by rank answers `port only`, whatever the candidates' order. */
+static void
+test_rank(void **state)
+{
+	static const struct pl_id_port first[] = { { 3333, 3333, TCP, 0 } },
+		second[] = { { 3333, 3333, TCP, 1 } };
+	const struct pl_id_candidate c[] = {
+		{ "b", "B", "b", second, 1, ncid, 1, NULL, 0, NULL, 0 },
+		{ "a", "A", "a", first, 1, miner, 1, NULL, 0, NULL, 0 },
+	};
+	const struct pl_id_evidence e = { .port = 3333, .proto = TCP };
+	const struct pl_id_evidence held = { .port = 3333, .proto = TCP, .comm = "nc" };
+	struct pl_idmatch *m = NULL;
+	struct pl_identified id;
+
+	(void)state;
+	assert_int_equal(pl_idmatch_new(&m, c, 2), 0);
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_string_equal(id.id, "a");
+	assert_int_equal(id.confidence, PL_ID_PORT_ONLY);
+	assert_int_equal(pl_identify(m, &held, &id), 0);
+	assert_string_equal(id.contradiction, "3333 held by nc, not ethdcrminer64");
+	pl_idmatch_free(m);
+}
+
+/* Ties are never broken by name: the same evidence with the candidates reversed gives
+ * the same answer. */
+static void
+test_no_alphabetical_ties(void **state)
+{
+	struct pl_id_candidate rev[N(cands)];
+	struct pl_idmatch *a = NULL, *b = NULL;
+	struct pl_identified x, y;
+
+	(void)state;
+	for (size_t i = 0; i < N(cands); i++)
+		rev[i] = cands[N(cands) - 1 - i];
+	assert_int_equal(pl_idmatch_new(&a, cands, N(cands)), 0);
+	assert_int_equal(pl_idmatch_new(&b, rev, N(rev)), 0);
+	for (size_t i = 0; i < N(rows); i++) {
+		if (rows[i].conf == PL_ID_PORT_ONLY)
+			continue;      /* the port alone follows the caller's order, by design */
+		assert_int_equal(pl_identify(a, &rows[i].e, &x), 0);
+		assert_int_equal(pl_identify(b, &rows[i].e, &y), 0);
+		assert_int_equal(x.confidence, y.confidence);
+		assert_true((x.id == NULL && y.id == NULL) || (x.id && y.id && strcmp(x.id, y.id) == 0));
+	}
+	pl_idmatch_free(a);
+	pl_idmatch_free(b);
+}
+
+static void
+test_generic_banners(void **state)
+{
+	static const struct { const char *pattern; bool generic; } t[] = {
+		{ "^HTTP/1\\.[01] .*", true }, { "^HTTP/1\\.1 200 OK", true }, { "^SSH-2\\.0-", true },
+		{ "^SSH-[0-9.]+-", true }, { "^220 ", true }, { "^SSH-2\\.0-OpenSSH_", false },
+		{ "Server: SimpleHTTP/[0-9.]+ Python/", false }, { "^\\+PONG", false },
+		{ "SERVER: .*UPnP/1\\.[01]", false }, { "([", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(t); i++)
+		if (pl_id_banner_generic(t[i].pattern) != t[i].generic)
+			fail_msg("%s: generic should be %d", t[i].pattern, t[i].generic);
+}
+
+/* dpkg's lists through the directory seam: exact paths, merged /usr, arch suffixes. */
+static void
+test_dpkg(void **state)
+{
+	char dir[] = "/tmp/pl-dpkg-XXXXXX", path[300];
+	const char *paths[] = { "/usr/sbin/sshd", "/usr/bin/true", "/opt/none", NULL };
+	char *pkgs[4];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/openssh-server.list", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("/.\n/usr/sbin\n/usr/sbin/sshd\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/coreutils:amd64.list", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("/bin/true\n", f);
+	fclose(f);
+	assert_int_equal(pl_dpkg_owners(dir, paths, 4, pkgs), 0);
+	assert_string_equal(pkgs[0], "openssh-server");
+	assert_string_equal(pkgs[1], "coreutils");
+	assert_null(pkgs[2]);
+	assert_null(pkgs[3]);
+	for (int i = 0; i < 4; i++)
+		free(pkgs[i]);
+	assert_int_equal(pl_dpkg_owners("/nonexistent/dpkg", paths, 4, pkgs), 0);
+	assert_null(pkgs[0]);
+	snprintf(path, sizeof(path), "%s/openssh-server.list", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/coreutils:amd64.list", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_no_alphabetical_ties),
+		cmocka_unit_test(test_rank),
+		cmocka_unit_test(test_generic_banners),
+		cmocka_unit_test(test_dpkg),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
