@@ -34,6 +34,7 @@ teardown() {
 # replica NAME: starts a server on the shared database; sets URL_NAME (deadline 10 s).
 replica() {
 	local out="$BATS_TEST_TMPDIR/$1.out" i url
+	: >"$out"   # before the server opens it: the first look must find a file
 	"$PORTLORE" serve --db "$PORTLORE_STORE" --feedback-db "$PGURL" \
 		--locale-dir "$PORTLORE_LOCALEDIR" --listen 127.0.0.1:0 >"$out" 2>"$BATS_TEST_TMPDIR/$1.err" &
 	PIDS+=("$!")

@@ -29,6 +29,7 @@ teardown() {
 start() {
 	local out=$1 i
 	shift
+	: >"$out"   # before the command opens it: the first look must find a file
 	"$@" >"$out" 2>"$out.err" &
 	PIDS+=("$!")
 	for i in $(seq 200); do
