@@ -19,7 +19,8 @@
 #include "portlore/error.h"
 #include "portlore/portspec.h"
 
-/* Input limits: a line longer than this, or more bytes in all, is refused. */
+/* Input limits: a line longer than this is refused; pl_ann_parse(), which holds the
+ * whole input in memory, refuses more bytes in all. The reader has no total limit. */
 #define PL_ANN_LINE_MAX 65536
 #define PL_ANN_INPUT_MAX (32L << 20)
 
@@ -70,8 +71,10 @@ struct pl_ann_doc {
 };
 
 /*
- * Guesses the format of text[0..len) from its first lines. Returns PL_ANN_UNKNOWN
- * when nothing fits. Reads at most the first 64 KiB.
+ * Guesses the format of text[0..len) from its first 40 non-blank lines (at most the
+ * first 64 KiB): a line characteristic of a format, or else plain PORT/PROTO lines
+ * when all of those read as such. However long the input, the answer is the same.
+ * Returns PL_ANN_UNKNOWN when nothing fits.
  */
 enum pl_ann_format pl_ann_detect(const char *text, size_t len);
 
@@ -86,5 +89,26 @@ int pl_ann_parse(const char *name, const char *text, size_t len, enum pl_ann_for
     struct pl_ann_doc *doc, struct pl_err *err);
 
 void pl_ann_doc_free(struct pl_ann_doc *doc);
+
+/*
+ * Reading line by line, for inputs of any length in memory bounded by the longest
+ * line: the reader keeps only the state of the format (nmap -oX goes through expat's
+ * streaming parser). fmt must be known (pl_ann_detect() on the first lines).
+ *
+ * pl_ann_reader_line() reads the next line (its line end may be included or not) and
+ * returns the number of items it completed, lent through *items until the next call
+ * (nmap -oX: ports whose element ended on this line; their .line is where it began),
+ * or a negative code: -PL_ETOOBIG for a line over PL_ANN_LINE_MAX, -PL_EDATA ("name:
+ * line: reason"), -PL_ENOMEM; err is the one given to pl_ann_reader_new().
+ * pl_ann_reader_end() says the input ended (nmap -oX must be complete) and returns the
+ * same way.
+ */
+struct pl_ann_reader;
+int pl_ann_reader_new(struct pl_ann_reader **out, const char *name, enum pl_ann_format fmt,
+    struct pl_err *err);
+long pl_ann_reader_line(struct pl_ann_reader *r, const char *s, size_t n,
+    const struct pl_ann_item **items);
+long pl_ann_reader_end(struct pl_ann_reader *r, const struct pl_ann_item **items);
+void pl_ann_reader_free(struct pl_ann_reader *r);
 
 #endif

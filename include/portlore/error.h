@@ -22,6 +22,7 @@
 	X(TOOBIG, 2, "input too large")                                       \
 	X(SYS, 5, "system error")                                             \
 	X(PERM, 6, "permission denied")                                       \
+	X(BUSY, 3, "store busy")                                              \
 	X(INTR, 130, "interrupted")
 
 enum pl_errno {

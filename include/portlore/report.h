@@ -137,8 +137,10 @@ void pl_report_free(struct pl_report *r);
  * Expands a parsed spec into (port, proto) pairs, resolving names through the store,
  * in order and without duplicates. For a port without a protocol: tcp and udp, plus
  * sctp and dccp when the registry or lore lists them for that port.
- * Returns the number of pairs (*out owned by the caller, free()) or a negative code.
+ * Returns the number of pairs (*out owned by the caller, free()) or a negative code:
+ * -PL_ETOOBIG past PL_TARGETS_MAX pairs (a spec repeated without end stays bounded).
  */
+#define PL_TARGETS_MAX 262144   /* every port of tcp, udp, sctp and dccp once */
 struct pl_target { uint16_t port; enum pl_proto proto; };
 long pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec,
     struct pl_target **out, struct pl_err *err);

@@ -29,6 +29,10 @@ struct pl_server_opts {
 	unsigned max_connections;   /* 0: from the file-descriptor limit */
 	unsigned timeout;           /* seconds for a request head and for idleness; 0: 10 */
 	unsigned cache_mib;         /* page cache size in MiB; 0: 64 */
+	/* A header a reverse proxy in front sets to the client's address ("X-Forwarded-For",
+	 * "X-Real-IP"); the votes' rate limit then counts that address. NULL: the
+	 * connection's own address (the default: a header is trusted only when told). */
+	const char *trust_proxy;
 	/* A listening socket to serve instead of binding listen (socket activation: fd 3
 	 * from systemd); 0: none. */
 	int listen_fd;

@@ -42,19 +42,38 @@ struct pl_update_result {
 	long previous_rows;
 	bool seeded;                   /* the target was created from the seed store */
 	bool unchanged;                /* the store already had this snapshot: left alone */
+	int stale_files;               /* files of killed updates removed beside the store */
+	long long stale_bytes;         /* their size */
+	long stale_pid;                /* the PID they were named after (the last one seen) */
+	bool stale_pid_alive;          /* that PID now belongs to another process */
+};
+
+struct pl_update_opts {
+	const char *seed;              /* store to start from when target is missing; may be NULL */
+	const char *source;            /* what the snapshot records as its origin (a URL) */
+	long wait;                     /* seconds to wait for another update; 0: refuse at once */
+	volatile sig_atomic_t *stop;   /* when set (by a signal handler), give up; may be NULL */
 };
 
 /*
  * Imports csv into target as a new snapshot, atomically: target (or, when target does
- * not exist, seed, or else an empty store) is copied beside target, the copy is
- * imported into, checked and renamed over target. source is what the snapshot records
- * as its origin (a URL). The file must be at least as new as the current snapshot and,
- * when newer, hold at least 90% of its rows (a cut-off download can still parse).
- * Returns 0, -PL_EDATA (file:line, or the check that failed), -PL_ESTORE, -PL_EIO,
- * -PL_EINTR when *stop was set before the rename.
+ * not exist, o->seed, or else an empty store) is copied beside target, the copy is
+ * imported into, checked and renamed over target with target's owner and mode. The
+ * file must be at least as new as the current snapshot and, when newer, hold at least
+ * 90% of its rows (a cut-off download can still parse).
+ *
+ * Updates of one store take turns: each holds flock(2) on "target.lock" (removed
+ * afterwards) and waits up to o->wait seconds for another. With the lock held, copies
+ * and journals that killed updates left beside target ("target.update.PID*") are
+ * removed (counted in res).
+ *
+ * Returns 0, -PL_EDATA (file:line, or the check that failed), -PL_ESTORE (unreadable,
+ * or not writable by the caller: a 0444 store is never replaced), -PL_EBUSY when
+ * another update held the lock past o->wait, -PL_EIO (with the errno of the call that
+ * failed: ENOSPC for a full disk), -PL_EINTR when *o->stop was set before the rename.
  */
-int pl_update_store(const char *target, const char *seed, const char *csv, const char *source,
-    volatile sig_atomic_t *stop, struct pl_update_result *res, struct pl_err *err);
+int pl_update_store(const char *target, const char *csv, const struct pl_update_opts *o,
+    struct pl_update_result *res, struct pl_err *err);
 
 /* The user's store: $XDG_DATA_HOME/portlore/portlore.db or ~/.local/share/...; NULL
  * when neither variable gives an absolute path or buf is too small. */

@@ -3,6 +3,7 @@
  * has its own command table (cli_cmds). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +14,16 @@
 
 #include "cli.h"
 #include "portlore/num.h"
+#include "portlore/termsafe.h"
+
+/*
+ * What standard output carries: JSON (or export's formats) is written exactly as the
+ * renderer made it; text goes through pl_termsafe(), keeping only the colour codes
+ * portlore writes itself when colour is on (cli_text_opts). Standard error is always
+ * text: messages echo arguments and input.
+ */
+static bool out_exact;
+static unsigned out_flags;
 
 int
 cli_usage(const char *name, int status)
@@ -46,7 +57,7 @@ cli_common_opt(struct common *c, int opt, const char *arg)
 		c->db = arg;
 		return 1;
 	case 'j':
-		c->json = true;
+		c->json = out_exact = true;
 		return 1;
 	case 'C':
 		if (strcmp(arg, "auto") == 0)
@@ -56,7 +67,7 @@ cli_common_opt(struct common *c, int opt, const char *arg)
 		else if (strcmp(arg, "never") == 0)
 			c->color = 0;
 		else {
-			fprintf(stderr, "portlore: --color '%.40s': use auto, always or never\n", arg);
+			cli_warn("portlore: --color '%.40s': use auto, always or never\n", arg);
 			return -1;
 		}
 		return 1;
@@ -102,6 +113,58 @@ cli_text_opts(const struct common *c, struct pl_text_opts *o)
 		o->color = c->color == 1;
 	else
 		o->color = tty && !(env && *env) && !((env = getenv("TERM")) && strcmp(env, "dumb") == 0);
+	out_flags = o->color ? PL_TERM_SGR : 0;
+}
+
+void
+cli_output_exact(void)
+{
+	out_exact = true;
+}
+
+/* Writes s to f, made safe for a terminal with flags; returns 0 or -1 (errno set). */
+static int
+write_safe(FILE *f, const char *s, size_t len, unsigned flags)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	int rc = 0;
+
+	if (pl_termsafe(&b, s, len, flags) != 0)
+		rc = -1, errno = ENOMEM;
+	else if (b.len > 0 && fwrite(b.data, 1, b.len, f) != b.len)
+		rc = -1;
+	pl_buf_free(&b);
+	return rc;
+}
+
+void
+cli_warn(const char *fmt, ...)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (pl_buf_vprintf(&b, fmt, ap) == 0)
+		write_safe(stderr, b.data, b.len, 0);
+	else
+		fputs("portlore: out of memory\n", stderr);
+	va_end(ap);
+	pl_buf_free(&b);
+}
+
+int
+cli_printf(const char *fmt, ...)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = pl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	rc = rc == 0 ? cli_flush(&b) : cli_fail(NULL, rc);
+	pl_buf_free(&b);
+	return rc;
 }
 
 int
@@ -111,7 +174,7 @@ cli_number(const char *opt, const char *arg, long long lo, long long hi, long lo
 	long long v = pl_strtonum(arg, lo, hi, &errstr);
 
 	if (errstr != NULL) {
-		fprintf(stderr, "portlore: %s '%.40s': give a number from %lld to %lld\n", opt, arg,
+		cli_warn("portlore: %s '%.40s': give a number from %lld to %lld\n", opt, arg,
 		    lo, hi);
 		return -1;
 	}
@@ -146,11 +209,12 @@ cli_flush(struct pl_buf *b)
 	/* A writer that ran out of room (or memory) poisoned its buffer: print nothing
 	 * rather than a document cut short. */
 	if (rc != 0) {
-		fprintf(stderr, "portlore: output: %s\n", pl_strerror(rc));
+		cli_warn("portlore: output: %s\n", pl_strerror(rc));
 		return pl_exit_status(rc);
 	}
-	if (b->len > 0 && fwrite(b->data, 1, b->len, stdout) != b->len) {
-		fprintf(stderr, "portlore: write error: %s\n", strerror(errno));
+	if (b->len > 0 && (out_exact ? fwrite(b->data, 1, b->len, stdout) != b->len :
+	    write_safe(stdout, b->data, b->len, out_flags) != 0)) {
+		cli_warn("portlore: write error: %s\n", strerror(errno));
 		return EXIT_SYSTEM;
 	}
 	pl_buf_reset(b);
@@ -160,6 +224,6 @@ cli_flush(struct pl_buf *b)
 int
 cli_fail(const struct pl_err *err, int code)
 {
-	fprintf(stderr, "portlore: %s\n", err && err->msg[0] ? err->msg : pl_strerror(code));
+	cli_warn("portlore: %s\n", err && err->msg[0] ? err->msg : pl_strerror(code));
 	return pl_exit_status(code);
 }

@@ -31,7 +31,8 @@ struct cmd {
 #define CLI_SERVE_USAGE                                                         \
 	"portlore serve [--db PATH] [--listen ADDR:PORT] [--feedback-db PATH]\n"  \
 	"       [--locale-dir DIR] [--threads N] [--host-name NAME]... [--show-processes]\n" \
-	"       [--reuse-port] [--max-connections N] [--timeout SECONDS] [--cache-size MIB]"
+	"       [--reuse-port] [--max-connections N] [--timeout SECONDS] [--cache-size MIB]\n" \
+	"       [--trust-proxy HEADER]"
 #define CLI_SERVE_SUMMARY "the port reference site and its JSON API (loopback by default)"
 
 /* Options every reading command takes. */
@@ -68,8 +69,19 @@ int cli_open_store(const struct common *c, struct pl_store **st, enum pl_store_m
 
 void cli_text_opts(const struct common *c, struct pl_text_opts *o);
 
-/* Writes the buffer to stdout; returns 0 or prints an error and returns EXIT_SYSTEM. */
+/* Writes the buffer to stdout (text made safe for a terminal, see portlore/termsafe.h;
+ * JSON exactly) and empties it; returns 0 or prints an error and returns EXIT_SYSTEM. */
 int cli_flush(struct pl_buf *b);
+
+/* From now on standard output carries JSON (or another format for programs, such as
+ * export's): cli_flush() writes it exactly. --json through cli_common_opt() calls it. */
+void cli_output_exact(void);
+
+/* printf to stdout through cli_flush(); returns 0 or an exit status. */
+int cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* printf to stderr, made safe for a terminal: messages echo arguments and input. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "portlore: msg" and returns the exit status for code. */
 int cli_fail(const struct pl_err *err, int code);

@@ -1,5 +1,6 @@
 /* cmd-annotate.c: `portlore annotate [FILE]`, a scanner's or socket lister's output
  * printed back with the registry's and lore's word under each line that has a port. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,125 +8,55 @@
 #include <string.h>
 
 #include "cli.h"
-#include "portlore/json.h"
 #include "portlore/annotate.h"
+#include "portlore/json.h"
 #include "portlore/report.h"
 
+/* A target is a port and protocol; a slot holds what was said about it once, so that a
+ * long input repeating a port builds its report once. Memory is bounded by the number
+ * of slots, not by the input. */
+#define SLOTS (65536 * PL_PROTO_COUNT)
+#define SLOT(port, proto) ((size_t)(port) * PL_PROTO_COUNT + (size_t)(proto))
 
-/* A port and protocol to report on, and the report once built. */
-struct target {
-	uint16_t port;
-	enum pl_proto proto;
-	struct pl_report r;
+/* The registry's and lore's short word on one target. */
+struct note {
+	char *text;                   /* for text: "ssh (...) [iana ...]; lore: ..." */
+	enum pl_reg_status status;
+	char **names;                 /* registry service names, then lore ids */
+	size_t nservices, nlore;
 };
 
 struct ann {
 	const char *name;             /* the input's name */
-	struct pl_ann_doc doc;
-	struct target *t;             /* sorted by port, then protocol */
-	size_t nt;
-	bool *unresolved;             /* per item: a service name the store doesn't know */
+	enum pl_ann_format fmt;
+	bool json;
+	struct pl_store *st;
+	struct pl_ann_reader *reader;
+	struct pl_err *err;
+	struct note **note;           /* per slot, built on first use */
+	struct pl_json j;             /* the JSON document being written */
+	long lineno;                  /* lines read */
 };
 
-/* Reads all of f, at most PL_ANN_INPUT_MAX bytes. */
-static int
-read_input(FILE *f, const char *name, struct pl_buf *b, struct pl_err *err)
+static void
+note_free(struct note *n)
 {
-	char chunk[65536];
-	size_t n;
-
-	pl_buf_init(b, (size_t)PL_ANN_INPUT_MAX + 1);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (pl_buf_add(b, chunk, n) != 0)
-			return pl_err_set(err, -PL_ETOOBIG, "%s: larger than %ld bytes", name,
-			    PL_ANN_INPUT_MAX);
-	if (ferror(f))
-		return pl_err_set(err, -PL_EIO, "%s: read error", name);
-	return pl_buf_add(b, "", 0);
-}
-
-static int
-cmp_target(const void *a, const void *b)
-{
-	const struct target *x = a, *y = b;
-
-	return x->port != y->port ? (int)x->port - (int)y->port : (int)x->proto - (int)y->proto;
-}
-
-static struct target *
-find_target(const struct ann *a, uint16_t port, enum pl_proto proto)
-{
-	struct target key = { .port = port, .proto = proto };
-
-	return bsearch(&key, a->t, a->nt, sizeof(key), cmp_target);
-}
-
-/* The protocols an item is reported for: its own, or tcp and udp when it names none. */
-static int
-item_protos(const struct pl_ann_item *it, enum pl_proto p[2])
-{
-	if (it->proto != PL_PROTO_ANY) {
-		p[0] = it->proto;
-		return 1;
-	}
-	p[0] = PL_PROTO_TCP;
-	p[1] = PL_PROTO_UDP;
-	return 2;
-}
-
-/* Turns service names into ports, collects the distinct targets and builds a report
- * for each: one report per port however often the input repeats it. */
-static int
-build_reports(struct pl_store *st, struct ann *a, struct pl_err *err)
-{
-	struct pl_report_opts ro = { .no_host = true };
-	size_t cap = a->doc.nitems * 2, n = 0;
-	int rc = 0;
-
-	if ((a->t = calloc(cap ? cap : 1, sizeof(*a->t))) == NULL ||
-	    (a->unresolved = calloc(a->doc.nitems + 1, sizeof(bool))) == NULL)
-		return pl_err_set(err, -PL_ENOMEM, "out of memory");
-	for (size_t i = 0; i < a->doc.nitems; i++) {
-		struct pl_ann_item *it = &a->doc.items[i];
-		enum pl_proto p[2];
-
-		if (it->name[0] != '\0') {
-			struct pl_port_ref *refs = NULL;
-			struct pl_err ignored;
-			int nr = pl_store_resolve_name(st, it->name, it->proto, &refs, &ignored);
-
-			a->unresolved[i] = nr <= 0;
-			if (nr > 0)
-				it->port = refs[0].lo;
-			free(refs);
-			if (nr <= 0)
-				continue;
-		}
-		for (int k = item_protos(it, p) - 1; k >= 0; k--)
-			a->t[n++] = (struct target){ .port = it->port, .proto = p[k] };
-	}
-	qsort(a->t, n, sizeof(*a->t), cmp_target);
-	a->nt = 0;
-	for (size_t i = 0; i < n; i++)
-		if (a->nt == 0 || cmp_target(&a->t[a->nt - 1], &a->t[i]) != 0)
-			a->t[a->nt++] = a->t[i];
-	for (size_t i = 0; i < a->nt; i++) {
-		if ((rc = pl_report_build(st, a->t[i].port, a->t[i].proto, &ro, &a->t[i].r, err)) != 0) {
-			a->nt = i;   /* ann_free releases the ones built */
-			break;
-		}
-	}
-	return rc;
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->nservices + n->nlore; i++)
+		free(n->names[i]);
+	free(n->names);
+	free(n->text);
+	free(n);
 }
 
 static void
 ann_free(struct ann *a)
 {
-	for (size_t i = 0; i < a->nt; i++)
-		pl_report_free(&a->t[i].r);
-	free(a->t);
-	free(a->unresolved);
-	pl_ann_doc_free(&a->doc);
+	for (size_t i = 0; a->note != NULL && i < SLOTS; i++)
+		note_free(a->note[i]);
+	free(a->note);
+	pl_ann_reader_free(a->reader);
 }
 
 /* "ssh (The Secure Shell (SSH) Protocol)", "unassigned", ... with provenance. */
@@ -181,27 +112,121 @@ lore_text(struct pl_buf *b, const struct pl_report *r)
 	return rc;
 }
 
-/* One annotation line for item it under its input line. */
+/* Adds s to n's names; -PL_ENOMEM when out of memory. */
 static int
-annotate_line(struct pl_buf *b, const struct ann *a, size_t idx, bool xml)
+note_name(struct note *n, const char *s)
 {
-	const struct pl_ann_item *it = &a->doc.items[idx];
+	char **v = realloc(n->names, (n->nservices + n->nlore + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return -PL_ENOMEM;
+	n->names = v;
+	if ((v[n->nservices + n->nlore] = strdup(s)) == NULL)
+		return -PL_ENOMEM;
+	return 0;
+}
+
+/* The note of report r. */
+static int
+note_build(struct note *n, const struct pl_report *r)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	int rc;
+
+	n->status = r->status;
+	rc = registry_text(&b, r);
+	rc = rc ? rc : lore_text(&b, r);
+	if (rc == 0 && (n->text = strdup(pl_buf_str(&b))) == NULL)
+		rc = -PL_ENOMEM;
+	pl_buf_free(&b);
+	for (size_t i = 0; i < r->nrecords && rc == 0; i++)
+		if (*r->records[i].service && (rc = note_name(n, r->records[i].service)) == 0)
+			n->nservices++;
+	for (size_t i = 0; i < r->nranges && rc == 0; i++)
+		if (*r->ranges[i].service && (rc = note_name(n, r->ranges[i].service)) == 0)
+			n->nservices++;
+	for (size_t i = 0; i < r->nuses && rc == 0; i++)
+		if (!r->uses[i].broad && (rc = note_name(n, r->uses[i].id)) == 0)
+			n->nlore++;
+	return rc;
+}
+
+/* What the registry and lore say about port/proto, built on first use. */
+static int
+target(struct ann *a, uint16_t port, enum pl_proto proto, const struct note **out)
+{
+	struct pl_report_opts ro = { .no_host = true };
+	size_t k = SLOT(port, proto);
+	struct pl_report r;
+	struct note *n;
+	int rc;
+
+	if (a->note[k] == NULL) {
+		if ((rc = pl_report_build(a->st, port, proto, &ro, &r, a->err)) != 0)
+			return rc;
+		if ((n = calloc(1, sizeof(*n))) == NULL || (rc = note_build(n, &r)) != 0) {
+			note_free(n);
+			pl_report_free(&r);
+			return pl_err_set(a->err, -PL_ENOMEM, "out of memory");
+		}
+		pl_report_free(&r);
+		a->note[k] = n;
+	}
+	*out = a->note[k];
+	return 0;
+}
+
+/* The protocols an item is reported for: its own, or tcp and udp when it names none. */
+static int
+item_protos(const struct pl_ann_item *it, enum pl_proto p[2])
+{
+	if (it->proto != PL_PROTO_ANY) {
+		p[0] = it->proto;
+		return 1;
+	}
+	p[0] = PL_PROTO_TCP;
+	p[1] = PL_PROTO_UDP;
+	return 2;
+}
+
+/* The item's port: its number, or the service name resolved through the store;
+ * false for a name the store does not know. */
+static bool
+item_port(struct ann *a, const struct pl_ann_item *it, uint16_t *port)
+{
+	struct pl_port_ref *refs = NULL;
+	struct pl_err ignored;
+	int nr;
+
+	*port = it->port;
+	if (it->name[0] == '\0')
+		return true;
+	nr = pl_store_resolve_name(a->st, it->name, it->proto, &refs, &ignored);
+	if (nr > 0)
+		*port = refs[0].lo;
+	free(refs);
+	return nr > 0;
+}
+
+/* One annotation line for an item, under its input line. */
+static int
+annotate_line(struct pl_buf *b, struct ann *a, const struct pl_ann_item *it)
+{
 	struct pl_buf line = PL_BUF_INIT;
+	const struct note *n;
 	enum pl_proto p[2];
+	uint16_t port;
 	int np = item_protos(it, p), rc = 0;
 
-	if (a->unresolved[idx])
+	if (!item_port(a, it, &port))
 		rc = pl_buf_printf(&line, "%s: not a service name the store knows", it->name);
-	for (int k = 0; k < np && rc == 0 && !a->unresolved[idx]; k++) {
-		const struct target *t = find_target(a, it->port, p[k]);
-
-		if (t == NULL)
-			continue;
-		rc = pl_buf_printf(&line, "%s%u/%s ", k ? " | " : "", it->port, pl_proto_name(p[k]));
-		rc = rc ? rc : registry_text(&line, &t->r);
-		rc = rc ? rc : lore_text(&line, &t->r);
-	}
-	if (rc == 0 && xml) {
+	else
+		for (int k = 0; k < np && rc == 0; k++) {
+			rc = target(a, port, p[k], &n);
+			rc = rc ? rc : pl_buf_printf(&line, "%s%u/%s %s", k ? " | " : "", port,
+			    pl_proto_name(p[k]), n->text);
+		}
+	if (rc == 0 && a->fmt == PL_ANN_NMAP_XML) {
 		/* An XML comment may not hold "--": the annotated file stays well-formed. */
 		for (char *s = line.data; s && (s = strstr(s, "--")) != NULL; )
 			s[1] = '~';
@@ -210,35 +235,6 @@ annotate_line(struct pl_buf *b, const struct ann *a, size_t idx, bool xml)
 		rc = pl_buf_printf(b, "    # portlore: %s\n", pl_buf_str(&line));
 	}
 	pl_buf_free(&line);
-	return rc;
-}
-
-/* The input, line by line, each line with a port followed by its annotations. */
-static int
-render_text(struct pl_buf *b, const struct ann *a, const char *text, size_t len)
-{
-	const char *p = text, *end = text + len;
-	bool xml = a->doc.format == PL_ANN_NMAP_XML;
-	size_t k = 0;
-	long no = 0;
-	int rc = 0;
-
-	while (p < end && rc == 0) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = (size_t)((nl ? nl : end) - p);
-
-		no++;
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		/* Stream: a long input never piles up in memory twice. */
-		if (b->len > 1 << 16 && cli_flush(b) != 0)
-			return -PL_EIO;
-		rc = pl_buf_add(b, p, n);
-		rc = rc ? rc : pl_buf_addc(b, '\n');
-		for (; k < a->doc.nitems && a->doc.items[k].line == no && rc == 0; k++)
-			rc = annotate_line(b, a, k, xml);
-		p = nl ? nl + 1 : end;
-	}
 	return rc;
 }
 
@@ -252,42 +248,39 @@ kfield(struct pl_json *j, const char *key, const char *s)
 
 /* The registry's and lore's short word on one target, for an item. */
 static void
-target_json(struct pl_json *j, const struct target *t)
+note_json(struct pl_json *j, const struct note *n, uint16_t port, enum pl_proto proto)
 {
 	pl_json_obj(j);
-	pl_json_kint(j, "port", t->port);
-	pl_json_kstr(j, "protocol", pl_proto_name(t->proto));
-	pl_json_kstr(j, "status", pl_reg_status_name(t->r.status));
+	pl_json_kint(j, "port", port);
+	pl_json_kstr(j, "protocol", pl_proto_name(proto));
+	pl_json_kstr(j, "status", pl_reg_status_name(n->status));
 	pl_json_karr(j, "services");
-	for (size_t i = 0; i < t->r.nrecords; i++)
-		if (*t->r.records[i].service)
-			pl_json_str(j, t->r.records[i].service);
-	for (size_t i = 0; i < t->r.nranges; i++)
-		if (*t->r.ranges[i].service)
-			pl_json_str(j, t->r.ranges[i].service);
+	for (size_t i = 0; i < n->nservices; i++)
+		pl_json_str(j, n->names[i]);
 	pl_json_end(j);
 	pl_json_karr(j, "lore");
-	for (size_t i = 0; i < t->r.nuses; i++)
-		if (!t->r.uses[i].broad)
-			pl_json_str(j, t->r.uses[i].id);
+	for (size_t i = 0; i < n->nlore; i++)
+		pl_json_str(j, n->names[n->nservices + i]);
 	pl_json_end(j);
 	pl_json_end(j);
 }
 
-static void
-item_json(struct pl_json *j, const struct ann *a, size_t idx)
+static int
+item_json(struct ann *a, const struct pl_ann_item *it)
 {
-	const struct pl_ann_item *it = &a->doc.items[idx];
-	bool named = it->name[0] != '\0';
+	struct pl_json *j = &a->j;
+	const struct note *n;
 	enum pl_proto p[2];
-	int np = item_protos(it, p);
+	uint16_t port;
+	bool known = item_port(a, it, &port);
+	int np = item_protos(it, p), rc = 0;
 
 	pl_json_obj(j);
 	pl_json_kint(j, "line", (long long)it->line);
-	if (named && a->unresolved[idx])
-		pl_json_knull(j, "port");
+	if (known)
+		pl_json_kint(j, "port", port);
 	else
-		pl_json_kint(j, "port", it->port);
+		pl_json_knull(j, "port");
 	kfield(j, "name", it->name);
 	kfield(j, "protocol", pl_proto_name(it->proto));
 	kfield(j, "address", it->addr);
@@ -300,67 +293,227 @@ item_json(struct pl_json *j, const struct ann *a, size_t idx)
 	kfield(j, "service", it->service);
 	/* What the input says was seen by a scan elsewhere, or on the machine that listed
 	 * its sockets. */
-	pl_json_kstr(j, "provenance", pl_prov_name(pl_ann_format_is_scan(a->doc.format) ?
+	pl_json_kstr(j, "provenance", pl_prov_name(pl_ann_format_is_scan(a->fmt) ?
 	    PL_PROV_PROBED : PL_PROV_OBSERVED));
 	pl_json_karr(j, "annotations");
-	for (int k = 0; k < np && !a->unresolved[idx]; k++) {
-		const struct target *t = find_target(a, it->port, p[k]);
-
-		if (t)
-			target_json(j, t);
-	}
+	for (int k = 0; k < np && known && rc == 0; k++)
+		if ((rc = target(a, port, p[k], &n)) == 0)
+			note_json(j, n, port, p[k]);
 	pl_json_end(j);
 	pl_json_end(j);
+	return rc;
 }
 
-/* Flushes the buffer when it grows large, so that thousands of reports never pile
- * up in memory. */
+/* Writes the items a line completed: annotations under the line, or JSON items. */
 static int
-maybe_flush(struct pl_buf *b)
+write_items(struct pl_buf *b, struct ann *a, const struct pl_ann_item *items, long n)
 {
-	int rc = pl_buf_error(b);
+	int rc = 0;
 
+	for (long i = 0; i < n && rc == 0; i++)
+		rc = a->json ? item_json(a, &items[i]) : annotate_line(b, a, &items[i]);
+	/* Stream: a long input never piles up in memory. */
+	if (rc == 0)
+		rc = pl_buf_error(b);
 	if (rc == 0 && b->len > 1 << 16 && cli_flush(b) != 0)
 		rc = -PL_EIO;
 	return rc;
 }
 
+/* One input line (without its line end): echoed in text, then what it holds. */
 static int
-render_json(struct pl_buf *b, struct pl_store *st, const struct ann *a)
+one_line(struct pl_buf *b, struct ann *a, const char *s, size_t n)
 {
-	struct pl_json j;
+	const struct pl_ann_item *items;
+	long k;
 	int rc = 0;
 
-	pl_json_init(&j, b, 2);
-	pl_json_envelope(&j, "annotate", 1);
-	pl_json_kstr(&j, "input", a->name);
-	pl_json_kstr(&j, "format", pl_ann_format_name(a->doc.format));
-	pl_json_kstr(&j, "snapshot", pl_store_current_snapshot(st));
-	pl_json_karr(&j, "items");
-	for (size_t i = 0; i < a->doc.nitems && rc == 0; i++) {
-		item_json(&j, a, i);
-		rc = maybe_flush(b);
+	if ((k = pl_ann_reader_line(a->reader, s, n, &items)) < 0)
+		return (int)k;
+	if (!a->json) {
+		if (n > 0 && s[n - 1] == '\r')
+			n--;
+		rc = pl_buf_add(b, s, n);
+		rc = rc ? rc : pl_buf_addc(b, '\n');
 	}
-	pl_json_end(&j);
-	pl_json_karr(&j, "reports");
-	for (size_t i = 0; i < a->nt && rc == 0; i++) {
-		pl_report_json(&j, &a->t[i].r);
-		rc = maybe_flush(b);
+	return rc ? rc : write_items(b, a, items, k);
+}
+
+/*
+ * Reads one line into buf[cap] (its line end included); returns its length, 0 at the
+ * end of input, -1 when it is longer than cap (what is left of it is not read).
+ */
+static long
+read_line(FILE *f, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc_unlocked(f)) != EOF) {
+		if (n == cap)
+			return -1;
+		buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
 	}
-	pl_json_end(&j);
-	pl_json_end(&j);
+	return (long)n;
+}
+
+/* The next line's length with its line end, or 0 at the end; a negative code (err
+ * set) for a line too long or a read error. */
+static long
+next_line(FILE *f, struct ann *a, char *buf, size_t cap)
+{
+	long n = read_line(f, buf, cap);
+
+	if (n < 0)
+		return pl_err_set(a->err, -PL_ETOOBIG, "%s:%ld: line of more than %d bytes is too "
+		    "long", a->name, a->lineno + 1, PL_ANN_LINE_MAX);
+	if (n == 0 && ferror(f))
+		return pl_err_set(a->err, -PL_EIO, "%s: read error: %s", a->name, strerror(errno));
+	a->lineno += n > 0;
+	return n;
+}
+
+/*
+ * The first lines, kept for detecting the format: up to 40 lines with something on
+ * them, or 64 KiB. Returns 0 with *eof set when the input ended there.
+ */
+static int
+read_head(FILE *f, struct ann *a, struct pl_buf *head, char *buf, size_t cap, bool *eof)
+{
+	int filled = 0;
+	long n;
+
+	*eof = false;
+	while (filled < 40 && head->len < 65536) {
+		if ((n = read_line(f, buf, cap)) < 0)
+			return pl_err_set(a->err, -PL_ETOOBIG, "%s:%ld: line of more than %d bytes "
+			    "is too long", a->name, a->lineno + 1, PL_ANN_LINE_MAX);
+		if (n == 0) {
+			*eof = true;
+			break;
+		}
+		a->lineno++;
+		/* Said before the format is guessed: it is what is wrong with such input. */
+		if (memchr(buf, '\0', (size_t)n) != NULL)
+			return pl_err_set(a->err, -PL_EDATA, "%s:%ld: NUL byte: this is not text",
+			    a->name, a->lineno);
+		for (long i = 0; i < n; i++)
+			if (!isspace((unsigned char)buf[i])) {
+				filled++;
+				break;
+			}
+		if (pl_buf_add(head, buf, (size_t)n) != 0)
+			return pl_err_set(a->err, -PL_ENOMEM, "out of memory");
+	}
+	if (ferror(f))
+		return pl_err_set(a->err, -PL_EIO, "%s: read error: %s", a->name, strerror(errno));
+	return 0;
+}
+
+static void
+json_open(struct pl_buf *b, struct ann *a)
+{
+	pl_json_init(&a->j, b, 2);
+	pl_json_envelope(&a->j, "annotate", 1);
+	pl_json_kstr(&a->j, "input", a->name);
+	pl_json_kstr(&a->j, "format", pl_ann_format_name(a->fmt));
+	pl_json_kstr(&a->j, "snapshot", pl_store_current_snapshot(a->st));
+	pl_json_karr(&a->j, "items");
+}
+
+/* The reports of every port the items named, in port order, one at a time. */
+static int
+json_close(struct pl_buf *b, struct ann *a)
+{
+	struct pl_report_opts ro = { .no_host = true };
+	int rc = 0;
+
+	pl_json_end(&a->j);
+	pl_json_karr(&a->j, "reports");
+	for (size_t k = 0; k < SLOTS && rc == 0; k++) {
+		struct pl_report r;
+
+		if (a->note[k] == NULL)
+			continue;
+		if ((rc = pl_report_build(a->st, (uint16_t)(k / PL_PROTO_COUNT),
+		    (enum pl_proto)(k % PL_PROTO_COUNT), &ro, &r, a->err)) != 0)
+			break;
+		pl_report_json(&a->j, &r);
+		pl_report_free(&r);
+		if ((rc = pl_buf_error(b)) == 0 && b->len > 1 << 16 && cli_flush(b) != 0)
+			rc = -PL_EIO;
+	}
+	pl_json_end(&a->j);
+	pl_json_end(&a->j);
 	pl_buf_addc(b, '\n');
-	return rc != 0 ? rc : pl_json_done(&j);
+	return rc != 0 ? rc : pl_json_done(&a->j);
+}
+
+/* Detects the format from the head, then reads everything line by line. */
+static int
+stream(FILE *f, struct ann *a, enum pl_ann_format fmt, struct pl_buf *out)
+{
+	static char buf[PL_ANN_LINE_MAX + 2];
+	struct pl_buf head = PL_BUF_INIT;
+	const struct pl_ann_item *items;
+	const char *p, *end;
+	bool eof, blank = true;
+	long n;
+	int rc;
+
+	if ((rc = read_head(f, a, &head, buf, sizeof(buf), &eof)) != 0)
+		goto out;
+	for (size_t i = 0; i < head.len && blank; i++)
+		blank = isspace((unsigned char)head.data[i]);
+	/* Nothing at all (a scan that found nothing, an empty file) is no error. */
+	if (fmt == PL_ANN_UNKNOWN && eof && blank)
+		fmt = PL_ANN_PLAIN;
+	if (fmt == PL_ANN_UNKNOWN && (fmt = pl_ann_detect(head.data ? head.data : "", head.len)) ==
+	    PL_ANN_UNKNOWN) {
+		rc = pl_err_set(a->err, -PL_EDATA, "%s: format not recognised (nmap -oX/-oG, masscan "
+		    "-oJ/-oL, ss, lsof, netstat, sockstat or PORT/PROTO lines; see --format)", a->name);
+		goto out;
+	}
+	a->fmt = fmt;
+	if ((rc = pl_ann_reader_new(&a->reader, a->name, fmt, a->err)) != 0)
+		goto out;
+	if (a->json)
+		json_open(out, a);
+	p = head.data ? head.data : "";
+	end = p + head.len;
+	while (p < end && rc == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		rc = one_line(out, a, p, (size_t)((nl ? nl : end) - p));
+		p = nl ? nl + 1 : end;
+	}
+	pl_buf_free(&head);
+	while (rc == 0 && !eof && (n = next_line(f, a, buf, sizeof(buf))) != 0) {
+		if (n < 0)
+			rc = (int)n;
+		else
+			rc = one_line(out, a, buf, (size_t)(buf[n - 1] == '\n' ? n - 1 : n));
+	}
+	if (rc == 0 && (n = pl_ann_reader_end(a->reader, &items)) < 0)
+		rc = (int)n;
+	else if (rc == 0)
+		rc = write_items(out, a, items, n);
+	if (rc == 0 && a->json)
+		rc = json_close(out, a);
+out:
+	pl_buf_free(&head);
+	return rc;
 }
 
 static int
 run(const struct common *c, enum pl_ann_format fmt, const char *path)
 {
 	bool from_stdin = path == NULL || strcmp(path, "-") == 0;
-	struct ann a = { .name = from_stdin ? "stdin" : path };
-	struct pl_buf in = PL_BUF_INIT, out = PL_BUF_INIT;
-	struct pl_store *st = NULL;
 	struct pl_err err = { 0 };
+	struct ann a = { .name = from_stdin ? "stdin" : path, .json = c->json, .err = &err };
+	struct pl_buf out = PL_BUF_INIT;
 	FILE *f = stdin;
 	int rc, status;
 
@@ -368,27 +521,20 @@ run(const struct common *c, enum pl_ann_format fmt, const char *path)
 		pl_err_set(&err, -PL_EIO, "%s: %s", path, strerror(errno));
 		return cli_fail(&err, errno == ENOENT ? -PL_EUSAGE : -PL_EIO);
 	}
-	rc = read_input(f, a.name, &in, &err);
-	if (f != stdin)
-		fclose(f);
-	if (rc == 0)
-		rc = pl_ann_parse(a.name, in.data, in.len, fmt, &a.doc, &err);
-	if (rc != 0) {
-		status = cli_fail(&err, rc);
+	if ((status = cli_open_store(c, &a.st, PL_STORE_READ)) != 0)
+		goto out;
+	if ((a.note = calloc(SLOTS, sizeof(*a.note))) == NULL) {
+		status = cli_fail(NULL, -PL_ENOMEM);
 		goto out;
 	}
-	if ((status = cli_open_store(c, &st, PL_STORE_READ)) != 0)
-		goto out;
-	if ((rc = build_reports(st, &a, &err)) == 0)
-		rc = c->json ? render_json(&out, st, &a) : render_text(&out, &a, in.data, in.len);
-	if (rc == -PL_ETOOBIG)
-		pl_err_set(&err, rc, "%s: the annotated output would exceed 64 MiB; split the input",
-		    a.name);
-	status = rc == -PL_EIO ? EXIT_SYSTEM : rc ? cli_fail(&err, rc) : cli_flush(&out);
+	rc = stream(f, &a, fmt, &out);
+	status = rc == -PL_EIO && err.code == 0 ? EXIT_SYSTEM : rc ? cli_fail(&err, rc) :
+	    cli_flush(&out);
 out:
+	if (f != stdin)
+		fclose(f);
 	ann_free(&a);
-	pl_store_close(st);
-	pl_buf_free(&in);
+	pl_store_close(a.st);
 	pl_buf_free(&out);
 	return status;
 }
@@ -416,9 +562,9 @@ cmd_annotate(int argc, char **argv)
 		if (ch != 'f')
 			return cli_usage("annotate", EXIT_USAGE);
 		if ((fmt = pl_ann_format_parse(optarg)) == PL_ANN_UNKNOWN) {
-			fprintf(stderr, "portlore: --format '%.40s': give one of", optarg);
+			cli_warn("portlore: --format '%.40s': give one of", optarg);
 			for (int f = 1; f < PL_ANN_FORMAT_COUNT; f++)
-				fprintf(stderr, " %s", pl_ann_format_name((enum pl_ann_format)f));
+				cli_warn(" %s", pl_ann_format_name((enum pl_ann_format)f));
 			fputc('\n', stderr);
 			return EXIT_USAGE;
 		}

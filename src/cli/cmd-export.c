@@ -33,7 +33,7 @@ cmd_export(int argc, char **argv)
 				if (strcmp(optarg, names[i]) == 0)
 					fmt = i;
 			if (fmt < 0) {
-				fprintf(stderr, "portlore: --format '%.40s': give services, csv or json\n",
+				cli_warn("portlore: --format '%.40s': give services, csv or json\n",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -46,6 +46,8 @@ cmd_export(int argc, char **argv)
 	}
 	if (optind != argc || fmt < 0)
 		return cli_usage("export", EXIT_USAGE);
+	/* A file for other programs, written exactly (services and CSV too). */
+	cli_output_exact();
 	if ((status = cli_open_store(&c, &st, PL_STORE_READ)) != 0)
 		return status;
 	if ((rc = pl_export(st, (enum pl_export_format)fmt, &out, &err)) != 0)

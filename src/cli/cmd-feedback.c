@@ -51,7 +51,7 @@ cmd_feedback(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "F:jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'F': path = optarg; break;
-		case 'j': json = true; break;
+		case 'j': json = true; cli_output_exact(); break;
 		case 'h': return cli_usage("feedback", EXIT_OK);
 		default: return cli_usage("feedback", EXIT_USAGE);
 		}

@@ -33,7 +33,7 @@ do_import(struct pl_store *st, const struct import_opts *o, struct pl_err *err)
 		if ((rc = pl_store_import_iana(st, o->iana[i], &stats, err)) != 0)
 			return rc;
 		if (!o->quiet)
-			fprintf(stderr, "portlore: %s: snapshot %s, %ld records (%ld with a port, "
+			cli_warn("portlore: %s: snapshot %s, %ld records (%ld with a port, "
 			    "%ld names only)\n", o->iana[i], stats.label, stats.rows, stats.ports,
 			    stats.names_only);
 	}
@@ -41,14 +41,14 @@ do_import(struct pl_store *st, const struct import_opts *o, struct pl_err *err)
 		if ((rc = pl_lore_import_dir(st, o->lore, &entries, &facts, err)) != 0)
 			return rc;
 		if (!o->quiet)
-			fprintf(stderr, "portlore: %s: %ld lore entries, %ld port facts\n", o->lore,
+			cli_warn("portlore: %s: %ld lore entries, %ld port facts\n", o->lore,
 			    entries, facts);
 	}
 	if (o->nmap != NULL) {
 		if ((rc = pl_store_import_nmap(st, o->nmap, &rows, err)) != 0)
 			return rc;
 		if (!o->quiet)
-			fprintf(stderr, "portlore: %s: %ld open frequencies\n", o->nmap, rows);
+			cli_warn("portlore: %s: %ld open frequencies\n", o->nmap, rows);
 	}
 	return pl_store_reindex(st, err);
 }
@@ -65,7 +65,7 @@ run(const struct import_opts *o)
 
 	if (o->fresh) {
 		if (snprintf(tmp, sizeof(tmp), "%s.new.%ld", target, (long)getpid()) >= (int)sizeof(tmp)) {
-			fprintf(stderr, "portlore: %s: path too long\n", target);
+			cli_warn("portlore: %s: path too long\n", target);
 			return EXIT_USAGE;
 		}
 		unlink(tmp);
@@ -124,7 +124,7 @@ cmd_import(int argc, char **argv)
 			break;
 		case 'i':
 			if (o.niana == (int)(sizeof(o.iana) / sizeof(o.iana[0]))) {
-				fprintf(stderr, "portlore: import: at most %zu --iana files\n",
+				cli_warn("portlore: import: at most %zu --iana files\n",
 				    sizeof(o.iana) / sizeof(o.iana[0]));
 				return EXIT_USAGE;
 			}
@@ -155,18 +155,18 @@ cmd_import(int argc, char **argv)
 		return cli_usage("import", EXIT_USAGE);
 	/* Conflicting options, in one place. */
 	if (o.check && (o.lore == NULL || o.niana > 0 || o.nmap || o.fresh || o.db)) {
-		fprintf(stderr, "portlore: import: --check takes only --lore DIR\n");
+		cli_warn("portlore: import: --check takes only --lore DIR\n");
 		return EXIT_USAGE;
 	}
 	if (!o.check && o.niana == 0 && o.lore == NULL && o.nmap == NULL) {
-		fprintf(stderr, "portlore: import: nothing to import (give --iana, --lore or --nmap)\n");
+		cli_warn("portlore: import: nothing to import (give --iana, --lore or --nmap)\n");
 		return EXIT_USAGE;
 	}
 	if (o.check) {
 		if ((rc = pl_lore_import_dir(NULL, o.lore, &entries, &facts, &err)) != 0)
 			return cli_fail(&err, rc);
 		if (!o.quiet)
-			printf("%s: %ld entries, %ld port facts: valid\n", o.lore, entries, facts);
+			cli_printf("%s: %ld entries, %ld port facts: valid\n", o.lore, entries, facts);
 		return EXIT_OK;
 	}
 	return run(&o);

@@ -35,7 +35,7 @@ port_arg(const char *opt, const char *arg, uint16_t *port)
 	unsigned long long v;
 
 	if (number(arg, 65535, &v) != 0) {
-		fprintf(stderr, "portlore: %s '%.40s': give a port from 0 to 65535\n", opt, arg);
+		cli_warn("portlore: %s '%.40s': give a port from 0 to 65535\n", opt, arg);
 		return -1;
 	}
 	*port = (uint16_t)v;
@@ -49,7 +49,7 @@ range_arg(const char *arg, struct pl_pick_opts *p)
 	size_t n = dash ? (size_t)(dash - arg) : 0;
 
 	if (dash == NULL || n == 0 || n >= sizeof(lo)) {
-		fprintf(stderr, "portlore: --range '%.40s': give LOW-HIGH, e.g. 20000-29999\n", arg);
+		cli_warn("portlore: --range '%.40s': give LOW-HIGH, e.g. 20000-29999\n", arg);
 		return -1;
 	}
 	memcpy(lo, arg, n);
@@ -57,7 +57,7 @@ range_arg(const char *arg, struct pl_pick_opts *p)
 	if (port_arg("--range", lo, &p->lo) != 0 || port_arg("--range", dash + 1, &p->hi) != 0)
 		return -1;
 	if (p->lo > p->hi) {
-		fprintf(stderr, "portlore: --range '%.40s': the low end is above the high end\n", arg);
+		cli_warn("portlore: --range '%.40s': the low end is above the high end\n", arg);
 		return -1;
 	}
 	return 0;
@@ -71,7 +71,7 @@ parse_opt(struct pick_opts *o, int ch, const char *arg)
 	switch (ch) {
 	case 'n':
 		if (number(arg, 1000, &v) != 0 || v < 1) {
-			fprintf(stderr, "portlore: --count '%.40s': give a number from 1 to 1000\n", arg);
+			cli_warn("portlore: --count '%.40s': give a number from 1 to 1000\n", arg);
 			return -1;
 		}
 		o->p.count = (int)v;
@@ -80,7 +80,7 @@ parse_opt(struct pick_opts *o, int ch, const char *arg)
 	case 'p':
 		o->p.proto = pl_proto_parse(arg, strlen(arg));
 		if (o->p.proto != PL_PROTO_TCP && o->p.proto != PL_PROTO_UDP) {
-			fprintf(stderr, "portlore: --proto '%.40s': give tcp or udp\n", arg);
+			cli_warn("portlore: --proto '%.40s': give tcp or udp\n", arg);
 			return -1;
 		}
 		return 0;
@@ -92,7 +92,7 @@ parse_opt(struct pick_opts *o, int ch, const char *arg)
 		return range_arg(arg, &o->p);
 	case 's':
 		if (number(arg, INT64_MAX, &v) != 0) {
-			fprintf(stderr, "portlore: --seed '%.40s': give an integer from 0 to %lld\n", arg,
+			cli_warn("portlore: --seed '%.40s': give an integer from 0 to %lld\n", arg,
 			    (long long)INT64_MAX);
 			return -1;
 		}
@@ -149,7 +149,7 @@ run(struct pl_store *st, struct pick_opts *o)
 	else
 		status = cli_flush(&b);
 	if (status == EXIT_OK && !o->check && n < o->p.count)
-		fprintf(stderr, "portlore: pick: %s %d of %d ports in %u-%u meet every criterion\n",
+		cli_warn("portlore: pick: %s %d of %d ports in %u-%u meet every criterion\n",
 		    n == 0 ? "none of the" : "only", n, o->p.count, o->p.lo, o->p.hi);
 	/* Like test(1): a port that is not a good choice, or no port found, is status 1. */
 	if (status == EXIT_OK && ((o->check && !one.good) || (!o->check && n == 0)))
@@ -194,7 +194,7 @@ cmd_pick(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("pick", EXIT_USAGE);
 	if (o.check && (o.counted || o.ranged || o.seeded || o.p.have_near)) {
-		fprintf(stderr, "portlore: pick: --check judges one port; it takes no --count, "
+		cli_warn("portlore: pick: --check judges one port; it takes no --count, "
 		    "--near, --range or --seed\n");
 		return EXIT_USAGE;
 	}

@@ -16,6 +16,10 @@ struct port_opts {
 	bool full;                 /* --full, -v: the whole report, not one screen */
 };
 
+/* The most port specs `portlore -` reads (docs/portlore.1): a list of every listener of
+ * a large host fits; an endless stream is refused before it fills memory. */
+#define STDIN_SPECS_MAX 10000
+
 /* Reads port specs from stdin, one or more per line (blank-separated). */
 static int
 read_stdin_specs(struct pl_portspec *spec, struct pl_err *err)
@@ -23,7 +27,7 @@ read_stdin_specs(struct pl_portspec *spec, struct pl_err *err)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	long lineno = 0;
+	long lineno = 0, count = 0;
 	int rc = 0;
 
 	while (rc == 0 && (n = getline(&line, &cap, stdin)) > 0) {
@@ -37,6 +41,11 @@ read_stdin_specs(struct pl_portspec *spec, struct pl_err *err)
 		}
 		for (tok = strtok_r(line, " \t\r\n", &save); tok && rc == 0;
 		    tok = strtok_r(NULL, " \t\r\n", &save)) {
+			if (++count > STDIN_SPECS_MAX) {
+				rc = pl_err_set(err, -PL_ETOOBIG, "stdin:%ld: more than %d port specs "
+				    "(the most '-' reads); split the input", lineno, STDIN_SPECS_MAX);
+				break;
+			}
 			if ((rc = pl_portspec_parse(spec, tok, err)) != 0) {
 				char msg[PL_ERRMSG];
 
@@ -172,7 +181,7 @@ cmd_port(int argc, char **argv)
 	/* "-1" is a negative port, not an option: say so before getopt sees it. */
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (argv[i][0] == '-' && argv[i][1] >= '0' && argv[i][1] <= '9') {
-			fprintf(stderr, "portlore: port spec '%.40s': not a port (ports are 0-65535)\n",
+			cli_warn("portlore: port spec '%.40s': not a port (ports are 0-65535)\n",
 			    argv[i]);
 			return EXIT_USAGE;
 		}

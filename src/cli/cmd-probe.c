@@ -167,7 +167,7 @@ scan_and_report(const struct probe_args *a, struct pl_store *st,
 	}
 	status = render(a, &s, query, nq);
 	if (status == EXIT_OK && s.interrupted) {
-		fprintf(stderr, "portlore: probe interrupted; the results above are partial\n");
+		cli_warn("portlore: probe interrupted; the results above are partial\n");
 		status = pl_exit_status(-PL_EINTR);
 	}
 	pl_probe_scan_free(&s);

@@ -46,7 +46,7 @@ cmd_search(int argc, char **argv)
 		return cli_usage("search", EXIT_USAGE);
 	for (int i = optind; i < argc; i++)
 		if (pl_buf_printf(&q, "%s%s", i > optind ? " " : "", argv[i]) != 0) {
-			fprintf(stderr, "portlore: search text is too long\n");
+			cli_warn("portlore: search text is too long\n");
 			pl_buf_free(&q);
 			return EXIT_USAGE;
 		}
@@ -75,7 +75,7 @@ cmd_search(int argc, char **argv)
 	status = cli_flush(&out);
 	if (status == EXIT_OK && n == 0) {
 		/* Like grep: nothing found is status 1, with a word on stderr for people. */
-		fprintf(stderr, "portlore: no match for '%s'\n", pl_buf_str(&q));
+		cli_warn("portlore: no match for '%s'\n", pl_buf_str(&q));
 		status = EXIT_NOTFOUND;
 	}
 out:

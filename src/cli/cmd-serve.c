@@ -15,7 +15,7 @@
 #define MAX_HOST_NAMES 32
 
 struct serve_opts {
-	const char *db, *feedback_db, *listen, *locale_dir;
+	const char *db, *feedback_db, *listen, *locale_dir, *trust_proxy;
 	const char *host_names[MAX_HOST_NAMES];
 	size_t nhost_names;
 	long threads, max_connections, timeout, cache_mib;
@@ -25,7 +25,7 @@ struct serve_opts {
 static int
 parse_serve(int argc, char **argv, struct serve_opts *o)
 {
-	enum { O_HOST = 256, O_SHOWPROC, O_REUSE, O_MAXCONN, O_TIMEOUT, O_CACHE };
+	enum { O_HOST = 256, O_SHOWPROC, O_REUSE, O_MAXCONN, O_TIMEOUT, O_CACHE, O_PROXY };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "feedback-db", required_argument, NULL, 'F' },
@@ -38,6 +38,7 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 		{ "max-connections", required_argument, NULL, O_MAXCONN },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "cache-size", required_argument, NULL, O_CACHE },
+		{ "trust-proxy", required_argument, NULL, O_PROXY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -73,6 +74,7 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 			break;
 		case O_SHOWPROC: o->show_processes = true; break;
 		case O_REUSE: o->reuse_port = true; break;
+		case O_PROXY: o->trust_proxy = optarg; break;
 		case O_HOST:
 			if (o->nhost_names == MAX_HOST_NAMES) {
 				fprintf(stderr, "portlore: --host-name: at most %d names\n", MAX_HOST_NAMES);
@@ -150,6 +152,7 @@ cmd_serve(int argc, char **argv)
 	so.max_connections = (unsigned)o.max_connections;
 	so.timeout = (unsigned)o.timeout;
 	so.cache_mib = (unsigned)o.cache_mib;
+	so.trust_proxy = o.trust_proxy;
 	if ((so.listen_fd = activation_fd()) > 0 && o.listen != NULL) {
 		fprintf(stderr, "portlore: serve: --listen conflicts with the socket systemd passed\n");
 		return EXIT_USAGE;
@@ -165,12 +168,12 @@ cmd_serve(int argc, char **argv)
 	if ((rc = pl_server_start(&s, &so, &err)) != 0)
 		return cli_fail(&err, rc);
 	if (!pl_server_loopback(s))
-		fprintf(stderr, "portlore: warning: serving on a non-loopback address: anyone who "
+		cli_warn("portlore: warning: serving on a non-loopback address: anyone who "
 		    "can reach it can read the pages (this host's facts are left out)\n");
 	if (*pl_server_missing_langs(s))
-		fprintf(stderr, "portlore: warning: no catalog in %s for %s: those pages are in "
+		cli_warn("portlore: warning: no catalog in %s for %s: those pages are in "
 		    "English\n", so.locale_dir, pl_server_missing_langs(s));
-	printf("portlore: serving %s\n", pl_server_url(s));
+	cli_printf("portlore: serving %s\n", pl_server_url(s));
 	fflush(stdout);
 	sigwait(&set, &sig);
 	pl_server_stop(s);

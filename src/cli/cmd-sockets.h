@@ -1,4 +1,4 @@
-/* cmd-sockets.h: what the socket commands (who, ls, kill) share: their options, parsed
+/* cmd-sockets.h: what the socket commands (who and ls) share: their options, parsed
  * by one function, and the collection of this machine's sockets. */
 #ifndef PORTLORE_CMD_SOCKETS_H
 #define PORTLORE_CMD_SOCKETS_H
@@ -12,19 +12,14 @@ struct who_opts {
 	const char *user, *unit, *container;
 	const char *format;        /* ls: text, json or prometheus */
 	struct pl_portspec spec;
-	/* kill */
-	int sig;
-	bool dry_run, yes;
-	double timeout;
-	bool kill_opts;            /* one of the four was given */
 };
 
 enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS,
-	O_SIGNAL, O_DRYRUN, O_YES, O_TIMEOUT, O_FORMAT };
+	O_FORMAT };
 
 struct pl_json;
 
-/* Parses the options of cmd (who, ls or kill); returns -1 to go on, or an exit status. */
+/* Parses the options of cmd (who or ls); returns -1 to go on, or an exit status. */
 int sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o);
 /* Port specs: numbers and ranges, with an optional protocol; -1 or an exit status. */
 int sockets_parse_ports(struct who_opts *o, int argc, char **argv);

@@ -21,6 +21,7 @@ struct update_opts {
 	const char *db;
 	const char *from;
 	long timeout;
+	long wait;
 	bool quiet;
 };
 
@@ -65,19 +66,24 @@ report(const struct update_opts *o, const char *target, const char *seed,
 {
 	const char *env = getenv("PORTLORE_DB");
 
+	if (res->stale_files > 0)
+		cli_warn("portlore: removed %d file%s (%lld bytes) left beside %s by an "
+		    "interrupted update (PID %ld, %s)\n", res->stale_files,
+		    res->stale_files == 1 ? "" : "s", res->stale_bytes, target, res->stale_pid,
+		    res->stale_pid_alive ? "now another process" : "gone");
 	if (o->quiet)
 		return;
 	if (res->seeded)
-		fprintf(stderr, "portlore: %s: created from %s\n", target, seed);
+		cli_warn("portlore: %s: created from %s\n", target, seed);
 	if (res->unchanged)
-		printf("%s: already current: snapshot %s, %ld records\n", target, res->stats.label,
+		cli_printf("%s: already current: snapshot %s, %ld records\n", target, res->stats.label,
 		    res->stats.rows);
 	else
-		printf("%s: snapshot %s imported, %ld records (%ld with a port); current is %s%s%s\n",
+		cli_printf("%s: snapshot %s imported, %ld records (%ld with a port); current is %s%s%s\n",
 		    target, res->stats.label, res->stats.rows, res->stats.ports, res->stats.label,
 		    *res->previous ? ", was " : "", res->previous);
 	if (o->db == NULL && env != NULL && *env != '\0' && strcmp(env, target) != 0)
-		fprintf(stderr, "portlore: note: PORTLORE_DB is set, so lookups read %s, not %s\n",
+		cli_warn("portlore: note: PORTLORE_DB is set, so lookups read %s, not %s\n",
 		    env, target);
 }
 
@@ -108,7 +114,7 @@ make_download_file(char *buf, size_t len)
 		tmp = "/tmp";
 	if (snprintf(buf, len, "%s/portlore-registry.XXXXXX", tmp) >= (int)len ||
 	    (fd = mkstemp(buf)) < 0) {
-		fprintf(stderr, "portlore: update: cannot create a file in %s: %s\n", tmp,
+		cli_warn("portlore: update: cannot create a file in %s: %s\n", tmp,
 		    strerror(errno));
 		return EXIT_SYSTEM;
 	}
@@ -123,7 +129,7 @@ failed(const struct pl_err *err, int rc, const char *target)
 	int status = cli_fail(err, rc);
 
 	if (access(target, R_OK) == 0)
-		fprintf(stderr, "portlore: %s is unchanged\n", target);
+		cli_warn("portlore: %s is unchanged\n", target);
 	return status;
 }
 
@@ -134,31 +140,32 @@ run(const struct update_opts *o)
 	const char *target = o->db ? o->db : pl_user_store_path(user, sizeof(user));
 	const char *url = o->from ? o->from : PL_IANA_URL, *csv = url, *seed;
 	struct pl_fetch_opts fo = { .timeout = o->timeout, .stop = &stop };
+	struct pl_update_opts uo = { .source = url, .wait = o->wait, .stop = &stop };
 	struct pl_update_result res;
 	struct pl_err err = { 0 };
 	bool remote = strstr(url, "://") != NULL;
 	int rc;
 
 	if (target == NULL) {
-		fprintf(stderr, "portlore: update: no store to update: set HOME or XDG_DATA_HOME, "
+		cli_warn("portlore: update: no store to update: set HOME or XDG_DATA_HOME, "
 		    "or give --db PATH\n");
 		return EXIT_USAGE;
 	}
-	seed = seed_path(target);
+	uo.seed = seed = seed_path(target);
 	fo.connect_timeout = o->timeout > 0 && o->timeout < 10 ? o->timeout : 10;
 	catch_signals();
 	if (remote) {
 		if ((rc = make_download_file(dl, sizeof(dl))) != 0)
 			return rc;
 		if (!o->quiet)
-			fprintf(stderr, "portlore: downloading %s\n", url);
+			cli_warn("portlore: downloading %s\n", url);
 		if ((rc = pl_fetch(url, dl, &fo, &err)) != 0) {
 			unlink(dl);
 			return failed(&err, rc, target);
 		}
 		csv = dl;
 	}
-	rc = pl_update_store(target, seed, csv, url, &stop, &res, &err);
+	rc = pl_update_store(target, csv, &uo, &res, &err);
 	if (remote) {
 		unlink(dl);
 		name_download(&err, dl, url);
@@ -176,16 +183,17 @@ cmd_update(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "wait", required_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct update_opts o = { .timeout = 120 };
+	struct update_opts o = { .timeout = 120, .wait = 60 };
 	const char *errstr;
 	int ch;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:f:t:qh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:f:t:W:qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			o.db = optarg;
@@ -196,7 +204,15 @@ cmd_update(int argc, char **argv)
 		case 't':
 			o.timeout = pl_strtonum(optarg, 1, 3600, &errstr);
 			if (errstr != NULL) {
-				fprintf(stderr, "portlore: --timeout '%.40s': give seconds from 1 to 3600\n",
+				cli_warn("portlore: --timeout '%.40s': give seconds from 1 to 3600\n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'W':
+			o.wait = pl_strtonum(optarg, 0, 3600, &errstr);
+			if (errstr != NULL) {
+				cli_warn("portlore: --wait '%.40s': give seconds from 0 to 3600\n",
 				    optarg);
 				return EXIT_USAGE;
 			}
@@ -213,7 +229,7 @@ cmd_update(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("update", EXIT_USAGE);
 	if (o.from != NULL && *o.from == '\0') {
-		fprintf(stderr, "portlore: update: --from needs a file or a URL\n");
+		cli_warn("portlore: update: --from needs a file or a URL\n");
 		return EXIT_USAGE;
 	}
 	return run(&o);

@@ -1,7 +1,7 @@
 /*
  * cmd-who.c: `portlore who PORT[/PROTO]`, who holds a port on this machine or why it
- * can't be bound, and `portlore kill PORT`, stopping its listener; the option parsing
- * and collection the socket commands share (cmd-sockets.h; `ls` is cmd-ls.c).
+ * can't be bound; the option parsing and collection the socket commands share
+ * (cmd-sockets.h; `ls` is cmd-ls.c, `kill` cmd-kill.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,39 +31,14 @@ static const struct option longopts[] = {
 	{ "unit", required_argument, NULL, O_UNIT },
 	{ "container", required_argument, NULL, O_CONTAINER },
 	{ "procfs", no_argument, NULL, O_PROCFS },
-	{ "signal", required_argument, NULL, O_SIGNAL },
-	{ "dry-run", no_argument, NULL, O_DRYRUN },
-	{ "yes", no_argument, NULL, O_YES },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "format", required_argument, NULL, O_FORMAT },
 	{ NULL, 0, NULL, 0 }
 };
 
-static int
-parse_signal(const char *s)
-{
-	static const struct { const char *name; int sig; } sigs[] = {
-		{ "TERM", SIGTERM }, { "INT", SIGINT }, { "HUP", SIGHUP }, { "KILL", SIGKILL },
-		{ "QUIT", SIGQUIT }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-	};
-	char *end;
-	long n;
-
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (strcasecmp(s, sigs[i].name) == 0)
-			return sigs[i].sig;
-	n = strtol(s, &end, 10);
-	return *s && *end == '\0' && n > 0 && n < 65 ? (int)n : -1;
-}
-
-/* Parses the options every one of the three commands takes; returns -1 to go on, or
- * an exit status. */
+/* Parses the options both commands take; returns -1 to go on, or an exit status. */
 int
 sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 {
-	char *end;
 	int ch, rc;
 
 	optind = 1;
@@ -83,39 +58,27 @@ sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		case O_CONTAINER: o->container = optarg; break;
 		case O_PROCFS: o->q.no_netlink = true; break;
 		case O_FORMAT: o->format = optarg; break;
-		case O_DRYRUN: o->dry_run = true; o->kill_opts = true; break;
-		case O_YES: o->yes = true; o->kill_opts = true; break;
-		case O_SIGNAL:
-			o->kill_opts = true;
-			if ((o->sig = parse_signal(optarg)) < 0) {
-				fprintf(stderr, "portlore: --signal '%.40s': give a name (TERM, INT, HUP, "
-				    "KILL, QUIT, USR1, USR2) or a number from 1 to 64\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case O_TIMEOUT:
-			o->kill_opts = true;
-			errno = 0;
-			o->timeout = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || errno || !(o->timeout >= 0.1 &&
-			    o->timeout <= 600)) {
-				fprintf(stderr, "portlore: --timeout '%.40s': give seconds from 0.1 to 600\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
 		case 'h':
 			return cli_usage(cmd, EXIT_OK);
 		default:
 			return cli_usage(cmd, EXIT_USAGE);
 		}
 	}
-	/* Options of another of the three commands: say so rather than ignore them. */
-	if ((strcmp(cmd, "kill") != 0 && o->kill_opts) ||
-	    (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container || o->format)) ||
-	    (strcmp(cmd, "kill") == 0 && (o->q.all || o->q.tcp || o->q.udp || o->q.family))) {
-		fprintf(stderr, "portlore: %s: an option of another command was given\n", cmd);
+	/* Options of the other command: say so rather than ignore them. */
+	if (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container || o->format)) {
+		cli_warn("portlore: %s: an option of another command was given\n", cmd);
 		return cli_usage(cmd, EXIT_USAGE);
+	}
+	/* A user that does not exist would match nothing, silently: a typo looks like
+	 * "no listeners". A number is a UID, which need not have a name. */
+	if (o->user != NULL && *o->user == '\0') {
+		cli_warn("portlore: %s: --user needs a user name or UID\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (o->user != NULL && getpwnam(o->user) == NULL &&
+	    strspn(o->user, "0123456789") != strlen(o->user)) {
+		cli_warn("portlore: %s: --user '%.64s': no such user\n", cmd, o->user);
+		return EXIT_USAGE;
 	}
 	return -1;
 }
@@ -137,7 +100,7 @@ sockets_parse_ports(struct who_opts *o, int argc, char **argv)
 
 		if (it->name[0] != '\0' || (it->proto != PL_PROTO_ANY && it->proto != PL_PROTO_TCP &&
 		    it->proto != PL_PROTO_UDP)) {
-			fprintf(stderr, "portlore: port spec '%s': give a port number or range, with "
+			cli_warn("portlore: port spec '%s': give a port number or range, with "
 			    "/tcp or /udp if you like\n", it->name[0] ? it->name : pl_proto_name(it->proto));
 			return EXIT_USAGE;
 		}
@@ -222,7 +185,7 @@ sockets_open_store(const struct common *c)
 	const char *path = c->db ? c->db : pl_store_default_path(buf, sizeof(buf));
 
 	if (pl_store_open(&st, path, PL_STORE_READ, &err) != 0) {
-		fprintf(stderr, "portlore: note: %s; sockets are shown without registry names "
+		cli_warn("portlore: note: %s; sockets are shown without registry names "
 		    "and lore\n", err.msg);
 		return NULL;
 	}
@@ -256,26 +219,7 @@ sockets_text_opts(const struct common *c, struct pl_text_opts *to)
 		to->width = 1000;
 }
 
-static int
-json_open(struct pl_buf *b, const char *cmd, int argc, char **argv)
-{
-	json_t *q = json_array();
-	char *qs;
-	int rc;
-
-	for (int i = 0; i < argc; i++)
-		json_array_append_new(q, json_string(argv[i]));
-	qs = json_dumps(q, JSON_COMPACT);
-	json_decref(q);
-	if (qs == NULL)
-		return -PL_ENOMEM;
-	rc = pl_buf_printf(b, "{\n  \"schema\": \"%s\",\n  \"version\": 1,\n  \"command\": \"%s\",\n"
-	    "  \"query\": %s,\n  \"observed\": ", PL_SOCKETS_SCHEMA, cmd, qs);
-	free(qs);
-	return rc;
-}
-
-/* who and kill take exactly one port, with an optional protocol. */
+/* who takes exactly one port, with an optional protocol. */
 static int
 one_port(const char *cmd, struct who_opts *o, int argc, char **argv)
 {
@@ -286,7 +230,7 @@ one_port(const char *cmd, struct who_opts *o, int argc, char **argv)
 	if ((status = sockets_parse_ports(o, argc, argv)) >= 0)
 		return status;
 	if (o->spec.n != 1 || o->spec.items[0].lo != o->spec.items[0].hi) {
-		fprintf(stderr, "portlore: %s: give one port, such as 8080 or 8080/tcp\n", cmd);
+		cli_warn("portlore: %s: give one port, such as 8080 or 8080/tcp\n", cmd);
 		return EXIT_USAGE;
 	}
 	if (o->spec.items[0].proto == PL_PROTO_TCP)
@@ -445,214 +389,5 @@ out:
 	pl_store_close(st);
 	pl_portspec_free(&o.spec);
 	pl_buf_free(&b);
-	return status;
-}
-
-/* ---- kill ---- */
-
-enum verdict { V_SIGNAL, V_PID1, V_SELF, V_CONTAINER, V_PROXY };
-
-static enum verdict
-judge(const struct pl_proc *p)
-{
-	if (p->pid == 1)
-		return V_PID1;
-	if (p->pid == getpid())
-		return V_SELF;
-	if (p->proxy_target != NULL || strcmp(p->comm, "docker-proxy") == 0)
-		return V_PROXY;
-	if (p->container_kind != NULL)
-		return V_CONTAINER;
-	return V_SIGNAL;
-}
-
-/* The command that stops a container properly (its runtime would restart a killed
- * process, or the port stays published). */
-static void
-stop_command(char *buf, size_t len, const struct pl_proc *p, uint16_t port)
-{
-	const char *k = p->container_kind ? p->container_kind : "docker";
-
-	if (p->proxy_target != NULL || strcmp(p->comm, "docker-proxy") == 0)
-		snprintf(buf, len, "docker stop $(docker ps -q --filter publish=%u)", (unsigned)port);
-	else if (strcmp(k, "kubernetes") == 0)
-		snprintf(buf, len, "kubectl get pods -A -o wide | grep %s   # then kubectl delete pod",
-		    p->pod ? p->pod : "?");
-	else if (strcmp(k, "podman") == 0)
-		snprintf(buf, len, "podman stop %.12s", p->container_id ? p->container_id : "?");
-	else if (strcmp(k, "containerd") == 0 || strcmp(k, "crio") == 0)
-		snprintf(buf, len, "crictl stop %.12s", p->container_id ? p->container_id : "?");
-	else
-		snprintf(buf, len, "docker stop %.12s", p->container_id ? p->container_id : "?");
-}
-
-static bool
-confirm(const struct who_opts *o, size_t n)
-{
-	char line[16];
-
-	if (o->yes || o->dry_run)
-		return true;
-	if (!isatty(STDIN_FILENO)) {
-		fprintf(stderr, "portlore: kill: not a terminal; add --yes to stop %zu process%s\n",
-		    n, n == 1 ? "" : "es");
-		return false;
-	}
-	fprintf(stderr, "Send %s to %zu process%s? [y/N] ", strsignal(o->sig), n,
-	    n == 1 ? "" : "es");
-	return fgets(line, sizeof(line), stdin) != NULL && (line[0] == 'y' || line[0] == 'Y');
-}
-
-static size_t
-count_listeners(struct who_opts *o)
-{
-	struct pl_sock_query q = o->q;
-	struct pl_socklist l = { 0 };
-	struct pl_err err = { 0 };
-	size_t n = 0;
-
-	q.owners = false;
-	q.all = false;
-	if (pl_sockets_collect(&q, &l, &err) == 0)
-		for (size_t i = 0; i < l.n; i++)
-			n += in_spec(o, &l.v[i]);
-	pl_socklist_free(&l);
-	return n;
-}
-
-/* Waits, bounded by --timeout, until nothing listens on the port. */
-static bool
-wait_free(struct who_opts *o)
-{
-	struct timespec t0, now, tick = { 0, 50 * 1000 * 1000 };
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (int i = 0; i < 12000; i++) {
-		if (count_listeners(o) == 0)
-			return true;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 > o->timeout)
-			break;
-		nanosleep(&tick, NULL);
-	}
-	return false;
-}
-
-static int
-kill_run(struct who_opts *o, struct pl_socklist *l, struct pl_buf *b, json_t *acts,
-    size_t *signalled)
-{
-	size_t todo = 0;
-	int status = EXIT_OK;
-
-	for (size_t i = 0; i < l->nprocs; i++)
-		todo += judge(&l->procs[i]) == V_SIGNAL;
-	if (todo > 0 && !confirm(o, todo))
-		return EXIT_USAGE;
-	for (size_t i = 0; i < l->nprocs; i++) {
-		const struct pl_proc *p = &l->procs[i];
-		const char *action = NULL;
-		char cmd[200] = "";
-
-		switch (judge(p)) {
-		case V_PID1:
-			action = "skipped: PID 1";
-			pl_buf_printf(b, "skip %d/%s: PID 1 is never signalled (for a socket-activated "
-			    "service, stop its .socket unit)\n", (int)p->pid, p->comm);
-			break;
-		case V_SELF:
-			action = "skipped: portlore itself";
-			break;
-		case V_PROXY:
-		case V_CONTAINER:
-			stop_command(cmd, sizeof(cmd), p, o->q.lo);
-			action = "skipped: container";
-			pl_buf_printf(b, "skip %d/%s: %s; stop it with: %s\n", (int)p->pid, p->comm,
-			    p->proxy_target ? "docker-proxy publishes a container's port" :
-			    "it runs in a container", cmd);
-			break;
-		case V_SIGNAL:
-			if (o->dry_run) {
-				action = "would signal";
-				pl_buf_printf(b, "would send %s to %d/%s (%s)\n", strsignal(o->sig),
-				    (int)p->pid, p->comm, p->cmdline);
-			} else if (kill(p->pid, o->sig) != 0) {
-				action = "failed";
-				fprintf(stderr, "portlore: kill %d (%s): %s\n", (int)p->pid, p->comm,
-				    strerror(errno));
-				status = EXIT_SYSTEM;
-			} else {
-				action = "signalled";
-				pl_buf_printf(b, "sent %s to %d/%s\n", strsignal(o->sig), (int)p->pid,
-				    p->comm);
-				(*signalled)++;
-			}
-			break;
-		}
-		json_array_append_new(acts, json_pack("{s:i, s:s, s:s, s:i, s:s*}", "pid", (int)p->pid,
-		    "name", p->comm, "action", action, "signal", o->sig, "stop_command",
-		    *cmd ? cmd : NULL));
-	}
-	return status;
-}
-
-int
-cmd_kill(int argc, char **argv)
-{
-	struct who_opts o = { .c = { .color = -1 }, .sig = SIGTERM, .timeout = 5 };
-	struct pl_socklist l = { 0 };
-	struct pl_buf b = PL_BUF_INIT, junk = PL_BUF_INIT;
-	size_t signalled = 0;
-	json_t *acts = NULL;
-	bool freed = false;
-	int status;
-
-	if ((status = sockets_parse("kill", argc, argv, &o)) >= 0)
-		return status;
-	if ((status = one_port("kill", &o, argc - optind, argv + optind)) >= 0)
-		goto out;
-	/* Listeners only, every holder: no early stop, for a shared socket dies with its
-	 * last holder. */
-	o.q.all = false;
-	if ((status = sockets_collect(&o, NULL, &l)) != 0)
-		goto out;
-	if (l.n == 0) {
-		fprintf(stderr, "portlore: kill: nothing listens on %s\n", argv[argc - 1]);
-		status = EXIT_NOTFOUND;
-		goto out;
-	}
-	acts = json_array();
-	status = kill_run(&o, &l, o.c.json ? &junk : &b, acts, &signalled);
-	if (status == EXIT_OK && signalled > 0) {
-		freed = wait_free(&o);
-		pl_buf_printf(&b, freed ? "port %s is free\n" :
-		    "port %s is still held after %.1f s (try --signal KILL)\n", argv[argc - 1],
-		    o.timeout);
-		if (!freed)
-			status = EXIT_SYSTEM;
-	} else if (status == EXIT_OK && !o.dry_run) {
-		/* Nothing that may be signalled holds the port (PID 1, a container). */
-		status = EXIT_NOTFOUND;
-	}
-	if (o.c.json && status != EXIT_USAGE) {
-		pl_buf_reset(&b);
-		if (json_open(&b, "kill", argc - 1, argv + 1) == 0 && pl_render_sockets_json(&b, &l) == 0) {
-			char *a = json_dumps(acts, JSON_COMPACT);
-
-			pl_buf_printf(&b, ",\n  \"actions\": %s,\n  \"dry_run\": %s,\n  \"freed\": %s\n}\n",
-			    a ? a : "[]", o.dry_run ? "true" : "false", freed ? "true" : "false");
-			free(a);
-		}
-	}
-	json_decref(acts);
-	if (b.len > 0 && cli_flush(&b) != 0)
-		status = EXIT_SYSTEM;
-	if (*l.notes)
-		fprintf(stderr, "portlore: note: %s\n", l.notes);
-out:
-	pl_socklist_free(&l);
-	pl_portspec_free(&o.spec);
-	pl_buf_free(&b);
-	pl_buf_free(&junk);
 	return status;
 }

@@ -34,7 +34,7 @@ const struct cmd cli_cmds[] = {
 	  "portlore diff [-j] [--db PATH] [--color WHEN] [-w COLS] OLD NEW",
 	  "what changed between two registry snapshots (labels, prefixes, current)" },
 	{ "update", cmd_update,
-	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--quiet]",
+	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--wait SECS] [--quiet]",
 	  "download the current registry and add it as a snapshot, atomically" },
 	{ "probe", cmd_probe,
 	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--max-rate N]\n"
@@ -66,8 +66,8 @@ const struct cmd cli_cmds[] = {
 	  "list listening sockets (--all: every socket) with their processes" },
 	{ "kill", cmd_kill,
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
-	  "       PORT[/PROTO]",
-	  "stop the listeners of a port (never clients, PID 1 or containers)" },
+	  "       [--netns NAME|PATH] PORT[/PROTO]",
+	  "stop the listeners of a port here (never clients, an init or containers)" },
 	{ "audit", cmd_audit,
 	  "portlore audit [-j] [--db PATH] [--fail-on SEVERITY]",
 	  "every listener here with its exposure, what it is, and findings by severity" },
@@ -85,7 +85,7 @@ cmd_help(int argc, char **argv)
 		for (const struct cmd *c = cli_cmds; c->name; c++)
 			if (strcmp(c->name, argv[1]) == 0)
 				return cli_usage(c->name, EXIT_OK);
-		fprintf(stderr, "portlore: help: no command '%.100s'\n", argv[1]);
+		cli_warn("portlore: help: no command '%.100s'\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	return cli_usage(NULL, EXIT_OK);
@@ -160,7 +160,7 @@ main(int argc, char **argv)
 		status = cmd_port(argc, argv);
 	/* jq's rule: output that could not be written is a failure, even at the end. */
 	if (fclose(stdout) != 0 && status == EXIT_OK) {
-		fprintf(stderr, "portlore: write error: %s\n", strerror(errno));
+		cli_warn("portlore: write error: %s\n", strerror(errno));
 		status = EXIT_SYSTEM;
 	}
 	return status;

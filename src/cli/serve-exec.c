@@ -42,7 +42,7 @@ cmd_serve(int argc, char **argv)
 	char **args = calloc((size_t)argc + 2, sizeof(char *));
 
 	if (args == NULL) {
-		fprintf(stderr, "portlore: serve: out of memory\n");
+		cli_warn("portlore: serve: out of memory\n");
 		return EXIT_SYSTEM;
 	}
 	args[0] = (char *)"portlore";
@@ -50,7 +50,7 @@ cmd_serve(int argc, char **argv)
 		args[i + 1] = argv[i];          /* argv[0] is "serve" */
 	fflush(stdout);
 	execv(exe, args);
-	fprintf(stderr, "portlore: serve: cannot run %s: %s\n", exe, strerror(errno));
+	cli_warn("portlore: serve: cannot run %s: %s\n", exe, strerror(errno));
 	free(args);
 	return EXIT_SYSTEM;
 }

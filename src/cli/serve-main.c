@@ -25,7 +25,7 @@ main(int argc, char **argv)
 	else
 		status = cmd_serve(argc, argv);
 	if (fclose(stdout) != 0 && status == EXIT_OK) {
-		fprintf(stderr, "portlore: write error: %s\n", strerror(errno));
+		cli_warn("portlore: write error: %s\n", strerror(errno));
 		status = EXIT_SYSTEM;
 	}
 	return status;

@@ -1152,7 +1152,8 @@ security_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n
 			v[risky++] = v[k];
 	/* Most serious first. use_risk() is the lore risk or "none", so sorting by the lore
 	 * risk orders the kept ones by what the page shows. */
-	qsort(v, risky, sizeof(*v), by_risk);
+	if (risky > 1)
+		qsort(v, risky, sizeof(*v), by_risk);
 	pl_buf_adds(w->b, "<ul class=\"security\">");
 	for (size_t k = 0; k < risky; k++, items++)
 		risk_item(w, v[k], port);

@@ -37,10 +37,39 @@ label(struct pl_buf *b, const char *name, const char *value, bool first)
 	return rc ? rc : pl_buf_addc(b, '"');
 }
 
+/*
+ * What a listener is, and how sure: the use identification named, with its confidence
+ * (identify.h), else the registry's name for the port ("port-only"), else nothing
+ * ("unknown"). Confidence words are one token each, for labels and queries.
+ */
+static void
+identity(const struct pl_socket *s, const char **service, const char **confidence)
+{
+	static const char *const conf[] = { "unknown", "port-only", "ambiguous", "likely",
+		"confirmed" };
+	const struct pl_identified *id = s->ident;
+
+	if (id != NULL && id->id != NULL) {
+		*service = id->id;
+		*confidence = (unsigned)id->confidence < 5 ? conf[id->confidence] : "unknown";
+	} else {
+		*service = s->registry ? s->registry : "";
+		*confidence = id != NULL && id->confidence == PL_ID_AMBIGUOUS ? "ambiguous" :
+		    s->registry ? "port-only" : "unknown";
+	}
+}
+
+static const char *
+sev_label(int sev)
+{
+	return sev < 0 ? "none" : pl_sev_name((enum pl_sev)sev);
+}
+
 /* The label set of one listener, "{...}", as a new string in *out. */
 static int
-series(const struct pl_audit_listener *al, uint64_t own_netns, char **out)
+series(const struct pl_audit_listener *al, char **out)
 {
+	const char *service, *confidence;
 	const struct pl_socket *s = al->s;
 	const struct pl_proc *p = al->p;
 	struct pl_buf b = PL_BUF_INIT;
@@ -63,15 +92,15 @@ series(const struct pl_audit_listener *al, uint64_t own_netns, char **out)
 	rc = rc ? rc : label(&b, "address", addr, false);
 	rc = rc ? rc : label(&b, "scope", pl_sock_scope_name(s->scope), false);
 	/* A wildcard in a container's own network namespace is not this host's interfaces. */
-	rc = rc ? rc : label(&b, "netns", s->netns_ino == 0 || s->netns_ino == own_netns ?
-	    "host" : "other", false);
+	rc = rc ? rc : label(&b, "netns", al->own_netns ? "host" : "other", false);
 	rc = rc ? rc : label(&b, "process", p ? p->comm : "", false);
 	rc = rc ? rc : label(&b, "user", p ? p->user : "", false);
 	rc = rc ? rc : label(&b, "unit", p ? p->unit : "", false);
 	rc = rc ? rc : label(&b, "container", p ? p->container_id : "", false);
-	rc = rc ? rc : label(&b, "service", al->service, false);
-	rc = rc ? rc : label(&b, "confidence", al->confidence, false);
-	rc = rc ? rc : label(&b, "severity", pl_sev_name(al->worst), false);
+	identity(s, &service, &confidence);
+	rc = rc ? rc : label(&b, "service", service, false);
+	rc = rc ? rc : label(&b, "confidence", confidence, false);
+	rc = rc ? rc : label(&b, "severity", sev_label(al->worst), false);
 	rc = rc ? rc : pl_buf_addc(&b, '}');
 	if (rc != 0) {
 		pl_buf_free(&b);
@@ -98,7 +127,7 @@ pl_render_listeners_prometheus(struct pl_buf *out, const struct pl_audit *a,
 	if (a->n > 0 && v == NULL)
 		return -PL_ENOMEM;
 	for (size_t i = 0; i < a->n && rc == 0; i++)
-		if ((rc = series(&a->v[i], l->own_netns, &v[i])) == 0)
+		if ((rc = series(&a->v[i], &v[i])) == 0)
 			n++;
 	if (rc == 0) {
 		qsort(v, n, sizeof(*v), cmp_str);

@@ -75,10 +75,13 @@ evict(struct pl_server *s, uint32_t i)
 	struct centry *e = &s->cache_ent[i], *last = &s->cache_ent[s->cache_used - 1];
 
 	MHD_destroy_response(e->resp);
+	if (e->gz)
+		MHD_destroy_response(e->gz);
 	s->cache_bytes -= e->bytes;
 	s->cache_index[e->key] = 0;
 	if (e != last) {
 		e->resp = last->resp;
+		e->gz = last->gz;
 		e->key = last->key;
 		e->bytes = last->bytes;
 		e->born = last->born;
@@ -151,7 +154,8 @@ srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enu
 
 		if (!atomic_load_explicit(&e->ref, memory_order_relaxed))
 			atomic_store_explicit(&e->ref, 1, memory_order_relaxed);
-		rc = srv_queue(s, c, MHD_HTTP_OK, e->resp, r) == MHD_YES ? 1 : 0;
+		rc = srv_queue(s, c, MHD_HTTP_OK, e->gz && srv_accepts_gzip(c) ? e->gz : e->resp,
+		    r) == MHD_YES ? 1 : 0;
 	}
 	pthread_rwlock_unlock(&s->cache_mu);
 	if (rc >= 0)
@@ -160,7 +164,8 @@ srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enu
 }
 
 bool
-srv_cache_put(struct pl_server *s, uint32_t key, struct MHD_Response *resp, size_t bytes)
+srv_cache_put(struct pl_server *s, uint32_t key, struct MHD_Response *resp,
+    struct MHD_Response *gz, size_t bytes)
 {
 	struct centry *e;
 	uint32_t i;
@@ -186,6 +191,7 @@ srv_cache_put(struct pl_server *s, uint32_t key, struct MHD_Response *resp, size
 	}
 	e = &s->cache_ent[s->cache_used];
 	e->resp = resp;
+	e->gz = gz;
 	e->key = key;
 	e->bytes = (uint32_t)bytes;
 	e->born = now_sec();

@@ -50,24 +50,64 @@ struct req {
 };
 static struct req no_body;
 
-struct MHD_Response *
-srv_response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
-	    MHD_RESPMEM_MUST_COPY);
+/* Text answers at least this long are also offered gzip-compressed. */
+#define GZIP_MIN 1024
 
-	if (r == NULL)
+/* The answer's body as given, or gzip-compressed when gz (NULL when compressing does
+ * not pay). Answers that can be compressed say so in Vary, in both forms, so that a
+ * cache between keeps them apart. */
+static struct MHD_Response *
+response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable,
+    bool gz, size_t *zsize)
+{
+	struct MHD_Response *r;
+	unsigned char *z = NULL;
+	size_t zlen = 0;
+	bool varies = len >= GZIP_MIN;
+
+	if (gz && (!varies || (zlen = srv_gzip(body, len, &z)) == 0))
 		return NULL;
+	r = gz ? MHD_create_response_from_buffer(zlen, z, MHD_RESPMEM_MUST_FREE) :
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL) {
+		free(z);
+		return NULL;
+	}
+	if (gz)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	if (zsize != NULL)
+		*zsize = gz ? zlen : len;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, lang && varies ?
+	    "Accept-Language, Accept-Encoding" : lang ? "Accept-Language" : varies ?
+	    "Accept-Encoding" : NULL);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	for (size_t i = 0; i < srv_nsec_headers; i++)
 		MHD_add_response_header(r, srv_sec_headers[i][0], srv_sec_headers[i][1]);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    cacheable ? "public, max-age=86400" : "no-cache");
-	if (lang != NULL) {
+	if (lang != NULL)
 		MHD_add_response_header(r, "Content-Language", lang);
-		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language");
-	}
 	return r;
+}
+
+struct MHD_Response *
+srv_response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable)
+{
+	return response(body, len, ctype, lang, cacheable, false, NULL);
+}
+
+struct MHD_Response *
+srv_response_gz(const void *body, size_t len, const char *ctype, const char *lang,
+    bool cacheable, size_t *zsize)
+{
+	return response(body, len, ctype, lang, cacheable, true, zsize);
+}
+
+/* The form of an answer this client takes: compressed when it asks and one exists. */
+static struct MHD_Response *
+pick(struct MHD_Connection *c, struct MHD_Response *plain, struct MHD_Response *gz)
+{
+	return gz != NULL && srv_accepts_gzip(c) ? gz : plain;
 }
 
 void
@@ -98,10 +138,13 @@ static enum MHD_Result
 reply_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status, const char *body,
     size_t len, const char *ctype, const char *lang, enum route r, unsigned retry)
 {
-	struct MHD_Response *resp = srv_response(body, len, ctype, lang, false);
+	struct MHD_Response *resp = srv_accepts_gzip(c) ?
+	    srv_response_gz(body, len, ctype, lang, false, NULL) : NULL;
 	enum MHD_Result ok;
 	char v[16];
 
+	if (resp == NULL)
+		resp = srv_response(body, len, ctype, lang, false);
 	if (resp != NULL && retry > 0) {
 		snprintf(v, sizeof(v), "%u", retry);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
@@ -225,20 +268,55 @@ request_lang(struct pl_server *s, struct MHD_Connection *c)
 	return s->have_lang[li] ? li : 0;
 }
 
+/* The address a trusted proxy put last in its header ("client, proxy1, client2": the
+ * proxy in front appends the address it saw). False when there is none to read. */
+static bool
+proxied_addr(const char *v, struct sockaddr_storage *ss)
+{
+	const char *last = strrchr(v, ',');
+	char a[INET6_ADDRSTRLEN + 1];
+	size_t len;
+
+	last = last ? last + 1 : v;
+	last += strspn(last, " \t");
+	len = strcspn(last, " \t");
+	if (len == 0 || len >= sizeof(a))
+		return false;
+	memcpy(a, last, len);
+	a[len] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, a, &((struct sockaddr_in *)(void *)ss)->sin_addr) == 1) {
+		ss->ss_family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, a, &((struct sockaddr_in6 *)(void *)ss)->sin6_addr) == 1) {
+		ss->ss_family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+/* The client, for rate limits: the connection's address, or with --trust-proxy the one
+ * the proxy names (a request without the header counts as the proxy itself). */
 static struct client_key
-client_key(struct MHD_Connection *c)
+client_key(struct pl_server *s, struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *v = *s->trust_proxy ?
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, s->trust_proxy) : NULL;
+	struct sockaddr_storage ss;
 
+	if (v != NULL && proxied_addr(v, &ss))
+		return srv_client_key((const struct sockaddr *)&ss);
 	return srv_client_key(ci ? ci->client_addr : NULL);
 }
 
 /* Takes a token of limiter l for the client; false (and *retry) when it is over. */
 static bool
-within_rate(struct limiter *l, struct MHD_Connection *c, unsigned *retry)
+within_rate(struct pl_server *s, struct limiter *l, struct MHD_Connection *c, unsigned *retry)
 {
-	return srv_limiter_take(l, client_key(c), retry);
+	return srv_limiter_take(l, client_key(s, c), retry);
 }
 
 /* Other users' command lines stay off the site unless --show-processes: they can hold
@@ -351,7 +429,8 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 	struct pl_report *r = NULL;
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_err err = { 0 };
-	struct MHD_Response *resp = NULL;
+	struct MHD_Response *resp = NULL, *gz = NULL;
+	size_t zsize = 0;
 	struct pl_html_ctx h;
 	char path[32];
 	size_t n = 0;
@@ -368,18 +447,23 @@ render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li
 		}
 	}
 	free_reports(r, n);
-	if (rc == 0)
-		resp = srv_response(b.data, b.len, li >= 0 ? "text/html; charset=utf-8" :
-		    "application/json", li >= 0 ? srv_langs[li].code : NULL, false);
+	if (rc == 0 && (resp = srv_response(b.data, b.len, li >= 0 ? "text/html; charset=utf-8" :
+	    "application/json", li >= 0 ? srv_langs[li].code : NULL, false)) != NULL)
+		gz = srv_response_gz(b.data, b.len, li >= 0 ? "text/html; charset=utf-8" :
+		    "application/json", li >= 0 ? srv_langs[li].code : NULL, false, &zsize);
 	if (resp == NULL) {
 		pl_buf_free(&b);
 		return li >= 0 ? html_error(s, c, 500, li, N_("The page could not be built."), route) :
 		    json_error(s, c, 500, err.msg[0] ? err.msg : pl_strerror(rc), route);
 	}
 	atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
-	ok = srv_queue(s, c, MHD_HTTP_OK, resp, route);
-	if (!srv_cache_put(s, key, resp, b.len))
+	ok = srv_queue(s, c, MHD_HTTP_OK, pick(c, resp, gz), route);
+	/* Both forms count against the cache's size. */
+	if (!srv_cache_put(s, key, resp, gz, b.len + (gz ? zsize : 0))) {
 		MHD_destroy_response(resp);
+		if (gz)
+			MHD_destroy_response(gz);
+	}
 	pl_buf_free(&b);
 	return ok;
 }
@@ -448,7 +532,8 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_err err = { 0 };
 	struct pl_html_ctx h;
-	struct MHD_Response *resp = NULL;
+	struct MHD_Response *resp = NULL, *gz = NULL;
+	size_t zsize = 0;
 	bool from_nmap = false;
 	int n, built = 0, rc;
 	enum MHD_Result ok;
@@ -466,17 +551,23 @@ home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 		if ((rc = pl_report_build(s->st, ports[built], PL_PROTO_TCP, &ro, &rep[built], &err)))
 			break;
 	ctx_init(s, &h, li, "/");
-	if (n >= 0 && rc == 0 && pl_html_home(&b, &h, rep, (size_t)built, from_nmap) == 0)
-		resp = srv_response(b.data, b.len, "text/html; charset=utf-8", h.lang->code, false);
+	if (n >= 0 && rc == 0 && pl_html_home(&b, &h, rep, (size_t)built, from_nmap) == 0 &&
+	    (resp = srv_response(b.data, b.len, "text/html; charset=utf-8", h.lang->code,
+	    false)) != NULL)
+		gz = srv_response_gz(b.data, b.len, "text/html; charset=utf-8", h.lang->code, false,
+		    &zsize);
 	for (int i = 0; i < built; i++)
 		pl_report_free(&rep[i]);
 	if (resp == NULL) {
 		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_HOME);
 	} else {
 		atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
-		ok = srv_queue(s, c, MHD_HTTP_OK, resp, R_HOME);
-		if (!srv_cache_put(s, srv_key_home(li), resp, b.len))
+		ok = srv_queue(s, c, MHD_HTTP_OK, pick(c, resp, gz), R_HOME);
+		if (!srv_cache_put(s, srv_key_home(li), resp, gz, b.len + (gz ? zsize : 0))) {
 			MHD_destroy_response(resp);
+			if (gz)
+				MHD_destroy_response(gz);
+		}
 	}
 	pthread_mutex_unlock(&s->store_mu);
 	pl_buf_free(&b);
@@ -589,7 +680,7 @@ list_route(struct pl_server *s, struct MHD_Connection *c, int li, enum list_form
 	if (from < 0 || to < 0 || to < from || to - from + 1 > MAX_LIST)
 		return html_error(s, c, 400, li, N_("Give from and to as ports 0-65535, from <= to, "
 		    "at most 256 ports apart."), R_PORTS);
-	if (!within_rate(&s->search_lim, c, &retry))
+	if (!within_rate(s, &s->search_lim, c, &retry))
 		return html_error_retry(s, c, 429, li, N_("Too many requests. Please wait a moment."),
 		    R_PORTS, retry);
 	span = (unsigned)(to - from + 1);
@@ -760,7 +851,7 @@ search_route(struct pl_server *s, struct MHD_Connection *c, int li)
 		q++;
 	if (port_query(s, q, li, loc, sizeof(loc)))
 		return redirect(s, c, loc, NULL, R_SEARCH);
-	if (!within_rate(&s->search_lim, c, &retry))
+	if (!within_rate(s, &s->search_lim, c, &retry))
 		return html_error_retry(s, c, 429, li, N_("Too many requests. Please wait a moment."),
 		    R_SEARCH, retry);
 	if ((n = run_search(s, q, 50, &hits, &err)) < 0)
@@ -795,7 +886,7 @@ api_search_route(struct pl_server *s, struct MHD_Connection *c)
 		return json_error(s, c, 400, bad, R_API_SEARCH);
 	if (limit < 1 || limit > 100)
 		return json_error(s, c, 400, "limit must be a number from 1 to 100", R_API_SEARCH);
-	if (!within_rate(&s->search_lim, c, &retry))
+	if (!within_rate(s, &s->search_lim, c, &retry))
 		return json_error_retry(s, c, 429, "too many requests", R_API_SEARCH, retry);
 	if ((n = run_search(s, q, limit, &hits, &err)) < 0)
 		return json_error(s, c, n == -PL_EUSAGE ? 400 : 500, err.msg, R_API_SEARCH);
@@ -963,7 +1054,7 @@ feedback_post(struct pl_server *s, struct MHD_Connection *c, struct req *rq)
 		return json_error(s, c, 413, "body too large (at most 4096 bytes)", R_API_FEEDBACK);
 	if (!json && !form)
 		return json_error(s, c, 415, "send application/json or a form", R_API_FEEDBACK);
-	if (!within_rate(&s->post_lim, c, &retry)) {
+	if (!within_rate(s, &s->post_lim, c, &retry)) {
 		atomic_fetch_add(&s->limited, 1);
 		return json_error_retry(s, c, 429, "too many votes; try again later", R_API_FEEDBACK,
 		    retry);
@@ -1078,8 +1169,13 @@ static enum MHD_Result
 static_route(struct pl_server *s, struct MHD_Connection *c, const char *body,
     const char *ctype)
 {
-	struct MHD_Response *resp = srv_response(body, strlen(body), ctype, NULL, true);
-	enum MHD_Result ok = srv_queue(s, c, 200, resp, R_STATIC);
+	struct MHD_Response *resp = srv_accepts_gzip(c) ?
+	    srv_response_gz(body, strlen(body), ctype, NULL, true, NULL) : NULL;
+	enum MHD_Result ok;
+
+	if (resp == NULL)
+		resp = srv_response(body, strlen(body), ctype, NULL, true);
+	ok = srv_queue(s, c, 200, resp, R_STATIC);
 
 	if (resp)
 		MHD_destroy_response(resp);

@@ -84,6 +84,7 @@ struct stats {
 /* A cached page or API document. */
 struct centry {
 	struct MHD_Response *resp;
+	struct MHD_Response *gz;    /* the same answer gzip-compressed, or NULL */
 	uint32_t key;           /* see srv_key_*() */
 	uint32_t bytes;
 	long born;              /* when it was rendered (monotonic seconds) */
@@ -102,6 +103,7 @@ struct pl_server {
 	bool loopback;
 	bool any_ip_host;                   /* listening on a wildcard: IP literals are ours */
 	bool show_processes;
+	char trust_proxy[64];       /* the header naming the client's address, or "" */
 	char **hosts;                       /* names accepted in Host, lower case */
 	size_t nhosts;
 	unsigned timeout, max_conns;
@@ -157,7 +159,8 @@ int srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key,
 /* Caches resp under key, evicting answers not used lately (CLOCK) to make room, and
  * returns true: the cache then owns the caller's reference (queue resp, don't destroy
  * it). False when resp is too big to cache. */
-bool srv_cache_put(struct pl_server *s, uint32_t key, struct MHD_Response *resp, size_t bytes);
+bool srv_cache_put(struct pl_server *s, uint32_t key, struct MHD_Response *resp,
+    struct MHD_Response *gz, size_t bytes);
 
 /* --- routes.c --- */
 enum MHD_Result srv_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -173,6 +176,12 @@ void srv_count(struct pl_server *s, enum route r, unsigned status);
 /* A response with the security headers; ctype "text/html" etc.; lang may be NULL. */
 struct MHD_Response *srv_response(const void *body, size_t len, const char *ctype,
     const char *lang, bool cacheable);
+/* The same, gzip-compressed; NULL when the body is too short to gain from it. */
+struct MHD_Response *srv_response_gz(const void *body, size_t len, const char *ctype,
+    const char *lang, bool cacheable, size_t *zsize);
+/* gzip.c: whether the client takes gzip; compressing a body (0 when it doesn't pay). */
+bool srv_accepts_gzip(struct MHD_Connection *c);
+size_t srv_gzip(const void *body, size_t len, unsigned char **out);
 enum MHD_Result srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
     struct MHD_Response *resp, enum route r);
 

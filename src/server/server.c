@@ -476,6 +476,16 @@ pl_server_start(struct pl_server **out, const struct pl_server_opts *o, struct p
 	srv_limiter_init(&s->search_lim, 60, 10, mix64(seed));
 	s->loopback = is_loopback(&a);
 	s->show_processes = o->show_processes;
+	if (o->trust_proxy != NULL) {
+		if (*o->trust_proxy == '\0' || strlen(o->trust_proxy) >= sizeof(s->trust_proxy) ||
+		    strspn(o->trust_proxy, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-_") != strlen(o->trust_proxy)) {
+			rc = pl_err_set(err, -PL_EUSAGE, "--trust-proxy '%.80s': give a header name "
+			    "such as X-Forwarded-For", o->trust_proxy);
+			goto fail;
+		}
+		snprintf(s->trust_proxy, sizeof(s->trust_proxy), "%s", o->trust_proxy);
+	}
 	s->timeout = o->timeout ? o->timeout : DEFAULT_TIMEOUT;
 	/* Each connection holds a socket; keep a few descriptors for the store and logs. */
 	nofile = raise_nofile();

@@ -181,11 +181,7 @@ teardown() {
 	head -c 70000 /dev/zero | tr '\0' 'x' >"$BATS_TEST_TMPDIR/long"
 	run pl annotate --db "$db" "$BATS_TEST_TMPDIR/long"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"long:1: line of 70000 bytes is too long"* ]]
-	head -c 40000000 /dev/zero | tr '\0' '\n' >"$BATS_TEST_TMPDIR/big"
-	run pl annotate --db "$db" "$BATS_TEST_TMPDIR/big"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"big: larger than"* ]]
+	[[ "$output" == *"long:1: line of more than 65536 bytes is too long"* ]]
 	printf '22/tcp\n\0\n' >"$BATS_TEST_TMPDIR/nul"
 	run pl annotate --db "$db" "$BATS_TEST_TMPDIR/nul"
 	[ "$status" -eq 4 ]
@@ -196,4 +192,49 @@ teardown() {
 	run pl annotate --db "$db" a b
 	[ "$status" -eq 2 ]
 	[ -z "$(pl annotate --db "$db" /dev/null)" ] || false
+}
+
+@test "annotate streams: 30 MB in bounded memory, and plain lists of any length" {
+	db=$(fixture_store)
+	# Plain lists are recognised however long they are (there was a limit of 40 lines).
+	seq 1 1000 >"$BATS_TEST_TMPDIR/list"
+	run pl annotate --db "$db" "$BATS_TEST_TMPDIR/list"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c '# portlore: ')" -eq 1000 ]
+	# 30 MB of ports, read line by line under a 256 MiB address-space limit (the whole
+	# input in memory took about 300 times its size).
+	python3 -c "
+import sys
+out, n, i = [], 0, 0
+while n < 30 * 1024 * 1024:
+    l = '%d/tcp open\n' % (3300 + i % 200); out.append(l); n += len(l); i += 1
+sys.stdout.write(''.join(out))" >"$BATS_TEST_TMPDIR/big"
+	lines=$(wc -l <"$BATS_TEST_TMPDIR/big")
+	bounded 262144 "$PORTLORE" annotate --db "$db" "$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/out"
+	[ "$(grep -c '^    # portlore: 3[0-9]*/tcp' "$BATS_TEST_TMPDIR/out")" -eq "$lines" ]
+	grep -q '^    # portlore: 3333/tcp dec-notes (DEC Notes)' "$BATS_TEST_TMPDIR/out"
+	# The JSON document streams too, and stays one valid document.
+	head -n 20000 "$BATS_TEST_TMPDIR/big" >"$BATS_TEST_TMPDIR/some"
+	bounded 262144 "$PORTLORE" annotate --json --db "$db" "$BATS_TEST_TMPDIR/some" \
+		>"$BATS_TEST_TMPDIR/out.json"
+	[ "$(jq '.items | length' "$BATS_TEST_TMPDIR/out.json")" -eq 20000 ]
+	[ "$(jq '.reports | length' "$BATS_TEST_TMPDIR/out.json")" -eq 200 ]
+}
+
+@test "nmap XML is read as a stream: ports of an element split across lines" {
+	db=$(fixture_store)
+	printf '%s\n' '<?xml version="1.0"?>' '<nmaprun>' '<host><address addr="192.0.2.1" addrtype="ipv4"/>' \
+		'<ports><port protocol="tcp"' 'portid="3333"><state state="open"/>' \
+		'<service name="dec-notes"/></port></ports></host>' '</nmaprun>' >"$BATS_TEST_TMPDIR/split.xml"
+	run pl annotate --db "$db" --json "$BATS_TEST_TMPDIR/split.xml"
+	[ "$status" -eq 0 ]
+	json_is '.items[0].port' 3333
+	json_is '.items[0].line' 4
+	json_is '.items[0].state' open
+	json_is '.items[0].service' dec-notes
+	json_is '.items[0].address' 192.0.2.1
+	printf '<nmaprun><host><ports><port protocol="tcp" portid="22">\n' >"$BATS_TEST_TMPDIR/cut.xml"
+	run pl annotate --db "$db" "$BATS_TEST_TMPDIR/cut.xml"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"cut.xml:2: XML: "* ]]
 }

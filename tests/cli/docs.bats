@@ -57,3 +57,16 @@ load helpers
 	# And statuses and classes are among the values the schema allows.
 	printf '%s' "$doc" | jq -e '[.reports[].registry.status] - ["assigned","unassigned","reserved","none"] | length == 0'
 }
+
+@test "the man page renders without run-together words" {
+	command -v groff >/dev/null || skip "groff is not installed"
+	# A font macro (.BR, .IR, ...) joins its arguments without spaces: words given to
+	# one by mistake come out as one long word. No real word of the page is 20 letters.
+	out=$(groff -man -Tutf8 -rLL=80n "$PORTLORE_SRC/docs/portlore.1" 2>&1 | col -b)
+	[ -n "$out" ]
+	long=$(printf '%s\n' "$out" | grep -oE '[[:alnum:]]{20,}' || true)
+	[ -z "$long" ] || { echo "run-together words: $long"; false; }
+	# And groff has no complaint about the page.
+	warn=$(groff -man -Tutf8 -ww -z "$PORTLORE_SRC/docs/portlore.1" 2>&1 || true)
+	[ -z "$warn" ] || { echo "$warn"; false; }
+}

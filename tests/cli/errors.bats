@@ -135,3 +135,57 @@ setup() {
 	[[ "$output" == *"ro.db: "*"read-only"* || "$output" == *"ro.db: "*"readonly"* ]]
 	chmod 0755 "$BATS_TEST_TMPDIR"
 }
+
+@test "a store missing one of its tables is refused at open: status 3, naming it" {
+	for t in lore_entry record snapshot; do
+		cp "$FX" "$BATS_TEST_TMPDIR/$t.db"
+		sqlite3 "$BATS_TEST_TMPDIR/$t.db" "DROP TABLE $t"
+		run pl --db "$BATS_TEST_TMPDIR/$t.db" 3333
+		[ "$status" -eq 3 ]
+		[[ "$output" == "portlore: store $BATS_TEST_TMPDIR/$t.db: table '$t' is missing"* ]]
+		run pl --db "$BATS_TEST_TMPDIR/$t.db" search notes
+		[ "$status" -eq 3 ]
+		# The server refuses to start on it rather than answer 500 to every page.
+		run timeout 10 "$PORTLORE" serve --db "$BATS_TEST_TMPDIR/$t.db" --listen 127.0.0.1:0
+		[ "$status" -eq 3 ]
+		[[ "$output" == *"table '$t' is missing"* ]]
+	done
+}
+
+@test "search with text that is not UTF-8: status 2, naming the text" {
+	for j in "" --json; do
+		run pl --db "$FX" search $j "$(printf 'caller\377id')"
+		[ "$status" -eq 2 ]
+		[ "$output" = "portlore: search text 'caller\\xffid' is not valid UTF-8" ]
+	done
+}
+
+@test "ls --user with a user that does not exist: status 2, naming the user" {
+	run pl ls --db "$FX" --user nosuchuser
+	[ "$status" -eq 2 ]
+	[ "$output" = "portlore: ls: --user 'nosuchuser': no such user" ]
+	# A UID need not have a name; a known user is fine.
+	run pl ls --db "$FX" --user 4242424
+	[ "$status" -eq 0 ]
+	run pl ls --db "$FX" --user root
+	[ "$status" -eq 0 ]
+}
+
+@test "portlore - reads at most 10000 specs, and streams its output" {
+	# 10 MB of specs: refused at the limit, at once, within a bounded address space.
+	yes 1-65535 | head -c 10485760 >"$BATS_TEST_TMPDIR/big"
+	SECONDS=0
+	run bounded 300000 "$PORTLORE" --db "$FX" --no-host - <"$BATS_TEST_TMPDIR/big"
+	[ "$status" -eq 2 ]
+	[ "$output" = "portlore: stdin:10001: more than 10000 port specs (the most '-' reads); split the input" ]
+	[ "$SECONDS" -lt 10 ]
+	# 10000 specs are answered, in the same bound: the output is written as it goes.
+	seq 1 10000 >"$BATS_TEST_TMPDIR/10k"
+	bounded 300000 "$PORTLORE" --db "$FX" --no-host - <"$BATS_TEST_TMPDIR/10k" >"$BATS_TEST_TMPDIR/out"
+	[ "$(grep -c '^[0-9]*/tcp' "$BATS_TEST_TMPDIR/out")" -eq 10000 ]
+	# Ranges repeated without end stop at a bound too.
+	printf '0-65535\n%.0s' $(seq 5) >"$BATS_TEST_TMPDIR/ranges"
+	run bounded 300000 "$PORTLORE" --db "$FX" --no-host --json - <"$BATS_TEST_TMPDIR/ranges"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"more than 262144 reports"* ]]
+}

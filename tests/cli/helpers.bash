@@ -4,6 +4,8 @@
 : "${PORTLORE:?run through meson test}"
 DEBIAN_CSV=/usr/share/ipv6toolkit/service-names-port-numbers.csv
 SHARED_IANA="$PORTLORE_SRC/../shared/data/iana"
+# In a worktree the shared snapshots are found beside the registry the build imported.
+[ -d "$SHARED_IANA" ] || SHARED_IANA=$(dirname "${PORTLORE_IANA_CSV:-/nonexistent/x}")
 HEADER='Service Name,Port Number,Transport Protocol,Description,Assignee,Contact,Registration Date,Modification Date,Reference,Service Code,Unauthorized Use Reported,Assignment Notes'
 
 pl() { "$PORTLORE" "$@"; }
@@ -73,5 +75,18 @@ json_is() {
 	if [ "$got" != "$2" ]; then
 		echo "jq '$1': got '$got', want '$2'" >&2
 		return 1
+	fi
+}
+
+# bounded KB CMD...: runs CMD with its address space limited to KB kilobytes. A build
+# under AddressSanitizer reserves terabytes of shadow memory and cannot start under any
+# such limit: there the command runs unlimited (the sanitizer checks memory instead).
+bounded() {
+	local kb=$1
+	shift
+	if bash -c 'ulimit -v "$1" && exec "$2" version' sh "$kb" "$PORTLORE" >/dev/null 2>&1; then
+		bash -c 'ulimit -v "$1" && shift && exec "$@"' sh "$kb" "$@"
+	else
+		"$@"
 	fi
 }

@@ -64,3 +64,10 @@ valid() {
 		esac || { echo "no test uses $name.schema.json"; return 1; }
 	done
 }
+
+@test "audit" {
+	valid audit audit --json
+	# Severity order and counts are part of the document's promise.
+	pl --db "$DB" audit --json >"$BATS_TEST_TMPDIR/audit.json"
+	jq -e '([.listeners[].findings[]] | length) == .summary.findings' "$BATS_TEST_TMPDIR/audit.json"
+}

@@ -486,3 +486,43 @@ print(s.getsockname()[1], flush=True); time.sleep(60)
 	pl --db "$DB" search --json netscaler >"$BATS_TEST_TMPDIR/cli.json"
 	cmp "$BATS_TEST_TMPDIR/cli.json" "$BATS_TEST_TMPDIR/api.json"
 }
+
+@test "text answers are gzip-compressed for clients that ask, with Vary" {
+	start_server
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/gz" -H 'Accept-Encoding: gzip, br' \
+		--max-time 10 "${URL}port/3333"
+	grep -qi '^Content-Encoding: gzip' "$BATS_TEST_TMPDIR/h"
+	grep -qi '^Vary: Accept-Language, Accept-Encoding' "$BATS_TEST_TMPDIR/h"
+	curl -s -o "$BATS_TEST_TMPDIR/plain" --max-time 10 "${URL}port/3333"
+	gunzip -c "$BATS_TEST_TMPDIR/gz" | cmp - "$BATS_TEST_TMPDIR/plain"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/gz")" -lt "$(( $(stat -c %s "$BATS_TEST_TMPDIR/plain") / 2 ))" ]
+	# Refused with q=0, or not asked for: the plain body.
+	run curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip;q=0' --max-time 10 "${URL}port/3333"
+	[[ "$output" != *"Content-Encoding"* ]]
+	run curl -s -D - -o /dev/null -H 'Accept-Encoding: gzip' --max-time 10 "${URL}api/v1/ports/22"
+	[[ "$output" == *"Content-Encoding: gzip"* ]]
+}
+
+@test "--trust-proxy counts votes by the address the proxy names" {
+	# Without it, a forged header changes nothing: all these votes come from one address.
+	start_server
+	codes=""
+	for i in $(seq 1 14); do
+		codes="$codes $(status_of "${URL}api/v1/feedback" -H "X-Forwarded-For: 198.51.100.$i" \
+			-H 'Content-Type: application/json' --data "{\"page\":\"/port/$i\",\"vote\":\"yes\"}")"
+	done
+	[[ "$codes" == *429* ]]
+	kill "$SERVER_PID"
+	wait "$SERVER_PID" 2>/dev/null || true
+	# With it, fourteen readers behind one proxy each have their own allowance.
+	start_server --trust-proxy X-Forwarded-For
+	codes=""
+	for i in $(seq 1 14); do
+		codes="$codes $(status_of "${URL}api/v1/feedback" -H "X-Forwarded-For: 203.0.113.9, 198.51.100.$i" \
+			-H 'Content-Type: application/json' --data "{\"page\":\"/port/$i\",\"vote\":\"yes\"}")"
+	done
+	[[ "$codes" != *429* ]]
+	run pl serve --db "$DB" --trust-proxy 'X-Bad: header' --listen 127.0.0.1:0
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--trust-proxy"* ]]
+}

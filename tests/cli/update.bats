@@ -189,3 +189,143 @@ snapshots() {
 	[ "$SECONDS" -lt 15 ]
 	unchanged
 }
+
+@test "two updates at once take turns: both snapshots are kept" {
+	[ -f "$SNAP_2025" ] || skip "no shared registry snapshots"
+	newer="$SHARED_IANA/service-names-port-numbers.2026-02.csv"
+	[ -f "$newer" ] || skip "no shared registry snapshots"
+	for i in 1 2 3 4 5; do
+		cp "$BATS_FILE_TMPDIR/seed.db" "$DB"
+		"$PORTLORE" update --quiet --db "$DB" --from "$SNAP_2025" 2>"$BATS_TEST_TMPDIR/a" &
+		a=$!
+		"$PORTLORE" update --quiet --db "$DB" --from "$newer" 2>"$BATS_TEST_TMPDIR/b" &
+		b=$!
+		sa=0; wait "$a" || sa=$?
+		sb=0; wait "$b" || sb=$?
+		cat "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+		# Both imported: the 2025 file may come second and be refused as older, which
+		# says so; a snapshot is never lost silently.
+		if [ "$sa" -eq 0 ]; then
+			[ "$sb" -eq 0 ]
+			[ "$(snapshots "$DB")" = "2014-07-09 2025-03-28 2026-02-13" ]
+		else
+			[ "$sa" -eq 4 ]
+			grep -q "older than the current snapshot 2026-02-13" "$BATS_TEST_TMPDIR/a"
+			[ "$(snapshots "$DB")" = "2014-07-09 2026-02-13" ]
+		fi
+		[ "$(ls "$BATS_TEST_TMPDIR/store")" = "portlore.db" ]
+	done
+}
+
+@test "an update that cannot get the lock in time is refused, naming the holder" {
+	exec 8>"$DB.lock"
+	flock 8
+	echo 4242 >&8
+	SECONDS=0
+	run pl update --db "$DB" --wait 1 --from "$BATS_FILE_TMPDIR/www/debian.csv"
+	exec 8>&-
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"$DB: another update is running (PID 4242, lock $DB.lock); waited 1 s"* ]]
+	[ "$SECONDS" -lt 5 ]
+	rm -f "$DB.lock"
+	unchanged
+	run pl update --db "$DB" --wait -1
+	[ "$status" -eq 2 ]
+}
+
+@test "an update killed mid-way leaves files the next update removes" {
+	[ -f "$SNAP_2025" ] || skip "no shared registry snapshots"
+	local left=""
+	for _ in $(seq 10); do
+		cp "$BATS_FILE_TMPDIR/seed.db" "$DB"
+		"$PORTLORE" update --quiet --db "$DB" --from "$SNAP_2025" &
+		pid=$!
+		for _ in $(seq 2000); do
+			[ -e "$DB.update.$pid" ] && { kill -KILL "$pid"; break; }
+		done
+		wait "$pid" 2>/dev/null || true
+		if [ -e "$DB.update.$pid" ]; then
+			left=$pid
+			break
+		fi
+	done
+	[ -n "$left" ] || skip "could not catch an update mid-way"
+	# A file named after a PID that now belongs to another program is stale too: that
+	# process does not hold the store's lock.
+	sleep 30 &
+	other=$!
+	echo junk >"$DB.update.$other-journal"
+	run pl update --db "$DB" --from "$SNAP_2025"
+	kill "$other"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"left beside $DB by an interrupted update"* ]]
+	[ "$(ls "$BATS_TEST_TMPDIR/store")" = "portlore.db" ]
+	[ "$(snapshots "$DB")" = "2014-07-09 2025-03-28" ]
+}
+
+@test "a read-only (0444) store is not replaced; a writable one keeps its mode and owner" {
+	[ -f "$SNAP_2025" ] || skip "no shared registry snapshots"
+	chmod 0444 "$DB"
+	run pl update --db "$DB" --from "$SNAP_2025"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"$DB: read-only (mode 0444); not replaced"* ]]
+	[ "$(stat -c %a "$DB")" = 444 ]
+	chmod 0644 "$DB"
+	unchanged
+	chmod 0640 "$DB"
+	chown 1:2 "$DB" 2>/dev/null || skip "cannot change owners here"
+	chmod g+w,o-rwx "$DB"
+	run pl update --db "$DB" --from "$SNAP_2025"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c '%a %u %g' "$DB")" = "660 1 2" ]
+	[ "$(snapshots "$DB")" = "2014-07-09 2025-03-28" ]
+}
+
+@test "a full disk is reported as such, and the store is left as it was" {
+	[ -f "$SNAP_2025" ] || skip "no shared registry snapshots"
+	local mnt="$BATS_TEST_TMPDIR/small"
+	mkdir "$mnt"
+	mount -t tmpfs -o size=6m tmpfs "$mnt" 2>/dev/null || skip "cannot mount a tmpfs here"
+	cp "$BATS_FILE_TMPDIR/seed.db" "$mnt/portlore.db"
+	run pl update --db "$mnt/portlore.db" --from "$SNAP_2025"
+	ls -la "$mnt"
+	local files; files=$(ls "$mnt")
+	cmp -s "$mnt/portlore.db" "$BATS_FILE_TMPDIR/seed.db" && same=1 || same=0
+	umount "$mnt"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"No space left on device"* ]]
+	[[ "$output" == *"$mnt/portlore.db is unchanged"* ]]
+	[ "$files" = "portlore.db" ]
+	[ "$same" -eq 1 ]
+}
+
+@test "a download over https refuses a redirect to http" {
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here"
+	local bundle=/etc/ssl/certs/ca-certificates.crt d="$BATS_TEST_TMPDIR/tls"
+	[ -f "$bundle" ] || skip "no CA bundle at $bundle"
+	mkdir "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+	HTTPFIX_CERT="$d/cert.pem:$d/key.pem" HTTPFIX_PLAIN_PORT="$(cat "$BATS_FILE_TMPDIR/port")" \
+		python3 "$PORTLORE_SRC/tests/cli/fixtures/httpfix.py" "$BATS_FILE_TMPDIR/www" "$d/port" \
+		>/dev/null 2>&1 3>&- &
+	local pid=$!
+	for _ in $(seq 100); do [ -s "$d/port" ] && break; sleep 0.05; done
+	local tls="https://127.0.0.1:$(cat "$d/port")"
+	# libcurl trusts the system bundle: in a mount namespace of its own, the test's
+	# certificate stands in for it.
+	run unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$d/cert.pem" \
+		"$bundle" "$PORTLORE" update --db "$DB" --from "$tls/to-http/debian.csv"
+	local down_status=$status down_output=$output
+	run unshare -m sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$d/cert.pem" \
+		"$bundle" "$PORTLORE" update --db "$DB" --from "$tls/to-https/debian.csv"
+	kill "$pid"
+	echo "$down_output"
+	[ "$down_status" -eq 5 ]
+	[[ "$down_output" == *"$tls/to-http/debian.csv: "*"redirect from https:// to another scheme is refused"* ]]
+	# The same server's redirect to https is followed.
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"already current"* ]]
+	unchanged
+}

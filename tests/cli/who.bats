@@ -135,7 +135,10 @@ need_root() {
 	json_is '.observed.sockets | length' 1
 	run pl ls --json --user "$(id -un)" "$tcp"
 	json_is '.observed.sockets | length' 1
+	# A user that does not exist is a mistake to name, not an empty answer.
 	run pl ls --json --user nosuchuser "$tcp"
+	[ "$status" -eq 2 ]
+	run pl ls --json --user 4242424 "$tcp"
 	json_is '.observed.sockets | length' 0
 	run pl ls --json --container nosuch "$tcp"
 	json_is '.observed.sockets | length' 0

@@ -9,4 +9,8 @@
  * surrogates, nothing above U+10FFFF) with no NUL byte. */
 bool pl__utf8_valid(const char *s, size_t len);
 
+/* Returns the length (1 to 4) of the well-formed character at s[0..len), or 0 when the
+ * bytes there are not one (or len is 0). A NUL byte is a character of length 1. */
+size_t pl__utf8_char(const char *s, size_t len);
+
 #endif

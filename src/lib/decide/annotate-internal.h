@@ -22,7 +22,13 @@ void pl__ann_copy(char *dst, size_t cap, const char *s, size_t n);
 int pl__ann_fail(struct pl__ann_ctx *c, int code, long line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* nmap -oX, read with expat (annotate-nmapxml.c). */
-int pl__ann_nmap_xml(struct pl__ann_ctx *c, const char *text, size_t len);
+/* nmap -oX, read with expat's streaming API (annotate-nmapxml.c): a parser, fed the
+ * document in pieces (final on the last), which appends an item to c->doc at each
+ * </port>. feed returns 0 or the first error (-PL_EDATA "name:line: XML: ...",
+ * -PL_ENOMEM); new returns NULL when out of memory (c->err set). */
+struct pl__ann_xml;
+struct pl__ann_xml *pl__ann_xml_new(struct pl__ann_ctx *c);
+int pl__ann_xml_feed(struct pl__ann_xml *x, const char *s, size_t n, bool final);
+void pl__ann_xml_free(struct pl__ann_xml *x);
 
 #endif

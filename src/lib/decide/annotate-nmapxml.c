@@ -3,7 +3,9 @@
  *
  * nmap writes <nmaprun><host><address addr=".." addrtype="ipv4"/>...<ports><port
  * protocol="tcp" portid="22"><state state="open" .../><service name="ssh" .../></port>
- * (nmap.dtd in nmap-common). Each <port> becomes an item on the line where it starts.
+ * (nmap.dtd in nmap-common). Each <port> becomes an item on the line where it starts,
+ * added once its element ends. The document is fed in pieces (expat's streaming API),
+ * so memory is bounded by the longest piece, not by the document.
  */
 #include <expat.h>
 #include <stdlib.h>
@@ -11,13 +13,14 @@
 
 #include "decide/annotate-internal.h"
 
-struct xml {
+struct pl__ann_xml {
 	struct pl__ann_ctx *c;
 	XML_Parser p;
 	int rc;
 	bool root_seen;
 	bool in_port;
 	char addr[72];
+	struct pl_ann_item cur;    /* the <port> being read */
 };
 
 static const char *
@@ -30,18 +33,18 @@ attr(const XML_Char **atts, const char *name)
 }
 
 static void
-stop(struct xml *x, int rc)
+stop(struct pl__ann_xml *x, int rc)
 {
 	x->rc = rc;
 	XML_StopParser(x->p, XML_FALSE);
 }
 
 static void
-start_port(struct xml *x, const XML_Char **atts)
+start_port(struct pl__ann_xml *x, const XML_Char **atts)
 {
 	const char *proto = attr(atts, "protocol"), *id = attr(atts, "portid");
 	long line = (long)XML_GetCurrentLineNumber(x->p);
-	struct pl_ann_item *it;
+	struct pl_ann_item *it = &x->cur;
 	char *end;
 	long v;
 
@@ -51,10 +54,9 @@ start_port(struct xml *x, const XML_Char **atts)
 		    "of 0-65535"));
 		return;
 	}
-	if ((it = pl__ann_add(x->c, line)) == NULL) {
-		stop(x, -PL_ENOMEM);
-		return;
-	}
+	memset(it, 0, sizeof(*it));
+	it->line = line;
+	it->pid = -1;
 	it->port = (uint16_t)v;
 	it->proto = pl_proto_parse(proto, strlen(proto));
 	memcpy(it->addr, x->addr, sizeof(it->addr));
@@ -64,8 +66,7 @@ start_port(struct xml *x, const XML_Char **atts)
 static void XMLCALL
 on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
-	struct xml *x = ud;
-	struct pl_ann_doc *d = x->c->doc;
+	struct pl__ann_xml *x = ud;
 	const char *v;
 
 	if (!x->root_seen) {
@@ -83,8 +84,8 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		pl__ann_copy(x->addr, sizeof(x->addr), v, strlen(v));
 	} else if (strcmp(name, "port") == 0) {
 		start_port(x, atts);
-	} else if (x->in_port && d->nitems > 0) {
-		struct pl_ann_item *it = &d->items[d->nitems - 1];
+	} else if (x->in_port) {
+		struct pl_ann_item *it = &x->cur;
 
 		if (strcmp(name, "state") == 0 && (v = attr(atts, "state")) != NULL)
 			pl__ann_copy(it->state, sizeof(it->state), v, strlen(v));
@@ -96,10 +97,18 @@ on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 static void XMLCALL
 on_end(void *ud, const XML_Char *name)
 {
-	struct xml *x = ud;
+	struct pl__ann_xml *x = ud;
 
-	if (strcmp(name, "port") == 0)
-		x->in_port = false;
+	struct pl_ann_item *it;
+
+	if (strcmp(name, "port") != 0 || !x->in_port)
+		return;
+	x->in_port = false;
+	if ((it = pl__ann_add(x->c, x->cur.line)) == NULL) {
+		stop(x, -PL_ENOMEM);
+		return;
+	}
+	*it = x->cur;
 }
 
 /* nmap declares no entities; a document that does is refused, so that no entity
@@ -109,29 +118,47 @@ on_entity(void *ud, const XML_Char *name, int is_param, const XML_Char *value, i
     const XML_Char *base, const XML_Char *system_id, const XML_Char *public_id,
     const XML_Char *notation)
 {
-	struct xml *x = ud;
+	struct pl__ann_xml *x = ud;
 
 	stop(x, pl__ann_fail(x->c, -PL_EDATA, (long)XML_GetCurrentLineNumber(x->p),
 	    "entity declarations are not accepted in nmap XML"));
 }
 
-int
-pl__ann_nmap_xml(struct pl__ann_ctx *c, const char *text, size_t len)
+struct pl__ann_xml *
+pl__ann_xml_new(struct pl__ann_ctx *c)
 {
-	struct xml x = { .c = c };
-	enum XML_Status st;
+	struct pl__ann_xml *x = calloc(1, sizeof(*x));
 
-	if ((x.p = XML_ParserCreate(NULL)) == NULL)
-		return pl_err_set(c->err, -PL_ENOMEM, "out of memory");
-	XML_SetUserData(x.p, &x);
-	XML_SetElementHandler(x.p, on_start, on_end);
-	XML_SetEntityDeclHandler(x.p, on_entity);
-	st = XML_Parse(x.p, text, (int)len, XML_TRUE);
-	if (st == XML_STATUS_ERROR && x.rc == 0)
-		x.rc = pl__ann_fail(c, -PL_EDATA, (long)XML_GetCurrentLineNumber(x.p),
-		    "XML: %s", XML_ErrorString(XML_GetErrorCode(x.p)));
-	if (x.rc == 0 && !x.root_seen)
-		x.rc = pl__ann_fail(c, -PL_EDATA, 0, "no XML element found");
-	XML_ParserFree(x.p);
-	return x.rc;
+	if (x == NULL || (x->p = XML_ParserCreate(NULL)) == NULL) {
+		free(x);
+		pl_err_set(c->err, -PL_ENOMEM, "out of memory");
+		return NULL;
+	}
+	x->c = c;
+	XML_SetUserData(x->p, x);
+	XML_SetElementHandler(x->p, on_start, on_end);
+	XML_SetEntityDeclHandler(x->p, on_entity);
+	return x;
+}
+
+int
+pl__ann_xml_feed(struct pl__ann_xml *x, const char *s, size_t n, bool final)
+{
+	if (x->rc != 0)
+		return x->rc;
+	if (XML_Parse(x->p, s, (int)n, final) == XML_STATUS_ERROR && x->rc == 0)
+		x->rc = pl__ann_fail(x->c, -PL_EDATA, (long)XML_GetCurrentLineNumber(x->p),
+		    "XML: %s", XML_ErrorString(XML_GetErrorCode(x->p)));
+	if (final && x->rc == 0 && !x->root_seen)
+		x->rc = pl__ann_fail(x->c, -PL_EDATA, 0, "no XML element found");
+	return x->rc;
+}
+
+void
+pl__ann_xml_free(struct pl__ann_xml *x)
+{
+	if (x == NULL)
+		return;
+	XML_ParserFree(x->p);
+	free(x);
 }

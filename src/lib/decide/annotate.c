@@ -807,16 +807,21 @@ detect_line(const struct line *l, const struct tok *t, size_t nt)
 enum pl_ann_format
 pl_ann_detect(const char *text, size_t len)
 {
-	const char *p = text, *end;
+	const char *p = text, *end, *start;
 	struct line l = { 0 };
 	struct tok t[MAXTOK];
 	struct pl_err err;
 	struct pl_ann_doc doc = { 0 };
 	struct pl__ann_ctx c = { "input", &doc, 0, &err };
 	int seen = 0;
+	bool plain;
 
-	if (len > 65536)
-		len = 65536;
+	/* Whole lines only: a window cut inside a line would misread its last one. */
+	if (len > 65536) {
+		const char *nl = memrchr(text, '\n', 65536);
+
+		len = nl ? (size_t)(nl - text) + 1 : 65536;
+	}
 	end = text + len;
 	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
 		p += 3;
@@ -824,6 +829,7 @@ pl_ann_detect(const char *text, size_t len)
 		p++;
 	if (p < end && *p == '<')
 		return memmem(p, (size_t)(end - p), "<nmaprun", 8) ? PL_ANN_NMAP_XML : PL_ANN_UNKNOWN;
+	start = p;
 	while (seen < 40 && next_line(&p, end, &l)) {
 		size_t nt = tokenize(&l, t);
 		enum pl_ann_format f = detect_line(&l, t, nt);
@@ -832,40 +838,176 @@ pl_ann_detect(const char *text, size_t len)
 			return f;
 		seen += nt > 0;
 	}
-	/* Nothing characteristic: plain PORT/PROTO lines when every line reads as one and
-	 * most start with a number (prose would otherwise pass as service names). */
-	if (p >= end && each_line(&c, text, len, line_plain) == 0 && doc.nitems > 0) {
-		size_t numeric = 0;
-
-		for (size_t i = 0; i < doc.nitems; i++)
-			numeric += doc.items[i].name[0] == '\0';
-		bool plain = numeric * 2 >= doc.nitems;
-
+	/*
+	 * Nothing characteristic in the first 40 lines: plain PORT/PROTO lines when every
+	 * one of them reads as one and most start with a number (prose would otherwise
+	 * pass as service names). The decision never depends on the input's length: the
+	 * lines after these are parsed as plain lines, and one that is not is an error
+	 * naming its line.
+	 */
+	if (each_line(&c, start, (size_t)(p - start), line_plain) != 0 || doc.nitems == 0) {
 		pl_ann_doc_free(&doc);
-		return plain ? PL_ANN_PLAIN : PL_ANN_UNKNOWN;
+		return PL_ANN_UNKNOWN;
 	}
+	size_t numeric = 0;
+
+	for (size_t i = 0; i < doc.nitems; i++)
+		numeric += doc.items[i].name[0] == '\0';
+	plain = numeric * 2 >= doc.nitems;
 	pl_ann_doc_free(&doc);
-	return PL_ANN_UNKNOWN;
+	return plain ? PL_ANN_PLAIN : PL_ANN_UNKNOWN;
+}
+
+/* ---- reading line by line ---- */
+
+struct pl_ann_reader {
+	struct pl__ann_ctx c;
+	struct pl_ann_doc doc;        /* the items of the current line */
+	struct pl_err *err;
+	enum pl_ann_format fmt;
+	struct parse_state ps;
+	struct line l;                /* l.no: lines read */
+	struct pl__ann_xml *xml;      /* nmap -oX */
+	bool done;                    /* the format's part of the input ended (netstat -a's
+	                               * unix sockets follow): later lines are ignored */
+	size_t given;                 /* items returned by the last call, dropped at the next */
+};
+
+/* Drops the items the last call returned; keeps those held back. */
+static void
+drop_given(struct pl_ann_reader *r)
+{
+	struct pl_ann_doc *d = &r->doc;
+
+	if (r->given == 0)
+		return;
+	memmove(d->items, d->items + r->given, (d->nitems - r->given) * sizeof(*d->items));
+	d->nitems -= r->given;
+	r->given = 0;
+}
+
+/* How many items are complete. Windows netstat -b names a row's program on the lines
+ * after it ("[sshd.exe]"): the last row's items wait for the next row. */
+static size_t
+complete(const struct pl_ann_reader *r)
+{
+	size_t n = r->doc.nitems;
+
+	if (r->fmt == PL_ANN_NETSTAT_WIN)
+		while (n > 0 && r->doc.items[n - 1].line == r->ps.last_row)
+			n--;
+	return n;
+}
+
+int
+pl_ann_reader_new(struct pl_ann_reader **out, const char *name, enum pl_ann_format fmt,
+    struct pl_err *err)
+{
+	struct pl_ann_reader *r;
+
+	*out = NULL;
+	if (fmt == PL_ANN_UNKNOWN || (unsigned)fmt >= PL_ANN_FORMAT_COUNT)
+		return pl_err_set(err, -PL_EUSAGE, "unknown input format %d", (int)fmt);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	r->c = (struct pl__ann_ctx){ name, &r->doc, 0, err };
+	r->err = err;
+	r->fmt = fmt;
+	r->doc.format = fmt;
+	if (fmt == PL_ANN_NMAP_XML && (r->xml = pl__ann_xml_new(&r->c)) == NULL) {
+		free(r);
+		return -PL_ENOMEM;
+	}
+	*out = r;
+	return 0;
+}
+
+long
+pl_ann_reader_line(struct pl_ann_reader *r, const char *s, size_t n,
+    const struct pl_ann_item **items)
+{
+	struct tok t[MAXTOK];
+	int rc;
+
+	drop_given(r);
+	*items = NULL;
+	r->l.no++;
+	if (n > 0 && s[n - 1] == '\r')
+		n--;
+	/* A UTF-8 byte order mark (Windows tools write one) is not part of the first line. */
+	if (r->l.no == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+		s += 3, n -= 3;
+	if (n > PL_ANN_LINE_MAX)
+		return pl__ann_fail(&r->c, -PL_ETOOBIG, r->l.no, "line of %zu bytes is too long "
+		    "(at most %d)", n, PL_ANN_LINE_MAX);
+	if (memchr(s, '\0', n) != NULL)
+		return pl__ann_fail(&r->c, -PL_EDATA, r->l.no, "NUL byte: this is not text");
+	if (r->done)
+		return 0;
+	if (r->xml != NULL) {
+		/* expat counts lines by the line ends it is given. */
+		if ((rc = pl__ann_xml_feed(r->xml, s, n, false)) != 0 ||
+		    (rc = pl__ann_xml_feed(r->xml, "\n", 1, false)) != 0)
+			return rc;
+	} else {
+		r->l.s = s;
+		r->l.n = n;
+		rc = line_fns[r->fmt](&r->c, &r->l, t, tokenize(&r->l, t), &r->ps);
+		if (rc < 0)
+			return rc;
+		r->done = rc > 0;
+	}
+	*items = r->doc.items;
+	r->given = complete(r);
+	return (long)r->given;
+}
+
+long
+pl_ann_reader_end(struct pl_ann_reader *r, const struct pl_ann_item **items)
+{
+	int rc;
+
+	drop_given(r);
+	*items = NULL;
+	if (r->xml != NULL && (rc = pl__ann_xml_feed(r->xml, "", 0, true)) != 0)
+		return rc;
+	*items = r->doc.items;
+	r->given = r->doc.nitems;
+	return (long)r->given;
+}
+
+void
+pl_ann_reader_free(struct pl_ann_reader *r)
+{
+	if (r == NULL)
+		return;
+	pl__ann_xml_free(r->xml);
+	pl_ann_doc_free(&r->doc);
+	free(r);
 }
 
 /* ---- parsing ---- */
 
+/* Appends n items to doc. */
 static int
-check_input(struct pl__ann_ctx *c, const char *text, size_t len)
+append(struct pl_ann_doc *doc, size_t *cap, const struct pl_ann_item *items, long n,
+    struct pl_err *err)
 {
-	const char *p = text, *end = text + len;
-	struct line l = { 0 };
+	if (n <= 0)
+		return 0;
+	if (doc->nitems + (size_t)n > *cap) {
+		size_t nc = *cap ? *cap : 32;
+		struct pl_ann_item *p;
 
-	if (len > (size_t)PL_ANN_INPUT_MAX)
-		return pl__ann_fail(c, -PL_ETOOBIG, 0, "input of %zu bytes is too large (at most %ld)",
-		    len, PL_ANN_INPUT_MAX);
-	while (next_line(&p, end, &l)) {
-		if (l.n > PL_ANN_LINE_MAX)
-			return pl__ann_fail(c, -PL_ETOOBIG, l.no, "line of %zu bytes is too long "
-			    "(at most %d)", l.n, PL_ANN_LINE_MAX);
-		if (memchr(l.s, '\0', l.n) != NULL)
-			return pl__ann_fail(c, -PL_EDATA, l.no, "NUL byte: this is not text");
+		while (nc < doc->nitems + (size_t)n)
+			nc *= 2;
+		if ((p = realloc(doc->items, nc * sizeof(*p))) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		doc->items = p;
+		*cap = nc;
 	}
+	memcpy(doc->items + doc->nitems, items, (size_t)n * sizeof(*items));
+	doc->nitems += (size_t)n;
 	return 0;
 }
 
@@ -874,11 +1016,17 @@ pl_ann_parse(const char *name, const char *text, size_t len, enum pl_ann_format 
     struct pl_ann_doc *doc, struct pl_err *err)
 {
 	struct pl__ann_ctx c = { name, doc, 0, err };
+	struct pl_ann_reader *r = NULL;
+	const struct pl_ann_item *items;
+	const char *p = text, *end = text + len;
+	size_t cap = 0;
+	long n = 0, lineno = 0;
 	int rc;
 
 	memset(doc, 0, sizeof(*doc));
-	if ((rc = check_input(&c, text, len)) != 0)
-		return rc;
+	if (len > (size_t)PL_ANN_INPUT_MAX)
+		return pl__ann_fail(&c, -PL_ETOOBIG, 0, "input of %zu bytes is too large (at most %ld)",
+		    len, PL_ANN_INPUT_MAX);
 	/* Nothing at all (a scan that found nothing, an empty file) is no error. */
 	while (len > 0 && isspace((unsigned char)text[len - 1]))
 		len--;
@@ -886,18 +1034,43 @@ pl_ann_parse(const char *name, const char *text, size_t len, enum pl_ann_format 
 		doc->format = fmt == PL_ANN_UNKNOWN ? PL_ANN_PLAIN : fmt;
 		return 0;
 	}
+	end = text + len;
+	/* Line limits and NUL bytes first: they are what is wrong, whatever the format. */
+	for (const char *q = text, *nl; q < end; q = nl ? nl + 1 : end) {
+		size_t ln;
+
+		nl = memchr(q, '\n', (size_t)(end - q));
+		ln = (size_t)((nl ? nl : end) - q);
+		lineno++;
+		if (ln > 0 && q[ln - 1] == '\r')
+			ln--;
+		if (ln > PL_ANN_LINE_MAX)
+			return pl__ann_fail(&c, -PL_ETOOBIG, lineno, "line of %zu bytes is too long "
+			    "(at most %d)", ln, PL_ANN_LINE_MAX);
+		if (memchr(q, '\0', ln) != NULL)
+			return pl__ann_fail(&c, -PL_EDATA, lineno, "NUL byte: this is not text");
+	}
 	if (fmt == PL_ANN_UNKNOWN && (fmt = pl_ann_detect(text, len)) == PL_ANN_UNKNOWN)
 		return pl__ann_fail(&c, -PL_EDATA, 0, "format not recognised (nmap -oX/-oG, masscan "
 		    "-oJ/-oL, ss, lsof, netstat, sockstat or PORT/PROTO lines; see --format)");
-	if ((unsigned)fmt >= PL_ANN_FORMAT_COUNT)
-		return pl_err_set(err, -PL_EUSAGE, "unknown input format %d", (int)fmt);
-	doc->format = fmt;
-	rc = fmt == PL_ANN_NMAP_XML ? pl__ann_nmap_xml(&c, text, len) :
-	    each_line(&c, text, len, line_fns[fmt]);
-	if (rc != 0) {
-		pl_ann_doc_free(doc);
+	if ((rc = pl_ann_reader_new(&r, name, fmt, err)) != 0)
 		return rc;
+	while (p < end && n >= 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		n = pl_ann_reader_line(r, p, (size_t)((nl ? nl : end) - p), &items);
+		if (n >= 0)
+			n = append(doc, &cap, items, n, err);
+		p = nl ? nl + 1 : end;
 	}
+	if (n >= 0 && (n = pl_ann_reader_end(r, &items)) >= 0)
+		n = append(doc, &cap, items, n, err);
+	pl_ann_reader_free(r);
+	if (n < 0) {
+		pl_ann_doc_free(doc);
+		return (int)n;
+	}
+	doc->format = fmt;
 	return 0;
 }
 

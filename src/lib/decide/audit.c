@@ -1,206 +1,265 @@
 /*
- * audit.c: the rules that judge a listener.
+ * audit.c: the audit's severity rules (see portlore/audit.h).
  *
  * Findings, from most to least severe:
  * - a listener reachable beyond loopback on a port where lore knows a high or critical
- *   risk (unauthenticated management APIs: Docker 2375, kubelet 10250, Redis, ...):
- *   the entry's own risk when the owner matches its hints ("observed"), else one level
- *   lower, said to be inferred from the port number;
+ *   risk (unauthenticated management APIs: Docker 2375, kubelet 10250, Redis, telnet,
+ *   ...): the entry's own risk when the owner matches its hints ("observed"), else one
+ *   level lower, said to be inferred from the port number;
  * - a port lore knows from malware ("inferred": the number alone proves nothing);
  * - a process running as root on an unprivileged port reachable beyond loopback;
  * - a service nothing knows about, listening on all interfaces.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "portlore/audit.h"
+#include "portlore/netns.h"
 #include "portlore/report.h"
 
 static const char *const sev_names[] = { "info", "low", "medium", "high", "critical" };
 
 const char *
-pl_sev_name(int sev)
+pl_sev_name(enum pl_sev s)
 {
-	return sev >= PL_SEV_INFO && sev <= PL_SEV_CRITICAL ? sev_names[sev] : "none";
+	return s >= PL_SEV_INFO && s < PL_SEV_COUNT ? sev_names[s] : "?";
 }
 
 int
 pl_sev_parse(const char *s)
 {
-	for (int i = 0; s != NULL && i <= PL_SEV_CRITICAL; i++)
+	for (int i = 0; i < PL_SEV_COUNT; i++)
 		if (strcmp(s, sev_names[i]) == 0)
 			return i;
 	return -1;
 }
 
-/* Lore's word on a listener's port: the most severe specific uses, and whether the
- * owner's hints matched them. */
-static void
-judge(const struct pl_socket *s, const struct pl_proc *p, const struct pl_report *r,
-    struct pl_audit_listener *al)
+/* A finding slot, growing the array; NULL when out of memory. */
+static struct pl_finding *
+add(struct pl_audit_listener *al, enum pl_sev sev, const char *rule, const char *prov)
 {
-	struct pl_finding *f = al->f;
-	char addr[80];
+	struct pl_finding *f = realloc(al->f, (al->nf + 1) * sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	al->f = f;
+	f = &al->f[al->nf++];
+	memset(f, 0, sizeof(*f));
+	f->sev = sev;
+	f->rule = rule;
+	f->prov = prov;
+	return f;
+}
+
+/* "tcp dport 23": the nftables match for the listener's port. */
+static void
+nft_match(char *buf, size_t len, const struct pl_socket *s)
+{
+	snprintf(buf, len, "%s dport %u", pl_proto_name(s->proto), (unsigned)s->lport);
+}
+
+/* The remedy for a service reachable beyond loopback that should not be. */
+static void
+exposure_remedy(char *buf, size_t len, const struct pl_socket *s, const struct pl_proc *p)
+{
+	char m[32];
+
+	nft_match(m, sizeof(m), s);
+	bool v6 = s->family == AF_INET6;
+
+	/* The documentation prefixes (RFC 5737, RFC 3849) stand for the user's network. */
+	snprintf(buf, len, "bind it to %s if only this machine uses it; else allow only "
+	    "trusted sources (nft add rule inet filter input %s %s saddr != %s drop, with your "
+	    "network); or disable the service%s%s%s", v6 ? "::1" : "127.0.0.1", m,
+	    v6 ? "ip6" : "ip", v6 ? "2001:db8::/32" : "192.0.2.0/24",
+	    p && p->unit ? " (systemctl disable --now " : "", p && p->unit ? p->unit : "",
+	    p && p->unit ? ")" : "");
+}
+
+static int
+judge_lore(struct pl_audit_listener *al, const struct pl_report *r, const char *addr,
+    size_t *specific)
+{
+	const struct pl_socket *s = al->s;
 	bool exposed = s->scope != PL_SCOPE_LOOPBACK;
-	size_t specific = 0, *nf = &al->nf;
+	struct pl_finding *f;
 
-	/* The use the holder's own evidence names; a use named by the port number alone
-	 * ("port only") proves nothing about the process. */
-	const char *named = s->ident == NULL ? s->lore_id :
-	    s->ident->confidence >= PL_ID_LIKELY ? s->ident->id : NULL;
-
-	pl_sock_addr(addr, sizeof(addr), s->family, s->laddr, s->lport);
-	for (size_t i = 0; i < r->nuses && *nf < PL_AUDIT_MAX_FINDINGS; i++) {
+	for (size_t i = 0; i < r->nuses; i++) {
 		const struct pl_lore_use *u = &r->uses[i];
 		int risk = pl_sev_parse(u->risk);
-		bool matched = named != NULL && strcmp(named, u->id) == 0;
+		bool matched = s->lore_id != NULL && strcmp(s->lore_id, u->id) == 0;
 
-		specific += !u->broad;
-		if (u->broad || (named != NULL && !matched))
+		*specific += !u->broad;
+		if (u->broad || (s->lore_id != NULL && !matched))
 			continue;
 		if (strcmp(u->kind, "malware") == 0) {
-			f[*nf].sev = matched ? PL_SEV_CRITICAL : PL_SEV_MEDIUM;
-			f[*nf].prov = matched ? "observed" : "inferred";
-			snprintf(f[*nf].reason, sizeof(f->reason), "port %u is known from %s (malware)%s",
+			if ((f = add(al, matched ? PL_SEV_CRITICAL : PL_SEV_MEDIUM, "malware-port",
+			    matched ? "observed" : "inferred")) == NULL)
+				return -PL_ENOMEM;
+			snprintf(f->reason, sizeof(f->reason), "port %u is known from %s (malware)%s",
 			    (unsigned)s->lport, u->name, matched ? " and the process matches it" :
 			    "; check the process");
-			(*nf)++;
+			if (al->p != NULL)
+				snprintf(f->remedy, sizeof(f->remedy), "check what runs: ls -l /proc/%d/exe "
+				    "and dpkg -S on that path; if nobody installed it, isolate the "
+				    "machine before stopping it", (int)al->p->pid);
+			else
+				snprintf(f->remedy, sizeof(f->remedy), "find the process (as root: "
+				    "portlore who %u) and check that it was installed on purpose",
+				    (unsigned)s->lport);
 		} else if (exposed && risk >= PL_SEV_HIGH) {
-			f[*nf].sev = matched ? (enum pl_sev)risk : (enum pl_sev)(risk - 1);
-			f[*nf].prov = matched ? "observed" : "inferred";
-			snprintf(f[*nf].reason, sizeof(f->reason), "%s %s on %s, reachable beyond "
-			    "loopback: %s", matched ? "" : "port of", u->name, addr, u->risk_why);
-			(*nf)++;
-		}
+			if ((f = add(al, matched ? (enum pl_sev)risk : (enum pl_sev)(risk - 1),
+			    "exposed-risk", matched ? "observed" : "inferred")) == NULL)
+				return -PL_ENOMEM;
+			snprintf(f->reason, sizeof(f->reason), "%s%s on %s, reachable beyond "
+			    "loopback: %s", matched ? "" : "port of ", u->name, addr, u->risk_why);
+			exposure_remedy(f->remedy, sizeof(f->remedy), s, al->p);
+		} else
+			continue;
+		snprintf(f->lore_id, sizeof(f->lore_id), "%s", u->id);
+		snprintf(f->lore_risk, sizeof(f->lore_risk), "%s", u->risk);
 	}
-	if (exposed && p != NULL && p->uid == 0 && s->lport >= 1024 &&
-	    *nf < PL_AUDIT_MAX_FINDINGS) {
-		f[*nf].sev = PL_SEV_LOW;
-		f[*nf].prov = "observed";
-		snprintf(f[*nf].reason, sizeof(f->reason), "%s (pid %d) runs as root on "
-		    "unprivileged port %u reachable beyond loopback", p->comm, (int)p->pid,
-		    (unsigned)s->lport);
-		(*nf)++;
-	}
-	if (s->scope == PL_SCOPE_ALL && s->registry == NULL && specific == 0 &&
-	    *nf < PL_AUDIT_MAX_FINDINGS) {
-		f[*nf].sev = PL_SEV_LOW;
-		f[*nf].prov = "observed";
-		snprintf(f[*nf].reason, sizeof(f->reason), "unknown service on all interfaces "
-		    "(%s): neither the registry nor lore knows port %u", addr, (unsigned)s->lport);
-		(*nf)++;
-	}
+	return 0;
 }
 
-/*
- * What a listener is, and how sure: the identification's use and confidence when it
- * named one (identify.h), else the registry's name for the port ("port-only"), else
- * nothing ("unknown"). Confidence words are one token each, for labels and queries.
- */
-static void
-identity(const struct pl_socket *s, struct pl_audit_listener *al)
-{
-	static const char *const conf[] = { "unknown", "port-only", "ambiguous", "likely",
-		"confirmed" };
-	const struct pl_identified *id = s->ident;
-
-	if (id != NULL && id->id != NULL) {
-		al->service = id->id;
-		al->confidence = (unsigned)id->confidence < 5 ? conf[id->confidence] : "unknown";
-	} else if (s->lore_id != NULL) {
-		al->service = s->lore_id;
-		al->confidence = "likely";
-	} else {
-		al->service = s->registry ? s->registry : "";
-		al->confidence = id != NULL && id->confidence == PL_ID_AMBIGUOUS ? "ambiguous" :
-		    s->registry ? "port-only" : "unknown";
-	}
-}
-
-/* Listeners in port and protocol order, so that one report serves every listener of
- * the same port (containers and namespaces repeat ports many times over). */
 static int
-cmp_port(const void *a, const void *b, void *list)
+judge(struct pl_audit_listener *al, const struct pl_report *r)
 {
-	const struct pl_socklist *l = list;
-	const struct pl_socket *x = &l->v[*(const size_t *)a];
-	const struct pl_socket *y = &l->v[*(const size_t *)b];
+	const struct pl_socket *s = al->s;
+	const struct pl_proc *p = al->p;
+	bool exposed = s->scope != PL_SCOPE_LOOPBACK;
+	struct pl_finding *f;
+	size_t specific = 0;
+	char addr[80], m[32];
+	int rc;
 
-	if (x->lport != y->lport)
-		return x->lport < y->lport ? -1 : 1;
-	if (x->proto != y->proto)
-		return x->proto < y->proto ? -1 : 1;
-	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+	pl_sock_addr(addr, sizeof(addr), s->family, s->laddr, s->lport);
+	if ((rc = judge_lore(al, r, addr, &specific)) != 0)
+		return rc;
+	if (exposed && p != NULL && p->uid == 0 && s->lport >= 1024) {
+		if ((f = add(al, PL_SEV_LOW, "root-unprivileged", "observed")) == NULL)
+			return -PL_ENOMEM;
+		snprintf(f->reason, sizeof(f->reason), "%s (pid %d) runs as root on unprivileged "
+		    "port %u reachable beyond loopback", p->comm, (int)p->pid, (unsigned)s->lport);
+		snprintf(f->remedy, sizeof(f->remedy), "run it as an unprivileged user%s%s%s",
+		    p->unit ? " (User= in " : "", p->unit ? p->unit : "", p->unit ? ")" : "");
+	}
+	if (s->scope == PL_SCOPE_ALL && s->registry == NULL && specific == 0) {
+		if ((f = add(al, PL_SEV_LOW, "unknown-exposed", "observed")) == NULL)
+			return -PL_ENOMEM;
+		nft_match(m, sizeof(m), s);
+		snprintf(f->reason, sizeof(f->reason), "unknown service on all interfaces (%s): "
+		    "neither the registry nor lore knows port %u", addr, (unsigned)s->lport);
+		snprintf(f->remedy, sizeof(f->remedy), "bind it to %s if only local clients use it, "
+		    "or block it (nft add rule inet filter input %s drop)",
+		    s->family == AF_INET6 ? "::1" : "127.0.0.1", m);
+	}
+	return 0;
+}
+
+/* Most severe first; an insertion sort, stable: equal severities keep lore's order
+ * (its ranking). A listener has a handful of findings. */
+static void
+sort_findings(struct pl_finding *f, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct pl_finding t = f[i];
+		size_t j = i;
+
+		for (; j > 0 && f[j - 1].sev < t.sev; j--)
+			f[j] = f[j - 1];
+		f[j] = t;
+	}
+}
+
+static int
+cmp_listener(const void *a, const void *b)
+{
+	const struct pl_audit_listener *x = a, *y = b;
+
+	if (x->worst != y->worst)
+		return y->worst - x->worst;
+	if (x->own_netns != y->own_netns)
+		return x->own_netns ? -1 : 1;
+	if (x->s->lport != y->s->lport)
+		return (int)x->s->lport - (int)y->s->lport;
+	return (int)x->s->proto - (int)y->s->proto;
+}
+
+/* Counts the distinct network namespaces of the listeners (the caller's always). */
+static size_t
+count_namespaces(const struct pl_socklist *l)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < l->n; i++) {
+		uint64_t ns = l->v[i].netns_ino;
+		bool seen = ns == 0 || ns == l->own_netns;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = l->v[k].netns_ino == ns;
+		n += !seen;
+	}
+	return n;
 }
 
 int
-pl_audit_build(struct pl_store *st, const struct pl_socklist *l, struct pl_audit *out,
+pl_audit_build(struct pl_store *st, const struct pl_socklist *l, struct pl_audit *a,
     struct pl_err *err)
 {
-	const struct pl_report_opts ro = { .no_host = true };
-	struct pl_report r;
-	size_t *idx = NULL, n = 0;
-	bool have = false;
 	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
-	out->worst = PL_SEV_NONE;
-	if (l->n == 0)
-		return 0;
-	if ((out->v = calloc(l->n, sizeof(*out->v))) == NULL ||
-	    (idx = calloc(l->n, sizeof(*idx))) == NULL) {
-		free(out->v);
-		out->v = NULL;
+	memset(a, 0, sizeof(*a));
+	a->worst = -1;
+	if (l->n > 0 && (a->v = calloc(l->n, sizeof(*a->v))) == NULL)
 		return pl_err_set(err, -PL_ENOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < l->n; i++)
-		if (pl_sock_is_listener(&l->v[i]))
-			idx[n++] = i;
-	qsort_r(idx, n, sizeof(*idx), cmp_port, (void *)(uintptr_t)l);
-	for (size_t k = 0; k < n; k++) {
-		const struct pl_socket *s = &l->v[idx[k]];
-		struct pl_audit_listener *al = &out->v[idx[k]];
+	for (size_t i = 0; i < l->n && rc == 0; i++) {
+		const struct pl_socket *s = &l->v[i];
+		struct pl_audit_listener *al;
+		struct pl_report r;
 
-		if (!have || r.port != s->lport || r.proto != s->proto) {
-			if (have)
-				pl_report_free(&r);
-			if ((rc = pl_report_build(st, s->lport, s->proto, &ro, &r, err)) != 0) {
-				have = false;
-				break;
-			}
-			have = true;
-		}
+		if (!pl_sock_is_listener(s))
+			continue;
+		al = &a->v[a->n++];
 		al->s = s;
 		al->p = s->nowners ? &l->procs[s->owners[0]] : NULL;
-		identity(s, al);
-		al->worst = PL_SEV_NONE;
-		judge(s, al->p, &r, al);
-		for (size_t f = 0; f < al->nf; f++)
-			if ((int)al->f[f].sev > al->worst)
-				al->worst = (int)al->f[f].sev;
-		if (al->worst > out->worst)
-			out->worst = al->worst;
-	}
-	if (have)
+		al->own_netns = s->netns_ino == 0 || s->netns_ino == l->own_netns;
+		if (al->own_netns)
+			snprintf(al->netns, sizeof(al->netns), "host");
+		else
+			pl_netns_name(s->netns_ino, al->netns, sizeof(al->netns));
+		if ((rc = pl_report_build(st, s->lport, s->proto,
+		    &(struct pl_report_opts){ .no_host = true }, &r, err)) != 0)
+			break;
+		rc = judge(al, &r);
 		pl_report_free(&r);
-	free(idx);
+		if (rc == -PL_ENOMEM)
+			pl_err_set(err, rc, "out of memory");
+		sort_findings(al->f, al->nf);
+		al->worst = al->nf > 0 ? (int)al->f[0].sev : -1;
+		for (size_t k = 0; k < al->nf; k++)
+			a->counts[al->f[k].sev]++;
+		a->findings += al->nf;
+		if (al->worst > a->worst)
+			a->worst = al->worst;
+	}
 	if (rc != 0) {
-		pl_audit_free(out);
+		pl_audit_free(a);
 		return rc;
 	}
-	/* Back to the list's order, without the sockets that don't listen. */
-	for (size_t i = 0; i < l->n; i++)
-		if (out->v[i].s != NULL)
-			out->v[out->n++] = out->v[i];
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof(*a->v), cmp_listener);
+	a->namespaces = count_namespaces(l);
 	return 0;
 }
 
 void
 pl_audit_free(struct pl_audit *a)
 {
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i].f);
 	free(a->v);
 	memset(a, 0, sizeof(*a));
-	a->worst = PL_SEV_NONE;
 }

@@ -143,6 +143,39 @@ count_tables(struct pl_store *st)
 	return n;
 }
 
+/* The tables every query relies on: a store without one of them is refused at open,
+ * like a corrupt one, instead of failing every lookup (and every page) later. */
+static const char *const tables[] = { "meta", "snapshot", "record", "lore_entry",
+	"lore_port", "lore_source", "lore_cve", "lore_hint", "nmap", "fts", NULL };
+
+static int
+check_tables(struct pl_store *st, struct pl_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+	    "name = ?1", -1, &s, NULL) != SQLITE_OK)
+		return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
+	for (const char *const *t = tables; *t && rc == 0; t++) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, *t, -1, SQLITE_STATIC);
+		switch (sqlite3_step(s)) {
+		case SQLITE_ROW:
+			break;
+		case SQLITE_DONE:
+			rc = pl_err_set(err, -PL_ESTORE, "store %s: table '%s' is missing (damaged "
+			    "store; rebuild it with 'portlore import' or reinstall)", st->path, *t);
+			break;
+		default:
+			rc = pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path,
+			    sqlite3_errmsg(st->db));
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
 /* Checks that db holds a portlore store of a schema this build reads, or lays the
  * schema down in an empty database when may_create. */
 static int
@@ -158,7 +191,7 @@ check_schema(struct pl_store *st, bool may_create, struct pl_err *err)
 	switch (rc & 0xff) {
 	case SQLITE_OK:
 		if (version == PL_SCHEMA_VERSION)
-			return 0;
+			return check_tables(st, err);
 		if (version > PL_SCHEMA_VERSION)
 			return pl_err_set(err, -PL_ESTORE, "store %s: schema %d is newer than "
 			    "this portlore reads (%d); upgrade portlore", st->path, version,

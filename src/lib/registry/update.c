@@ -7,6 +7,7 @@
  */
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +65,7 @@ struct sink {
 	FILE *f;
 	long n, max;
 	bool too_big, write_failed;
+	int write_errno;          /* saved where fwrite failed: later calls change errno */
 	volatile sig_atomic_t *stop;
 };
 
@@ -77,6 +81,7 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 		return 0;
 	}
 	if (fwrite(p, 1, len, k->f) != len) {
+		k->write_errno = errno;
 		k->write_failed = true;
 		return 0;
 	}
@@ -107,7 +112,10 @@ setup(const struct curl_api *c, CURL *h, const char *url, const struct pl_fetch_
 {
 	c->setopt(h, CURLOPT_URL, url);
 	c->setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	c->setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* A download asked for over https never continues in the clear: a redirect to
+	 * http:// (a downgrade an attacker on the path could then rewrite) is refused. */
+	c->setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+	    strncasecmp(url, "https://", 8) == 0 ? "https" : "http,https");
 	c->setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 	c->setopt(h, CURLOPT_MAXREDIRS, 5L);
 	c->setopt(h, CURLOPT_FAILONERROR, 1L);
@@ -142,7 +150,7 @@ fetch_result(const struct curl_api *c, CURL *h, CURLcode cc, const char *url,
 		    url, k->max);
 	if (k->write_failed)
 		return pl_err_set(err, -PL_EIO, "%s: cannot write the download: %s", url,
-		    strerror(errno));
+		    strerror(k->write_errno));
 	if (cc == CURLE_ABORTED_BY_CALLBACK)
 		return pl_err_set(err, -PL_EINTR, "%s: download interrupted", url);
 	c->getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -154,6 +162,9 @@ fetch_result(const struct curl_api *c, CURL *h, CURLcode cc, const char *url,
 	case CURLE_COULDNT_CONNECT:
 		return pl_err_set(err, -PL_EIO, "%s: %s (offline? use --from FILE with a copy of "
 		    "the registry)", url, why);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return pl_err_set(err, -PL_EIO, "%s: %s (a redirect from https:// to another "
+		    "scheme is refused)", url, why);
 	case CURLE_PARTIAL_FILE:
 		return pl_err_set(err, -PL_EIO, "%s: download cut off after %ld bytes (%s)", url,
 		    k->n, why);
@@ -209,36 +220,72 @@ pl_user_store_path(char *buf, size_t len)
 	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
-/* Copies src to dst (which must not exist) and flushes it to disk. */
+/*
+ * Writes all of buf, going on after a short write: the kernel may accept part of a
+ * buffer and report ENOSPC or EIO only at the next call. Returns 0, or -1 with errno
+ * set by the call that failed.
+ */
 static int
-copy_file(const char *src, const char *dst, struct pl_err *err)
+write_all(int fd, const char *buf, size_t len)
 {
-	char buf[65536];
-	struct stat sb;
-	int in = -1, out = -1, rc = 0;
 	ssize_t n;
 
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0 || fstat(in, &sb) != 0) {
-		rc = pl_err_set(err, -PL_ESTORE, "store %s: %s", src, strerror(errno));
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Copies src (already open as in, described by sb) to dst, which must not exist, with
+ * src's mode and owner, and flushes it to disk. errno is saved where each call fails,
+ * so a full disk is reported as such, not as whatever a later call left in errno.
+ */
+static int
+copy_file(int in, const struct stat *sb, const char *src, const char *dst, struct pl_err *err)
+{
+	char buf[65536];
+	int out = -1, rc = 0, e;
+	ssize_t n = 0;
+
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return pl_err_set(err, -PL_EIO, "%s: %s", dst, strerror(errno));
+	/* The new store replaces the old one: it keeps its owner and mode. */
+	if ((sb->st_uid != geteuid() || sb->st_gid != getegid()) &&
+	    fchown(out, sb->st_uid, sb->st_gid) != 0) {
+		rc = pl_err_set(err, -PL_ESTORE, "store %s: cannot keep its owner %ld:%ld (%s); "
+		    "not replaced", src, (long)sb->st_uid, (long)sb->st_gid, strerror(errno));
 		goto done;
 	}
-	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) < 0) {
+	if (fchmod(out, sb->st_mode & 07777) != 0) {
 		rc = pl_err_set(err, -PL_EIO, "%s: %s", dst, strerror(errno));
 		goto done;
 	}
 	/* Bounded by the file's size: a store that grows meanwhile is copied as it was. */
-	for (off_t left = sb.st_size; left > 0 && rc == 0; left -= n) {
+	for (off_t left = sb->st_size; left > 0 && rc == 0; left -= n) {
 		n = read(in, buf, (size_t)(left < (off_t)sizeof(buf) ? left : (off_t)sizeof(buf)));
-		if (n <= 0 || write(out, buf, (size_t)n) != n)
+		e = errno;
+		if (n < 0 && e == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			rc = pl_err_set(err, -PL_EIO, "reading %s: %s", src,
+			    n == 0 ? "file shrank" : strerror(e));
+		else if (write_all(out, buf, (size_t)n) != 0)
 			rc = pl_err_set(err, -PL_EIO, "copying %s to %s: %s", src, dst,
-			    n == 0 ? "file shrank" : strerror(errno));
+			    strerror(errno));
 	}
 	if (rc == 0 && fsync(out) != 0)
 		rc = pl_err_set(err, -PL_EIO, "%s: %s", dst, strerror(errno));
 done:
-	if (in >= 0)
-		close(in);
-	if (out >= 0 && close(out) != 0 && rc == 0)
+	if (close(out) != 0 && rc == 0)
 		rc = pl_err_set(err, -PL_EIO, "%s: %s", dst, strerror(errno));
 	return rc;
 }
@@ -361,29 +408,252 @@ sync_dir(const char *path)
 	}
 }
 
-int
-pl_update_store(const char *target, const char *seed, const char *csv, const char *source,
-    volatile sig_atomic_t *stop, struct pl_update_result *res, struct pl_err *err)
+/* The lock file beside target: "portlore.db.lock". */
+static int
+lock_path(char *buf, size_t len, const char *target, struct pl_err *err)
 {
-	char tmp[PATH_MAX];
+	if (snprintf(buf, len, "%s.lock", target) >= (int)len)
+		return pl_err_set(err, -PL_EUSAGE, "%s: path too long", target);
+	return 0;
+}
+
+/* The PID the holder wrote into the lock file, or 0. */
+static long
+lock_holder(int fd)
+{
+	char buf[24];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *end;
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	pid = strtol(buf, &end, 10);
+	return end != buf && pid > 0 ? pid : 0;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Takes the update lock of target: flock(2) on target.lock, waiting up to wait seconds
+ * for another update to finish. The file is removed when the lock is given up, so a
+ * lock taken on a file that was removed meanwhile (its inode is no longer the path's)
+ * is dropped and taken again on the new file. flock locks go with the process: a
+ * killed update leaves no lock behind. Returns the descriptor, or a negative code.
+ */
+static int
+lock_store(const char *target, const char *path, long wait, volatile sig_atomic_t *stop,
+    struct pl_err *err)
+{
+	long deadline = now_ms() + wait * 1000, pid;
+	struct stat a, b;
+	char buf[24];
+	int fd, n;
+
+	for (;;) {
+		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644)) < 0)
+			return pl_err_set(err, -PL_ESTORE, "store %s: cannot create its lock file "
+			    "%s: %s", target, path, strerror(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			if (fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+			    a.st_ino == b.st_ino)
+				break;
+			close(fd);
+			if (now_ms() < deadline)
+				continue;
+			return pl_err_set(err, -PL_EBUSY, "store %s: its lock file %s keeps being "
+			    "replaced; try again later", target, path);
+		}
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			pl_err_set(err, -PL_ESTORE, "store %s: cannot lock %s: %s", target, path,
+			    strerror(errno));
+			close(fd);
+			return -PL_ESTORE;
+		}
+		pid = lock_holder(fd);
+		close(fd);
+		if (stop && *stop)
+			return pl_err_set(err, -PL_EINTR, "interrupted while waiting for another "
+			    "update; %s is left as it was", target);
+		if (now_ms() >= deadline)
+			return pl_err_set(err, -PL_EBUSY, "store %s: another update is running "
+			    "(PID %ld, lock %s); waited %ld s; try again later, or wait longer with "
+			    "--wait SECS", target, pid, path, wait);
+		sleep_ms(100);
+	}
+	/* Who holds the lock, for the message a waiting update prints. */
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		/* Only the message of a waiting update would lack the PID. */
+	}
+	return fd;
+}
+
+static void
+unlock_store(int fd, const char *path)
+{
+	if (fd < 0)
+		return;
+	unlink(path);
+	close(fd);
+}
+
+/*
+ * Whether name is "BASE.update.PID" or that with a SQLite journal suffix, the files an
+ * update leaves when it is killed; *pid receives PID.
+ */
+static bool
+is_update_file(const char *name, const char *base, long *pid)
+{
+	static const char *const tails[] = { "", "-journal", "-wal", "-shm", NULL };
+	size_t n = strlen(base);
+	char *end;
+
+	if (strncmp(name, base, n) != 0 || strncmp(name + n, ".update.", 8) != 0)
+		return false;
+	name += n + 8;
+	if (*name < '1' || *name > '9')
+		return false;
+	*pid = strtol(name, &end, 10);
+	for (const char *const *t = tails; *t; t++)
+		if (strcmp(end, *t) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Removes what killed updates left beside target (copies and their journals). Called
+ * with the lock held: no update of this store runs, so a file is stale whether its
+ * PID is gone or now belongs to another program (which does not hold the lock).
+ */
+static void
+clean_stale(const char *target, struct pl_update_result *res)
+{
+	char dir[PATH_MAX], name[PATH_MAX];
+	const char *base;
+	struct dirent *e;
+	struct stat sb;
+	DIR *d;
+	long pid;
+
+	snprintf(dir, sizeof(dir), "%s", target);
+	snprintf(name, sizeof(name), "%s", target);
+	base = basename(name);
+	if ((d = opendir(dirname(dir))) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (!is_update_file(e->d_name, base, &pid) || pid == (long)getpid())
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(sb.st_mode) || unlinkat(dirfd(d), e->d_name, 0) != 0)
+			continue;
+		res->stale_files++;
+		res->stale_bytes += (long long)sb.st_size;
+		res->stale_pid = pid;
+		res->stale_pid_alive = kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	}
+	closedir(d);
+}
+
+/*
+ * Whether the caller may replace the store: the mode's write bit for the caller's
+ * class, not access(2) alone, which says yes to root whatever the mode. A store made
+ * 0444 was made read-only on purpose; root honours any write bit.
+ */
+static bool
+may_replace(const char *path, const struct stat *sb)
+{
+	mode_t bit = geteuid() == 0 ? 0222 : sb->st_uid == geteuid() ? S_IWUSR :
+	    sb->st_gid == getegid() ? S_IWGRP : S_IWOTH;
+
+	return (sb->st_mode & bit) != 0 && access(path, W_OK) == 0;
+}
+
+/* Opens the store to copy from, after the checks that it may be replaced. */
+static int
+open_source(const char *path, bool is_target, struct stat *sb, struct pl_err *err)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, sb) != 0) {
+		pl_err_set(err, -PL_ESTORE, "store %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		pl_err_set(err, -PL_ESTORE, "store %s: not a regular file", path);
+		goto fail;
+	}
+	if (is_target && !may_replace(path, sb)) {
+		pl_err_set(err, -PL_ESTORE, "store %s: read-only (mode %04o); not replaced: make "
+		    "it writable (chmod u+w), or update another store with --db PATH", path,
+		    (unsigned)(sb->st_mode & 07777));
+		goto fail;
+	}
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return err->code;
+}
+
+int
+pl_update_store(const char *target, const char *csv, const struct pl_update_opts *o,
+    struct pl_update_result *res, struct pl_err *err)
+{
+	char tmp[PATH_MAX], lock[PATH_MAX];
 	const char *from = target;
-	int rc;
+	struct stat sb;
+	int rc, lk = -1, in = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (snprintf(tmp, sizeof(tmp), "%s.update.%ld", target, (long)getpid()) >= (int)sizeof(tmp))
 		return pl_err_set(err, -PL_EUSAGE, "%s: path too long", target);
-	if ((rc = make_parents(target, err)) != 0)
+	if ((rc = lock_path(lock, sizeof(lock), target, err)) != 0 ||
+	    (rc = make_parents(target, err)) != 0)
 		return rc;
+	/* Refused before waiting: a read-only store will not become writable meanwhile. */
+	if (access(target, F_OK) == 0) {
+		if ((in = open_source(target, true, &sb, err)) < 0)
+			return in;
+		close(in);
+		in = -1;
+	}
+	if ((lk = lock_store(target, lock, o->wait, o->stop, err)) < 0)
+		return lk;
+	clean_stale(target, res);
+	/* Under the lock: the store another update just renamed into place is copied. */
 	if (access(target, F_OK) != 0) {
-		from = seed != NULL && access(seed, R_OK) == 0 ? seed : NULL;
+		from = o->seed != NULL && access(o->seed, R_OK) == 0 ? o->seed : NULL;
 		res->seeded = from != NULL;
 	}
 	unlink(tmp);
-	if (from != NULL && (rc = copy_file(from, tmp, err)) != 0)
+	if (from != NULL) {
+		if ((rc = in = open_source(from, from == target, &sb, err)) < 0)
+			goto out;
+		if (from != target)
+			sb.st_mode = 0644, sb.st_uid = geteuid(), sb.st_gid = getegid();
+		if ((rc = copy_file(in, &sb, from, tmp, err)) != 0)
+			goto out;
+	}
+	if ((rc = import_into(tmp, csv, o->source, res, err)) != 0 || res->unchanged)
 		goto out;
-	if ((rc = import_into(tmp, csv, source, res, err)) != 0 || res->unchanged)
-		goto out;
-	if (stop && *stop) {
+	if (o->stop && *o->stop) {
 		rc = pl_err_set(err, -PL_EINTR, "interrupted; %s is left as it was", target);
 		goto out;
 	}
@@ -392,8 +662,13 @@ pl_update_store(const char *target, const char *seed, const char *csv, const cha
 		goto out;
 	}
 	sync_dir(target);
-	return 0;
+	rc = 0;
+	goto done;
 out:
 	unlink(tmp);
+done:
+	if (in >= 0)
+		close(in);
+	unlock_store(lk, lock);
 	return rc;
 }

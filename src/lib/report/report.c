@@ -484,6 +484,8 @@ add_target(struct pl_target **t, long *n, size_t *cap, uint16_t port, enum pl_pr
 	for (long i = *n - 1; i >= 0 && i >= *n - 8; i--)
 		if ((*t)[i].port == port && (*t)[i].proto == proto)
 			return 0;
+	if (*n >= PL_TARGETS_MAX)
+		return -PL_ETOOBIG;
 	if ((size_t)*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 16;
 		struct pl_target *p = realloc(*t, nc * sizeof(*p));
@@ -563,6 +565,9 @@ pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl
 			free(refs);
 		if (rc == -PL_ENOMEM)
 			pl_err_set(err, rc, "out of memory");
+		if (rc == -PL_ETOOBIG)
+			pl_err_set(err, rc, "the port specs ask for more than %d reports (every port "
+			    "of all four protocols once); ask for fewer", PL_TARGETS_MAX);
 	}
 	if (rc != 0) {
 		free(t);

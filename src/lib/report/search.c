@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/utf8.h"
 #include "portlore/buf.h"
 #include "portlore/rank.h"
 #include "registry/store-internal.h"
@@ -353,6 +354,9 @@ pl_store_search(struct pl_store *st, const char *query, int limit, struct pl_hit
 	if (strlen(query) > 1000)
 		return pl_err_set(err, -PL_ETOOBIG, "search text of %zu bytes is too long (at most 1000)",
 		    strlen(query));
+	/* Bad input, not a failure: the text is shown (with escapes) so the user sees it. */
+	if (!pl__utf8_valid(query, strlen(query)))
+		return pl_err_set(err, -PL_EUSAGE, "search text '%s' is not valid UTF-8", query);
 	split_words(query, &ws);
 	if (ws.n == 0)
 		return pl_err_set(err, -PL_EUSAGE, "search text '%s' has no words to look for", query);
