@@ -1,6 +1,7 @@
 /*
  * Reader feedback ("Was this page helpful?"): one SQLite file in WAL mode, kept apart
- * from the store because the installed store may be read-only.
+ * from the store because the installed store may be read-only, or one PostgreSQL
+ * database shared by several servers (docs/scale-out.md).
  *
  * Ownership: pl_feedback_open() returns a handle the caller frees with
  * pl_feedback_close() (NULL is fine). Totals returned by pl_feedback_totals() belong to
@@ -24,14 +25,20 @@ int pl_vote_parse(const char *s);
 struct pl_feedback;
 
 /*
- * Opens (creating when create is true, with its folder) the feedback file at path.
- * Returns 0, or -PL_ESTORE with err naming the path.
+ * Opens (creating when create is true, with its folders) the feedback store at path:
+ * a SQLite file, or a PostgreSQL database when path is a postgresql:// (or postgres://)
+ * URL, whose tables are created when create is true. Returns 0, or -PL_ESTORE with err
+ * naming the path (a URL without its password), -PL_ESYS when libpq can't be loaded.
  */
 int pl_feedback_open(struct pl_feedback **out, const char *path, bool create,
     struct pl_err *err);
 void pl_feedback_close(struct pl_feedback *fb);
 
-/* The default path: $XDG_DATA_HOME/portlore/feedback.db or ~/.local/share/portlore/. */
+/* Whether path names a PostgreSQL database rather than a file. */
+bool pl_feedback_is_url(const char *path);
+
+/* The default path: $STATE_DIRECTORY/feedback.db (systemd's StateDirectory=), else
+ * $XDG_DATA_HOME/portlore/feedback.db or ~/.local/share/portlore/feedback.db. */
 const char *pl_feedback_default_path(char *buf, size_t len);
 
 /*

@@ -16,6 +16,10 @@ struct pl_text_opts {
 };
 
 int pl_render_text(struct pl_buf *out, const struct pl_report *r, const struct pl_text_opts *o);
+
+/* The line a report adds when its registry snapshot ("YYYY-MM-DD") is over a year old:
+ * how old, and the command that refreshes it. Writes "" otherwise; returns buf. */
+const char *pl_snapshot_stale_note(char *buf, size_t len, const char *snapshot);
 /*
  * One port on one screen (brief.c): the n reports of one port number (its protocols,
  * in order) as one block: headline, registry rows merged across protocols, range,

@@ -33,6 +33,9 @@ struct pl_server_opts {
 	 * "X-Real-IP"); the votes' rate limit then counts that address. NULL: the
 	 * connection's own address (the default: a header is trusted only when told). */
 	const char *trust_proxy;
+	/* A listening socket to serve instead of binding listen (socket activation: fd 3
+	 * from systemd); 0: none. */
+	int listen_fd;
 };
 
 struct pl_server;

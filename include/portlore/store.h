@@ -102,6 +102,15 @@ struct pl_port_ref {
 int pl_store_resolve_name(struct pl_store *st, const char *name, enum pl_proto proto,
     struct pl_port_ref **out, struct pl_err *err);
 
+/*
+ * Names a port spec may use that start with prefix (case-insensitive): the current
+ * snapshot's service names, lore ids and lore families, sorted, at most max. For shell
+ * completion. Returns how many (*out and each string owned by the caller, free()),
+ * or a negative code.
+ */
+long pl_store_names(struct pl_store *st, const char *prefix, long max, char ***out,
+    struct pl_err *err);
+
 /* Lent: the current snapshot's label ("2026-02-13"), or NULL when there is none. */
 const char *pl_store_current_snapshot(struct pl_store *st);
 

@@ -149,6 +149,13 @@ int cmd_feedback_run(struct cli_ctx *x);
 int cmd_feedback_option(struct cli_ctx *x, int ch, const char *arg);
 extern const struct option cmd_feedback_longopts[];
 
+/* ls --format (ls-prometheus.c): checks the name (returns -1 to go on, or
+ * EXIT_USAGE), and prints listeners as Prometheus metrics (returns the exit status). */
+int cli_ls_format(const char *format, bool *json);
+struct pl_socklist;
+int cli_ls_prometheus(struct pl_store *st, struct pl_socklist *l);
+
+int cmd_complete(int argc, char **argv);
 int cmd_port(int argc, char **argv);
 int cmd_port_run(struct cli_ctx *x);
 int cmd_port_option(struct cli_ctx *x, int ch, const char *arg);

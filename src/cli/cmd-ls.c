@@ -1,5 +1,6 @@
 /* cmd-ls.c: `portlore ls [PORTSPEC...]`, the sockets of this machine with their
  * processes, users, units, containers, registry names and lore. */
+#include <string.h>
 #include <unistd.h>
 
 #include "cmd-sockets.h"
@@ -18,13 +19,17 @@ cmd_ls(int argc, char **argv)
 
 	if ((status = sockets_parse("ls", argc, argv, &o)) >= 0)
 		return status;
-	if ((status = sockets_parse_ports(&o, argc - optind, argv + optind)) >= 0)
+	if ((status = sockets_parse_ports(&o, argc - optind, argv + optind)) >= 0 ||
+	    (status = cli_ls_format(o.format, &o.c.json)) >= 0)
 		goto out;
 	st = sockets_open_store(&o.c);
 	if ((status = sockets_collect(&o, st, &l)) != 0)
 		goto out;
 	sockets_text_opts(&o.c, &to);
-	if (o.c.json) {
+	if (o.format != NULL && strcmp(o.format, "prometheus") == 0) {
+		status = cli_ls_prometheus(st, &l);
+		goto out;
+	} else if (o.c.json) {
 		struct pl_json j;
 
 		sockets_json_head(&j, &b, "ls", argc - 1, argv + 1);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "portlore/feedback.h"
@@ -92,6 +93,36 @@ parse_serve(int argc, char **argv, struct serve_opts *o)
 	return 0;
 }
 
+/*
+ * Socket activation, as sd_listen_fds(3) defines it: LISTEN_PID names this process and
+ * LISTEN_FDS counts the sockets passed from descriptor 3 on. The variables are removed
+ * so that nothing started later takes them for its own. Returns 3, or 0 for none.
+ */
+static int
+activation_fd(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char *end;
+	long p, n;
+
+	if (pid == NULL || fds == NULL)
+		return 0;
+	p = strtol(pid, &end, 10);
+	if (*pid == '\0' || *end != '\0' || p != (long)getpid())
+		return 0;
+	n = strtol(fds, &end, 10);
+	if (*fds == '\0' || *end != '\0')
+		n = 0;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (n < 1)
+		return 0;
+	if (n > 1)
+		fprintf(stderr, "portlore: warning: %ld sockets passed; serving the first only\n", n);
+	return 3;
+}
+
 int
 cmd_serve(int argc, char **argv)
 {
@@ -122,6 +153,10 @@ cmd_serve(int argc, char **argv)
 	so.timeout = (unsigned)o.timeout;
 	so.cache_mib = (unsigned)o.cache_mib;
 	so.trust_proxy = o.trust_proxy;
+	if ((so.listen_fd = activation_fd()) > 0 && o.listen != NULL) {
+		fprintf(stderr, "portlore: serve: --listen conflicts with the socket systemd passed\n");
+		return EXIT_USAGE;
+	}
 	/* Block the signals before the server's threads start, so that they inherit the
 	 * mask and only sigwait() below sees them. */
 	sigemptyset(&set);

@@ -10,10 +10,12 @@ struct who_opts {
 	struct common c;
 	struct pl_sock_query q;
 	const char *user, *unit, *container;
+	const char *format;        /* ls: text, json or prometheus */
 	struct pl_portspec spec;
 };
 
-enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS };
+enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER, O_PROCFS,
+	O_FORMAT };
 
 struct pl_json;
 

@@ -31,6 +31,7 @@ static const struct option longopts[] = {
 	{ "unit", required_argument, NULL, O_UNIT },
 	{ "container", required_argument, NULL, O_CONTAINER },
 	{ "procfs", no_argument, NULL, O_PROCFS },
+	{ "format", required_argument, NULL, O_FORMAT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -56,6 +57,7 @@ sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		case O_UNIT: o->unit = optarg; break;
 		case O_CONTAINER: o->container = optarg; break;
 		case O_PROCFS: o->q.no_netlink = true; break;
+		case O_FORMAT: o->format = optarg; break;
 		case 'h':
 			return cli_usage(cmd, EXIT_OK);
 		default:
@@ -63,7 +65,7 @@ sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o)
 		}
 	}
 	/* Options of the other command: say so rather than ignore them. */
-	if (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container)) {
+	if (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container || o->format)) {
 		cli_warn("portlore: %s: an option of another command was given\n", cmd);
 		return cli_usage(cmd, EXIT_USAGE);
 	}

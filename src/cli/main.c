@@ -90,7 +90,8 @@ const struct cmd cli_cmds[] = {
 	  "who holds a port on this machine, or why it can't be bound", .run = NULL },
 	{ "ls", cmd_ls,
 	  "portlore ls [-j] [--db PATH] [--all] [--tcp] [--udp] [-4] [-6] [--user USER]\n"
-	  "       [--unit UNIT] [--container ID] [--procfs] [PORTSPEC...]",
+	  "       [--unit UNIT] [--container ID] [--procfs] [--format text|json|prometheus]\n"
+	  "       [PORTSPEC...]",
 	  "list listening sockets (--all: every socket) with their processes", .run = NULL },
 	{ "kill", cmd_kill,
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
@@ -222,6 +223,8 @@ main(int argc, char **argv)
 		status = cli_usage(NULL, EXIT_OK);
 	else if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
 		status = cmd_version(1, argv);
+	else if (strcmp(argv[1], "complete") == 0)   /* hidden: for the shells */
+		status = cmd_complete(argc - 1, argv + 1);
 	else
 		status = cmd_port(argc, argv);
 	/* jq's rule: output that could not be written is a failure, even at the end. */

@@ -253,6 +253,11 @@ registry(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf 
 		    (unsigned)r[0]->port, snap ? snap : "(no snapshot)");
 		line(w, "registry", pl_buf_str(t));
 	}
+	/* An old registry (Debian's copy is from 2014) says so, with the way out. */
+	char note[128];
+
+	if (*pl_snapshot_stale_note(note, sizeof(note), snap))
+		wline(w, NULL, note);
 }
 
 /* "System Ports 0-1023; privileged here; browsers refuse it" */

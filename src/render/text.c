@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "portlore/render.h"
 
@@ -187,9 +188,43 @@ record(struct out *w, const struct pl_record *rec, const char *label, const char
 	detail(w, "notes", rec->notes);
 }
 
+/*
+ * Days since a snapshot labelled "YYYY-MM-DD" (the newest date inside its file), or -1
+ * when the label is not a date. A store built from Debian's copy holds 2014's
+ * registry: readers should know, and how to refresh it.
+ */
+static long
+snapshot_age_days(const char *label)
+{
+	struct tm tm = { 0 };
+	time_t then, now = time(NULL);
+	char rest;
+
+	if (sscanf(label, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &rest) != 3)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	if ((then = timegm(&tm)) == (time_t)-1 || now < then)
+		return -1;
+	return (long)((now - then) / 86400);
+}
+
+const char *
+pl_snapshot_stale_note(char *buf, size_t len, const char *snapshot)
+{
+	long days = snapshot ? snapshot_age_days(snapshot) : -1;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (days > 365)
+		snprintf(buf, len, "snapshot over a year old: run 'portlore update'");
+	return buf;
+}
+
 static void
 registry(struct out *w, const struct pl_report *r)
 {
+	char note[128];
 	char prov[48];
 
 	snprintf(prov, sizeof(prov), "iana %s", r->snapshot ? r->snapshot : "");
@@ -205,6 +240,8 @@ registry(struct out *w, const struct pl_report *r)
 	for (size_t i = 0; i < r->nranges; i++)
 		record(w, &r->ranges[i], i == 0 && r->nrecords == 0 ? "registry" : NULL, r->snapshot,
 		    true);
+	if (*pl_snapshot_stale_note(note, sizeof(note), r->snapshot))
+		fact(w, NULL, prov, "%s", note);
 }
 
 static void

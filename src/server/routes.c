@@ -1158,6 +1158,7 @@ metrics_route(struct pl_server *s, struct MHD_Connection *c)
 	    hits, misses, bytes, atomic_load(&s->reloads),
 	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns),
 	    atomic_load(&s->cache_evictions), atomic_load(&s->evictions));
+	(void)srv_metrics_host(s, &b);
 	ok = reply(s, c, 200, b.data ? b.data : "", b.len, "text/plain; version=0.0.4; charset=utf-8",
 	    NULL, R_METRICS);
 	pl_buf_free(&b);

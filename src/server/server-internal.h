@@ -185,6 +185,11 @@ size_t srv_gzip(const void *body, size_t len, unsigned char **out);
 enum MHD_Result srv_queue(struct pl_server *s, struct MHD_Connection *c, unsigned status,
     struct MHD_Response *resp, enum route r);
 
+/* --- metrics-host.c --- */
+/* Appends this host's listeners as metrics when serving on loopback; returns 0 or a
+ * negative code (the counters are served all the same). */
+int srv_metrics_host(struct pl_server *s, struct pl_buf *b);
+
 /* --- limiter (server.c) --- */
 /* Finds name in an application/x-www-form-urlencoded body and decodes its value
  * ('+' and %XX) into out (len > 0 bytes, NUL-terminated, cut to fit). Returns whether

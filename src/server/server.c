@@ -400,17 +400,28 @@ listen_socket(const union addr *a, socklen_t alen, bool reuse_port, unsigned tim
 	return 0;
 }
 
+/*
+ * Serves given_fd when one was handed over (socket activation: systemd listens and
+ * passes the socket as descriptor 3), else a socket of its own on a.
+ */
 static int
-start_daemon(struct pl_server *s, const union addr *a, socklen_t alen, unsigned threads,
-    bool reuse_port, struct pl_err *err)
+start_daemon(struct pl_server *s, const union addr *a, socklen_t alen, int given_fd,
+    unsigned threads, bool reuse_port, struct pl_err *err)
 {
 	union addr bound;
 	socklen_t blen = sizeof(bound);
 	char where[INET6_ADDRSTRLEN + 16];
 	int fd = -1, rc;
 
-	if ((rc = listen_socket(a, alen, reuse_port, s->timeout, &fd, err)) != 0)
+	if (given_fd > 0) {
+		/* The gate's accept loop wants what listen_socket() sets. */
+		fd = given_fd;
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) != 0)
+			return pl_err_set(err, -PL_ESYS, "descriptor %d: %s", fd, strerror(errno));
+	} else if ((rc = listen_socket(a, alen, reuse_port, s->timeout, &fd, err)) != 0) {
 		return rc;
+	}
 	if (getsockname(fd, &bound.sa, &blen) != 0)
 		bound = *a;
 	if ((rc = srv_gate_start(s, fd, threads, err)) != 0)
@@ -431,8 +442,17 @@ pl_server_start(struct pl_server **out, const struct pl_server_opts *o, struct p
 	int rc;
 
 	*out = NULL;
-	if ((rc = parse_listen(o->listen ? o->listen : PL_SERVE_DEFAULT_LISTEN, &a, &alen, err)))
+	if (o->listen_fd > 0) {
+		alen = sizeof(a);
+		memset(&a, 0, sizeof(a));
+		if (getsockname(o->listen_fd, &a.sa, &alen) != 0 ||
+		    (a.sa.sa_family != AF_INET && a.sa.sa_family != AF_INET6))
+			return pl_err_set(err, -PL_EUSAGE, "the socket passed as descriptor %d is not "
+			    "a TCP socket (give ListenStream=ADDRESS:PORT)", o->listen_fd);
+	} else if ((rc = parse_listen(o->listen ? o->listen : PL_SERVE_DEFAULT_LISTEN, &a, &alen,
+	    err))) {
 		return rc;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->db_path = strdup(o->db_path)) == NULL ||
 	    (s->feedback_path = strdup(o->feedback_path)) == NULL ||
@@ -478,8 +498,8 @@ pl_server_start(struct pl_server **out, const struct pl_server_opts *o, struct p
 		goto fail;
 	load_catalogs(s, o->locale_dir ? o->locale_dir : pl_server_default_locale_dir);
 	atomic_store(&s->next_check, 0);
-	if ((rc = start_daemon(s, &a, alen, o->threads ? o->threads : default_threads(),
-	    o->reuse_port, err)) != 0)
+	if ((rc = start_daemon(s, &a, alen, o->listen_fd, o->threads ? o->threads :
+	    default_threads(), o->reuse_port, err)) != 0)
 		goto fail;
 	*out = s;
 	return 0;
