@@ -1,7 +1,7 @@
 /* procnet.h: sockets of this host from /proc/net/{tcp,tcp6,udp,udp6}. Not installed.
  *
- * A small reader for the commands that only need to know whether a local port is in
- * use (pick); the full socket collector lives elsewhere. */
+ * A walk for the commands that only need to know whether a local port is in use (pick),
+ * over the socket collector's parser (sockets.c, pl_procnet_parse). */
 #ifndef PORTLORE_PROCNET_H
 #define PORTLORE_PROCNET_H
 
