@@ -16,8 +16,8 @@
 #include "portlore/buf.h"
 
 enum pl_term_flags {
-	PL_TERM_SGR = 1 << 0,   /* keep SGR colour sequences (ESC [ digits ; m): set only for
-	                         * text whose colour codes portlore itself wrote */
+	PL_TERM_SGR = 1 << 0,   /* keep the seven SGR sequences portlore's renderers write
+	                         * (ESC [ 0/1/2/31/32/33/36 m); every other one is escaped */
 	PL_TERM_LINE = 1 << 1   /* one line: newline and tab are escaped too */
 };
 

@@ -93,6 +93,8 @@ const char srv_css[] =
 ".cmd{position:relative}.cmd button.copy{position:absolute;inset-block-start:.3rem;"
 "inset-inline-end:.3rem;min-height:0;padding:.15rem .5rem;font-size:.8rem}\n"
 "pre:focus-visible{outline:2px solid var(--accent)}\n"
+"table.ports td:last-child{min-width:16rem}table.ports td,table.ports th{white-space:nowrap}"
+"table.ports td:last-child{white-space:normal}\n"
 "th button.sort{all:unset;cursor:pointer;font-weight:600}th button.sort:focus-visible{"
 "outline:2px solid var(--accent)}th[aria-sort=ascending] button::after{content:\" ▲\"}"
 "th[aria-sort=descending] button::after{content:\" ▼\"}\n";

@@ -119,3 +119,16 @@ clean() {
 	[ "$status" -eq 0 ]
 	clean "$output"
 }
+
+@test "with colour on, only portlore's own colour codes pass: data's blink and conceal do not" {
+	run pl --db "$DB" --color always --full --no-host 4445/tcp
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'Later \x1b[8mhidden'* ]]
+	run pl --db "$DB" --color always --full --no-host 4444/tcp
+	[[ "$output" == *'[a\x1b[5mb]'* ]]
+	# Every escape sequence left is one of the seven portlore writes.
+	left=$(printf '%s' "$output" | LC_ALL=C grep -oP '\x1b\[[0-9;]*m' | sort -u | tr -d '\033' | tr '\n' ' ')
+	for s in $left; do
+		case "$s" in '[0m'|'[1m'|'[2m'|'[31m'|'[32m'|'[33m'|'[36m') ;; *) echo "unexpected $s"; false ;; esac
+	done
+}

@@ -1,22 +1,28 @@
 /* termsafe.c: making text safe to print on a terminal (see portlore/termsafe.h). */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/utf8.h"
 #include "portlore/termsafe.h"
 
-/* Length of an SGR sequence at s (ESC [ parameters m), or 0: only colour and
- * weight, never a cursor move, an erase or an OSC. */
+/* Length of one of portlore's own SGR sequences at s, or 0. Renderers colour with
+ * exactly these (reset, bold, dim, red, green, yellow, cyan); data is in the same buffer
+ * by then, so any other sequence, SGR or not (conceal, reverse, blink, 256 colours, a
+ * cursor move, an OSC), is escaped. */
 static size_t
 sgr_len(const char *s, size_t len)
 {
-	size_t i = 2;
+	static const char *const ours[] = { "\033[0m", "\033[1m", "\033[2m", "\033[31m",
+		"\033[32m", "\033[33m", "\033[36m" };
 
-	if (len < 3 || s[0] != '\033' || s[1] != '[')
-		return 0;
-	while (i < len && i < 32 && ((s[i] >= '0' && s[i] <= '9') || s[i] == ';'))
-		i++;
-	return i < len && s[i] == 'm' ? i + 1 : 0;
+	for (size_t k = 0; k < sizeof(ours) / sizeof(ours[0]); k++) {
+		size_t n = strlen(ours[k]);
+
+		if (len >= n && memcmp(s, ours[k], n) == 0)
+			return n;
+	}
+	return 0;
 }
 
 /* The code point of the well-formed character c[0..n). */
