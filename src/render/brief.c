@@ -160,9 +160,10 @@ headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf 
 	if (s) {
 		const struct pl_proc *p = &l->procs[s->owners[0]];
 
-		snprintf(tail, sizeof(tail), ", here: %s (pid %d%s%s%s%s)", p->comm, (int)p->pid,
+		snprintf(tail, sizeof(tail), ", here: %s (pid %d%s%s%s%s%s%.60s)", p->comm, (int)p->pid,
 		    p->unit ? ", systemd " : "", p->unit ? p->unit : "",
-		    p->container_kind ? ", container " : "", p->container_kind ? p->container_kind : "");
+		    p->container_kind ? ", container " : "", p->container_kind ? p->container_kind : "",
+		    p->container_image ? " " : "", p->container_image ? p->container_image : "");
 	} else if (read) {
 		snprintf(tail, sizeof(tail), ", here: nothing listens");
 	}

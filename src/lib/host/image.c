@@ -112,9 +112,11 @@ clean(const char *s)
 
 	if (s == NULL || *s == '\0' || (d = strndup(s, 512)) == NULL)
 		return NULL;
-	for (char *p = d; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+	for (unsigned char *p = (unsigned char *)d; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
 			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			p[0] = p[1] = '?';      /* C1 controls (U+0080..U+009F) */
 	return d;
 }
 
