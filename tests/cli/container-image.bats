@@ -70,3 +70,16 @@ cgroup() { echo "0::/system.slice/docker-$1.scope" >"$root/proc/4242/cgroup"; }
 	json_is '.observed.processes[0].container.id' "$BROKEN_ID"
 	json_is '.observed.processes[0].container.image' null
 }
+
+@test "the container object with its image is valid against docs/sockets.schema.json" {
+	local check="$PORTLORE_SRC/tests/schema-check.py" docs="$PORTLORE_SRC/docs"
+	PORTLORE_PROC_ROOT="$root" pl ls --json >"$BATS_TEST_TMPDIR/doc.json"
+	run "$check" "$docs" "$docs/sockets.schema.json" "$BATS_TEST_TMPDIR/doc.json"
+	[ "$status" -eq 0 ]
+	# The schema does constrain it: an image that is not a string is refused.
+	jq '.observed.processes[0].container.image = 7' "$BATS_TEST_TMPDIR/doc.json" \
+		>"$BATS_TEST_TMPDIR/bad.json"
+	run "$check" "$docs" "$docs/sockets.schema.json" "$BATS_TEST_TMPDIR/bad.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"container/image"* ]]
+}
