@@ -317,8 +317,12 @@ here(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 			if (w->rc == 0 && s->nowners > 0) {
 				const struct pl_proc *p = &l->procs[s->owners[0]];
 
-				w->rc = pl_buf_printf(t, ": %s (pid %d, %s)", p->comm, (int)p->pid,
-				    p->user ? p->user : "?");
+				w->rc = pl_buf_printf(t, ": %s (pid %d, %s%s%s%s%.60s)", p->comm,
+				    (int)p->pid, p->user ? p->user : "?",
+				    p->container_kind ? ", container " : "",
+				    p->container_kind ? p->container_kind : "",
+				    p->container_image ? " " : "",
+				    p->container_image ? p->container_image : "");
 			} else if (w->rc == 0) {
 				w->rc = pl_buf_adds(t, ": owner not visible");
 			}

@@ -54,6 +54,9 @@ cgroup() { echo "0::/system.slice/docker-$1.scope" >"$root/proc/4242/cgroup"; }
 	PORTLORE_PROC_ROOT="$root" run pl who 6379
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"container: docker $DOCKER_ID, name cache, image redis:7"* ]]
+	PORTLORE_PROC_ROOT="$root" run pl 6379
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"here: docker-entrypoi (pid 4242, container docker redis:7)"* ]]
 }
 
 @test "without the runtime's records the port alone speaks" {
