@@ -59,6 +59,8 @@ struct cli_ctx {
 	void *opts;             /* the command's own options: CLI_OPTS_MAX bytes, zeroed */
 	int argc;               /* the arguments after the options */
 	char **argv;
+	int wordc;              /* every word after the command's name, options first */
+	char **wordv;           /* (as getopt left them): who and ls echo them as "query" */
 	struct pl_store *st;    /* opened by main when the entry asks; closed by main */
 };
 
@@ -148,6 +150,13 @@ extern const struct option cmd_probe_longopts[];
 int cmd_feedback_run(struct cli_ctx *x);
 int cmd_feedback_option(struct cli_ctx *x, int ch, const char *arg);
 extern const struct option cmd_feedback_longopts[];
+int cmd_who_run(struct cli_ctx *x);
+int cmd_who_check(struct cli_ctx *x);
+int cmd_ls_run(struct cli_ctx *x);
+int cmd_ls_check(struct cli_ctx *x);
+int cmd_sockets_option(struct cli_ctx *x, int ch, const char *arg);
+void cmd_sockets_done(struct cli_ctx *x);
+extern const struct option cmd_sockets_longopts[];
 
 /* ls --format (ls-prometheus.c): checks the name (returns -1 to go on, or
  * EXIT_USAGE), and prints listeners as Prometheus metrics (returns the exit status). */
@@ -168,8 +177,6 @@ int cmd_annotate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_update(int argc, char **argv);
-int cmd_who(int argc, char **argv);
-int cmd_ls(int argc, char **argv);
 int cmd_kill(int argc, char **argv);
 
 extern const struct cmd cli_cmds[];

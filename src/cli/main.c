@@ -85,14 +85,20 @@ const struct cmd cli_cmds[] = {
 	  .run = cmd_export_run, .optstring = "d:f:h", .longopts = cmd_export_longopts,
 	  .option = cmd_export_option, .check = cmd_export_check,
 	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
-	{ "who", cmd_who,
+	{ "who", NULL,
 	  "portlore who [-j] [--db PATH] [--tcp] [--udp] [-4] [-6] [--all] [--procfs] PORT[/PROTO]",
-	  "who holds a port on this machine, or why it can't be bound", .run = NULL },
-	{ "ls", cmd_ls,
+	  "who holds a port on this machine, or why it can't be bound",
+	  .run = cmd_who_run, .optstring = "d:jC:w:hatu46", .longopts = cmd_sockets_longopts,
+	  .option = cmd_sockets_option, .check = cmd_who_check, .done = cmd_sockets_done,
+	  .min_args = 1, .max_args = 1, .store = CLI_NO_STORE },
+	{ "ls", NULL,
 	  "portlore ls [-j] [--db PATH] [--all] [--tcp] [--udp] [-4] [-6] [--user USER]\n"
 	  "       [--unit UNIT] [--container ID] [--procfs] [--format text|json|prometheus]\n"
 	  "       [PORTSPEC...]",
-	  "list listening sockets (--all: every socket) with their processes", .run = NULL },
+	  "list listening sockets (--all: every socket) with their processes",
+	  .run = cmd_ls_run, .optstring = "d:jC:w:hatu46", .longopts = cmd_sockets_longopts,
+	  .option = cmd_sockets_option, .check = cmd_ls_check, .done = cmd_sockets_done,
+	  .min_args = 0, .max_args = INT_MAX, .store = CLI_NO_STORE },
 	{ "kill", cmd_kill,
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
 	  "       [--netns NAME|PATH] PORT[/PROTO]",
@@ -130,6 +136,8 @@ cli_run(const struct cmd *c, int argc, char **argv)
 	}
 	x.argc = argc - optind;
 	x.argv = argv + optind;
+	x.wordc = argc - 1;
+	x.wordv = argv + 1;
 	if (status < 0 && (x.argc < c->min_args || x.argc > c->max_args))
 		status = cli_usage(c->name, EXIT_USAGE);
 	if (status < 0 && c->check != NULL)
