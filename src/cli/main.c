@@ -103,9 +103,12 @@ const struct cmd cli_cmds[] = {
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
 	  "       [--netns NAME|PATH] PORT[/PROTO]",
 	  "stop the listeners of a port here (never clients, an init or containers)", .run = NULL },
-	{ "audit", cmd_audit,
+	{ "audit", NULL,
 	  "portlore audit [-j] [--db PATH] [--fail-on SEVERITY]",
-	  "every listener here with its exposure, what it is, and findings by severity", .run = NULL },
+	  "every listener here with its exposure, what it is, and findings by severity",
+	  .run = cmd_audit_run, .optstring = "d:jC:w:hF:", .longopts = cmd_audit_longopts,
+	  .option = cmd_audit_option,
+	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
 	{ "help", cmd_help, "portlore help [COMMAND]", "show usage", .run = NULL },
 	{ "version", cmd_version, "portlore version", "print the version", .run = NULL },
 	{ NULL, NULL, NULL, NULL, .run = NULL }
