@@ -153,6 +153,10 @@ extern const struct option cmd_feedback_longopts[];
 int cmd_audit_run(struct cli_ctx *x);
 int cmd_audit_option(struct cli_ctx *x, int ch, const char *arg);
 extern const struct option cmd_audit_longopts[];
+int cmd_kill_run(struct cli_ctx *x);
+int cmd_kill_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_kill_check(struct cli_ctx *x);
+extern const struct option cmd_kill_longopts[];
 int cmd_who_run(struct cli_ctx *x);
 int cmd_who_check(struct cli_ctx *x);
 int cmd_ls_run(struct cli_ctx *x);
@@ -179,7 +183,6 @@ int cmd_annotate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_update(int argc, char **argv);
-int cmd_kill(int argc, char **argv);
 
 extern const struct cmd cli_cmds[];
 
