@@ -166,6 +166,10 @@ int cmd_import_run(struct cli_ctx *x);
 int cmd_import_option(struct cli_ctx *x, int ch, const char *arg);
 int cmd_import_check(struct cli_ctx *x);
 extern const struct option cmd_import_longopts[];
+int cmd_update_run(struct cli_ctx *x);
+int cmd_update_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_update_check(struct cli_ctx *x);
+extern const struct option cmd_update_longopts[];
 int cmd_who_run(struct cli_ctx *x);
 int cmd_who_check(struct cli_ctx *x);
 int cmd_ls_run(struct cli_ctx *x);
@@ -189,7 +193,6 @@ void cmd_port_done(struct cli_ctx *x);
 extern const struct option cmd_port_longopts[];
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
-int cmd_update(int argc, char **argv);
 
 extern const struct cmd cli_cmds[];
 

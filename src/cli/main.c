@@ -53,9 +53,12 @@ const struct cmd cli_cmds[] = {
 	  "what changed between two registry snapshots (labels, prefixes, current)",
 	  .run = cmd_diff_run, .optstring = "d:jC:w:h", .longopts = cmd_common_longopts,
 	  .min_args = 2, .max_args = 2, .store = CLI_STORE_READ },
-	{ "update", cmd_update,
+	{ "update", NULL,
 	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--wait SECS] [--quiet]",
-	  "download the current registry and add it as a snapshot, atomically", .run = NULL },
+	  "download the current registry and add it as a snapshot, atomically",
+	  .run = cmd_update_run, .optstring = "d:f:t:W:qh", .longopts = cmd_update_longopts,
+	  .option = cmd_update_option, .check = cmd_update_check,
+	  .min_args = 0, .max_args = 0, .store = CLI_NO_STORE },
 	{ "probe", NULL,
 	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--max-rate N]\n"
 	  "       [--concurrency N] [--retries N] [--timeout MS] [--top N] [--all] [--yes]\n"
