@@ -131,6 +131,16 @@ first_listener(const struct pl_report *const *r, size_t n, const struct pl_sockl
 	return NULL;
 }
 
+/* Whether the reports saw a socket on the port, owner visible or not. */
+static bool
+any_socket(const struct pl_report *const *r, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (r[k]->sockets_read && r[k]->sockets.n > 0)
+			return true;
+	return false;
+}
+
 /* "22/tcp ssh: OpenSSH sshd, here: sshd (pid 812, systemd ssh.service)" */
 static void
 headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
@@ -163,6 +173,8 @@ headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf 
 		snprintf(tail, sizeof(tail), ", here: %s (pid %d%s%s%s%s)", p->comm, (int)p->pid,
 		    p->unit ? ", systemd " : "", p->unit ? p->unit : "",
 		    p->container_kind ? ", container " : "", p->container_kind ? p->container_kind : "");
+	} else if (any_socket(r, n)) {
+		snprintf(tail, sizeof(tail), ", here: in use (owner not visible)");
 	} else if (read) {
 		snprintf(tail, sizeof(tail), ", here: nothing listens");
 	}

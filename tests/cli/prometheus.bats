@@ -148,7 +148,9 @@ YML
 	[ "$(echo "$got" | jq -r '.data.result[0].metric.job')" = portlore ]
 	[ "$(echo "$got" | jq -r '.data.result[0].metric.severity')" = high ]
 	[ "$(echo "$got" | jq -r '.data.result[0].metric.process')" = python3 ]
-	[ "$(echo "$got" | jq -r '.data.result[0].value[1]')" = 1 ]
+	# At least this test's listener: another test running at the same time may hold 2375
+	# in a namespace of its own, and sockets with the same labels are one series.
+	[ "$(echo "$got" | jq -r '.data.result[0].value[1]')" -ge 1 ]
 	# The recording rules evaluate over the scraped series too.
 	for i in $(seq 20); do
 		got=$(curl -s --max-time 2 "http://127.0.0.1:$pport/api/v1/query" \
