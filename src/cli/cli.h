@@ -95,7 +95,7 @@ struct cmd {
 };
 
 /* Runs a table command: parses argv (argv[0] is the command's name) with its template,
- * then calls its run (main.c; serve-main.c has no such commands). */
+ * then calls its run (cli.c: both programs' mains use it). */
 int cli_run(const struct cmd *c, int argc, char **argv);
 
 /* Handles a common option; returns 1 if handled, 0 if not, -1 on a bad value. */
@@ -170,6 +170,9 @@ int cmd_update_run(struct cli_ctx *x);
 int cmd_update_option(struct cli_ctx *x, int ch, const char *arg);
 int cmd_update_check(struct cli_ctx *x);
 extern const struct option cmd_update_longopts[];
+int cmd_serve_run(struct cli_ctx *x);
+int cmd_serve_option(struct cli_ctx *x, int ch, const char *arg);
+extern const struct option cmd_serve_longopts[];
 int cmd_who_run(struct cli_ctx *x);
 int cmd_who_check(struct cli_ctx *x);
 int cmd_ls_run(struct cli_ctx *x);
