@@ -71,8 +71,10 @@ enum cli_store { CLI_NO_STORE, CLI_STORE_READ };
  * option template (optstring and longopts, the common options among them), a handler
  * for their own options, the bounds of their arguments and whether they read the
  * store: main parses, checks the count, opens the store and reports usage errors.
- * The others give only fn and parse their own argv; a command with both (port) runs
- * fn, which hands over to cli_run after a look of its own at argv.
+ * The others give only fn and take argv as it is: help and version, and serve in
+ * portlore, which hands its words to portlore-serve (whose table parses them). A
+ * command with both (port) runs fn, which hands over to cli_run after a look of its
+ * own at argv.
  */
 struct cmd {
 	const char *name;
