@@ -108,7 +108,7 @@ test_bad_records(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	const char *const parts[] = { "/var", "/var/lib", "/var/lib/docker",
-		"/var/lib/docker/containers", "/var/lib/docker/containers/" DOCKER_ID,
+		"/var/lib/docker/containers", ("/var/lib/docker/containers/" DOCKER_ID),
 		"/var/lib/containers", "/var/lib/containers/storage",
 		"/var/lib/containers/storage/overlay-containers" };
 
