@@ -4,14 +4,18 @@
  *
  * The identifier takes lore candidates (plain structs: id, name, ports, hints) and host
  * facts (process name, command line, executable, its Debian package, systemd unit,
- * banner); it never reads a report or the store. (A container's image is not known
- * from the cgroup path, so containers are not weighed yet.) Evidence, strongest first:
+ * container image, banner); it never reads a report or the store. Evidence, strongest
+ * first:
  *
  *   banner naming a product  100   a banner hint that no generic greeting matches
  *   command line              40   a `cmdline` hint matches the process's command line
  *   executable                30   a `process` hint matches the executable's file name
  *   Debian package            20   the package owning the executable is named for it
  *   systemd unit              15   the unit is named for it
+ *   container image           15   the image's repository name ("redis" of
+ *                                  "docker.io/library/redis:7") is its id, family or
+ *                                  the leading word of either, or a `process` hint
+ *                                  matches it (not a base image: alpine, python)
  *   process name              10   a `process` hint matches comm (when the executable
  *                                  gave no match)
  *   command line alone         5   a `cmdline` hint matches, but the candidate's process
@@ -20,8 +24,8 @@
  *                                  for uses lore lists on the port)
  *   the port alone             1   lore lists the port for it
  *
- * Package and unit count only for a candidate on its port or with other evidence; an
- * interpreter's package (python3.11-minimal) names no program.
+ * Package, unit and image count only for a candidate on its port or with other
+ * evidence; an interpreter's package (python3.11-minimal) names no program.
  *
  * A candidate is named when it scores at least a process name (10) and beats every
  * other: `confirmed` with a product-naming banner, a command-line match, or the
@@ -73,13 +77,14 @@ struct pl_id_evidence {
 	const char *unit;          /* systemd unit, "ssh.service" */
 	const char *banner;        /* bytes a probe read, banner_len of them */
 	size_t banner_len;
+	const char *image;         /* container image, "docker.io/library/redis:7" */
 };
 
 enum pl_id_confidence {
 	PL_ID_NONE,                /* nothing known for the port */
 	PL_ID_PORT_ONLY,           /* only the port number speaks for it */
 	PL_ID_AMBIGUOUS,           /* evidence, but two or more candidates share the best */
-	PL_ID_LIKELY,              /* singled out by process name, package or unit */
+	PL_ID_LIKELY,              /* singled out by process name, package, unit or image */
 	PL_ID_CONFIRMED            /* singled out by a product banner, command line or executable */
 };
 const char *pl_id_confidence_name(enum pl_id_confidence c);

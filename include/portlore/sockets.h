@@ -55,6 +55,9 @@ struct pl_proc {
 	char *unit;                /* systemd unit ("nginx.service"), NULL when none */
 	char *container_kind;      /* "docker", "podman", "containerd", "crio", "kubernetes" */
 	char *container_id;        /* container id (shortened to 12 characters for display) */
+	char *container_image;     /* the image it runs ("redis:7"), from the runtime's
+	                            * records (image.c), NULL when not found */
+	char *container_name;      /* the container's name ("cache"), NULL when not found */
 	char *pod;                 /* Kubernetes pod uid, NULL when none */
 	char *netns;               /* "net:[4026531840]" */
 	char *exe;                 /* the executable (/proc/PID/exe), NULL when unreadable */
@@ -136,6 +139,25 @@ void pl_proc_free(struct pl_proc *p);
 
 /* Parses a cgroup path into unit and container (exposed for tests). Strings are new. */
 void pl_cgroup_parse(const char *path, char **unit, char **kind, char **id, char **pod);
+
+/*
+ * Container images (image.c): what Docker's and Podman's records on disk under root
+ * (NULL or "" for "/"; PORTLORE_CONTAINER_ROOT) say each container process of l runs.
+ * Sets container_image and container_name where found; a record that is missing,
+ * unreadable, over 4 MiB or not JSON just gives none. Returns 0 or -PL_ENOMEM.
+ */
+int pl_container_images(struct pl_socklist *l, const char *root);
+
+/* The lookups behind it, remembered per container id (exposed for tests). kind is
+ * "docker" or "podman", id the full id; uid the process owner (for a user's own podman
+ * storage). Returns 0 with *image (never NULL) and *name (may be NULL) lent from c,
+ * -PL_ENOTFOUND, -PL_ETOOBIG (a record over 4 MiB), -PL_EDATA (not JSON, or no image
+ * in it), -PL_ENOMEM. */
+struct pl_imgcache;
+struct pl_imgcache *pl_imgcache_new(const char *root);
+int pl_imgcache_lookup(struct pl_imgcache *c, const char *kind, const char *id, uid_t uid,
+    const char **image, const char **name);
+void pl_imgcache_free(struct pl_imgcache *c);
 
 /*
  * Parses one /proc/net/{tcp,tcp6,udp,udp6} file's text. Appends matching sockets to

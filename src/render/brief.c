@@ -170,9 +170,10 @@ headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf 
 	if (s) {
 		const struct pl_proc *p = &l->procs[s->owners[0]];
 
-		snprintf(tail, sizeof(tail), ", here: %s (pid %d%s%s%s%s)", p->comm, (int)p->pid,
+		snprintf(tail, sizeof(tail), ", here: %s (pid %d%s%s%s%s%s%.60s)", p->comm, (int)p->pid,
 		    p->unit ? ", systemd " : "", p->unit ? p->unit : "",
-		    p->container_kind ? ", container " : "", p->container_kind ? p->container_kind : "");
+		    p->container_kind ? ", container " : "", p->container_kind ? p->container_kind : "",
+		    p->container_image ? " " : "", p->container_image ? p->container_image : "");
 	} else if (any_socket(r, n)) {
 		snprintf(tail, sizeof(tail), ", here: in use (owner not visible)");
 	} else if (read) {
@@ -328,8 +329,12 @@ here(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 			if (w->rc == 0 && s->nowners > 0) {
 				const struct pl_proc *p = &l->procs[s->owners[0]];
 
-				w->rc = pl_buf_printf(t, ": %s (pid %d, %s)", p->comm, (int)p->pid,
-				    p->user ? p->user : "?");
+				w->rc = pl_buf_printf(t, ": %s (pid %d, %s%s%s%s%.60s)", p->comm,
+				    (int)p->pid, p->user ? p->user : "?",
+				    p->container_kind ? ", container " : "",
+				    p->container_kind ? p->container_kind : "",
+				    p->container_image ? " " : "",
+				    p->container_image ? p->container_image : "");
 			} else if (w->rc == 0) {
 				w->rc = pl_buf_adds(t, ": owner not visible");
 			}

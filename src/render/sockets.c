@@ -134,6 +134,8 @@ proc_json(struct pl_json *j, const struct pl_proc *p)
 		pl_json_kstr(j, "runtime", p->container_kind);
 		pl_json_kstr(j, "id", p->container_id);
 		pl_json_kstr(j, "pod", p->pod);
+		pl_json_kstr(j, "image", p->container_image);
+		pl_json_kstr(j, "name", p->container_name);
 		pl_json_end(j);
 	} else {
 		pl_json_knull(j, "container");
@@ -207,6 +209,8 @@ owner_line(struct pl_buf *b, const struct pl_proc *p)
 	if (p->container_kind)
 		pl_buf_printf(b, " %s:%.12s", p->container_kind, p->pod ? p->pod :
 		    p->container_id ? p->container_id : "?");
+	if (p->container_image)
+		pl_buf_printf(b, " (%.80s)", p->container_image);
 	else if (p->unit)
 		pl_buf_printf(b, " %s", p->unit);
 }
@@ -228,9 +232,12 @@ owner_detail(struct pl_buf *b, const struct pl_socklist *l, const struct pl_proc
 	if (p->unit)
 		pl_buf_printf(b, "      systemd unit: %s\n", p->unit);
 	if (p->container_kind)
-		pl_buf_printf(b, "      container: %s %s%s%s\n", p->container_kind,
+		pl_buf_printf(b, "      container: %s %s%s%s%s%.200s%s%.200s\n", p->container_kind,
 		    p->container_id ? p->container_id : "(id not in the cgroup path)",
-		    p->pod ? ", pod " : "", p->pod ? p->pod : "");
+		    p->pod ? ", pod " : "", p->pod ? p->pod : "",
+		    p->container_name ? ", name " : "", p->container_name ? p->container_name : "",
+		    p->container_image ? ", image " : "",
+		    p->container_image ? p->container_image : "");
 	if (p->proxy_target)
 		pl_buf_printf(b, "      docker-proxy: publishes the container at %s%s%s\n", p->proxy_target,
 		    p->proxy_container ? ", container " : "",

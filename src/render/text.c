@@ -394,11 +394,12 @@ machine(struct out *w, const struct pl_report *r)
 		pl_sock_addr(addr, sizeof(addr), s->family, s->laddr, s->lport);
 		for (size_t k = 0; k < s->nowners && used < sizeof(owners) - 1; k++) {
 			const struct pl_proc *p = &l->procs[s->owners[k]];
-			int n = snprintf(owners + used, sizeof(owners) - used, "%s%d/%s (%s%s%s%s%s)",
+			int n = snprintf(owners + used, sizeof(owners) - used, "%s%d/%s (%s%s%s%s%s%s%.80s)",
 			    k ? ", " : "", (int)p->pid, p->comm, p->user ? p->user : "?",
 			    p->unit ? ", " : "", p->unit ? p->unit : "",
 			    p->container_kind ? ", container " : "",
-			    p->container_kind ? p->container_kind : "");
+			    p->container_kind ? p->container_kind : "",
+			    p->container_image ? " " : "", p->container_image ? p->container_image : "");
 
 			used += n > 0 ? (size_t)n : 0;
 		}

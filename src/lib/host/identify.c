@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "portlore/identify.h"
 
 enum {
-	W_BANNER = 100, W_CMDLINE = 40, W_EXE = 30, W_PACKAGE = 20, W_UNIT = 15, W_COMM = 10,
+	W_BANNER = 100, W_CMDLINE = 40, W_EXE = 30, W_PACKAGE = 20, W_UNIT = 15, W_IMAGE = 15,
+	W_COMM = 10,
 	W_CMDLINE_ALONE = 5, W_BANNER_GENERIC = 2, W_PORT = 1
 };
 
@@ -24,8 +26,10 @@ enum {
 enum ev {
 	EV_BANNER = 1 << 0, EV_CMDLINE = 1 << 1, EV_EXE = 1 << 2, EV_PACKAGE = 1 << 3,
 	EV_UNIT = 1 << 4, EV_COMM = 1 << 5, EV_BANNER_GENERIC = 1 << 6, EV_PORT = 1 << 7,
-	EV_CMDLINE_ALONE = 1 << 8
+	EV_CMDLINE_ALONE = 1 << 8, EV_IMAGE = 1 << 9
 };
+
+#define NKEYS 6
 
 /* A pattern compiled once, however many candidates share it ("^python[0-9.]*$"). */
 struct re {
@@ -42,7 +46,8 @@ struct pl_idmatch {
 	/* What the last process's facts matched, per candidate (EV_ bits before the port
 	 * is considered): a process holding thousands of sockets is matched once. */
 	unsigned *procev;
-	char *key[5];              /* copies of comm, cmdline, exe, package, unit of procev */
+	char *key[NKEYS];          /* copies of comm, cmdline, exe, package, unit, image of
+	                            * procev */
 	bool have_key;
 };
 
@@ -147,7 +152,7 @@ pl_idmatch_free(struct pl_idmatch *m)
 	free(m->res);
 	free(m->first);
 	free(m->procev);
-	for (int k = 0; k < 5; k++)
+	for (int k = 0; k < NKEYS; k++)
 		free(m->key[k]);
 	free(m);
 }
@@ -231,6 +236,62 @@ unit_names(const struct pl_id_candidate *c, const char *unit)
 	return (c->id && strstr(c->id, u)) || (c->family && strstr(c->family, u));
 }
 
+static bool
+same_str_ci(const char *a, const char *b)
+{
+	return a && b && strcasecmp(a, b) == 0;
+}
+
+/* The repository name of a container image, lowercased: "redis" of
+ * "docker.io/library/redis:7", "postgresql" of "bitnami/postgresql@sha256:...". Empty
+ * when it names no program: an operating system or language base image. */
+static void
+image_repo(char *buf, size_t len, const char *image)
+{
+	static const char *const bases[] = { "alpine", "ubuntu", "debian", "busybox", "centos",
+		"fedora", "rockylinux", "almalinux", "archlinux", "amazonlinux", "scratch",
+		"distroless", "static", "base", "python", "node", "ruby", "perl", "php", "golang",
+		"openjdk", "eclipse", "java", "dotnet", "mono", "bash", "pause" };
+	const char *p = image, *end, *slash;
+	size_t n = 0;
+	char w[32];
+
+	buf[0] = '\0';
+	if (image == NULL)
+		return;
+	end = strchr(p, '@');
+	end = end ? end : p + strlen(p);
+	for (slash = p; (slash = memchr(slash, '/', (size_t)(end - slash))) != NULL; p = ++slash)
+		;
+	for (; p < end && *p != ':' && n + 1 < len; p++)
+		buf[n++] = (char)tolower((unsigned char)*p);
+	buf[n] = '\0';
+	lead_word(w, sizeof(w), buf);
+	for (size_t i = 0; i < sizeof(bases) / sizeof(*bases); i++)
+		if (strcmp(w, bases[i]) == 0)
+			buf[0] = '\0';
+	if (strlen(w) < 3)
+		buf[0] = '\0';
+}
+
+/* An image is named for c when its repository name is c's id or family, or shares
+ * their leading word: redis for redis-server, grafana for grafana. (A process hint
+ * that matches the name is checked by the caller.) */
+static bool
+image_names(const struct pl_id_candidate *c, const char *repo)
+{
+	char r[32], a[32], b[32];
+
+	if (*repo == '\0')
+		return false;
+	if (same_str_ci(repo, c->id) || same_str_ci(repo, c->family))
+		return true;
+	lead_word(r, sizeof(r), repo);
+	lead_word(a, sizeof(a), c->id);
+	lead_word(b, sizeof(b), c->family);
+	return strcmp(r, a) == 0 || strcmp(r, b) == 0;
+}
+
 static const char *
 base_name(const char *path)
 {
@@ -273,7 +334,7 @@ same_process(const struct pl_idmatch *m, const struct pl_id_evidence *e)
 {
 	return m->have_key && same_str(m->key[0], e->comm) && same_str(m->key[1], e->cmdline) &&
 	    same_str(m->key[2], e->exe) && same_str(m->key[3], e->package) &&
-	    same_str(m->key[4], e->unit);
+	    same_str(m->key[4], e->unit) && same_str(m->key[5], e->image);
 }
 
 /* What the process's facts say of candidate i, whatever the port. */
@@ -284,12 +345,16 @@ proc_evidence(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e)
 	struct re *r = &m->res[m->first[i]];
 	const char *exe = base_name(e->exe);
 	unsigned ev = 0;
+	char repo[64];
 
+	image_repo(repo, sizeof(repo), e->image);
 	for (size_t k = 0; k < c->nprocess; k++, r++) {
 		if (exe && *exe && pat_match(r, exe, false))
 			ev |= EV_EXE;
 		else if (e->comm && *e->comm && pat_match(r, e->comm, false))
 			ev |= EV_COMM;
+		if (*repo && pat_match(r, repo, false))
+			ev |= EV_IMAGE;
 	}
 	for (size_t k = 0; k < c->ncmdline; k++, r++)
 		if (e->cmdline && *e->cmdline && pat_match(r, e->cmdline, false))
@@ -304,6 +369,8 @@ proc_evidence(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e)
 		ev |= EV_PACKAGE;
 	if (e->unit && unit_names(c, e->unit))
 		ev |= EV_UNIT;
+	if (image_names(c, repo))
+		ev |= EV_IMAGE;
 	return ev;
 }
 
@@ -315,7 +382,7 @@ score(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e, const char
 	const struct pl_id_candidate *c = &m->c[i];
 	struct re *r = &m->res[m->first[i] + c->nprocess + c->ncmdline];
 	bool here = on_port(c, e->port, e->proto);
-	unsigned ev = m->procev[i], support = ev & (EV_PACKAGE | EV_UNIT);
+	unsigned ev = m->procev[i], support = ev & (EV_PACKAGE | EV_UNIT | EV_IMAGE);
 	int s = 0;
 
 	ev &= ~support;
@@ -329,7 +396,7 @@ score(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e, const char
 	/* A greeting any server sends says nothing about a use lore puts elsewhere. */
 	if (!here)
 		ev &= ~(unsigned)EV_BANNER_GENERIC;
-	/* Package and unit support a candidate; on their own, away from its port, they
+	/* Package, unit and image support a candidate; on their own, away from its port, they
 	 * would name every use of a family. */
 	if (here || ev)
 		ev |= support;
@@ -340,6 +407,7 @@ score(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e, const char
 	s += ev & EV_EXE ? W_EXE : 0;
 	s += ev & EV_PACKAGE ? W_PACKAGE : 0;
 	s += ev & EV_UNIT ? W_UNIT : 0;
+	s += ev & EV_IMAGE ? W_IMAGE : 0;
 	s += ev & EV_COMM ? W_COMM : 0;
 	s += ev & EV_CMDLINE_ALONE ? W_CMDLINE_ALONE : 0;
 	s += ev & EV_BANNER_GENERIC ? W_BANNER_GENERIC : 0;
@@ -379,6 +447,8 @@ explain(struct pl_identified *out, const struct pl_id_evidence *e, unsigned ev)
 		why(out, "from Debian package %.60s", e->package);
 	if (ev & EV_UNIT)
 		why(out, "systemd unit %.60s", e->unit);
+	if (ev & EV_IMAGE)
+		why(out, "container image %.100s", e->image);
 	if (ev & EV_COMM)
 		why(out, "process name %s", e->comm);
 	if (ev & EV_CMDLINE_ALONE)
@@ -448,12 +518,13 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 		for (size_t i = 0; i < m->n; i++)
 			m->procev[i] = proc_evidence(m, i, e);
 		m->have_key = false;
-		for (int k = 0; k < 5; k++)
+		for (int k = 0; k < NKEYS; k++)
 			free(m->key[k]);
 		m->key[0] = dup(e->comm), m->key[1] = dup(e->cmdline), m->key[2] = dup(e->exe);
-		m->key[3] = dup(e->package), m->key[4] = dup(e->unit);
+		m->key[3] = dup(e->package), m->key[4] = dup(e->unit), m->key[5] = dup(e->image);
 		m->have_key = (!e->comm || m->key[0]) && (!e->cmdline || m->key[1]) &&
-		    (!e->exe || m->key[2]) && (!e->package || m->key[3]) && (!e->unit || m->key[4]);
+		    (!e->exe || m->key[2]) && (!e->package || m->key[3]) && (!e->unit || m->key[4]) &&
+		    (!e->image || m->key[5]);
 	}
 	for (size_t i = 0; i < m->n; i++) {
 		unsigned ev;

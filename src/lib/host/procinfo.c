@@ -362,6 +362,8 @@ pl_proc_free(struct pl_proc *p)
 	free(p->unit);
 	free(p->container_kind);
 	free(p->container_id);
+	free(p->container_image);
+	free(p->container_name);
 	free(p->pod);
 	free(p->netns);
 	free(p->exe);

@@ -148,7 +148,8 @@ annotate_lore(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
 		} else {
 			struct pl_id_evidence e = { .port = s->lport, .proto = s->proto,
 				.comm = p->comm, .cmdline = p->cmdline, .exe = p->exe,
-				.package = p->package, .unit = p->unit };
+				.package = p->package, .unit = p->unit,
+				.image = p->container_image };
 
 			if ((rc = pl_identify(m, &e, s->ident)) == 0)
 				rc = keep_ident(l, s->ident);
@@ -248,6 +249,10 @@ pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg
 {
 	int rc;
 
+	/* Container images are host facts the identifier weighs; the root seam lets tests
+	 * replay a runtime's records. */
+	if ((rc = pl_container_images(l, getenv("PORTLORE_CONTAINER_ROOT"))) != 0)
+		return pl_err_set(err, rc, "container images: out of memory");
 	if (st == NULL)
 		return 0;
 	if ((rc = annotate_registry(st, l, err)) != 0)
