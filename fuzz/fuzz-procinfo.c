@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz-file.h"
 #include "portlore/sockets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,6 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		snprintf(root, sizeof(root), "/tmp/portlore-fuzz-procinfo-%ld", (long)getpid());
 		mkdir(root, 0700);
+		fuzz_rm_at_exit(root);
 		snprintf(dir, sizeof(dir), "%s/proc", root);
 		mkdir(dir, 0700);
 		snprintf(dir, sizeof(dir), "%s/proc/%d", root, PID);

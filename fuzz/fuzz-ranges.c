@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz-file.h"
 #include "portlore/ranges.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,6 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char dir[128];
 
 		snprintf(root, sizeof(root), "/tmp/portlore-fuzz-ranges-%ld", (long)getpid());
+		fuzz_rm_at_exit(root);
 		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 			snprintf(dir, sizeof(dir), "%s%s", root, dirs[i]);
 			mkdir(dir, 0700);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz-file.h"
 #include "portlore/store.h"
 #include "portlore/update.h"
 
@@ -77,6 +78,7 @@ init(void)
 	snprintf(dir, sizeof(dir), "%s/portlore-fuzz-update-%ld",
 	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (long)getpid());
 	mkdir(dir, 0700);
+	fuzz_rm_at_exit(dir);
 	snprintf(pristine, sizeof(pristine), "%s/base.db", dir);
 	snprintf(target, sizeof(target), "%s/portlore.db", dir);
 	snprintf(csv, sizeof(csv), "%s/download.csv", dir);
