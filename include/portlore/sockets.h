@@ -131,7 +131,8 @@ void pl_sock_addr(char *buf, size_t len, int family, const uint8_t addr[16], uin
 bool pl_sock_is_listener(const struct pl_socket *s);
 
 /*
- * Process details (procinfo.c). Fills p for pid from root's proc/ (NULL or "" for "/").
+ * Process details (host/platform.h; on Linux procinfo.c). Fills p for pid from root's
+ * proc/ (NULL or "" for "/").
  * Returns 0, or -PL_ENOTFOUND when the process is gone, -PL_ENOMEM.
  */
 int pl_proc_read(struct pl_proc *p, const char *root, pid_t pid);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,4 +208,44 @@ cli_fail(const struct pl_err *err, int code)
 {
 	cli_warn("portlore: %s\n", err && err->msg[0] ? err->msg : pl_strerror(code));
 	return pl_exit_status(code);
+}
+
+int
+cli_run(const struct cmd *c, int argc, char **argv)
+{
+	union {
+		max_align_t align;
+		unsigned char space[CLI_OPTS_MAX];
+	} opts;
+	struct cli_ctx x = { .c = { .color = -1 }, .opts = &opts };
+	int ch, rc, status = -1;
+
+	memset(&opts, 0, sizeof(opts));
+	optind = 1;
+	while (status < 0 && (ch = getopt_long(argc, argv, c->optstring, c->longopts, NULL)) != -1) {
+		if (ch == 'h')
+			status = cli_usage(c->name, EXIT_OK);
+		else if ((rc = cli_common_opt(&x.c, ch, optarg)) < 0)
+			status = EXIT_USAGE;
+		else if (rc == 0 && (c->option == NULL ||
+		    (rc = c->option(&x, ch, optarg)) != 0))
+			status = rc < 0 ? EXIT_USAGE : cli_usage(c->name, EXIT_USAGE);
+	}
+	x.argc = argc - optind;
+	x.argv = argv + optind;
+	x.wordc = argc - 1;
+	x.wordv = argv + 1;
+	if (status < 0 && (x.argc < c->min_args || x.argc > c->max_args))
+		status = cli_usage(c->name, EXIT_USAGE);
+	if (status < 0 && c->check != NULL)
+		status = c->check(&x);
+	if (status < 0 && c->store == CLI_STORE_READ &&
+	    (rc = cli_open_store(&x.c, &x.st, PL_STORE_READ)) != 0)
+		status = rc;
+	if (status < 0)
+		status = c->run(&x);
+	if (c->done != NULL)
+		c->done(&x);
+	pl_store_close(x.st);
+	return status;
 }

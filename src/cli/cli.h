@@ -59,6 +59,8 @@ struct cli_ctx {
 	void *opts;             /* the command's own options: CLI_OPTS_MAX bytes, zeroed */
 	int argc;               /* the arguments after the options */
 	char **argv;
+	int wordc;              /* every word after the command's name, options first */
+	char **wordv;           /* (as getopt left them): who and ls echo them as "query" */
 	struct pl_store *st;    /* opened by main when the entry asks; closed by main */
 };
 
@@ -69,8 +71,10 @@ enum cli_store { CLI_NO_STORE, CLI_STORE_READ };
  * option template (optstring and longopts, the common options among them), a handler
  * for their own options, the bounds of their arguments and whether they read the
  * store: main parses, checks the count, opens the store and reports usage errors.
- * The others give only fn and parse their own argv; a command with both (port) runs
- * fn, which hands over to cli_run after a look of its own at argv.
+ * The others give only fn and take argv as it is: help and version, and serve in
+ * portlore, which hands its words to portlore-serve (whose table parses them). A
+ * command with both (port) runs fn, which hands over to cli_run after a look of its
+ * own at argv.
  */
 struct cmd {
 	const char *name;
@@ -93,7 +97,7 @@ struct cmd {
 };
 
 /* Runs a table command: parses argv (argv[0] is the command's name) with its template,
- * then calls its run (main.c; serve-main.c has no such commands). */
+ * then calls its run (cli.c: both programs' mains use it). */
 int cli_run(const struct cmd *c, int argc, char **argv);
 
 /* Handles a common option; returns 1 if handled, 0 if not, -1 on a bad value. */
@@ -148,6 +152,36 @@ extern const struct option cmd_probe_longopts[];
 int cmd_feedback_run(struct cli_ctx *x);
 int cmd_feedback_option(struct cli_ctx *x, int ch, const char *arg);
 extern const struct option cmd_feedback_longopts[];
+int cmd_audit_run(struct cli_ctx *x);
+int cmd_audit_option(struct cli_ctx *x, int ch, const char *arg);
+extern const struct option cmd_audit_longopts[];
+int cmd_kill_run(struct cli_ctx *x);
+int cmd_kill_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_kill_check(struct cli_ctx *x);
+extern const struct option cmd_kill_longopts[];
+int cmd_annotate_run(struct cli_ctx *x);
+int cmd_annotate_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_annotate_check(struct cli_ctx *x);
+void cmd_annotate_done(struct cli_ctx *x);
+extern const struct option cmd_annotate_longopts[];
+int cmd_import_run(struct cli_ctx *x);
+int cmd_import_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_import_check(struct cli_ctx *x);
+extern const struct option cmd_import_longopts[];
+int cmd_update_run(struct cli_ctx *x);
+int cmd_update_option(struct cli_ctx *x, int ch, const char *arg);
+int cmd_update_check(struct cli_ctx *x);
+extern const struct option cmd_update_longopts[];
+int cmd_serve_run(struct cli_ctx *x);
+int cmd_serve_option(struct cli_ctx *x, int ch, const char *arg);
+extern const struct option cmd_serve_longopts[];
+int cmd_who_run(struct cli_ctx *x);
+int cmd_who_check(struct cli_ctx *x);
+int cmd_ls_run(struct cli_ctx *x);
+int cmd_ls_check(struct cli_ctx *x);
+int cmd_sockets_option(struct cli_ctx *x, int ch, const char *arg);
+void cmd_sockets_done(struct cli_ctx *x);
+extern const struct option cmd_sockets_longopts[];
 
 /* ls --format (ls-prometheus.c): checks the name (returns -1 to go on, or
  * EXIT_USAGE), and prints listeners as Prometheus metrics (returns the exit status). */
@@ -162,15 +196,8 @@ int cmd_port_option(struct cli_ctx *x, int ch, const char *arg);
 int cmd_port_check(struct cli_ctx *x);
 void cmd_port_done(struct cli_ctx *x);
 extern const struct option cmd_port_longopts[];
-int cmd_import(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
-int cmd_annotate(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
-int cmd_update(int argc, char **argv);
-int cmd_who(int argc, char **argv);
-int cmd_ls(int argc, char **argv);
-int cmd_kill(int argc, char **argv);
 
 extern const struct cmd cli_cmds[];
 

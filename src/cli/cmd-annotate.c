@@ -507,69 +507,88 @@ out:
 	return rc;
 }
 
-static int
-run(const struct common *c, enum pl_ann_format fmt, const char *path)
-{
-	bool from_stdin = path == NULL || strcmp(path, "-") == 0;
-	struct pl_err err = { 0 };
-	struct ann a = { .name = from_stdin ? "stdin" : path, .json = c->json, .err = &err };
-	struct pl_buf out = PL_BUF_INIT;
-	FILE *f = stdin;
-	int rc, status;
+/* annotate's own options, and the input, opened by the check before the store. */
+struct annotate_opts {
+	enum pl_ann_format fmt;    /* --format, or PL_ANN_UNKNOWN: detect */
+	const char *name;          /* the input's name in messages: the path or "stdin" */
+	FILE *f;                   /* stdin, or the file, closed by the done hook */
+};
 
-	if (!from_stdin && (f = fopen(path, "re")) == NULL) {
+_Static_assert(sizeof(struct annotate_opts) <= CLI_OPTS_MAX, "annotate's options fit");
+
+const struct option cmd_annotate_longopts[] = {
+	COMMON_LONGOPTS,
+	{ "format", required_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+cmd_annotate_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	struct annotate_opts *o = x->opts;
+
+	if (ch != 'f')
+		return 1;
+	if ((o->fmt = pl_ann_format_parse(arg)) == PL_ANN_UNKNOWN) {
+		cli_warn("portlore: --format '%.40s': give one of", arg);
+		for (int f = 1; f < PL_ANN_FORMAT_COUNT; f++)
+			cli_warn(" %s", pl_ann_format_name((enum pl_ann_format)f));
+		fputc('\n', stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens the input (FILE, or - or nothing for standard input) before the store: a
+ * file that is not there is the user's mistake, said first. */
+int
+cmd_annotate_check(struct cli_ctx *x)
+{
+	struct annotate_opts *o = x->opts;
+	const char *path = x->argc > 0 ? x->argv[0] : NULL;
+	struct pl_err err = { 0 };
+
+	if (path == NULL || strcmp(path, "-") == 0) {
+		o->name = "stdin";
+		o->f = stdin;
+		return -1;
+	}
+	o->name = path;
+	if ((o->f = fopen(path, "re")) == NULL) {
 		pl_err_set(&err, -PL_EIO, "%s: %s", path, strerror(errno));
 		return cli_fail(&err, errno == ENOENT ? -PL_EUSAGE : -PL_EIO);
 	}
-	if ((status = cli_open_store(c, &a.st, PL_STORE_READ)) != 0)
-		goto out;
+	return -1;
+}
+
+void
+cmd_annotate_done(struct cli_ctx *x)
+{
+	struct annotate_opts *o = x->opts;
+
+	if (o->f != NULL && o->f != stdin)
+		fclose(o->f);
+	o->f = NULL;
+}
+
+int
+cmd_annotate_run(struct cli_ctx *x)
+{
+	const struct annotate_opts *o = x->opts;
+	struct pl_err err = { 0 };
+	struct ann a = { .name = o->name, .json = x->c.json, .err = &err, .st = x->st };
+	struct pl_buf out = PL_BUF_INIT;
+	int rc, status;
+
 	if ((a.note = calloc(SLOTS, sizeof(*a.note))) == NULL) {
 		status = cli_fail(NULL, -PL_ENOMEM);
 		goto out;
 	}
-	rc = stream(f, &a, fmt, &out);
+	rc = stream(o->f, &a, o->fmt, &out);
 	status = rc == -PL_EIO && err.code == 0 ? EXIT_SYSTEM : rc ? cli_fail(&err, rc) :
 	    cli_flush(&out);
 out:
-	if (f != stdin)
-		fclose(f);
 	ann_free(&a);
-	pl_store_close(a.st);
 	pl_buf_free(&out);
 	return status;
-}
-
-int
-cmd_annotate(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "format", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct common c = { .color = -1 };
-	enum pl_ann_format fmt = PL_ANN_UNKNOWN;
-	int ch, rc;
-
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hf:", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(&c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		if (ch == 'h')
-			return cli_usage("annotate", EXIT_OK);
-		if (ch != 'f')
-			return cli_usage("annotate", EXIT_USAGE);
-		if ((fmt = pl_ann_format_parse(optarg)) == PL_ANN_UNKNOWN) {
-			cli_warn("portlore: --format '%.40s': give one of", optarg);
-			for (int f = 1; f < PL_ANN_FORMAT_COUNT; f++)
-				cli_warn(" %s", pl_ann_format_name((enum pl_ann_format)f));
-			fputc('\n', stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind > 1)
-		return cli_usage("annotate", EXIT_USAGE);
-	return run(&c, fmt, optind < argc ? argv[optind] : NULL);
 }

@@ -97,77 +97,77 @@ fail:
 	return cli_fail(&err, rc);
 }
 
-int
-cmd_import(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "iana", required_argument, NULL, 'i' },
-		{ "lore", required_argument, NULL, 'l' },
-		{ "nmap", required_argument, NULL, 'm' },
-		{ "new", no_argument, NULL, 'N' },
-		{ "check", no_argument, NULL, 'c' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct import_opts o = { 0 };
-	struct pl_err err = { 0 };
-	long entries = 0, facts = 0;
-	int ch, rc;
+_Static_assert(sizeof(struct import_opts) <= CLI_OPTS_MAX, "import's options fit");
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+d:i:l:m:Ncqh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			o.db = optarg;
-			break;
-		case 'i':
-			if (o.niana == (int)(sizeof(o.iana) / sizeof(o.iana[0]))) {
-				cli_warn("portlore: import: at most %zu --iana files\n",
-				    sizeof(o.iana) / sizeof(o.iana[0]));
-				return EXIT_USAGE;
-			}
-			o.iana[o.niana++] = optarg;
-			break;
-		case 'l':
-			o.lore = optarg;
-			break;
-		case 'm':
-			o.nmap = optarg;
-			break;
-		case 'N':
-			o.fresh = true;
-			break;
-		case 'c':
-			o.check = true;
-			break;
-		case 'q':
-			o.quiet = true;
-			break;
-		case 'h':
-			return cli_usage("import", EXIT_OK);
-		default:
-			return cli_usage("import", EXIT_USAGE);
+/* import takes --db but none of the reading commands' other common options. */
+const struct option cmd_import_longopts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "iana", required_argument, NULL, 'i' },
+	{ "lore", required_argument, NULL, 'l' },
+	{ "nmap", required_argument, NULL, 'm' },
+	{ "new", no_argument, NULL, 'N' },
+	{ "check", no_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+cmd_import_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	struct import_opts *o = x->opts;
+
+	switch (ch) {
+	case 'i':
+		if (o->niana == (int)(sizeof(o->iana) / sizeof(o->iana[0]))) {
+			cli_warn("portlore: import: at most %zu --iana files\n",
+			    sizeof(o->iana) / sizeof(o->iana[0]));
+			return -1;
 		}
+		o->iana[o->niana++] = arg;
+		break;
+	case 'l': o->lore = arg; break;
+	case 'm': o->nmap = arg; break;
+	case 'N': o->fresh = true; break;
+	case 'c': o->check = true; break;
+	case 'q': o->quiet = true; break;
+	default: return 1;
 	}
-	if (optind != argc)
-		return cli_usage("import", EXIT_USAGE);
-	/* Conflicting options, in one place. */
-	if (o.check && (o.lore == NULL || o.niana > 0 || o.nmap || o.fresh || o.db)) {
+	return 0;
+}
+
+/* Conflicting options, in one place. */
+int
+cmd_import_check(struct cli_ctx *x)
+{
+	struct import_opts *o = x->opts;
+
+	o->db = x->c.db;
+	if (o->check && (o->lore == NULL || o->niana > 0 || o->nmap || o->fresh || o->db)) {
 		cli_warn("portlore: import: --check takes only --lore DIR\n");
 		return EXIT_USAGE;
 	}
-	if (!o.check && o.niana == 0 && o.lore == NULL && o.nmap == NULL) {
+	if (!o->check && o->niana == 0 && o->lore == NULL && o->nmap == NULL) {
 		cli_warn("portlore: import: nothing to import (give --iana, --lore or --nmap)\n");
 		return EXIT_USAGE;
 	}
-	if (o.check) {
-		if ((rc = pl_lore_import_dir(NULL, o.lore, &entries, &facts, &err)) != 0)
+	return -1;
+}
+
+int
+cmd_import_run(struct cli_ctx *x)
+{
+	const struct import_opts *o = x->opts;
+	struct pl_err err = { 0 };
+	long entries = 0, facts = 0;
+	int rc;
+
+	if (o->check) {
+		if ((rc = pl_lore_import_dir(NULL, o->lore, &entries, &facts, &err)) != 0)
 			return cli_fail(&err, rc);
-		if (!o.quiet)
-			cli_printf("%s: %ld entries, %ld port facts: valid\n", o.lore, entries, facts);
+		if (!o->quiet)
+			cli_printf("%s: %ld entries, %ld port facts: valid\n", o->lore, entries, facts);
 		return EXIT_OK;
 	}
-	return run(&o);
+	return run(o);
 }

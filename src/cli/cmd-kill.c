@@ -77,59 +77,66 @@ parse_port(struct kill_opts *o, const char *arg)
 	return status;
 }
 
-static int
-parse(int argc, char **argv, struct kill_opts *o)
-{
-	static const struct option longopts[] = {
-		COMMON_LONGOPTS,
-		{ "signal", required_argument, NULL, K_SIGNAL },
-		{ "dry-run", no_argument, NULL, K_DRYRUN },
-		{ "yes", no_argument, NULL, K_YES },
-		{ "timeout", required_argument, NULL, K_TIMEOUT },
-		{ "procfs", no_argument, NULL, K_PROCFS },
-		{ "netns", required_argument, NULL, K_NETNS },
-		{ NULL, 0, NULL, 0 }
-	};
-	char *end;
-	int ch, rc;
+_Static_assert(sizeof(struct kill_opts) <= CLI_OPTS_MAX, "kill's options fit");
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:h", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(&o->c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		switch (ch) {
-		case K_DRYRUN: o->dry_run = true; break;
-		case K_YES: o->yes = true; break;
-		case K_PROCFS: o->q.no_netlink = true; break;
-		case K_NETNS: o->netns = optarg; break;
-		case K_SIGNAL:
-			if ((o->sig = parse_signal(optarg)) < 0) {
-				cli_warn("portlore: --signal '%.40s': give a name (TERM, INT, HUP, "
-				    "KILL, QUIT, USR1, USR2) or a number from 1 to 64\n", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case K_TIMEOUT:
-			errno = 0;
-			o->timeout = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || errno || !(o->timeout >= 0.1 &&
-			    o->timeout <= 600)) {
-				cli_warn("portlore: --timeout '%.40s': give seconds from 0.1 to 600\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			return cli_usage("kill", EXIT_OK);
-		default:
-			return cli_usage("kill", EXIT_USAGE);
+const struct option cmd_kill_longopts[] = {
+	COMMON_LONGOPTS,
+	{ "signal", required_argument, NULL, K_SIGNAL },
+	{ "dry-run", no_argument, NULL, K_DRYRUN },
+	{ "yes", no_argument, NULL, K_YES },
+	{ "timeout", required_argument, NULL, K_TIMEOUT },
+	{ "procfs", no_argument, NULL, K_PROCFS },
+	{ "netns", required_argument, NULL, K_NETNS },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+cmd_kill_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	struct kill_opts *o = x->opts;
+	char *end;
+
+	switch (ch) {
+	case K_DRYRUN: o->dry_run = true; break;
+	case K_YES: o->yes = true; break;
+	case K_PROCFS: o->q.no_netlink = true; break;
+	case K_NETNS: o->netns = arg; break;
+	case K_SIGNAL:
+		if ((o->sig = parse_signal(arg)) < 0) {
+			cli_warn("portlore: --signal '%.40s': give a name (TERM, INT, HUP, "
+			    "KILL, QUIT, USR1, USR2) or a number from 1 to 64\n", arg);
+			return -1;
 		}
+		break;
+	case K_TIMEOUT:
+		/* Seconds with a fraction: pl_strtonum takes whole numbers only. */
+		errno = 0;
+		o->timeout = strtod(arg, &end);
+		if (*arg == '\0' || *end != '\0' || errno || !(o->timeout >= 0.1 &&
+		    o->timeout <= 600)) {
+			cli_warn("portlore: --timeout '%.40s': give seconds from 0.1 to 600\n",
+			    arg);
+			return -1;
+		}
+		break;
+	default:
+		return 1;
 	}
-	if (argc - optind != 1)
-		return cli_usage("kill", EXIT_USAGE);
-	o->spec = argv[optind];
+	return 0;
+}
+
+/* The defaults of what was not given (the options come zeroed), and the port. */
+int
+cmd_kill_check(struct cli_ctx *x)
+{
+	struct kill_opts *o = x->opts;
+
+	o->c = x->c;
+	if (o->sig == 0)
+		o->sig = SIGTERM;
+	if (o->timeout == 0)
+		o->timeout = 5;
+	o->spec = x->argv[0];
 	return parse_port(o, o->spec);
 }
 
@@ -341,9 +348,9 @@ json_result(struct pl_buf *b, const struct kill_opts *o, const struct pl_socklis
 }
 
 int
-cmd_kill(int argc, char **argv)
+cmd_kill_run(struct cli_ctx *x)
 {
-	struct kill_opts o = { .c = { .color = -1 }, .sig = SIGTERM, .timeout = 5 };
+	struct kill_opts *op = x->opts, o = *op;
 	struct pl_socklist l = { 0 };
 	struct pl_buf b = PL_BUF_INIT, junk = PL_BUF_INIT;
 	struct pl_err err = { 0 };
@@ -352,8 +359,6 @@ cmd_kill(int argc, char **argv)
 	bool freed = false;
 	int status, rc;
 
-	if ((status = parse(argc, argv, &o)) >= 0)
-		return status;
 	/* The whole command runs inside the named namespace: the listeners it sees, the
 	 * signals and the wait for the port to be free are all that namespace's. */
 	if (o.netns != NULL && (rc = pl_netns_enter(o.netns, &err)) != 0)
@@ -384,7 +389,7 @@ cmd_kill(int argc, char **argv)
 		status = EXIT_NOTFOUND;
 	}
 	if (o.c.json && status != EXIT_USAGE)
-		json_result(&b, &o, &l, acts, nacts, freed, argc - 1, argv + 1);
+		json_result(&b, &o, &l, acts, nacts, freed, x->wordc, x->wordv);
 	if (b.len > 0 && cli_flush(&b) != 0)
 		status = EXIT_SYSTEM;
 	if (*l.notes)

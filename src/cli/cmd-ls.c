@@ -8,31 +8,37 @@
 #include "portlore/render-sockets.h"
 
 int
-cmd_ls(int argc, char **argv)
+cmd_ls_check(struct cli_ctx *x)
 {
-	struct who_opts o = { .c = { .color = -1 } };
+	struct who_opts *o = x->opts;
+	int status;
+
+	if ((status = sockets_check("ls", x)) >= 0 ||
+	    (status = sockets_parse_ports(o, x->argc, x->argv)) >= 0)
+		return status;
+	return cli_ls_format(o->format, &o->c.json);
+}
+
+int
+cmd_ls_run(struct cli_ctx *x)
+{
+	struct who_opts *o = x->opts;
 	struct pl_socklist l = { 0 };
 	struct pl_buf b = PL_BUF_INIT;
-	struct pl_store *st = NULL;
+	struct pl_store *st = sockets_open_store(&o->c);
 	struct pl_text_opts to;
 	int rc, status;
 
-	if ((status = sockets_parse("ls", argc, argv, &o)) >= 0)
-		return status;
-	if ((status = sockets_parse_ports(&o, argc - optind, argv + optind)) >= 0 ||
-	    (status = cli_ls_format(o.format, &o.c.json)) >= 0)
+	if ((status = sockets_collect(o, st, &l)) != 0)
 		goto out;
-	st = sockets_open_store(&o.c);
-	if ((status = sockets_collect(&o, st, &l)) != 0)
-		goto out;
-	sockets_text_opts(&o.c, &to);
-	if (o.format != NULL && strcmp(o.format, "prometheus") == 0) {
+	sockets_text_opts(&o->c, &to);
+	if (o->format != NULL && strcmp(o->format, "prometheus") == 0) {
 		status = cli_ls_prometheus(st, &l);
 		goto out;
-	} else if (o.c.json) {
+	} else if (o->c.json) {
 		struct pl_json j;
 
-		sockets_json_head(&j, &b, "ls", argc - 1, argv + 1);
+		sockets_json_head(&j, &b, "ls", x->wordc, x->wordv);
 		pl_sockets_json(&j, &l);
 		pl_json_end(&j);
 		pl_buf_addc(&b, '\n');
@@ -45,7 +51,6 @@ cmd_ls(int argc, char **argv)
 out:
 	pl_socklist_free(&l);
 	pl_store_close(st);
-	pl_portspec_free(&o.spec);
 	pl_buf_free(&b);
 	return status;
 }

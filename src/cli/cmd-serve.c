@@ -22,74 +22,71 @@ struct serve_opts {
 	bool show_processes, reuse_port;
 };
 
-static int
-parse_serve(int argc, char **argv, struct serve_opts *o)
-{
-	enum { O_HOST = 256, O_SHOWPROC, O_REUSE, O_MAXCONN, O_TIMEOUT, O_CACHE, O_PROXY };
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "feedback-db", required_argument, NULL, 'F' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "locale-dir", required_argument, NULL, 'L' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "host-name", required_argument, NULL, O_HOST },
-		{ "show-processes", no_argument, NULL, O_SHOWPROC },
-		{ "reuse-port", no_argument, NULL, O_REUSE },
-		{ "max-connections", required_argument, NULL, O_MAXCONN },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "cache-size", required_argument, NULL, O_CACHE },
-		{ "trust-proxy", required_argument, NULL, O_PROXY },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	long long v;
-	int ch;
+_Static_assert(sizeof(struct serve_opts) <= CLI_OPTS_MAX, "serve's options fit");
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:F:l:L:t:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': o->db = optarg; break;
-		case 'F': o->feedback_db = optarg; break;
-		case 'l': o->listen = optarg; break;
-		case 'L': o->locale_dir = optarg; break;
-		case 't':
-			if (cli_number("--threads", optarg, 1, 64, &v) != 0)
-				return EXIT_USAGE;
-			o->threads = (long)v;
-			break;
-		case O_MAXCONN:
-			if (cli_number("--max-connections", optarg, 16, 1000000, &v) != 0)
-				return EXIT_USAGE;
-			o->max_connections = (long)v;
-			break;
-		case O_TIMEOUT:
-			if (cli_number("--timeout", optarg, 1, 3600, &v) != 0)
-				return EXIT_USAGE;
-			o->timeout = (long)v;
-			break;
-		case O_CACHE:
-			if (cli_number("--cache-size", optarg, 1, 65536, &v) != 0)
-				return EXIT_USAGE;
-			o->cache_mib = (long)v;
-			break;
-		case O_SHOWPROC: o->show_processes = true; break;
-		case O_REUSE: o->reuse_port = true; break;
-		case O_PROXY: o->trust_proxy = optarg; break;
-		case O_HOST:
-			if (o->nhost_names == MAX_HOST_NAMES) {
-				fprintf(stderr, "portlore: --host-name: at most %d names\n", MAX_HOST_NAMES);
-				return EXIT_USAGE;
-			}
-			o->host_names[o->nhost_names++] = optarg;
-			break;
-		case 'h':
-			return cli_usage("serve", EXIT_OK) - 1;
-		default:
-			return cli_usage("serve", EXIT_USAGE);
+enum { O_HOST = 256, O_SHOWPROC, O_REUSE, O_MAXCONN, O_TIMEOUT, O_CACHE, O_PROXY };
+
+/* serve takes --db but none of the reading commands' other common options. */
+const struct option cmd_serve_longopts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "feedback-db", required_argument, NULL, 'F' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "locale-dir", required_argument, NULL, 'L' },
+	{ "threads", required_argument, NULL, 't' },
+	{ "host-name", required_argument, NULL, O_HOST },
+	{ "show-processes", no_argument, NULL, O_SHOWPROC },
+	{ "reuse-port", no_argument, NULL, O_REUSE },
+	{ "max-connections", required_argument, NULL, O_MAXCONN },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "cache-size", required_argument, NULL, O_CACHE },
+	{ "trust-proxy", required_argument, NULL, O_PROXY },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+cmd_serve_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	struct serve_opts *o = x->opts;
+	long long v;
+
+	switch (ch) {
+	case 'F': o->feedback_db = arg; break;
+	case 'l': o->listen = arg; break;
+	case 'L': o->locale_dir = arg; break;
+	case 't':
+		if (cli_number("--threads", arg, 1, 64, &v) != 0)
+			return -1;
+		o->threads = (long)v;
+		break;
+	case O_MAXCONN:
+		if (cli_number("--max-connections", arg, 16, 1000000, &v) != 0)
+			return -1;
+		o->max_connections = (long)v;
+		break;
+	case O_TIMEOUT:
+		if (cli_number("--timeout", arg, 1, 3600, &v) != 0)
+			return -1;
+		o->timeout = (long)v;
+		break;
+	case O_CACHE:
+		if (cli_number("--cache-size", arg, 1, 65536, &v) != 0)
+			return -1;
+		o->cache_mib = (long)v;
+		break;
+	case O_SHOWPROC: o->show_processes = true; break;
+	case O_REUSE: o->reuse_port = true; break;
+	case O_PROXY: o->trust_proxy = arg; break;
+	case O_HOST:
+		if (o->nhost_names == MAX_HOST_NAMES) {
+			fprintf(stderr, "portlore: --host-name: at most %d names\n", MAX_HOST_NAMES);
+			return -1;
 		}
+		o->host_names[o->nhost_names++] = arg;
+		break;
+	default:
+		return 1;
 	}
-	if (optind != argc)
-		return cli_usage("serve", EXIT_USAGE);
 	return 0;
 }
 
@@ -124,9 +121,9 @@ activation_fd(void)
 }
 
 int
-cmd_serve(int argc, char **argv)
+cmd_serve_run(struct cli_ctx *x)
 {
-	struct serve_opts o = { 0 };
+	struct serve_opts o = *(const struct serve_opts *)x->opts;
 	char dbbuf[PATH_MAX], fbbuf[PATH_MAX];
 	struct pl_server_opts so = { 0 };
 	struct pl_server *s = NULL;
@@ -134,8 +131,7 @@ cmd_serve(int argc, char **argv)
 	sigset_t set;
 	int rc, sig = 0;
 
-	if ((rc = parse_serve(argc, argv, &o)) != 0)
-		return rc < 0 ? EXIT_OK : rc;
+	o.db = x->c.db;
 	so.db_path = o.db ? o.db : pl_store_default_path(dbbuf, sizeof(dbbuf));
 	so.feedback_path = o.feedback_db ? o.feedback_db : pl_feedback_default_path(fbbuf,
 	    sizeof(fbbuf));

@@ -19,8 +19,9 @@ enum { O_TCP = 't', O_UDP = 'u', O_ALL = 'a', O_USER = 256, O_UNIT, O_CONTAINER,
 
 struct pl_json;
 
-/* Parses the options of cmd (who or ls); returns -1 to go on, or an exit status. */
-int sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o);
+/* Checks the options of cmd (who or ls), parsed by main with cmd_sockets_option into
+ * x->opts (a struct who_opts); returns -1 to go on, or an exit status. */
+int sockets_check(const char *cmd, struct cli_ctx *x);
 /* Port specs: numbers and ranges, with an optional protocol; -1 or an exit status. */
 int sockets_parse_ports(struct who_opts *o, int argc, char **argv);
 /* The store annotates; without one (NULL, with a note on stderr) sockets still show. */

@@ -23,6 +23,7 @@ struct update_opts {
 	long timeout;
 	long wait;
 	bool quiet;
+	bool timeout_set, wait_set;   /* given: the defaults are set in the check */
 };
 
 static volatile sig_atomic_t stop;
@@ -176,61 +177,73 @@ run(const struct update_opts *o)
 	return EXIT_OK;
 }
 
-int
-cmd_update(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "wait", required_argument, NULL, 'W' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct update_opts o = { .timeout = 120, .wait = 60 };
-	const char *errstr;
-	int ch;
+_Static_assert(sizeof(struct update_opts) <= CLI_OPTS_MAX, "update's options fit");
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:f:t:W:qh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			o.db = optarg;
-			break;
-		case 'f':
-			o.from = optarg;
-			break;
-		case 't':
-			o.timeout = pl_strtonum(optarg, 1, 3600, &errstr);
-			if (errstr != NULL) {
-				cli_warn("portlore: --timeout '%.40s': give seconds from 1 to 3600\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'W':
-			o.wait = pl_strtonum(optarg, 0, 3600, &errstr);
-			if (errstr != NULL) {
-				cli_warn("portlore: --wait '%.40s': give seconds from 0 to 3600\n",
-				    optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'q':
-			o.quiet = true;
-			break;
-		case 'h':
-			return cli_usage("update", EXIT_OK);
-		default:
-			return cli_usage("update", EXIT_USAGE);
+/* update takes --db but none of the reading commands' other common options. */
+const struct option cmd_update_longopts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "from", required_argument, NULL, 'f' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "wait", required_argument, NULL, 'W' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+cmd_update_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	struct update_opts *o = x->opts;
+	const char *errstr;
+
+	switch (ch) {
+	case 'f':
+		o->from = arg;
+		break;
+	case 't':
+		o->timeout = pl_strtonum(arg, 1, 3600, &errstr);
+		if (errstr != NULL) {
+			cli_warn("portlore: --timeout '%.40s': give seconds from 1 to 3600\n", arg);
+			return -1;
 		}
+		o->timeout_set = true;
+		break;
+	case 'W':
+		o->wait = pl_strtonum(arg, 0, 3600, &errstr);
+		if (errstr != NULL) {
+			cli_warn("portlore: --wait '%.40s': give seconds from 0 to 3600\n", arg);
+			return -1;
+		}
+		o->wait_set = true;
+		break;
+	case 'q':
+		o->quiet = true;
+		break;
+	default:
+		return 1;
 	}
-	if (optind != argc)
-		return cli_usage("update", EXIT_USAGE);
-	if (o.from != NULL && *o.from == '\0') {
+	return 0;
+}
+
+int
+cmd_update_check(struct cli_ctx *x)
+{
+	struct update_opts *o = x->opts;
+
+	o->db = x->c.db;
+	if (!o->timeout_set)
+		o->timeout = 120;
+	if (!o->wait_set)
+		o->wait = 60;
+	if (o->from != NULL && *o->from == '\0') {
 		cli_warn("portlore: update: --from needs a file or a URL\n");
 		return EXIT_USAGE;
 	}
-	return run(&o);
+	return -1;
+}
+
+int
+cmd_update_run(struct cli_ctx *x)
+{
+	return run(x->opts);
 }

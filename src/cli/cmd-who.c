@@ -22,7 +22,7 @@
 #include "portlore/render-sockets.h"
 #include "portlore/sockets.h"
 
-static const struct option longopts[] = {
+const struct option cmd_sockets_longopts[] = {
 	COMMON_LONGOPTS,
 	{ "all", no_argument, NULL, O_ALL },
 	{ "tcp", no_argument, NULL, O_TCP },
@@ -35,35 +35,46 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Parses the options both commands take; returns -1 to go on, or an exit status. */
-int
-sockets_parse(const char *cmd, int argc, char **argv, struct who_opts *o)
-{
-	int ch, rc;
+_Static_assert(sizeof(struct who_opts) <= CLI_OPTS_MAX, "who's and ls's options fit");
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:jC:w:hatu46", longopts, NULL)) != -1) {
-		if ((rc = cli_common_opt(&o->c, ch, optarg)) < 0)
-			return EXIT_USAGE;
-		if (rc > 0)
-			continue;
-		switch (ch) {
-		case O_ALL: o->q.all = true; break;
-		case O_TCP: o->q.tcp = true; break;
-		case O_UDP: o->q.udp = true; break;
-		case '4': o->q.family = o->q.family == AF_INET6 ? 0 : AF_INET; break;
-		case '6': o->q.family = o->q.family == AF_INET ? 0 : AF_INET6; break;
-		case O_USER: o->user = optarg; break;
-		case O_UNIT: o->unit = optarg; break;
-		case O_CONTAINER: o->container = optarg; break;
-		case O_PROCFS: o->q.no_netlink = true; break;
-		case O_FORMAT: o->format = optarg; break;
-		case 'h':
-			return cli_usage(cmd, EXIT_OK);
-		default:
-			return cli_usage(cmd, EXIT_USAGE);
-		}
+/* The options both commands take (their table entries' option hook). */
+int
+cmd_sockets_option(struct cli_ctx *x, int ch, const char *arg)
+{
+	struct who_opts *o = x->opts;
+
+	switch (ch) {
+	case O_ALL: o->q.all = true; break;
+	case O_TCP: o->q.tcp = true; break;
+	case O_UDP: o->q.udp = true; break;
+	case '4': o->q.family = o->q.family == AF_INET6 ? 0 : AF_INET; break;
+	case '6': o->q.family = o->q.family == AF_INET ? 0 : AF_INET6; break;
+	case O_USER: o->user = arg; break;
+	case O_UNIT: o->unit = arg; break;
+	case O_CONTAINER: o->container = arg; break;
+	case O_PROCFS: o->q.no_netlink = true; break;
+	case O_FORMAT: o->format = arg; break;
+	default: return 1;
 	}
+	return 0;
+}
+
+void
+cmd_sockets_done(struct cli_ctx *x)
+{
+	struct who_opts *o = x->opts;
+
+	pl_portspec_free(&o->spec);
+}
+
+/* Checks the options of cmd (who or ls) together; returns -1 to go on, or an exit
+ * status. */
+int
+sockets_check(const char *cmd, struct cli_ctx *x)
+{
+	struct who_opts *o = x->opts;
+
+	o->c = x->c;
 	/* Options of the other command: say so rather than ignore them. */
 	if (strcmp(cmd, "ls") != 0 && (o->user || o->unit || o->container || o->format)) {
 		cli_warn("portlore: %s: an option of another command was given\n", cmd);
@@ -225,8 +236,6 @@ one_port(const char *cmd, struct who_opts *o, int argc, char **argv)
 {
 	int status;
 
-	if (argc != 1)
-		return cli_usage(cmd, EXIT_USAGE);
 	if ((status = sockets_parse_ports(o, argc, argv)) >= 0)
 		return status;
 	if (o->spec.n != 1 || o->spec.items[0].lo != o->spec.items[0].hi) {
@@ -351,43 +360,45 @@ any_listener(const struct pl_socklist *l)
 }
 
 int
-cmd_who(int argc, char **argv)
+cmd_who_check(struct cli_ctx *x)
 {
-	struct who_opts o = { .c = { .color = -1 } };
+	int status = sockets_check("who", x);
+
+	return status >= 0 ? status : one_port("who", x->opts, x->argc, x->argv);
+}
+
+int
+cmd_who_run(struct cli_ctx *x)
+{
+	struct who_opts *o = x->opts;
 	struct pl_socklist l = { 0 };
 	struct pl_buf b = PL_BUF_INIT;
-	struct pl_store *st = NULL;
+	struct pl_store *st = sockets_open_store(&o->c);
 	bool listening = false;
 	int rc, status;
 	bool all;
 
-	if ((status = sockets_parse("who", argc, argv, &o)) >= 0)
-		return status;
-	if ((status = one_port("who", &o, argc - optind, argv + optind)) >= 0)
-		goto out;
-	st = sockets_open_store(&o.c);
 	/* Listeners first (the kernel's listening table is small); every state only when
 	 * none listens, since connections and TIME-WAIT then explain a failing bind. */
-	o.q.stop_early = true;
-	if ((status = sockets_collect(&o, st, &l)) != 0)
+	o->q.stop_early = true;
+	if ((status = sockets_collect(o, st, &l)) != 0)
 		goto out;
-	all = o.q.all;
+	all = o->q.all;
 	if (!all && !any_listener(&l)) {
 		pl_socklist_free(&l);
-		o.q.all = true;
-		if ((status = sockets_collect(&o, st, &l)) != 0)
+		o->q.all = true;
+		if ((status = sockets_collect(o, st, &l)) != 0)
 			goto out;
-		o.q.all = all;
+		o->q.all = all;
 	}
-	rc = o.c.json ? who_json(&b, &o, &l, st, argc - 1, argv + 1, &listening) :
-	    who_text(&b, &o, &l, st, &listening);
+	rc = o->c.json ? who_json(&b, o, &l, st, x->wordc, x->wordv, &listening) :
+	    who_text(&b, o, &l, st, &listening);
 	status = rc != 0 ? cli_fail(NULL, rc) : cli_flush(&b);
 	if (status == EXIT_OK && !listening)
 		status = EXIT_NOTFOUND;
 out:
 	pl_socklist_free(&l);
 	pl_store_close(st);
-	pl_portspec_free(&o.spec);
 	pl_buf_free(&b);
 	return status;
 }

@@ -30,10 +30,13 @@ const struct cmd cli_cmds[] = {
 	  .option = cmd_search_option,
 	  .min_args = 1, .max_args = INT_MAX,
 	  .store = CLI_STORE_READ },
-	{ "import", cmd_import,
+	{ "import", NULL,
 	  "portlore import [--db PATH] [--new] [--iana CSV]... [--lore DIR] [--nmap FILE]\n"
 	  "       portlore import --check --lore DIR",
-	  "build or update the store from registry CSVs, lore and nmap-services", .run = NULL },
+	  "build or update the store from registry CSVs, lore and nmap-services",
+	  .run = cmd_import_run, .optstring = "+d:i:l:m:Ncqh", .longopts = cmd_import_longopts,
+	  .option = cmd_import_option, .check = cmd_import_check,
+	  .min_args = 0, .max_args = 0, .store = CLI_NO_STORE },
 	{ "lore", NULL,
 	  "portlore lore [-j] [--db PATH] stats",
 	  "lore statistics: entries, kinds, sources, coverage of frequent ports",
@@ -50,9 +53,12 @@ const struct cmd cli_cmds[] = {
 	  "what changed between two registry snapshots (labels, prefixes, current)",
 	  .run = cmd_diff_run, .optstring = "d:jC:w:h", .longopts = cmd_common_longopts,
 	  .min_args = 2, .max_args = 2, .store = CLI_STORE_READ },
-	{ "update", cmd_update,
+	{ "update", NULL,
 	  "portlore update [--db PATH] [--from FILE|URL] [--timeout SECS] [--wait SECS] [--quiet]",
-	  "download the current registry and add it as a snapshot, atomically", .run = NULL },
+	  "download the current registry and add it as a snapshot, atomically",
+	  .run = cmd_update_run, .optstring = "d:f:t:W:qh", .longopts = cmd_update_longopts,
+	  .option = cmd_update_option, .check = cmd_update_check,
+	  .min_args = 0, .max_args = 0, .store = CLI_NO_STORE },
 	{ "probe", NULL,
 	  "portlore probe [-j] [--db PATH] [--udp] [--banner] [--banner-wait MS] [--max-rate N]\n"
 	  "       [--concurrency N] [--retries N] [--timeout MS] [--top N] [--all] [--yes]\n"
@@ -76,74 +82,51 @@ const struct cmd cli_cmds[] = {
 	  .run = cmd_pick_run, .optstring = "d:jC:w:hn:p:v", .longopts = cmd_pick_longopts,
 	  .option = cmd_pick_option, .check = cmd_pick_check,
 	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
-	{ "annotate", cmd_annotate,
+	{ "annotate", NULL,
 	  "portlore annotate [-j] [--db PATH] [--format FORMAT] [FILE|-]",
-	  "print nmap, masscan, ss, lsof, netstat or sockstat output with registry and lore", .run = NULL },
+	  "print nmap, masscan, ss, lsof, netstat or sockstat output with registry and lore",
+	  .run = cmd_annotate_run, .optstring = "d:jC:w:hf:", .longopts = cmd_annotate_longopts,
+	  .option = cmd_annotate_option, .check = cmd_annotate_check, .done = cmd_annotate_done,
+	  .min_args = 0, .max_args = 1, .store = CLI_STORE_READ },
 	{ "export", NULL,
 	  "portlore export [--db PATH] --format services|csv|json",
 	  "write /etc/services, the registry as CSV, or registry and lore as JSON",
 	  .run = cmd_export_run, .optstring = "d:f:h", .longopts = cmd_export_longopts,
 	  .option = cmd_export_option, .check = cmd_export_check,
 	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
-	{ "who", cmd_who,
+	{ "who", NULL,
 	  "portlore who [-j] [--db PATH] [--tcp] [--udp] [-4] [-6] [--all] [--procfs] PORT[/PROTO]",
-	  "who holds a port on this machine, or why it can't be bound", .run = NULL },
-	{ "ls", cmd_ls,
+	  "who holds a port on this machine, or why it can't be bound",
+	  .run = cmd_who_run, .optstring = "d:jC:w:hatu46", .longopts = cmd_sockets_longopts,
+	  .option = cmd_sockets_option, .check = cmd_who_check, .done = cmd_sockets_done,
+	  .min_args = 1, .max_args = 1, .store = CLI_NO_STORE },
+	{ "ls", NULL,
 	  "portlore ls [-j] [--db PATH] [--all] [--tcp] [--udp] [-4] [-6] [--user USER]\n"
 	  "       [--unit UNIT] [--container ID] [--procfs] [--format text|json|prometheus]\n"
 	  "       [PORTSPEC...]",
-	  "list listening sockets (--all: every socket) with their processes", .run = NULL },
-	{ "kill", cmd_kill,
+	  "list listening sockets (--all: every socket) with their processes",
+	  .run = cmd_ls_run, .optstring = "d:jC:w:hatu46", .longopts = cmd_sockets_longopts,
+	  .option = cmd_sockets_option, .check = cmd_ls_check, .done = cmd_sockets_done,
+	  .min_args = 0, .max_args = INT_MAX, .store = CLI_NO_STORE },
+	{ "kill", NULL,
 	  "portlore kill [-j] [--signal SIG] [--timeout SECS] [--dry-run] [--yes] [--procfs]\n"
 	  "       [--netns NAME|PATH] PORT[/PROTO]",
-	  "stop the listeners of a port here (never clients, an init or containers)", .run = NULL },
-	{ "audit", cmd_audit,
+	  "stop the listeners of a port here (never clients, an init or containers)",
+	  .run = cmd_kill_run, .optstring = "d:jC:w:h", .longopts = cmd_kill_longopts,
+	  .option = cmd_kill_option, .check = cmd_kill_check,
+	  .min_args = 1, .max_args = 1, .store = CLI_NO_STORE },
+	{ "audit", NULL,
 	  "portlore audit [-j] [--db PATH] [--fail-on SEVERITY]",
-	  "every listener here with its exposure, what it is, and findings by severity", .run = NULL },
+	  "every listener here with its exposure, what it is, and findings by severity",
+	  .run = cmd_audit_run, .optstring = "d:jC:w:hF:", .longopts = cmd_audit_longopts,
+	  .option = cmd_audit_option,
+	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
 	{ "help", cmd_help, "portlore help [COMMAND]", "show usage", .run = NULL },
 	{ "version", cmd_version, "portlore version", "print the version", .run = NULL },
 	{ NULL, NULL, NULL, NULL, .run = NULL }
 };
 
 const struct option cmd_common_longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
-
-int
-cli_run(const struct cmd *c, int argc, char **argv)
-{
-	union {
-		max_align_t align;
-		unsigned char space[CLI_OPTS_MAX];
-	} opts;
-	struct cli_ctx x = { .c = { .color = -1 }, .opts = &opts };
-	int ch, rc, status = -1;
-
-	memset(&opts, 0, sizeof(opts));
-	optind = 1;
-	while (status < 0 && (ch = getopt_long(argc, argv, c->optstring, c->longopts, NULL)) != -1) {
-		if (ch == 'h')
-			status = cli_usage(c->name, EXIT_OK);
-		else if ((rc = cli_common_opt(&x.c, ch, optarg)) < 0)
-			status = EXIT_USAGE;
-		else if (rc == 0 && (c->option == NULL ||
-		    (rc = c->option(&x, ch, optarg)) != 0))
-			status = rc < 0 ? EXIT_USAGE : cli_usage(c->name, EXIT_USAGE);
-	}
-	x.argc = argc - optind;
-	x.argv = argv + optind;
-	if (status < 0 && (x.argc < c->min_args || x.argc > c->max_args))
-		status = cli_usage(c->name, EXIT_USAGE);
-	if (status < 0 && c->check != NULL)
-		status = c->check(&x);
-	if (status < 0 && c->store == CLI_STORE_READ &&
-	    (rc = cli_open_store(&x.c, &x.st, PL_STORE_READ)) != 0)
-		status = rc;
-	if (status < 0)
-		status = c->run(&x);
-	if (c->done != NULL)
-		c->done(&x);
-	pl_store_close(x.st);
-	return status;
-}
 
 static int
 cmd_help(int argc, char **argv)

@@ -149,7 +149,7 @@ time.sleep(60)' >"$BATS_TEST_TMPDIR/port" &
 	printf 'header\n   0: zz:0BB9 00000000:0000 0A\n' >"$PORTLORE_PROC_ROOT/proc/net/tcp"
 	run pl pick --db "$db" --check 3005
 	[ "$status" -eq 4 ]
-	[[ "$output" == *"$PORTLORE_PROC_ROOT/proc/net/tcp:2: expected"* ]]
+	[[ "$output" == *"$PORTLORE_PROC_ROOT/proc/net/tcp:2: not a socket line"* ]]
 	# No /proc/net at all: the sockets are unknown, said so, and picking goes on.
 	rm -r "$PORTLORE_PROC_ROOT/proc/net"
 	run pl pick --db "$db" --check 3005 --json

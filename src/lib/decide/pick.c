@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "portlore/pick.h"
-#include "host/procnet.h"
+#include "host/platform.h"
 #include "registry/store-internal.h"
 
 static const char *const crit_keys[PL_PICK_NCRIT] = {
@@ -78,7 +78,7 @@ host_read(struct pl_store *st, struct host *h, const char *root, enum pl_proto p
 	if (proto != PL_PROTO_TCP && proto != PL_PROTO_UDP)
 		return pl_err_set(err, -PL_EUSAGE, "--proto: give tcp or udp");
 	if ((rc = pl_os_ranges_read(&h->os, h->root, err)) != 0 ||
-	    (rc = pl__procnet_walk(h->root, proto, mark_bound, h, &h->nfiles, err)) != 0)
+	    (rc = pl_plat_port_walk(h->root, proto, mark_bound, h, &h->nfiles, err)) != 0)
 		return rc;
 	return nmap_rows(st, proto, &h->nmap_rows, err);
 }
@@ -201,7 +201,7 @@ judge_bound(const struct host *h, uint16_t port, struct pl_pick_result *res,
 		return 0;
 	}
 	/* Only the few bound candidates pay for a second walk to say which socket. */
-	if ((rc = pl__procnet_walk(h->root, h->proto, find_sock, &f, NULL, err)) != 0)
+	if ((rc = pl_plat_port_walk(h->root, h->proto, find_sock, &f, NULL, err)) != 0)
 		return rc;
 	set(res, PL_PICK_NOT_BOUND, PL_FAIL, PL_PROV_OBSERVED, "a %s socket holds it now: %s "
 	    "port %u, %s (%s)", pn, f.have ? f.found.addr : "?", port,

@@ -343,32 +343,3 @@ pl__resolve_proxies(struct pl_socklist *l, const char *procdir, const pid_t *pid
 		}
 	}
 }
-
-int
-pl_proc_read(struct pl_proc *p, const char *root, pid_t pid)
-{
-	char procdir[4200];
-
-	memset(p, 0, sizeof(*p));
-	snprintf(procdir, sizeof(procdir), "%s/proc", root && strcmp(root, "/") != 0 ? root : "");
-	return pl__proc_read_dir(p, procdir, pid);
-}
-
-void
-pl_proc_free(struct pl_proc *p)
-{
-	free(p->cmdline);
-	free(p->user);
-	free(p->unit);
-	free(p->container_kind);
-	free(p->container_id);
-	free(p->container_image);
-	free(p->container_name);
-	free(p->pod);
-	free(p->netns);
-	free(p->exe);
-	free(p->package);
-	free(p->proxy_target);
-	free(p->proxy_container);
-	memset(p, 0, sizeof(*p));
-}

@@ -1,26 +1,12 @@
 /* procnet.h: sockets of this host from /proc/net/{tcp,tcp6,udp,udp6}. Not installed.
  *
- * A small reader for the commands that only need to know whether a local port is in
- * use (pick); the full socket collector lives elsewhere. */
+ * A walk for the commands that only need to know whether a local port is in use (pick),
+ * over the socket collector's parser (sockets.c, pl_procnet_parse); the Linux answer to
+ * pl_plat_port_walk() (platform.h). */
 #ifndef PORTLORE_PROCNET_H
 #define PORTLORE_PROCNET_H
 
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "portlore/error.h"
-#include "portlore/portspec.h"
-
-struct pl__sock {
-	enum pl_proto proto;
-	char addr[48];          /* local address, printable */
-	uint16_t port;          /* local port */
-	const char *state;      /* "LISTEN", "ESTABLISHED", "UNCONN", ... */
-	const char *file;       /* the file it was read from */
-};
-
-/* Called for each socket; a negative return (-PL_E*) stops the walk and is returned. */
-typedef int (*pl__sock_fn)(const struct pl__sock *s, void *arg);
+#include "host/platform.h"
 
 /*
  * Walks ROOT/proc/net/<proto> and <proto>6 (proto tcp or udp; root NULL or "" for /).

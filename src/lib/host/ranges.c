@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "portlore/ranges.h"
+#include "host/platform.h"
 
 /* RFC 6335 section 6: System Ports 0-1023, User Ports 1024-49151, Dynamic and/or
  * Private Ports 49152-65535. */
@@ -25,39 +26,9 @@ pl_iana_range_of(uint16_t port)
 	return &iana_ranges[2];
 }
 
-/* Reads a small /proc file into buf (NUL-terminated, trailing newline removed). */
-static int
-read_small(const char *root, const char *name, char *buf, size_t len, char *path, size_t plen)
-{
-	FILE *f;
-	size_t n;
-	int r = snprintf(path, plen, "%s/proc/sys/net/ipv4/%s", root, name);
-
-	if (r < 0 || (size_t)r >= plen)
-		return -ENAMETOOLONG;
-	if ((f = fopen(path, "re")) == NULL)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
-static void
-note_missing(struct pl_os_ranges *os, const char *name, int rc)
-{
-	size_t used = strlen(os->reason);
-
-	if (used < sizeof(os->reason) - 1)
-		snprintf(os->reason + used, sizeof(os->reason) - used, "%s%s: %s",
-		    used ? "; " : "", name, strerror(-rc));
-}
-
 /* Parses an unsigned decimal number ending at a separator; returns -1 when malformed. */
-static long
-num(const char **p, long max)
+long
+pl__port_num(const char **p, long max)
 {
 	long v = 0;
 
@@ -75,66 +46,7 @@ num(const char **p, long max)
 int
 pl_os_ranges_read(struct pl_os_ranges *os, const char *root, struct pl_err *err)
 {
-	char buf[1024], path[4096];
-	const char *p;
-	long lo, hi, v;
-	int rc;
-
-	memset(os, 0, sizeof(*os));
-	if (root == NULL)
-		root = "";
-
-	if ((rc = read_small(root, "ip_local_port_range", buf, sizeof(buf), path, sizeof(path))) != 0) {
-		note_missing(os, "ip_local_port_range", rc);
-	} else {
-		/* The kernel prints "32768\t60999". */
-		p = buf;
-		lo = num(&p, 65535);
-		while (*p == ' ' || *p == '\t')
-			p++;
-		hi = num(&p, 65535);
-		if (lo < 0 || hi < 0 || *p != '\0' || lo > hi)
-			return pl_err_set(err, -PL_EDATA, "%s: expected two port numbers, read '%.60s'",
-			    path, buf);
-		os->have_ephemeral = true;
-		os->eph_lo = (uint16_t)lo;
-		os->eph_hi = (uint16_t)hi;
-	}
-
-	if ((rc = read_small(root, "ip_local_reserved_ports", buf, sizeof(buf), path, sizeof(path))) != 0) {
-		note_missing(os, "ip_local_reserved_ports", rc);
-	} else {
-		/* "8000-8010,9000" or empty. */
-		for (p = buf; *p != '\0';) {
-			if ((lo = num(&p, 65535)) < 0)
-				goto bad_list;
-			if (*p == '-') {
-				p++;
-				if ((hi = num(&p, 65535)) < 0 || hi < lo)
-					goto bad_list;
-			}
-			if (*p == ',')
-				p++;
-			else if (*p != '\0')
-				goto bad_list;
-		}
-		os->have_reserved = true;
-		snprintf(os->reserved, sizeof(os->reserved), "%s", buf);
-	}
-
-	if ((rc = read_small(root, "ip_unprivileged_port_start", buf, sizeof(buf), path, sizeof(path))) != 0) {
-		note_missing(os, "ip_unprivileged_port_start", rc);
-	} else {
-		p = buf;
-		if ((v = num(&p, 65536)) < 0 || *p != '\0')
-			return pl_err_set(err, -PL_EDATA, "%s: expected a number, read '%.60s'", path, buf);
-		os->have_unpriv = true;
-		os->unpriv_start = (int)v;
-	}
-	return 0;
-bad_list:
-	return pl_err_set(err, -PL_EDATA, "%s: expected a list of ports and ranges, read '%.60s'",
-	    path, buf);
+	return pl_plat_ranges(os, root, err);
 }
 
 bool
@@ -144,12 +56,12 @@ pl_port_in_list(const char *list, uint16_t port)
 	long lo, hi;
 
 	while (*p != '\0') {
-		if ((lo = num(&p, 65535)) < 0)
+		if ((lo = pl__port_num(&p, 65535)) < 0)
 			return false;
 		hi = lo;
 		if (*p == '-') {
 			p++;
-			if ((hi = num(&p, 65535)) < 0)
+			if ((hi = pl__port_num(&p, 65535)) < 0)
 				return false;
 		}
 		if (port >= lo && port <= hi)

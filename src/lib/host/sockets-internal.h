@@ -18,6 +18,9 @@ char *pl__read_file(const char *path, size_t *len);
 /* Reads dir/net/{tcp,udp}[6] into l, marking the sockets with netns. */
 int pl__procnet_read(struct pl_socklist *l, const char *dir, enum pl_proto proto, int family,
     const struct pl_sock_query *q, uint64_t netns, struct pl_err *err);
+/* This namespace's sockets: netlink first, procdir/net for what it can't give. */
+int pl__collect_own(const struct pl_sock_query *q, struct pl_socklist *l, const char *procdir,
+    size_t *cap, struct pl_err *err);
 struct mnl_socket;
 /* Runs the dumps q asks for over nl, marking sockets with netns; 0 or -errno. */
 int pl__nl_collect(struct mnl_socket *nl, const struct pl_sock_query *q, struct pl_socklist *l,

@@ -1,7 +1,8 @@
 /*
- * sockets.c: the sockets of this machine, from netlink sock_diag (libmnl) or, as the
- * fallback and for tests, from /proc/net/{tcp,tcp6,udp,udp6}; then one pass over
- * /proc/[pid]/fd maps socket inodes to the processes that hold them.
+ * sockets.c: the sockets of this machine. pl_sockets_collect() asks the platform
+ * (platform.h) for the sockets and their owners; the Linux answers live here too:
+ * netlink sock_diag (libmnl) or, as the fallback and for tests, /proc/net/{tcp,tcp6,
+ * udp,udp6}; sockwalk.c then maps socket inodes to processes through /proc/[pid]/fd.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -22,6 +23,7 @@
 
 #include "portlore/sockets.h"
 #include "host/sockets-internal.h"
+#include "host/platform.h"
 
 static const char *const tcp_states[] = { "?", "ESTAB", "SYN-SENT", "SYN-RECV",
 	"FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "CLOSE", "CLOSE-WAIT", "LAST-ACK", "LISTEN",
@@ -446,8 +448,8 @@ pl__procnet_read(struct pl_socklist *l, const char *dir, enum pl_proto proto, in
 }
 
 /* Lists this namespace's sockets: netlink first, /proc/net for what it can't give. */
-static int
-collect_own(const struct pl_sock_query *q, struct pl_socklist *l, const char *procdir,
+int
+pl__collect_own(const struct pl_sock_query *q, struct pl_socklist *l, const char *procdir,
     size_t *cap, struct pl_err *err)
 {
 	struct mnl_socket *nl = NULL;
@@ -492,24 +494,19 @@ collect_own(const struct pl_sock_query *q, struct pl_socklist *l, const char *pr
 int
 pl_sockets_collect(const struct pl_sock_query *q, struct pl_socklist *l, struct pl_err *err)
 {
-	char procdir[4096];
 	const char *root = q->root && *q->root && strcmp(q->root, "/") != 0 ? q->root : "";
 	struct pl_sock_query local = *q;
-	struct stat sb;
 	size_t cap = 0;
 	int rc;
 
 	memset(l, 0, sizeof(*l));
-	snprintf(procdir, sizeof(procdir), "%s/proc", root);
 	/* A fixture root has no kernel behind it: its files are the only truth. */
 	if (*root)
 		local.no_netlink = true;
-	if (stat(*root ? procdir : "/proc/self/ns/net", &sb) == 0 && !*root)
-		l->own_netns = (uint64_t)sb.st_ino;
-	if ((rc = collect_own(&local, l, procdir, &cap, err)) != 0)
+	if ((rc = pl_plat_sockets(&local, l, root, &cap, err)) != 0)
 		goto fail;
 	if (local.owners || local.other_netns) {
-		if ((rc = pl__walk(&local, l, procdir, &cap, err)) != 0)
+		if ((rc = pl_plat_owners(&local, l, root, &cap, err)) != 0)
 			goto fail;
 	}
 	return 0;
@@ -533,4 +530,29 @@ pl_socklist_free(struct pl_socklist *l)
 		free(l->strings[i]);
 	free(l->strings);
 	memset(l, 0, sizeof(*l));
+}
+
+int
+pl_proc_read(struct pl_proc *p, const char *root, pid_t pid)
+{
+	return pl_plat_proc_read(p, root, pid);
+}
+
+void
+pl_proc_free(struct pl_proc *p)
+{
+	free(p->cmdline);
+	free(p->user);
+	free(p->unit);
+	free(p->container_kind);
+	free(p->container_id);
+	free(p->container_image);
+	free(p->container_name);
+	free(p->pod);
+	free(p->netns);
+	free(p->exe);
+	free(p->package);
+	free(p->proxy_target);
+	free(p->proxy_container);
+	memset(p, 0, sizeof(*p));
 }
