@@ -167,13 +167,21 @@ static enum MHD_Result
 json_error_retry(struct pl_server *s, struct MHD_Connection *c, unsigned status,
     const char *msg, enum route r, unsigned retry)
 {
-	json_t *j = json_pack("{s:{s:i, s:s}}", "error", "status", (int)status, "message", msg);
-	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	enum MHD_Result ok = t ? reply_retry(s, c, status, t, strlen(t), "application/json", NULL,
-	    r, retry) : MHD_NO;
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_json j;
+	enum MHD_Result ok;
 
-	free(t);
-	json_decref(j);
+	pl_json_init(&j, &b, 0);
+	pl_json_style(&j, PL_JSON_COMPACT);
+	pl_json_obj(&j);
+	pl_json_kobj(&j, "error");
+	pl_json_kint(&j, "status", (long long)status);
+	pl_json_kstr(&j, "message", msg);
+	pl_json_end(&j);
+	pl_json_end(&j);
+	ok = pl_buf_error(&b) == 0 ? reply_retry(s, c, status, b.data, b.len, "application/json",
+	    NULL, r, retry) : MHD_NO;
+	pl_buf_free(&b);
 	return ok;
 }
 
@@ -616,9 +624,12 @@ list_rows(const struct pl_report *const *rep, unsigned step, enum list_format f,
 {
 	static const char *const head[] = { "port", "protocol", "status", "service",
 		"description", "assignee", "registered", "top_use" };
-	json_t *arr = f == LIST_JSON ? json_array() : NULL;
+	struct pl_json j;
 	int rc = 0;
 
+	pl_json_init(&j, b, 2);
+	if (f == LIST_JSON)
+		pl_json_arr(&j);
 	for (size_t k = 0; f == LIST_CSV && k < 8 && rc == 0; k++)
 		rc = csv_field(b, head[k], k == 7);
 	for (unsigned i = 0; i < step && rc == 0; i++)
@@ -626,37 +637,35 @@ list_rows(const struct pl_report *const *rep, unsigned step, enum list_format f,
 			const struct pl_report *r = &rep[p][i];
 			const struct pl_record *rec = r->nrecords ? &r->records[0] : NULL;
 			char port[8];
+			const char *v[8];
 
 			if (r->status == PL_REG_NONE && *top_use(r) == '\0')
 				continue;
 			snprintf(port, sizeof(port), "%u", (unsigned)r->port);
+			v[0] = port;
+			v[1] = pl_proto_name(r->proto);
+			v[2] = pl_reg_status_name(r->status);
+			v[3] = rec ? rec->service : "";
+			v[4] = rec ? rec->description : "";
+			v[5] = rec ? rec->assignee : "";
+			v[6] = rec ? rec->registered : "";
+			v[7] = top_use(r);
 			if (f == LIST_CSV) {
-				const char *v[] = { port, pl_proto_name(r->proto),
-					pl_reg_status_name(r->status), rec ? rec->service : "",
-					rec ? rec->description : "", rec ? rec->assignee : "",
-					rec ? rec->registered : "", top_use(r) };
-
 				for (size_t k = 0; k < 8 && rc == 0; k++)
 					rc = csv_field(b, v[k], k == 7);
-			} else if (json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, "
-			    "s:s, s:s}", "port", (int)r->port, "protocol", pl_proto_name(r->proto),
-			    "status", pl_reg_status_name(r->status), "service", rec ? rec->service : "",
-			    "description", rec ? rec->description : "", "assignee",
-			    rec ? rec->assignee : "", "registered", rec ? rec->registered : "",
-			    "top_use", top_use(r))) != 0) {
-				rc = -PL_ENOMEM;
+				continue;
 			}
+			pl_json_obj(&j);
+			pl_json_kint(&j, head[0], r->port);
+			for (size_t k = 1; k < 8; k++)
+				pl_json_kstr(&j, head[k], v[k]);
+			pl_json_end(&j);
 		}
-	if (f == LIST_JSON && rc == 0) {
-		char *t = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-		rc = t ? pl_buf_adds(b, t) : -PL_ENOMEM;
-		if (rc == 0)
-			rc = pl_buf_adds(b, "\n");
-		free(t);
+	if (f == LIST_JSON) {
+		pl_json_end(&j);
+		pl_buf_adds(b, "\n");
 	}
-	json_decref(arr);
-	return rc;
+	return rc != 0 ? rc : pl_buf_error(b);
 }
 
 /* /ports (a table), /ports.csv and /ports.json: the ports from..to on every protocol. */
@@ -964,8 +973,8 @@ feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page,
 	long n[PL_VOTE_COUNT];
 	int mine, rc;
 	struct pl_err err = { 0 };
-	json_t *j;
-	char *t;
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_json j;
 	enum MHD_Result ok;
 
 	if (reader)
@@ -978,12 +987,18 @@ feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page,
 	pthread_mutex_unlock(&s->fb_mu);
 	if (rc != 0)
 		return json_error(s, c, 503, "feedback store unavailable", R_API_FEEDBACK);
-	j = json_pack("{s:s, s:{s:I, s:I, s:I}, s:o}", "page", page,
-	    "totals", "yes", (json_int_t)n[0], "partly", (json_int_t)n[1], "no", (json_int_t)n[2],
-	    "mine", mine >= 0 ? json_string(pl_vote_name(mine)) : json_null());
-	t = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-	if (t != NULL) {
-		struct MHD_Response *resp = srv_response(t, strlen(t), "application/json", NULL,
+	pl_json_init(&j, &b, 2);
+	pl_json_obj(&j);
+	pl_json_kstr(&j, "page", page);
+	pl_json_kobj(&j, "totals");
+	pl_json_kint(&j, "yes", n[0]);
+	pl_json_kint(&j, "partly", n[1]);
+	pl_json_kint(&j, "no", n[2]);
+	pl_json_end(&j);
+	pl_json_kstr(&j, "mine", mine >= 0 ? pl_vote_name(mine) : NULL);
+	pl_json_end(&j);
+	if (pl_buf_error(&b) == 0) {
+		struct MHD_Response *resp = srv_response(b.data, b.len, "application/json", NULL,
 		    false);
 
 		if (resp && set_cookie)
@@ -994,8 +1009,7 @@ feedback_state(struct pl_server *s, struct MHD_Connection *c, const char *page,
 	} else {
 		ok = json_error(s, c, 500, "out of memory", R_API_FEEDBACK);
 	}
-	free(t);
-	json_decref(j);
+	pl_buf_free(&b);
 	return ok;
 }
 
