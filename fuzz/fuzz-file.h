@@ -3,8 +3,10 @@
 #ifndef PORTLORE_FUZZ_FILE_H
 #define PORTLORE_FUZZ_FILE_H
 
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static inline const char *
@@ -18,6 +20,30 @@ fuzz_file(const char *tag, const uint8_t *data, size_t size)
 		return NULL;
 	fwrite(data, 1, size, f);
 	return fclose(f) == 0 ? path : NULL;
+}
+
+static char fuzz_tree[128];
+
+static inline int
+fuzz_rm_one(const char *path, const struct stat *sb, int type, struct FTW *f)
+{
+	(void)sb, (void)type, (void)f;
+	remove(path);
+	return 0;
+}
+
+static inline void
+fuzz_rm_tree(void)
+{
+	nftw(fuzz_tree, fuzz_rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Removes dir (a folder the target made for its files) when the fuzzer exits. */
+static inline void
+fuzz_rm_at_exit(const char *dir)
+{
+	snprintf(fuzz_tree, sizeof(fuzz_tree), "%s", dir);
+	atexit(fuzz_rm_tree);
 }
 
 #endif

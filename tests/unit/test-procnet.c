@@ -269,6 +269,11 @@ cgroups(void **state)
 		{ "/kubepods/besteffort/pod0a1b2c3d-0000-1111-2222-333344445555/eeeeeeeeeeeeeeee",
 		  NULL, "kubernetes", NULL, "0a1b2c3d-0000-1111-2222-333344445555" },
 		{ "/", NULL, NULL, NULL, NULL },
+		/* A path that starts with the pod (the byte before it was read). */
+		{ "pod0a1b2c3d-0000-1111-2222-333344445555/kubepods", NULL, "kubernetes", NULL,
+		  "0a1b2c3d-0000-1111-2222-333344445555" },
+		/* Control bytes in a cgroup name don't reach the unit. */
+		{ "/system.slice/x\033[2J\n.service", "x?[2J?.service", NULL, NULL, NULL },
 	};
 
 	(void)state;

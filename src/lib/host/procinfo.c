@@ -157,7 +157,7 @@ pl_cgroup_parse(const char *path, char **unit, char **kind, char **id, char **po
 		for (const char *c = path; (c = strstr(c, "pod")) != NULL; c += 3) {
 			size_t n = strspn(c + 3, "0123456789abcdef-_");
 
-			if ((c[-1] != '-' && c[-1] != '/') || n < 8 || n > 64)
+			if ((c > path && c[-1] != '-' && c[-1] != '/') || n < 8 || n > 64)
 				continue;
 			free(*pod);
 			*pod = dupn(c + 3, n);
@@ -187,6 +187,9 @@ pl_cgroup_parse(const char *path, char **unit, char **kind, char **id, char **po
 		}
 		c = slash ? slash + 1 : NULL;
 	}
+	/* A cgroup's name is any bytes but '/': the unit is printed, so it is cleaned. */
+	if (*unit != NULL)
+		sanitize(*unit, strlen(*unit));
 }
 
 static void
