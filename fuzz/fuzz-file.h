@@ -22,6 +22,25 @@ fuzz_file(const char *tag, const uint8_t *data, size_t size)
 	return fclose(f) == 0 ? path : NULL;
 }
 
+/* Writes p[0..n) to dir/name, or removes that file when p is NULL (a missing file is
+ * input too). Aborts when it can't write: the fuzzer would test nothing. */
+static inline void
+fuzz_put(const char *dir, const char *name, const uint8_t *p, size_t n)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (p == NULL) {
+		unlink(path);
+		return;
+	}
+	if ((f = fopen(path, "w")) == NULL)
+		abort();
+	fwrite(p, 1, n, f);
+	fclose(f);
+}
+
 static char fuzz_tree[128];
 
 static inline int

@@ -23,21 +23,14 @@ static const char *const files[] = { "4242/comm", "4242/stat", "4242/status", "4
 
 static char root[64];
 
+/* One of the files under the fake root (NULL p: the file is missing). */
 static void
 put(const char *name, const uint8_t *p, size_t n)
 {
-	char path[160];
-	FILE *f;
+	char dir[128];
 
-	snprintf(path, sizeof(path), "%s/proc/%s", root, name);
-	if (p == NULL) {
-		unlink(path);
-		return;
-	}
-	if ((f = fopen(path, "w")) == NULL)
-		abort();
-	fwrite(p, 1, n, f);
-	fclose(f);
+	snprintf(dir, sizeof(dir), "%s/proc", root);
+	fuzz_put(dir, name, p, n);
 }
 
 /* A text field the library filled must be a NUL-terminated string without control bytes. */

@@ -22,21 +22,14 @@ static const char *const files[] = { "ip_local_port_range", "ip_local_reserved_p
 
 static char root[64];
 
+/* One of the files under the fake root (NULL p: the file is missing). */
 static void
 put(const char *name, const uint8_t *p, size_t n)
 {
-	char path[160];
-	FILE *f;
+	char dir[128];
 
-	snprintf(path, sizeof(path), "%s/proc/sys/net/ipv4/%s", root, name);
-	if (p == NULL) {
-		unlink(path);
-		return;
-	}
-	if ((f = fopen(path, "w")) == NULL)
-		abort();
-	fwrite(p, 1, n, f);
-	fclose(f);
+	snprintf(dir, sizeof(dir), "%s/proc/sys/net/ipv4", root);
+	fuzz_put(dir, name, p, n);
 }
 
 /* The reference: every port the list names, by strtoul, as a bitmap. */
