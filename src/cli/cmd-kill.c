@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cmd-sockets.h"
+#include "cli-sockets.h"
 #include "portlore/json.h"
 #include "portlore/kill.h"
 #include "portlore/netns.h"
