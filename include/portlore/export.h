@@ -14,19 +14,13 @@
 #include <stdint.h>
 
 #include "portlore/error.h"
+#include "portlore/history.h"
 #include "portlore/report.h"
 #include "portlore/store.h"
 
 enum pl_export_format { PL_EXPORT_SERVICES, PL_EXPORT_CSV, PL_EXPORT_JSON };
 
 #define PL_EXPORT_SCHEMA "https://portlore.dev/schema/export/1"
-
-/* A registry row of the snapshot (struct pl_record; strings "" where the file has
- * none). port is false for a row without a port number (lo and hi are then 0). */
-struct pl_export_row {
-	struct pl_record r;
-	bool port;
-};
 
 /*
  * A services(5) row: a named row with a port and a protocol, cleaned for the format
@@ -73,8 +67,9 @@ struct pl_export {
 	/* PL_EXPORT_CSV: the eleventh column's name, as the snapshot's file spelled it
 	 * ("Unauthorized Use Reported" when the store does not know it) */
 	char *col11;
-	/* PL_EXPORT_CSV and PL_EXPORT_JSON, in the file's order */
-	struct pl_export_row *rows; size_t nrows;
+	/* PL_EXPORT_CSV and PL_EXPORT_JSON: the snapshot's rows in the file's order
+	 * (history.h's registry row; strings "" where the file has none) */
+	struct pl_hist_row *rows; size_t nrows;
 	/* PL_EXPORT_JSON, by family and id */
 	struct pl_export_lore *lore; size_t nlore;
 };

@@ -125,14 +125,14 @@ pl_export_csv(struct pl_buf *out, const struct pl_export *x)
 	    "Contact,Registration Date,Modification Date,Reference,Service Code,%s,"
 	    "Assignment Notes\r\n", x->col11 ? x->col11 : "Unauthorized Use Reported");
 	for (size_t i = 0; i < x->nrows && pl_buf_error(out) == 0; i++) {
-		const struct pl_record *r = &x->rows[i].r;
+		const struct pl_hist_row *r = &x->rows[i];
 		const char *rest[] = { r->description, r->assignee, r->contact, r->registered,
 			r->modified, r->reference, r->service_code, r->unauthorized, r->notes };
 		char port[16] = "";
 
-		if (x->rows[i].port && r->lo == r->hi)
+		if (r->has_port && r->lo == r->hi)
 			snprintf(port, sizeof(port), "%u", r->lo);
-		else if (x->rows[i].port)
+		else if (r->has_port)
 			snprintf(port, sizeof(port), "%u-%u", r->lo, r->hi);
 		csv_field(out, r->service, false);
 		csv_field(out, port, false);
@@ -150,25 +150,7 @@ registry_json(struct pl_json *j, const struct pl_export *x)
 {
 	pl_json_karr(j, "registry");
 	for (size_t i = 0; i < x->nrows && pl_buf_error(j->b) == 0; i++) {
-		const struct pl_record *r = &x->rows[i].r;
-
-		pl_json_obj(j);
-		pl_json_kstrz(j, "service", r->service);
-		if (x->rows[i].port)
-			pl_json_kports(j, "port", r->lo, r->hi);
-		else
-			pl_json_knull(j, "port");
-		pl_json_kstrz(j, "protocol", pl_proto_name(r->proto));
-		pl_json_kstrz(j, "description", r->description);
-		pl_json_kstrz(j, "assignee", r->assignee);
-		pl_json_kstrz(j, "contact", r->contact);
-		pl_json_kstrz(j, "registration_date", r->registered);
-		pl_json_kstrz(j, "modification_date", r->modified);
-		pl_json_kstrz(j, "reference", r->reference);
-		pl_json_kstrz(j, "service_code", r->service_code);
-		pl_json_kstrz(j, "unauthorized_use", r->unauthorized);
-		pl_json_kstrz(j, "assignment_notes", r->notes);
-		pl_json_kint(j, "line", r->line);
+		pl_hist_row_json(j, &x->rows[i]);
 		pl_json_kstr(j, "provenance", "iana");
 		pl_json_end(j);
 	}

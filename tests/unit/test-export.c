@@ -39,14 +39,14 @@ test_services(void **state)
 static void
 test_csv(void **state)
 {
-	struct pl_export_row rows[] = {
-		{ .port = true, .r = { .service = "x11", .description = "X Window System, \"X\"",
+	struct pl_hist_row rows[] = {
+		{ .has_port = true, .service = "x11", .description = "X Window System, \"X\"",
 		  .assignee = "", .contact = "", .registered = "2001-05-06", .modified = "",
 		  .reference = "", .service_code = "", .unauthorized = "", .notes = "a\r\nb",
-		  .lo = 6000, .hi = 6002, .proto = PL_PROTO_TCP } },
-		{ .port = false, .r = { .service = "noport", .description = "", .assignee = "",
+		  .lo = 6000, .hi = 6002, .proto = PL_PROTO_TCP },
+		{ .has_port = false, .service = "noport", .description = "", .assignee = "",
 		  .contact = "", .registered = "", .modified = "", .reference = "",
-		  .service_code = "", .unauthorized = "", .notes = "" } },
+		  .service_code = "", .unauthorized = "", .notes = "" },
 	};
 	struct pl_export x = { .format = PL_EXPORT_CSV, .rows = rows, .nrows = 2,
 		.col11 = "Known Unauthorized Uses" };
@@ -72,10 +72,10 @@ test_json(void **state)
 		.name = "Demo", .vendor = "", .kind = "k", .summary = "s", .risk = "low",
 		.risk_why = "", .notes = "", .confidence = "high", .confidence_why = "",
 		.year_from = 2002, .cves = cves, .ncves = 1, .hints = hints, .nhints = 1 } };
-	struct pl_export_row rows[] = { { .port = false, .r = { .service = "noport",
+	struct pl_hist_row rows[] = { { .has_port = false, .service = "noport",
 		.description = "d", .assignee = "", .contact = "", .registered = "",
 		.modified = "", .reference = "", .service_code = "", .unauthorized = "",
-		.notes = "", .line = 4 } } };
+		.notes = "", .line = 4 } };
 	struct pl_export x = { .format = PL_EXPORT_JSON, .rows = rows, .nrows = 1,
 		.lore = lore, .nlore = 1 };
 	struct pl_buf b = PL_BUF_INIT;

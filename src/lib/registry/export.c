@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "portlore/export.h"
+#include "registry/rows-internal.h"
 #include "registry/store-internal.h"
 
 static int
@@ -225,50 +226,18 @@ build_services(struct pl_store *st, struct pl_export *x, struct pl_err *err)
 
 /* ---- the snapshot's rows (CSV and JSON) ---- */
 
-struct row_list {
-	struct pl_export_row *v;
-	size_t n, cap;
-};
-
-static int
-add_row(sqlite3_stmt *s, void *arg)
-{
-	struct row_list *l = arg;
-	struct pl_export_row *row = grow(&l->v, &l->n, &l->cap, sizeof(*row));
-	struct pl_record *r;
-
-	if (row == NULL)
-		return -1;
-	r = &row->r;
-	row->port = sqlite3_column_type(s, 1) != SQLITE_NULL;
-	r->lo = (uint16_t)sqlite3_column_int(s, 1);
-	r->hi = (uint16_t)sqlite3_column_int(s, 2);
-	r->proto = pl_proto_parse(col(s, 3), strlen(col(s, 3)));
-	r->line = sqlite3_column_int64(s, 13);
-	{
-		char **cols[] = { &r->service, &r->description, &r->assignee, &r->contact,
-		    &r->registered, &r->modified, &r->reference, &r->service_code,
-		    &r->unauthorized, &r->notes };
-		const int at[] = { 0, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
-
-		for (int i = 0; i < 10; i++)
-			if ((*cols[i] = pl__col(s, at[i])) == NULL)
-				return -1;
-	}
-	return 0;
-}
-
 static int
 build_rows(struct pl_store *st, struct pl_export *x, struct pl_err *err)
 {
-	struct row_list l = { 0 };
+	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = snapshot_rows(st, "SELECT service, lo, hi, proto, description, assignee, contact,"
-	    " registered, modified, reference, service_code, unauthorized, notes, line FROM"
-	    " record WHERE snapshot = ?1 ORDER BY line", add_row, &l, err);
-	x->rows = l.v;
-	x->nrows = l.n;
+	if ((rc = prepare(st, "SELECT " PL__ROW_COLS " FROM record WHERE snapshot = ?1"
+	    " ORDER BY line", &s, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, st->current_id);
+	rc = pl__rows_load(st, s, &x->rows, &x->nrows, err);
+	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -486,16 +455,7 @@ pl_export_free(struct pl_export *x)
 		free(x->services[i].desc);
 	}
 	free(x->services);
-	for (size_t i = 0; i < x->nrows; i++) {
-		struct pl_record *r = &x->rows[i].r;
-		char *fields[] = { r->service, r->description, r->assignee, r->contact,
-			r->registered, r->modified, r->reference, r->service_code, r->unauthorized,
-			r->notes };
-
-		for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-			free(fields[k]);
-	}
-	free(x->rows);
+	pl__rows_free(x->rows, x->nrows);
 	free(x->col11);
 	for (size_t i = 0; i < x->nlore; i++)
 		free_lore(&x->lore[i]);
