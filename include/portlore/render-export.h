@@ -15,7 +15,7 @@ int pl_export_services(struct pl_buf *out, const struct pl_export *x);
 /* RFC 4180 CSV with IANA's twelve columns in its order, CRLF line ends. */
 int pl_export_csv(struct pl_buf *out, const struct pl_export *x);
 /* {schema, version, snapshot, registry: [...], lore: [...]} and a newline
- * (docs/json-export.md). */
+ * (docs/export.schema.json). */
 int pl_export_json(struct pl_buf *out, const struct pl_export *x);
 
 #endif
