@@ -131,6 +131,10 @@ struct pl_report_opts {
 /* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */
 int pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
     const struct pl_report_opts *opts, struct pl_report *out, struct pl_err *err);
+/* The same report from the lookup index (index.h): byte for byte what the store gives. */
+struct pl_index;
+int pl_report_build_index(struct pl_index *ix, uint16_t port, enum pl_proto proto,
+    const struct pl_report_opts *opts, struct pl_report *out, struct pl_err *err);
 void pl_report_free(struct pl_report *r);
 
 /*
@@ -143,6 +147,9 @@ void pl_report_free(struct pl_report *r);
 #define PL_TARGETS_MAX 262144   /* every port of tcp, udp, sctp and dccp once */
 struct pl_target { uint16_t port; enum pl_proto proto; };
 long pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec,
+    struct pl_target **out, struct pl_err *err);
+/* The same from the lookup index (names still go to the store, which it opens). */
+long pl_targets_expand_index(struct pl_index *ix, const struct pl_portspec *spec,
     struct pl_target **out, struct pl_err *err);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include "portlore/history.h"
 #include "portlore/store.h"
 
 struct pl_store {
@@ -25,6 +26,21 @@ int pl__store_refresh(struct pl_store *st, struct pl_err *err);
 
 /* Strdup of a column, "" for NULL; NULL only when out of memory. */
 char *pl__col(sqlite3_stmt *s, int i);
+
+/* One snapshot's rows of a port (exact and ranges, in file order), lent to the story. */
+struct pl__hist_snaprows {
+	const char *label, *source;
+	struct pl_hist_row *rows;
+	size_t n;
+};
+
+/*
+ * pl_history_build() from rows already in memory (the index's reader), snapshots
+ * oldest first; at most 256 rows per snapshot. Copies what it keeps.
+ */
+int pl__history_from_rows(uint16_t port, enum pl_proto proto,
+    const struct pl__hist_snaprows *in, size_t nin, struct pl_history *out,
+    struct pl_err *err);
 
 /* Statement slots. */
 enum {

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "portlore/report.h"
+#include "registry/index-internal.h"
 #include "registry/store-internal.h"
 
 static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred",
@@ -362,7 +363,8 @@ load_nmap(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 /* The port's listeners here. A machine that hides them (no netlink, no /proc) leaves
  * the reason in the report rather than failing the lookup. */
 static void
-load_sockets(struct pl_store *st, struct pl_report *r, const char *root, const char *dpkg_info)
+load_sockets(struct pl_store *st, struct pl_index *ix, struct pl_report *r, const char *root,
+    const char *dpkg_info)
 {
 	struct pl_sock_query q = { .lo = r->port, .hi = r->port, .root = root, .owners = true,
 		.stop_early = true, .other_netns = true };
@@ -378,14 +380,36 @@ load_sockets(struct pl_store *st, struct pl_report *r, const char *root, const c
 	}
 	q.tcp = r->proto == PL_PROTO_TCP;
 	q.udp = r->proto == PL_PROTO_UDP;
-	if (pl_sockets_collect(&q, &r->sockets, &e) != 0 ||
-	    pl_sockets_identify(st, &r->sockets, dpkg_info, &e) != 0)
+	if (pl_sockets_collect(&q, &r->sockets, &e) != 0)
+		goto out;
+	/* Naming what listens takes the store's hints; the index opens it only then. */
+	if (ix != NULL && r->sockets.n > 0 && (st = pl__index_store(ix, &e)) == NULL)
+		goto out;
+	pl_sockets_identify(st, &r->sockets, dpkg_info, &e);
+out:
+	if (e.code != 0)
 		snprintf(r->sockets_error, sizeof(r->sockets_error), "%s", e.msg);
 	r->sockets_read = true;
 }
 
-int
-pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
+/* The store's facts of r->port and r->proto, from SQLite. */
+static int
+load_facts(struct pl_store *st, struct pl_report *r, struct pl_err *err)
+{
+	int rc;
+
+	if (st->current[0] != '\0' && (r->snapshot = strdup(st->current)) == NULL)
+		return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	if ((rc = load_records(st, PL_STMT_RECORDS, r, &r->records, &r->nrecords, err)) != 0 ||
+	    (rc = load_records(st, PL_STMT_RANGES, r, &r->ranges, &r->nranges, err)) != 0 ||
+	    (rc = load_lore(st, r, err)) != 0)
+		return rc;
+	return load_nmap(st, r, err);
+}
+
+/* The report from the store (st) or from the index (ix, st NULL). */
+static int
+build(struct pl_store *st, struct pl_index *ix, uint16_t port, enum pl_proto proto,
     const struct pl_report_opts *opts, struct pl_report *r, struct pl_err *err)
 {
 	int rc;
@@ -400,26 +424,38 @@ pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 			return rc;
 		r->os_read = true;
 	}
-	if (st->current[0] != '\0' && (r->snapshot = strdup(st->current)) == NULL)
-		return pl_err_set(err, -PL_ENOMEM, "out of memory");
-	if ((rc = load_records(st, PL_STMT_RECORDS, r, &r->records, &r->nrecords, err)) != 0 ||
-	    (rc = load_records(st, PL_STMT_RANGES, r, &r->ranges, &r->nranges, err)) != 0 ||
-	    (rc = load_lore(st, r, err)) != 0 || (rc = load_nmap(st, r, err)) != 0) {
+	if ((rc = ix ? pl__index_facts(ix, r, err) : load_facts(st, r, err)) != 0) {
 		pl_report_free(r);
 		return rc;
 	}
 	r->status = status_of(r);
 	rank_uses(r);
 	if (opts != NULL && opts->sockets && !opts->no_host)
-		load_sockets(st, r, opts->proc_root, opts->dpkg_info);
+		load_sockets(st, ix, r, opts->proc_root, opts->dpkg_info);
 	if (opts != NULL && opts->history) {
-		if ((rc = pl_history_build(st, port, proto, &r->history, err)) != 0) {
+		rc = ix ? pl__index_history(ix, port, proto, &r->history, err) :
+		    pl_history_build(st, port, proto, &r->history, err);
+		if (rc != 0) {
 			pl_report_free(r);
 			return rc;
 		}
 		r->history_read = true;
 	}
 	return 0;
+}
+
+int
+pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
+    const struct pl_report_opts *opts, struct pl_report *r, struct pl_err *err)
+{
+	return build(st, NULL, port, proto, opts, r, err);
+}
+
+int
+pl_report_build_index(struct pl_index *ix, uint16_t port, enum pl_proto proto,
+    const struct pl_report_opts *opts, struct pl_report *r, struct pl_err *err)
+{
+	return build(NULL, ix, port, proto, opts, r, err);
 }
 
 static void
@@ -502,12 +538,15 @@ add_target(struct pl_target **t, long *n, size_t *cap, uint16_t port, enum pl_pr
 /* Protocols to report for a port given without one: tcp and udp, plus sctp and dccp
  * where the registry or lore lists them. */
 static int
-protos_of(struct pl_store *st, uint16_t port, bool extra[PL_PROTO_COUNT], struct pl_err *err)
+protos_of(struct pl_store *st, struct pl_index *ix, uint16_t port, bool extra[PL_PROTO_COUNT],
+    struct pl_err *err)
 {
-	sqlite3_stmt *s = pl__stmt(st, PL_STMT_PROTOS, sql[PL_STMT_PROTOS], err);
+	sqlite3_stmt *s;
 	int rc;
 
-	if (s == NULL)
+	if (ix != NULL)
+		return pl__index_protos(ix, port, extra, err);
+	if ((s = pl__stmt(st, PL_STMT_PROTOS, sql[PL_STMT_PROTOS], err)) == NULL)
 		return -PL_ESTORE;
 	memset(extra, 0, PL_PROTO_COUNT * sizeof(bool));
 	sqlite3_bind_int64(s, 1, st->current_id);
@@ -522,9 +561,9 @@ protos_of(struct pl_store *st, uint16_t port, bool extra[PL_PROTO_COUNT], struct
 	return rc == SQLITE_DONE ? 0 : store_err(st, err);
 }
 
-long
-pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl_target **out,
-    struct pl_err *err)
+static long
+expand(struct pl_store *st, struct pl_index *ix, const struct pl_portspec *spec,
+    struct pl_target **out, struct pl_err *err)
 {
 	struct pl_target *t = NULL;
 	size_t cap = 0;
@@ -538,6 +577,11 @@ pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl
 		int nrefs = 1;
 
 		if (it->name[0] != '\0') {
+			/* Names are the store's to resolve: the index opens it for them. */
+			if (st == NULL && (st = pl__index_store(ix, err)) == NULL) {
+				rc = err->code ? err->code : -PL_ESTORE;
+				break;
+			}
 			if ((nrefs = pl_store_resolve_name(st, it->name, it->proto, &refs, err)) < 0) {
 				rc = nrefs;
 				break;
@@ -553,7 +597,7 @@ pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl
 					rc = add_target(&t, &n, &cap, (uint16_t)port, refs[k].proto);
 					continue;
 				}
-				if ((rc = protos_of(st, (uint16_t)port, extra, err)) != 0)
+				if ((rc = protos_of(ix ? NULL : st, ix, (uint16_t)port, extra, err)) != 0)
 					break;
 				extra[PL_PROTO_TCP] = extra[PL_PROTO_UDP] = true;
 				for (int p = PL_PROTO_TCP; p < PL_PROTO_COUNT && rc == 0; p++)
@@ -575,4 +619,18 @@ pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl
 	}
 	*out = t;
 	return n;
+}
+
+long
+pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl_target **out,
+    struct pl_err *err)
+{
+	return expand(st, NULL, spec, out, err);
+}
+
+long
+pl_targets_expand_index(struct pl_index *ix, const struct pl_portspec *spec,
+    struct pl_target **out, struct pl_err *err)
+{
+	return expand(NULL, ix, spec, out, err);
 }
