@@ -776,20 +776,22 @@ w_free(struct writer *w)
 
 /* Writes len bytes to a new file beside path and renames it over path. */
 static int
-write_atomic(const char *path, const void *data, size_t len, struct pl_err *err)
+write_atomic(const char *path, const void *data, size_t len, const struct stat *like,
+    struct pl_err *err)
 {
 	char tmp[4096];
 	const char *p = data;
-	mode_t um = umask(022);
 	int fd;
 
-	umask(um);
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return pl_err_set(err, -PL_EIO, "%s: path too long", path);
 	if ((fd = mkstemp(tmp)) < 0)
 		return pl_err_set(err, -PL_EIO, "%s: %s", path, strerror(errno));
-	/* Readable like the store beside it (mkstemp makes 0600). */
-	fchmod(fd, 0644 & ~um);
+	/* The store's mode and owner (mkstemp makes 0600): whoever may read the store may
+	 * read its index, and no one else. Owners only change where we may change them. */
+	fchmod(fd, like->st_mode & 0666);
+	if (fchown(fd, like->st_uid, like->st_gid) != 0)
+		errno = 0;
 	while (len > 0) {
 		ssize_t n = write(fd, p, len);
 
@@ -815,6 +817,7 @@ int
 pl_index_write(struct pl_store *st, const char *target, struct pl_err *err)
 {
 	struct writer w = { .st = st, .err = err };
+	struct stat sb;
 	char path[4096];
 	unsigned char head[DBHEAD_LEN];
 	uint64_t size;
@@ -846,8 +849,10 @@ pl_index_write(struct pl_store *st, const char *target, struct pl_err *err)
 		    "WAL mode (no index is written for it)", st->path);
 		goto out;
 	}
-	if ((rc = w_build(&w, head, size)) == 0)
-		rc = write_atomic(path, w.b.data, w.b.len, err);
+	if (stat(st->path, &sb) != 0)
+		rc = pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, strerror(errno));
+	else if ((rc = w_build(&w, head, size)) == 0)
+		rc = write_atomic(path, w.b.data, w.b.len, &sb, err);
 out:
 	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	w_free(&w);
