@@ -126,6 +126,9 @@ struct pl_report_opts {
 	bool sockets;              /* list this machine's listeners (not with no_host) */
 	const char *dpkg_info;     /* dpkg's file lists for identification; NULL: the system's */
 	bool history;              /* the port's registry history (pl_history_build) */
+	/* Optional: shared by the reports of one command, so that other network
+	 * namespaces are looked for once (sockets.h, pl_sock_query). */
+	struct pl_netns_memo *netns_memo;
 };
 
 /* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */

@@ -138,8 +138,10 @@ static int
 run(struct source *s, const struct pl_portspec *spec, const struct port_opts *o,
     int argc, char **argv)
 {
+	struct pl_netns_memo memo = { 0 };
 	struct pl_report_opts ro = { .no_host = o->no_host, .history = true,
-		.proc_root = getenv("PORTLORE_PROC_ROOT"), .dpkg_info = getenv("PORTLORE_DPKG_INFO") };
+		.proc_root = getenv("PORTLORE_PROC_ROOT"), .dpkg_info = getenv("PORTLORE_DPKG_INFO"),
+		.netns_memo = &memo };
 	struct pl_text_opts to;
 	struct pl_target *t = NULL;
 	struct pl_buf b = PL_BUF_INIT;
@@ -186,6 +188,7 @@ run(struct source *s, const struct pl_portspec *spec, const struct port_opts *o,
 		rc = pl_report_doc_end(&j);
 out:
 	free(t);
+	pl_netns_memo_free(&memo);
 	if (rc != 0) {
 		pl_buf_free(&b);
 		if (rc == -PL_EDATA && s->ix != NULL && !s->flushed) {

@@ -363,11 +363,13 @@ load_nmap(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 /* The port's listeners here. A machine that hides them (no netlink, no /proc) leaves
  * the reason in the report rather than failing the lookup. */
 static void
-load_sockets(struct pl_store *st, struct pl_index *ix, struct pl_report *r, const char *root,
-    const char *dpkg_info)
+load_sockets(struct pl_store *st, struct pl_index *ix, struct pl_report *r,
+    const struct pl_report_opts *opts)
 {
-	struct pl_sock_query q = { .lo = r->port, .hi = r->port, .root = root, .owners = true,
-		.stop_early = true, .other_netns = true };
+	struct pl_sock_query q = { .lo = r->port, .hi = r->port, .root = opts->proc_root,
+		.owners = true, .stop_early = true, .other_netns = true,
+		.netns_memo = opts->netns_memo };
+	const char *dpkg_info = opts->dpkg_info;
 	struct pl_err e = { 0 };
 
 	if (r->proto != PL_PROTO_TCP && r->proto != PL_PROTO_UDP)
@@ -431,7 +433,7 @@ build(struct pl_store *st, struct pl_index *ix, uint16_t port, enum pl_proto pro
 	r->status = status_of(r);
 	rank_uses(r);
 	if (opts != NULL && opts->sockets && !opts->no_host)
-		load_sockets(st, ix, r, opts->proc_root, opts->dpkg_info);
+		load_sockets(st, ix, r, opts);
 	if (opts != NULL && opts->history) {
 		rc = ix ? pl__index_history(ix, port, proto, &r->history, err) :
 		    pl_history_build(st, port, proto, &r->history, err);
