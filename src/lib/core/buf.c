@@ -6,6 +6,7 @@
 
 #include "portlore/buf.h"
 #include "portlore/error.h"
+#include "buf-internal.h"
 
 #define PL_BUF_DEFAULT_MAX ((size_t)64 << 20)
 
@@ -48,6 +49,32 @@ grow(struct pl_buf *b, size_t need)
 	b->data = p;
 	b->cap = cap;
 	return 0;
+}
+
+/* The bytes a JSON string escapes (and NUL, its end here). */
+static const unsigned char json_special[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+char *
+pl__buf_reserve(struct pl_buf *b, size_t len)
+{
+	if (b->err == 0 && b->data != NULL && len < b->cap - b->len)
+		return b->data + b->len;
+	return grow(b, len) == 0 ? b->data + b->len : NULL;
+}
+
+int
+pl__json_plain(const char *s, size_t *len)
+{
+	const char *p = s;
+
+	while (!json_special[(unsigned char)*p])
+		p++;
+	*len = (size_t)(p - s);
+	return *p == '\0';
 }
 
 int
@@ -145,12 +172,6 @@ pl_buf_add_html(struct pl_buf *b, const char *s)
 	return b->err;
 }
 
-/* The bytes a JSON string escapes (and NUL, its end here). */
-static const unsigned char json_special[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	['"'] = 1, ['\\'] = 1,
-};
 
 int
 pl_buf_add_json(struct pl_buf *b, const char *s)
