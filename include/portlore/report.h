@@ -118,6 +118,9 @@ struct pl_report {
 	 * (history.h), built when opts->history asks; history_read is false otherwise */
 	struct pl_history history;
 	bool history_read;
+	/* The strings of the store's facts are lent by the lookup index they came from
+	 * (pl_report_build_index): they live as long as the index stays open. */
+	bool strings_lent;
 };
 
 struct pl_report_opts {
@@ -134,7 +137,8 @@ struct pl_report_opts {
 /* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */
 int pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
     const struct pl_report_opts *opts, struct pl_report *out, struct pl_err *err);
-/* The same report from the lookup index (index.h): byte for byte what the store gives. */
+/* The same report from the lookup index (index.h): byte for byte what the store gives.
+ * Its strings are lent by the index: free the report before closing the index. */
 struct pl_index;
 int pl_report_build_index(struct pl_index *ix, uint16_t port, enum pl_proto proto,
     const struct pl_report_opts *opts, struct pl_report *out, struct pl_err *err);

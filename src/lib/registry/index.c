@@ -1065,7 +1065,7 @@ port_entry(const struct pl_index *ix, uint16_t port, struct portent *pe, struct 
 	return 0;
 }
 
-/* strdup of the string at off into *dst; -PL_EDATA or -PL_ENOMEM. */
+/* The string at off, lent to the report (r->strings_lent); -PL_EDATA when bad. */
 static int
 dup_at(const struct pl_index *ix, uint32_t off, char **dst, struct pl_err *err)
 {
@@ -1073,8 +1073,8 @@ dup_at(const struct pl_index *ix, uint32_t off, char **dst, struct pl_err *err)
 
 	if (s == NULL)
 		return bad(ix, err, "string", off);
-	if ((*dst = strdup(s)) == NULL)
-		return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	/* The report never writes through its strings; the map is read-only anyway. */
+	*dst = (char *)(uintptr_t)s;
 	return 0;
 }
 
@@ -1385,10 +1385,10 @@ pl__index_facts(struct pl_index *ix, struct pl_report *r, struct pl_err *err)
 	struct portent pe;
 	int rc;
 
+	r->strings_lent = true;
 	if (ix->current != NONE && label == NULL)
 		return bad(ix, err, "snapshot table", ix->snaps);
-	if (label != NULL && (r->snapshot = strdup(label)) == NULL)
-		return nomem(err);
+	r->snapshot = (char *)(uintptr_t)label;
 	if ((rc = port_entry(ix, r->port, &pe, err)) != 0 ||
 	    (rc = facts_records(ix, &pe, r, err)) != 0 || (rc = facts_lore(ix, &pe, r, err)) != 0)
 		return rc;

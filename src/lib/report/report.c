@@ -65,19 +65,21 @@ store_err(struct pl_store *st, struct pl_err *err)
 	return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
 }
 
+/* free(), or nothing for strings the report lends from the lookup index. */
 static void
-record_free(struct pl_record *r)
+no_free(void *p)
 {
-	free(r->service);
-	free(r->description);
-	free(r->assignee);
-	free(r->contact);
-	free(r->registered);
-	free(r->modified);
-	free(r->reference);
-	free(r->service_code);
-	free(r->unauthorized);
-	free(r->notes);
+	(void)p;
+}
+
+static void
+record_free(struct pl_record *r, void (*sfree)(void *))
+{
+	char *strs[] = { r->service, r->description, r->assignee, r->contact, r->registered,
+	    r->modified, r->reference, r->service_code, r->unauthorized, r->notes };
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		sfree(strs[i]);
 }
 
 /* Appends one zeroed element to *arr (of *n elements of size sz); NULL on ENOMEM. */
@@ -461,23 +463,25 @@ pl_report_build_index(struct pl_index *ix, uint16_t port, enum pl_proto proto,
 }
 
 static void
-strv_free(char **v, size_t n)
+strv_free(char **v, size_t n, void (*sfree)(void *))
 {
 	for (size_t i = 0; i < n; i++)
-		free(v[i]);
+		sfree(v[i]);
 	free(v);
 }
 
 void
 pl_report_free(struct pl_report *r)
 {
+	void (*sfree)(void *) = r->strings_lent ? no_free : free;
+
 	if (r->history_read)
 		pl_history_free(&r->history);
 	r->history_read = false;
 	for (size_t i = 0; i < r->nrecords; i++)
-		record_free(&r->records[i]);
+		record_free(&r->records[i], sfree);
 	for (size_t i = 0; i < r->nranges; i++)
-		record_free(&r->ranges[i]);
+		record_free(&r->ranges[i], sfree);
 	free(r->records);
 	free(r->ranges);
 	for (size_t i = 0; i < r->nuses; i++) {
@@ -487,30 +491,30 @@ pl_report_free(struct pl_report *r)
 		    u->confidence_why };
 
 		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
-			free(strs[k]);
-		strv_free(u->cves, u->ncves);
-		strv_free(u->process, u->nprocess);
-		strv_free(u->cmdline, u->ncmdline);
-		strv_free(u->banner, u->nbanner);
+			sfree(strs[k]);
+		strv_free(u->cves, u->ncves, sfree);
+		strv_free(u->process, u->nprocess, sfree);
+		strv_free(u->cmdline, u->ncmdline, sfree);
+		strv_free(u->banner, u->nbanner, sfree);
 		for (size_t k = 0; k < u->nsources; k++) {
-			free(u->sources[k].title);
-			free(u->sources[k].url);
-			free(u->sources[k].published);
-			free(u->sources[k].accessed);
-			free(u->sources[k].publisher);
-			free(u->sources[k].tier);
+			sfree(u->sources[k].title);
+			sfree(u->sources[k].url);
+			sfree(u->sources[k].published);
+			sfree(u->sources[k].accessed);
+			sfree(u->sources[k].publisher);
+			sfree(u->sources[k].tier);
 		}
 		free(u->sources);
 		for (size_t k = 0; k < u->nsiblings; k++) {
-			free(u->siblings[k].role);
-			free(u->siblings[k].entry_id);
-			free(u->siblings[k].entry_name);
+			sfree(u->siblings[k].role);
+			sfree(u->siblings[k].entry_id);
+			sfree(u->siblings[k].entry_name);
 		}
 		free(u->siblings);
 	}
 	free(r->uses);
-	free(r->nmap.name);
-	free(r->snapshot);
+	sfree(r->nmap.name);
+	sfree(r->snapshot);
 	pl_socklist_free(&r->sockets);
 	memset(r, 0, sizeof(*r));
 }
