@@ -256,10 +256,15 @@ list_pids(int procfd, pid_t **out)
 	}
 	rewinddir(d);
 	while ((e = readdir(d)) != NULL && n < MAX_PIDS) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
+		const char *c = e->d_name;
+		long pid = 0;
 
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end != '\0' || pid > 0x7fffffff)
+		/* Digits only, no sign or blank (strtol per entry was a third of this). */
+		if (*c < '1' || *c > '9')
+			continue;
+		for (; *c >= '0' && *c <= '9' && pid <= 0x7fffffff; c++)
+			pid = pid * 10 + (*c - '0');
+		if (*c != '\0' || pid > 0x7fffffff)
 			continue;
 		if (n == cap) {
 			pid_t *p = realloc(v, (cap = cap ? cap * 2 : 512) * sizeof(*p));
@@ -288,14 +293,25 @@ list_pids(int procfd, pid_t **out)
 static uint64_t
 netns_of(int procfd, pid_t pid)
 {
-	char path[32], link[64];
+	char path[32], link[64], *p = path + 12;
+	uint64_t ino = 0;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%d/ns/net", (int)pid);
-	if ((n = readlinkat(procfd, path, link, sizeof(link) - 1)) < 6)
+	/* "PID/ns/net", written from the right: this runs once per process. */
+	memcpy(p, "/ns/net", 8);
+	for (unsigned v = (unsigned)pid; p > path; v /= 10) {
+		*--p = (char)('0' + v % 10);
+		if (v < 10)
+			break;
+	}
+	if ((n = readlinkat(procfd, p, link, sizeof(link) - 1)) < 6)
 		return 0;
 	link[n] = '\0';
-	return strncmp(link, "net:[", 5) == 0 ? strtoull(link + 5, NULL, 10) : 0;
+	if (strncmp(link, "net:[", 5) != 0)
+		return 0;
+	for (const char *c = link + 5; *c >= '0' && *c <= '9'; c++)
+		ino = ino * 10 + (uint64_t)(*c - '0');
+	return ino;
 }
 
 /* Adds the sockets of every other network namespace a process is in. */
