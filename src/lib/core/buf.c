@@ -52,29 +52,16 @@ grow(struct pl_buf *b, size_t need)
 }
 
 /* The bytes a JSON string escapes (and NUL, its end here). */
-static const unsigned char json_special[256] = {
+const unsigned char pl__json_special[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	['"'] = 1, ['\\'] = 1,
 };
 
 char *
-pl__buf_reserve(struct pl_buf *b, size_t len)
+pl__buf_reserve_slow(struct pl_buf *b, size_t len)
 {
-	if (b->err == 0 && b->data != NULL && len < b->cap - b->len)
-		return b->data + b->len;
 	return grow(b, len) == 0 ? b->data + b->len : NULL;
-}
-
-int
-pl__json_plain(const char *s, size_t *len)
-{
-	const char *p = s;
-
-	while (!json_special[(unsigned char)*p])
-		p++;
-	*len = (size_t)(p - s);
-	return *p == '\0';
 }
 
 int
@@ -187,7 +174,7 @@ pl_buf_add_json(struct pl_buf *b, const char *s)
 		char e[6];
 		size_t elen = 2;
 
-		while (!json_special[(unsigned char)*s])
+		while (!pl__json_special[(unsigned char)*s])
 			s++;
 		if ((c = (unsigned char)*s) == '\0')
 			break;
