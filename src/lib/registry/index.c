@@ -1078,19 +1078,6 @@ dup_at(const struct pl_index *ix, uint32_t off, char **dst, struct pl_err *err)
 	return 0;
 }
 
-/* Appends one zeroed element to *arr; NULL when out of memory. */
-static void *
-grow1(void *arr_ptr, size_t *n, size_t sz)
-{
-	void **arr = arr_ptr;
-	char *p = realloc(*arr, (*n + 1) * sz);
-
-	if (p == NULL)
-		return NULL;
-	*arr = p;
-	memset(p + *n * sz, 0, sz);
-	return p + (*n)++ * sz;
-}
 
 static int
 nomem(struct pl_err *err)
@@ -1145,8 +1132,8 @@ facts_records(const struct pl_index *ix, const struct portent *pe, struct pl_rep
 		if (w[ROW_LO] > r->port || w[ROW_HI] < r->port)
 			return bad(ix, err, "row (not of this port)", off);
 		exact = w[ROW_LO] == w[ROW_HI];
-		rec = exact ? grow1(&r->records, &r->nrecords, sizeof(*rec)) :
-		    grow1(&r->ranges, &r->nranges, sizeof(*rec));
+		rec = exact ? pl__grow1(&r->records, &r->nrecords, sizeof(*rec)) :
+		    pl__grow1(&r->ranges, &r->nranges, sizeof(*rec));
 		if (rec == NULL)
 			return nomem(err);
 		if ((rc = read_record(ix, w, rec, err)) != 0)
@@ -1166,7 +1153,7 @@ strings_list(const struct pl_index *ix, uint32_t off, char ***out, size_t *n,
 	if (!list_at(ix, off, 1, &cnt, &first))
 		return bad(ix, err, "list", off);
 	for (uint32_t i = 0; i < cnt; i++) {
-		char **p = grow1(out, n, sizeof(char *));
+		char **p = pl__grow1(out, n, sizeof(char *));
 
 		if (p == NULL)
 			return nomem(err);
@@ -1187,7 +1174,7 @@ use_sources(const struct pl_index *ix, uint32_t off, struct pl_lore_use *u, stru
 	if (!list_at(ix, off, 6, &cnt, &first))
 		return bad(ix, err, "sources", off);
 	for (uint32_t i = 0; i < cnt; i++) {
-		struct pl_source *src = grow1(&u->sources, &u->nsources, sizeof(*src));
+		struct pl_source *src = pl__grow1(&u->sources, &u->nsources, sizeof(*src));
 		char **f[] = { NULL, NULL, NULL, NULL, NULL, NULL };
 
 		if (src == NULL)
@@ -1226,7 +1213,7 @@ use_hints(const struct pl_index *ix, uint32_t off, struct pl_lore_use *u, struct
 		    strcmp(kind, "cmdline") == 0 ? &u->cmdline : &u->banner;
 		n = strcmp(kind, "process") == 0 ? &u->nprocess :
 		    strcmp(kind, "cmdline") == 0 ? &u->ncmdline : &u->nbanner;
-		if ((p = grow1(arr, n, sizeof(char *))) == NULL)
+		if ((p = pl__grow1(arr, n, sizeof(char *))) == NULL)
 			return nomem(err);
 		if ((rc = dup_at(ix, w[1], p, err)) != 0)
 			return rc;
@@ -1257,7 +1244,7 @@ use_siblings(const struct pl_index *ix, uint32_t off, const struct pl_report *r,
 			return bad(ix, err, "family port", w[2]);
 		if (w[0] <= r->port && w[1] >= r->port && strcmp(proto, want) == 0)
 			continue;
-		if ((lp = grow1(&u->siblings, &u->nsiblings, sizeof(*lp))) == NULL)
+		if ((lp = pl__grow1(&u->siblings, &u->nsiblings, sizeof(*lp))) == NULL)
 			return nomem(err);
 		lp->lo = (uint16_t)w[0];
 		lp->hi = (uint16_t)w[1];
@@ -1344,7 +1331,7 @@ facts_lore(const struct pl_index *ix, const struct portent *pe, struct pl_report
 			return bad(ix, err, "lore port", pe->first[1] + 4 * i);
 		if (strcmp(proto, want) != 0)
 			continue;
-		if ((u = grow1(&r->uses, &r->nuses, sizeof(*u))) == NULL)
+		if ((u = pl__grow1(&r->uses, &r->nuses, sizeof(*u))) == NULL)
 			return nomem(err);
 		if ((rc = read_use(ix, lp, r, u, err)) != 0)
 			return rc;

@@ -3,6 +3,8 @@
 #define PORTLORE_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "portlore/history.h"
 #include "portlore/store.h"
@@ -41,6 +43,21 @@ struct pl__hist_snaprows {
 int pl__history_from_rows(uint16_t port, enum pl_proto proto,
     const struct pl__hist_snaprows *in, size_t nin, struct pl_history *out,
     struct pl_err *err);
+
+/* Appends one zeroed element to *arr (of *n elements of size sz) and returns it; NULL
+ * when out of memory (*arr and *n unchanged). The report's loaders share it. */
+static inline void *
+pl__grow1(void *arr_ptr, size_t *n, size_t sz)
+{
+	void **arr = arr_ptr;
+	char *p = realloc(*arr, (*n + 1) * sz);
+
+	if (p == NULL)
+		return NULL;
+	*arr = p;
+	memset(p + *n * sz, 0, sz);
+	return p + (*n)++ * sz;
+}
 
 /* Statement slots. */
 enum {

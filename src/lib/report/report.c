@@ -82,19 +82,6 @@ record_free(struct pl_record *r, void (*sfree)(void *))
 		sfree(strs[i]);
 }
 
-/* Appends one zeroed element to *arr (of *n elements of size sz); NULL on ENOMEM. */
-static void *
-grow(void *arr_ptr, size_t *n, size_t sz)
-{
-	void **arr = arr_ptr;
-	char *p = realloc(*arr, (*n + 1) * sz);
-
-	if (p == NULL)
-		return NULL;
-	*arr = p;
-	memset(p + *n * sz, 0, sz);
-	return p + (*n)++ * sz;
-}
 
 static int
 load_records(struct pl_store *st, int slot, struct pl_report *r, struct pl_record **out,
@@ -109,7 +96,7 @@ load_records(struct pl_store *st, int slot, struct pl_report *r, struct pl_recor
 	sqlite3_bind_int(s, 2, r->port);
 	sqlite3_bind_text(s, 3, pl_proto_name(r->proto), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_record *rec = grow(out, n, sizeof(*rec));
+		struct pl_record *rec = pl__grow1(out, n, sizeof(*rec));
 		char **cols[] = { &rec->service, &rec->description, &rec->assignee, &rec->contact,
 		    &rec->registered, &rec->modified, &rec->reference, &rec->service_code,
 		    &rec->unauthorized, &rec->notes };
@@ -168,7 +155,7 @@ load_strings(struct pl_store *st, int slot, const char *id, char ***out, size_t 
 		return -PL_ESTORE;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char **p = grow(out, n, sizeof(char *));
+		char **p = pl__grow1(out, n, sizeof(char *));
 
 		if (p == NULL || (*p = pl__col(s, 0)) == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -188,7 +175,7 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 		return -PL_ESTORE;
 	sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_source *src = grow(&u->sources, &u->nsources, sizeof(*src));
+		struct pl_source *src = pl__grow1(&u->sources, &u->nsources, sizeof(*src));
 
 		if (src == NULL || (src->title = pl__col(s, 0)) == NULL ||
 		    (src->url = pl__col(s, 1)) == NULL || (src->published = pl__col(s, 2)) == NULL ||
@@ -211,7 +198,7 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 		    strcmp(kind, "cmdline") == 0 ? &u->cmdline : &u->banner;
 		size_t *n = strcmp(kind, "process") == 0 ? &u->nprocess :
 		    strcmp(kind, "cmdline") == 0 ? &u->ncmdline : &u->nbanner;
-		char **p = grow(arr, n, sizeof(char *));
+		char **p = pl__grow1(arr, n, sizeof(char *));
 
 		if (p == NULL || (*p = pl__col(s, 1)) == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -230,7 +217,7 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 	sqlite3_bind_int(s, 2, r->port);
 	sqlite3_bind_text(s, 3, pl_proto_name(r->proto), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_lore_port *lp = grow(&u->siblings, &u->nsiblings, sizeof(*lp));
+		struct pl_lore_port *lp = pl__grow1(&u->siblings, &u->nsiblings, sizeof(*lp));
 		const char *proto = (const char *)sqlite3_column_text(s, 2);
 
 		if (lp == NULL)
@@ -257,7 +244,7 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 	sqlite3_bind_int(s, 1, r->port);
 	sqlite3_bind_text(s, 2, pl_proto_name(r->proto), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_lore_use *u = grow(&r->uses, &r->nuses, sizeof(*u));
+		struct pl_lore_use *u = pl__grow1(&r->uses, &r->nuses, sizeof(*u));
 		char **cols[] = { &u->id, &u->family, &u->family_name, &u->name, &u->vendor,
 		    &u->kind, &u->summary, &u->risk, &u->risk_why, &u->notes };
 		int use, prev;
