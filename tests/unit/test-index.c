@@ -251,33 +251,59 @@ slurp(const char *path, size_t *len)
 	return p;
 }
 
-/* Every report of a few ports: 0 or -PL_EDATA, nothing else, and no crash. */
-static void
-read_all(const unsigned char *p, size_t len)
+#define NCHECK 8
+static const uint16_t check_ports[NCHECK] = { 0, 22, 1000, 1001, 1002, 1005, 3868, 65535 };
+
+/* The JSON of a few ports' reports from an index in memory: -PL_EDATA for an index
+ * refused at open; an element is NULL where its report was refused. */
+static int
+read_all(const unsigned char *p, size_t len, char *out[NCHECK][PL_PROTO_COUNT])
 {
-	static const uint16_t ports[] = { 0, 22, 1000, 1001, 1002, 1005, 3868, 65535 };
 	struct pl_index *ix = NULL;
 	struct pl_err err = { 0 };
 	int rc = pl_index_open_mem(&ix, p, len, &err);
 
+	memset(out, 0, sizeof(char *) * NCHECK * PL_PROTO_COUNT);
 	if (rc != 0) {
 		assert_int_equal(rc, -PL_EDATA);
-		return;
+		return rc;
 	}
-	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+	for (size_t i = 0; i < NCHECK; i++)
 		for (int proto = PL_PROTO_TCP; proto < PL_PROTO_COUNT; proto++) {
 			struct pl_report_opts ro = { .no_host = true, .history = true };
 			struct pl_report r;
+			struct pl_buf b = PL_BUF_INIT;
+			struct pl_json j;
 
-			rc = pl_report_build_index(ix, ports[i], (enum pl_proto)proto, &ro, &r, &err);
-			if (rc == 0)
-				pl_report_free(&r);
-			else
+			rc = pl_report_build_index(ix, check_ports[i], (enum pl_proto)proto, &ro, &r,
+			    &err);
+			if (rc != 0) {
 				assert_int_equal(rc, -PL_EDATA);
+				continue;
+			}
+			pl_json_init(&j, &b, 0);
+			pl_report_json(&j, &r);
+			pl_history_json(&j, &r.history);
+			pl_report_free(&r);
+			out[i][proto] = b.data;
 		}
 	pl_index_close(ix);
+	return 0;
 }
 
+static void
+free_all(char *out[NCHECK][PL_PROTO_COUNT])
+{
+	for (size_t i = 0; i < NCHECK; i++)
+		for (int k = 0; k < PL_PROTO_COUNT; k++)
+			free(out[i][k]);
+}
+
+/*
+ * Damage is found, not read: every report of a damaged index is either refused
+ * (-PL_EDATA, and the lookup falls back to the store) or the very report of the
+ * undamaged one. Every string, record, list and port entry carries a check word.
+ */
 static void
 test_damaged(void **state)
 {
@@ -287,26 +313,47 @@ test_damaged(void **state)
 	unsigned char *p, *q;
 	struct pl_index *ix = NULL;
 	struct pl_err err = { 0 };
+	char *good[NCHECK][PL_PROTO_COUNT], *got[NCHECK][PL_PROTO_COUNT];
+	long refused = 0;
 
 	(void)state;
 	assert_int_equal(pl_index_path(db, path, sizeof(path), &err), 0);
 	p = slurp(path, &len);
-	read_all(p, len);
+	assert_int_equal(read_all(p, len, good), 0);
+	for (size_t i = 0; i < NCHECK; i++)
+		for (int k = PL_PROTO_TCP; k < PL_PROTO_COUNT; k++)
+			assert_non_null(good[i][k]);
 	/* Cut short anywhere: refused at open (its length is in its header). */
 	for (size_t cut = 0; cut < len; cut += 1 + cut / 3) {
 		assert_int_equal(pl_index_open_mem(&ix, p, cut, &err), -PL_EDATA);
 		assert_null(ix);
 	}
-	/* Every word of the file set to a large number, one at a time (every 7th past
-	 * the first 4 KB): an error or a report, never a read outside the file. */
+	/* One byte changed: every byte of the header and the first strings, then a byte
+	 * every 997 (a prime, so every field of the records is hit somewhere). */
 	q = malloc(len);
 	assert_non_null(q);
-	for (size_t off = 8; off + 4 <= len; off += off < 4096 ? 4 : 28) {
+	for (size_t off = 0; off < len; off += off < 512 ? 1 : 997) {
 		memcpy(q, p, len);
-		memset(q + off, 0xf0, 4);
-		read_all(q, len);
+		q[off] ^= (unsigned char)(1u << (off % 8));
+		if (read_all(q, len, got) != 0) {
+			refused++;
+			continue;
+		}
+		for (size_t i = 0; i < NCHECK; i++)
+			for (int k = PL_PROTO_TCP; k < PL_PROTO_COUNT; k++) {
+				if (got[i][k] == NULL)
+					refused++;
+				else if (strcmp(got[i][k], good[i][k]) != 0)
+					fail_msg("a byte changed at offset %zu changed the report of %u/%s "
+					    "without being noticed", off, check_ports[i],
+					    pl_proto_name((enum pl_proto)k));
+			}
+		free_all(got);
 	}
+	/* The damage was seen, not only stepped around. */
+	assert_true(refused > 100);
 	free(q);
+	free_all(good);
 	free(p);
 	fx_rmrf(dir);
 }

@@ -34,7 +34,7 @@
 #include "registry/store-internal.h"
 
 #define MAGIC "PLINDEX\n"
-#define FORMAT 1
+#define FORMAT 2
 #define HEADER_LEN 256
 #define DBHEAD_LEN 100
 #define VERSION_LEN 32
@@ -44,7 +44,7 @@
 /* Header fields (byte offsets). */
 enum {
 	H_FORMAT = 8, H_LEN = 12, H_DBSIZE = 16, H_DBHEAD = 24, H_VERSION = 124,
-	H_NSNAPS = 156, H_SNAPS = 160, H_CURRENT = 164, H_PORTS = 168
+	H_NSNAPS = 156, H_SNAPS = 160, H_CURRENT = 164, H_PORTS = 168, H_CHECK = 252
 };
 
 /* Records, in 32-bit words. */
@@ -78,6 +78,17 @@ static uint32_t
 get32(const unsigned char *s)
 {
 	return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+}
+
+/* FNV-1a: the check word of every record, list and string (32 bits). */
+static uint32_t
+check(const unsigned char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
 }
 
 int
@@ -168,6 +179,14 @@ w_u32(struct writer *w, uint32_t v)
 	pl_buf_add(&w->b, d, 4);
 }
 
+/* Ends the record or list that started at start with the check word of its bytes. */
+static void
+w_seal(struct writer *w, uint32_t start)
+{
+	if (pl_buf_error(&w->b) == 0)
+		w_u32(w, check((const unsigned char *)w->b.data + start, w_off(w) - start));
+}
+
 static uint64_t
 hash(const char *s, size_t n)
 {
@@ -193,7 +212,7 @@ w_rehash(struct writer *w)
 
 		if (o == 0)
 			continue;
-		k = hash((const char *)w->b.data + o + 4, get32((unsigned char *)w->b.data + o)) &
+		k = hash((const char *)w->b.data + o + 8, get32((unsigned char *)w->b.data + o)) &
 		    (ncap - 1);
 		while (t[k] != 0)
 			k = (k + 1) & (ncap - 1);
@@ -218,10 +237,11 @@ w_str(struct writer *w, const char *s)
 		return 0;
 	for (k = hash(s, n) & (w->tabcap - 1); (o = w->tab[k]) != 0; k = (k + 1) & (w->tabcap - 1))
 		if (get32((unsigned char *)w->b.data + o) == n &&
-		    memcmp(w->b.data + o + 4, s, n) == 0)
+		    memcmp(w->b.data + o + 8, s, n) == 0)
 			return o;
 	o = w_off(w);
 	w_u32(w, (uint32_t)n);
+	w_u32(w, check((const unsigned char *)s, n));
 	pl_buf_add(&w->b, s, n + 1);
 	if (pl_buf_error(&w->b) != 0)
 		return 0;
@@ -341,6 +361,7 @@ w_rows(struct writer *w)
 		w_u32(w, (uint32_t)hi);
 		w_u32(w, proto);
 		w_u32(w, (uint32_t)r->line);
+		w_seal(w, r->off);
 	}
 	sqlite3_finalize(s);
 	if (w->err->code != 0)
@@ -387,6 +408,7 @@ w_list(struct writer *w, sqlite3_stmt *s, int k, const bool *ints)
 	w_u32(w, (uint32_t)n);
 	for (size_t i = 0; i < n * (size_t)k; i++)
 		w_u32(w, v[i]);
+	w_seal(w, off);
 	free(heap);
 	return off;
 }
@@ -400,8 +422,12 @@ named_cmp(const void *a, const void *b)
 static uint32_t
 named_find(const struct named *v, size_t n, const char *key)
 {
-	struct named k = { (char *)key, 0 }, *f = bsearch(&k, v, n, sizeof(*v), named_cmp);
+	struct named k = { (char *)key, 0 }, *f;
 
+	/* A store without lore has no entries: no array to search (NULL is not one). */
+	if (n == 0 || key == NULL)
+		return 0;
+	f = bsearch(&k, v, n, sizeof(*v), named_cmp);
 	return f ? f->off : 0;
 }
 
@@ -485,6 +511,7 @@ w_entries(struct writer *w)
 		for (int i = 0; i < 4; i++)
 			w_u32(w, lists[i]);
 		w_u32(w, fam);
+		w_seal(w, e->off);
 	}
 	for (int i = 0; i < 5; i++)
 		sqlite3_finalize(q[i]);
@@ -492,7 +519,8 @@ w_entries(struct writer *w)
 		return w->err->code;
 	if (rc != SQLITE_DONE)
 		return w_fail(w);
-	qsort(w->entries, w->nentries, sizeof(*w->entries), named_cmp);
+	if (w->nentries > 1)
+		qsort(w->entries, w->nentries, sizeof(*w->entries), named_cmp);
 	return 0;
 }
 
@@ -525,6 +553,7 @@ w_lore_ports(struct writer *w)
 		w_u32(w, (uint32_t)hi);
 		for (int i = 0; i < 5; i++)
 			w_u32(w, str[i]);
+		w_seal(w, lp->off);
 	}
 	sqlite3_finalize(s);
 	if (w->err->code != 0)
@@ -563,6 +592,7 @@ w_nmap(struct writer *w)
 		w_u32(w, (uint32_t)(rank >> 32));
 		w_u32(w, (uint32_t)ranked);
 		w_u32(w, (uint32_t)(ranked >> 32));
+		w_seal(w, m->off);
 	}
 	sqlite3_finalize(s);
 	if (w->err->code != 0)
@@ -641,15 +671,41 @@ w_portlists(struct writer *w, struct portlists *pl, size_t nitems, const void *i
 	return 0;
 }
 
+/* How many items port p has in all three lists. */
+static uint32_t
+list_len(const struct portlists *pl, uint32_t p)
+{
+	uint32_t n = 0;
+
+	for (int k = 0; k < 3; k++)
+		n += pl[k].start[p + 1] - pl[k].start[p];
+	return n;
+}
+
+/* Whether ports a and b have the same three lists. */
+static bool
+same_lists(const struct portlists *pl, uint32_t a, uint32_t b)
+{
+	for (int k = 0; k < 3; k++) {
+		uint32_t na = pl[k].start[a + 1] - pl[k].start[a];
+
+		if (na != pl[k].start[b + 1] - pl[k].start[b] ||
+		    memcmp(&pl[k].items[pl[k].start[a]], &pl[k].items[pl[k].start[b]],
+		    na * sizeof(uint32_t)) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* The port entries and the port table; returns the table's offset or 0. */
 static uint32_t
 w_ports(struct writer *w)
 {
 	struct portlists pl[3] = { { 0 } };
-	uint32_t *table = calloc(NPORTS, sizeof(uint32_t)), prev = 0, off = 0;
-	uint32_t pstart[3] = { 0 }, pn[3] = { 0 };
+	uint32_t *table = calloc(NPORTS, sizeof(uint32_t)), off = 0;
 
-	qsort(w->rows, w->nrows, sizeof(*w->rows), row_cmp);
+	if (w->nrows > 1)
+		qsort(w->rows, w->nrows, sizeof(*w->rows), row_cmp);
 	if (table == NULL) {
 		pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
 		goto out;
@@ -658,32 +714,28 @@ w_ports(struct writer *w)
 	    w_portlists(w, &pl[1], w->nlps, w->lps, sizeof(*w->lps), 1) != 0 ||
 	    w_portlists(w, &pl[2], w->nnms, w->nms, sizeof(*w->nms), 2) != 0)
 		goto out;
-	for (uint32_t p = 0; p < NPORTS; p++) {
-		uint32_t s[3], n[3];
-		bool same = prev != 0, empty = true;
+	/* A run of ports with the same lists shares one entry, which names the run (lo,
+	 * hi) so that a misdirected table slot reads as damage, not as another port. */
+	for (uint32_t p = 0, q; p < NPORTS; p = q + 1) {
+		uint32_t at;
 
-		for (int k = 0; k < 3; k++) {
-			s[k] = pl[k].start[p];
-			n[k] = pl[k].start[p + 1] - s[k];
-			empty &= n[k] == 0;
-			same &= n[k] == pn[k] && memcmp(&pl[k].items[s[k]], &pl[k].items[pstart[k]],
-			    n[k] * sizeof(uint32_t)) == 0;
-		}
-		if (empty) {
-			prev = 0;
+		for (q = p; q + 1 < NPORTS && same_lists(pl, p, q + 1); q++)
+			;
+		if (list_len(pl, p) == 0)
 			continue;
+		at = w_off(w);
+		w_u32(w, p);
+		w_u32(w, q);
+		for (int k = 0; k < 3; k++) {
+			uint32_t s0 = pl[k].start[p], n = pl[k].start[p + 1] - s0;
+
+			w_u32(w, n);
+			for (uint32_t i = 0; i < n; i++)
+				w_u32(w, pl[k].items[s0 + i]);
 		}
-		if (!same) {
-			prev = w_off(w);
-			for (int k = 0; k < 3; k++) {
-				w_u32(w, n[k]);
-				for (uint32_t i = 0; i < n[k]; i++)
-					w_u32(w, pl[k].items[s[k] + i]);
-				pstart[k] = s[k];
-				pn[k] = n[k];
-			}
-		}
-		table[p] = prev;
+		w_seal(w, at);
+		for (uint32_t x = p; x <= q; x++)
+			table[x] = at;
 	}
 	off = w_off(w);
 	for (uint32_t p = 0; p < NPORTS; p++)
@@ -731,6 +783,7 @@ w_build(struct writer *w, const unsigned char dbhead[DBHEAD_LEN], uint64_t dbsiz
 		snaps = w_off(w);
 		for (uint32_t i = 0; i < 2 * w->nsnaps; i++)
 			w_u32(w, pairs[i]);
+		w_seal(w, snaps);
 		free(pairs);
 	}
 	if ((ports = w_ports(w)) == 0)
@@ -750,6 +803,7 @@ w_build(struct writer *w, const unsigned char dbhead[DBHEAD_LEN], uint64_t dbsiz
 		put32(h + H_SNAPS, snaps);
 		put32(h + H_CURRENT, w->nsnaps ? w->nsnaps - 1 : NONE);
 		put32(h + H_PORTS, ports);
+		put32(h + H_CHECK, check(h, H_CHECK));
 	}
 	return 0;
 }
@@ -879,22 +933,42 @@ words(const struct pl_index *ix, uint32_t off, uint32_t *v, size_t n)
 	return true;
 }
 
-/* The string at off, NUL-terminated inside the file, or NULL. */
+/* Whether the n bytes at off are followed by their check word (inside the file). */
+static bool
+checked(const struct pl_index *ix, uint32_t off, size_t n)
+{
+	uint32_t c;
+
+	return off <= ix->n && n <= ix->n - off && words(ix, (uint32_t)(off + n), &c, 1) &&
+	    c == check(ix->p + off, n);
+}
+
+/* The string at off (length, check word, bytes, NUL), or NULL when it is not one. */
 static const char *
 str_at(const struct pl_index *ix, uint32_t off)
 {
-	uint32_t len;
+	uint32_t h[2];
 
-	if (!words(ix, off, &len, 1) || len >= ix->n - off - 4 || ix->p[off + 4 + len] != '\0')
+	if (!words(ix, off, h, 2) || h[0] >= ix->n - off - 8 || ix->p[off + 8 + h[0]] != '\0' ||
+	    check(ix->p + off + 8, h[0]) != h[1])
 		return NULL;
-	return (const char *)ix->p + off + 4;
+	return (const char *)ix->p + off + 8;
 }
 
-/* A list of k-word items at off: *n items, the first at *first. */
+/* A record of n words at off, with its check word: false when damaged. */
+static bool
+rec_at(const struct pl_index *ix, uint32_t off, uint32_t *v, size_t n)
+{
+	return words(ix, off, v, n) && checked(ix, off, 4 * n);
+}
+
+/* A list of k-word items at off (count, items, check word): *n items, the first at
+ * *first. */
 static bool
 list_at(const struct pl_index *ix, uint32_t off, uint32_t k, uint32_t *n, uint32_t *first)
 {
-	if (!words(ix, off, n, 1) || (ix->n - off - 4) / 4 / k < *n)
+	if (!words(ix, off, n, 1) || (ix->n - off - 4) / 4 / k < *n ||
+	    !checked(ix, off, 4 + 4 * (size_t)*n * k))
 		return false;
 	*first = off + 4;
 	return true;
@@ -910,6 +984,8 @@ open_checked(struct pl_index *ix, struct pl_err *err)
 	if (get32(ix->p + H_FORMAT) != FORMAT)
 		return pl_err_set(err, -PL_EDATA, "index %s: format %u, this portlore reads %u",
 		    ix->path, get32(ix->p + H_FORMAT), FORMAT);
+	if (get32(ix->p + H_CHECK) != check(ix->p, H_CHECK))
+		return pl_err_set(err, -PL_EDATA, "index %s: its header is damaged", ix->path);
 	if (get32(ix->p + H_LEN) != ix->n)
 		return pl_err_set(err, -PL_EDATA, "index %s: %zu bytes, its header says %u "
 		    "(cut short?)", ix->path, ix->n, get32(ix->p + H_LEN));
@@ -924,6 +1000,9 @@ open_checked(struct pl_index *ix, struct pl_err *err)
 	    (ix->current != NONE && ix->current >= ix->nsnaps) ||
 	    ix->ports < HEADER_LEN || ix->ports > ix->n || (ix->n - ix->ports) / 4 < NPORTS)
 		return pl_err_set(err, -PL_EDATA, "index %s: its header points outside the file",
+		    ix->path);
+	if (ix->nsnaps > 0 && !checked(ix, ix->snaps, 8 * (size_t)ix->nsnaps))
+		return pl_err_set(err, -PL_EDATA, "index %s: its snapshot table is damaged",
 		    ix->path);
 	return 0;
 }
@@ -1046,22 +1125,28 @@ pl__index_store(struct pl_index *ix, struct pl_err *err)
 /* The three lists of port's entry: rows, lore ports, nmap rows (n 0 when none). */
 struct portent { uint32_t n[3], first[3]; };
 
+/* The entry (first port, last port, three counted lists, check word) of port. */
 static int
 port_entry(const struct pl_index *ix, uint16_t port, struct portent *pe, struct pl_err *err)
 {
-	uint32_t off, at;
+	uint32_t off, at, run[2];
 
 	memset(pe, 0, sizeof(*pe));
 	if (!words(ix, ix->ports + 4u * port, &off, 1))
 		return bad(ix, err, "port table", ix->ports);
 	if (off == 0)
 		return 0;
-	at = off;
+	if (!words(ix, off, run, 2) || run[0] > port || run[1] < port)
+		return bad(ix, err, "port entry", off);
+	at = off + 8;
 	for (int k = 0; k < 3; k++) {
-		if (!list_at(ix, at, 1, &pe->n[k], &pe->first[k]))
+		if (!words(ix, at, &pe->n[k], 1) || (ix->n - at - 4) / 4 < pe->n[k])
 			return bad(ix, err, "port entry", off);
+		pe->first[k] = at + 4;
 		at = pe->first[k] + 4 * pe->n[k];
 	}
+	if (!checked(ix, off, at - off))
+		return bad(ix, err, "port entry", off);
 	return 0;
 }
 
@@ -1121,7 +1206,7 @@ facts_records(const struct pl_index *ix, const struct portent *pe, struct pl_rep
 		struct pl_record *rec;
 		bool exact;
 
-		if (!words(ix, pe->first[0] + 4 * i, &off, 1) || !words(ix, off, w, ROW_WORDS))
+		if (!words(ix, pe->first[0] + 4 * i, &off, 1) || !rec_at(ix, off, w, ROW_WORDS))
 			return bad(ix, err, "row", pe->first[0] + 4 * i);
 		if (w[ROW_SNAP] != ix->current)
 			continue;
@@ -1286,7 +1371,7 @@ read_use(const struct pl_index *ix, const uint32_t *lp, struct pl_report *r,
 	const char *use, *prev;
 	int rc, v;
 
-	if (!words(ix, lp[LP_ENTRY], e, E_WORDS))
+	if (!rec_at(ix, lp[LP_ENTRY], e, E_WORDS))
 		return bad(ix, err, "lore entry", lp[LP_ENTRY]);
 	for (int i = 0; i < 12; i++)
 		if ((rc = dup_at(ix, e[E_STR + i], cols[i], err)) != 0)
@@ -1326,7 +1411,7 @@ facts_lore(const struct pl_index *ix, const struct portent *pe, struct pl_report
 		const char *proto;
 		struct pl_lore_use *u;
 
-		if (!words(ix, pe->first[1] + 4 * i, &off, 1) || !words(ix, off, lp, LP_WORDS) ||
+		if (!words(ix, pe->first[1] + 4 * i, &off, 1) || !rec_at(ix, off, lp, LP_WORDS) ||
 		    (proto = str_at(ix, lp[LP_PROTO])) == NULL)
 			return bad(ix, err, "lore port", pe->first[1] + 4 * i);
 		if (strcmp(proto, want) != 0)
@@ -1350,7 +1435,7 @@ facts_nmap(const struct pl_index *ix, const struct portent *pe, struct pl_report
 		const char *proto;
 		uint64_t bits;
 
-		if (!words(ix, pe->first[2] + 4 * i, &off, 1) || !words(ix, off, w, NM_WORDS) ||
+		if (!words(ix, pe->first[2] + 4 * i, &off, 1) || !rec_at(ix, off, w, NM_WORDS) ||
 		    (proto = str_at(ix, w[NM_PROTO])) == NULL)
 			return bad(ix, err, "nmap row", pe->first[2] + 4 * i);
 		if (strcmp(proto, want) != 0)
@@ -1398,7 +1483,7 @@ pl__index_protos(struct pl_index *ix, uint16_t port, bool extra[PL_PROTO_COUNT],
 			const char *proto;
 
 			if (!words(ix, pe.first[k] + 4 * i, &off, 1) ||
-			    !words(ix, off, w, k == 0 ? ROW_WORDS : LP_WORDS) ||
+			    !rec_at(ix, off, w, k == 0 ? ROW_WORDS : LP_WORDS) ||
 			    (proto = str_at(ix, k == 0 ? w[ROW_PROTO] : w[LP_PROTO])) == NULL)
 				return bad(ix, err, k == 0 ? "row" : "lore port", pe.first[k] + 4 * i);
 			if (k == 0 && w[ROW_SNAP] != ix->current)
@@ -1445,7 +1530,7 @@ pl__index_history(struct pl_index *ix, uint16_t port, enum pl_proto proto,
 		    &h->unauthorized, &h->notes };
 		const char *p;
 
-		if (!words(ix, pe.first[0] + 4 * i, &off, 1) || !words(ix, off, w, ROW_WORDS) ||
+		if (!words(ix, pe.first[0] + 4 * i, &off, 1) || !rec_at(ix, off, w, ROW_WORDS) ||
 		    w[ROW_SNAP] >= ix->nsnaps || w[ROW_SNAP] < last ||
 		    (p = str_at(ix, w[ROW_PROTO])) == NULL) {
 			rc = bad(ix, err, "row", pe.first[0] + 4 * i);
