@@ -8,17 +8,19 @@
  *   header (256 bytes): magic, format, file length, the store's size and the first
  *     100 bytes of its SQLite header (change counter, page count, schema cookie and
  *     the user_version nonce set when the index is written), portlore's version,
- *     then the snapshot table, the current snapshot and the port table;
- *   strings: length, bytes, NUL; each distinct string once;
+ *     the snapshot table, the current snapshot, the port table, a check word;
+ *   strings: length, check word, bytes, NUL; each distinct string once;
  *   registry rows of every snapshot, lore entries (with their sources, CVEs, hints,
  *     risk ports and their family's ports), lore ports and nmap rows, each once;
- *   per port, an entry listing its rows (every snapshot, exact and ranges, in
- *     snapshot and file order), its lore ports (in entry id, then port order) and its
- *     nmap rows; a port with the same lists as the one before shares its entry;
+ *   per run of ports with the same facts, an entry: the run's first and last port,
+ *     its rows (every snapshot, exact and ranges, in snapshot and file order), its
+ *     lore ports (in entry id, then port order) and its nmap rows;
  *   the port table: 65,536 entry offsets (0: nothing known).
  *
- * The reader checks every offset and length against the file before it reads: the
- * file is input like any other, and a bad one is a -PL_EDATA, never a crash.
+ * Every record, list, entry and the snapshot table end with the check word of their
+ * bytes (check()). The reader checks every offset and length against the file before
+ * it reads, and every check word when it reads: the file is input like any other, and
+ * a bad one is a -PL_EDATA, never a crash or another answer.
  */
 #include <errno.h>
 #include <fcntl.h>
