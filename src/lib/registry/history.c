@@ -10,10 +10,10 @@
 #include <strings.h>
 
 #include "portlore/history.h"
+#include "registry/rows-internal.h"
 #include "registry/store-internal.h"
 
-#define ROW_COLS "service, description, assignee, contact, registered, modified," \
-	" reference, service_code, unauthorized, notes, lo, hi, proto, line"
+#define ROW_COLS PL__ROW_COLS
 
 static const char *const kind_names[] = {
 	"registered", "added", "assigned", "de-assigned", "removed", "changed", "modified"
@@ -93,8 +93,8 @@ row_free(struct pl_hist_row *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void
-rows_free(struct pl_hist_row *rows, size_t n)
+void
+pl__rows_free(struct pl_hist_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		row_free(&rows[i]);
@@ -127,8 +127,8 @@ row_read(sqlite3_stmt *s, struct pl_hist_row *r)
 }
 
 /* Runs a prepared ROW_COLS query to the end, appending to *rows. */
-static int
-rows_load(struct pl_store *st, sqlite3_stmt *s, struct pl_hist_row **rows, size_t *n,
+int
+pl__rows_load(struct pl_store *st, sqlite3_stmt *s, struct pl_hist_row **rows, size_t *n,
     struct pl_err *err)
 {
 	size_t cap = *n;
@@ -423,7 +423,7 @@ load_snap_rows(struct pl_store *st, long id, uint16_t port, struct snaprows *out
 		return -PL_ESTORE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, port);
-	rc = rows_load(st, s, &out->rows, &out->n, err);
+	rc = pl__rows_load(st, s, &out->rows, &out->n, err);
 	sqlite3_reset(s);
 	/* A port has a handful of rows per snapshot; the matching tables are sized so. */
 	if (rc == 0 && out->n > 256)
@@ -584,6 +584,55 @@ tell_story(struct story *s)
 	return rc;
 }
 
+/* The story from the snapshots and rows s holds (loaded from the store or the index). */
+static int
+story_finish(struct story *s, enum pl_proto proto)
+{
+	int rc;
+
+	s->h->protos = story_protos(s, proto);
+	if ((rc = tell_story(s)) == 0)
+		rc = summarise(s, s->err);
+	if (rc == 0)
+		sort_events(s->h);
+	return rc;
+}
+
+int
+pl__history_from_rows(uint16_t port, enum pl_proto proto, const struct pl__hist_snaprows *in,
+    size_t nin, struct pl_history *out, struct pl_err *err)
+{
+	struct story s = { .h = out, .err = err };
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->port = port;
+	out->proto = proto;
+	for (size_t i = 0; i < nin; i++)
+		if (in[i].n > 256)     /* the matching tables' size, as load_snap_rows() checks */
+			return pl_err_set(err, -PL_ESTORE, "port %u has %zu rows in one snapshot",
+			    (unsigned)port, in[i].n);
+	if (nin > 0 && ((out->snaps = calloc(nin, sizeof(*out->snaps))) == NULL ||
+	    (s.sr = calloc(nin, sizeof(*s.sr))) == NULL))
+		rc = nomem(err);
+	for (size_t i = 0; i < nin && rc == 0; i++) {
+		out->nsnaps++;
+		out->snaps[i].label = strdup(in[i].label);
+		out->snaps[i].source = strdup(in[i].source);
+		if (out->snaps[i].label == NULL || out->snaps[i].source == NULL)
+			rc = nomem(err);
+		/* Lent: the story copies what it keeps. */
+		s.sr[i].rows = in[i].rows;
+		s.sr[i].n = in[i].n;
+	}
+	if (rc == 0)
+		rc = story_finish(&s, proto);
+	free(s.sr);
+	if (rc != 0)
+		pl_history_free(out);
+	return rc;
+}
+
 int
 pl_history_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
     struct pl_history *out, struct pl_err *err)
@@ -594,15 +643,10 @@ pl_history_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 	memset(out, 0, sizeof(*out));
 	out->port = port;
 	out->proto = proto;
-	if ((rc = load_snaps(st, &s, port, err)) == 0) {
-		out->protos = story_protos(&s, proto);
-		if ((rc = tell_story(&s)) == 0)
-			rc = summarise(&s, err);
-	}
-	if (rc == 0)
-		sort_events(out);
+	if ((rc = load_snaps(st, &s, port, err)) == 0)
+		rc = story_finish(&s, proto);
 	for (size_t i = 0; i < out->nsnaps && s.sr; i++)
-		rows_free(s.sr[i].rows, s.sr[i].n);
+		pl__rows_free(s.sr[i].rows, s.sr[i].n);
 	free(s.sr);
 	if (rc != 0)
 		pl_history_free(out);
@@ -755,7 +799,7 @@ load_all(struct pl_store *st, const char *label, char **source, long *nrows,
 	    " (SELECT id FROM snapshot WHERE label = ?1)", -1, &s, NULL) != SQLITE_OK)
 		return store_err(st, err);
 	sqlite3_bind_text(s, 1, label, -1, SQLITE_STATIC);
-	rc = rows_load(st, s, rows, n, err);
+	rc = pl__rows_load(st, s, rows, n, err);
 	sqlite3_finalize(s);
 	if (rc == 0 && *n > 1)
 		qsort(*rows, *n, sizeof(**rows), row_sort_cmp);
@@ -856,8 +900,8 @@ pl_diff_build(struct pl_store *st, const char *old_label, const char *new_label,
 	else if ((rc = load_all(st, old_label, &out->old_source, &out->old_rows, &a, &na, err)) == 0 &&
 	    (rc = load_all(st, new_label, &out->new_source, &out->new_rows, &b, &nb, err)) == 0)
 		rc = merge(out, a, na, b, nb, err);
-	rows_free(a, na);
-	rows_free(b, nb);
+	pl__rows_free(a, na);
+	pl__rows_free(b, nb);
 	if (rc != 0)
 		pl_diff_free(out);
 	return rc;
