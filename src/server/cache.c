@@ -18,6 +18,11 @@
  * last response using them is destroyed, so an answer queued on a connection survives
  * its eviction.
  *
+ * The Date header of a cached answer is set by its worker, at most once a second, from
+ * a date the thread formats once a second: libmicrohttpd would format it for every
+ * answer, through gmtime_r() and the time zone lock of the C library, which all the
+ * worker threads share. It then comes last among the headers rather than first.
+ *
  * Locking: store_mu guards the store and rendering (one SQLite handle). Each worker has
  * a lock of its own (cache_locks) that it takes to queue a cached answer; changing the
  * index or the entries takes all of them, in order. Readers never touch a cache line
@@ -168,20 +173,29 @@ srv_cache_init(struct pl_server *s, size_t max_bytes)
 	return 0;
 }
 
+static void
+free_wresp(struct pl_server *s, struct wresp *w)
+{
+	for (unsigned i = 0; w != NULL && i < s->nworkers; i++) {
+		if (w[i].plain != NULL)
+			MHD_destroy_response(w[i].plain);
+		if (w[i].gz != NULL)
+			MHD_destroy_response(w[i].gz);
+	}
+	free(w);
+}
+
 /* Removes entry i (all locks held): the last entry takes its place. */
 static void
 evict(struct pl_server *s, uint32_t i)
 {
 	struct centry *e = &s->cache_ent[i], *last = &s->cache_ent[s->cache_used - 1];
 
-	for (unsigned k = 0; k < 2 * s->nworkers; k++)
-		if (e->resp[k] != NULL)
-			MHD_destroy_response(e->resp[k]);
-	free(e->resp);
+	free_wresp(s, e->w);
 	s->cache_bytes -= e->bytes;
 	s->cache_index[e->key] = 0;
 	if (e != last) {
-		e->resp = last->resp;
+		e->w = last->w;
 		e->key = last->key;
 		e->bytes = last->bytes;
 		e->born = last->born;
@@ -268,6 +282,27 @@ fresh(const struct pl_server *s, const struct centry *e, long now)
 	return !s->loopback || now - e->born < HOST_FACTS_TTL;
 }
 
+/* t as an HTTP date ("Fri, 04 Dec 2026 22:22:50 GMT"), formatted once a second per
+ * thread. */
+static const char *
+http_date(time_t t)
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char mons[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+		"Aug", "Sep", "Oct", "Nov", "Dec" };
+	static _Thread_local char buf[40];
+	static _Thread_local time_t at = -1;
+	struct tm tm;
+
+	if (t != at && gmtime_r(&t, &tm) != NULL) {
+		snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
+		    tm.tm_mday, mons[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+		at = t;
+	}
+	return buf;
+}
+
 int
 srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enum route r,
     bool hit)
@@ -281,8 +316,17 @@ srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enu
 	pthread_mutex_lock(&s->cache_locks[w].mu);
 	if ((i = s->cache_index[key]) != 0 && fresh(s, &s->cache_ent[i - 1], now)) {
 		struct centry *e = &s->cache_ent[i - 1];
-		struct MHD_Response *resp = e->resp[2 * w + (gz && e->resp[2 * w + 1])];
+		struct wresp *wr = &e->w[w];
+		struct MHD_Response *resp = gz && wr->gz ? wr->gz : wr->plain;
+		time_t t = time(NULL);
 
+		/* This worker's response: no other thread is building headers from it. */
+		if (wr->date != t) {
+			MHD_add_response_header(wr->plain, MHD_HTTP_HEADER_DATE, http_date(t));
+			if (wr->gz != NULL)
+				MHD_add_response_header(wr->gz, MHD_HTTP_HEADER_DATE, http_date(t));
+			wr->date = t;
+		}
 		if (!atomic_load_explicit(&e->ref, memory_order_relaxed))
 			atomic_store_explicit(&e->ref, 1, memory_order_relaxed);
 		old = s->loopback && now - e->born >= REFRESH_AFTER;
@@ -319,28 +363,25 @@ srv_body_unref(void *cls)
 }
 
 /* The responses of answer a, one plain and one gzip (when a has it) per worker. */
-static struct MHD_Response **
+static struct wresp *
 responses(struct pl_server *s, const struct answer *a)
 {
-	struct MHD_Response **r = calloc(2 * s->nworkers, sizeof(*r));
+	struct wresp *r = calloc(s->nworkers, sizeof(*r));
 	struct body *plain = body_new(a->body, a->len);
 	struct body *gz = a->gz ? body_new(a->gz, a->gzlen) : NULL;
 	bool ok = r != NULL && plain != NULL && (a->gz == NULL || gz != NULL);
 
 	for (unsigned w = 0; ok && w < s->nworkers; w++) {
-		ok = (r[2 * w] = srv_response_body(plain, a->len, a->ctype, a->lang, false)) != NULL;
+		r[w].date = -1;
+		ok = (r[w].plain = srv_response_body(plain, a->len, a->ctype, a->lang, false)) != NULL;
 		if (ok && gz != NULL)
-			ok = (r[2 * w + 1] = srv_response_body(gz, a->len, a->ctype, a->lang,
-			    true)) != NULL;
+			ok = (r[w].gz = srv_response_body(gz, a->len, a->ctype, a->lang, true)) != NULL;
 	}
 	/* The responses hold the bytes now. */
 	srv_body_unref(plain);
 	srv_body_unref(gz);
-	if (!ok && r != NULL) {
-		for (unsigned k = 0; k < 2 * s->nworkers; k++)
-			if (r[k] != NULL)
-				MHD_destroy_response(r[k]);
-		free(r);
+	if (!ok) {
+		free_wresp(s, r);
 		r = NULL;
 	}
 	return r;
@@ -350,7 +391,7 @@ bool
 srv_cache_put(struct pl_server *s, uint32_t key, const struct answer *a)
 {
 	size_t bytes = a->len + (a->gz ? a->gzlen : 0);
-	struct MHD_Response **resp;
+	struct wresp *resp;
 	struct centry *e;
 	uint32_t i;
 
@@ -375,7 +416,7 @@ srv_cache_put(struct pl_server *s, uint32_t key, const struct answer *a)
 		}
 	}
 	e = &s->cache_ent[s->cache_used];
-	e->resp = resp;
+	e->w = resp;
 	e->key = key;
 	e->bytes = (uint32_t)bytes;
 	e->born = now_sec();

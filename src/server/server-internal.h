@@ -98,10 +98,16 @@ struct answer {
 	const char *ctype, *lang;       /* lang: NULL for answers in no language */
 };
 
+/* A worker's responses of a cached answer: the plain one, the gzip one (or NULL), and
+ * the second their Date header was set for. */
+struct wresp {
+	struct MHD_Response *plain, *gz;
+	time_t date;
+};
+
 /* A cached page or API document. */
 struct centry {
-	struct MHD_Response **resp; /* [2 * nworkers]: worker w's plain answer at 2w, its
-	                             * gzip form at 2w + 1 (NULL when there is none) */
+	struct wresp *w;        /* [nworkers] */
 	uint32_t key;           /* see srv_key_*() */
 	uint32_t bytes;
 	long born;              /* when it was rendered (monotonic seconds) */
