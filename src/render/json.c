@@ -151,7 +151,10 @@ use_json(struct pl_json *j, const struct pl_lore_use *u)
 	pl_json_end(j);
 	pl_json_kstr(j, "role", u->role);
 	pl_json_kobj(j, "years");
-	pl_json_kint(j, "from", u->year_from);
+	if (u->year_from)
+		pl_json_kint(j, "from", u->year_from);
+	else
+		pl_json_knull(j, "from");
 	if (u->year_to)
 		pl_json_kint(j, "to", u->year_to);
 	else

@@ -317,10 +317,12 @@ use(struct out *w, const struct pl_report *r, size_t n)
 	const char *where = u->risk_here ? "risk" : "risk on its other ports";
 	bool family_seen = false;
 
-	if (u->year_to)
-		snprintf(years, sizeof(years), "%d-%d", u->year_from, u->year_to);
+	if (u->year_from == 0)
+		years[0] = '\0';
+	else if (u->year_to)
+		snprintf(years, sizeof(years), ", %d-%d", u->year_from, u->year_to);
 	else
-		snprintf(years, sizeof(years), "since %d", u->year_from);
+		snprintf(years, sizeof(years), ", since %d", u->year_from);
 	if (u->broad) {
 		/* A range such as "Windows dynamic RPC ports": one line is enough. */
 		fact(w, n == 0 || !r->uses[n - 1].broad ? "in ranges" : NULL, "lore",
@@ -328,7 +330,7 @@ use(struct out *w, const struct pl_report *r, size_t n)
 		    u->name, u->role);
 		return;
 	}
-	fact(w, n == 0 ? "lore" : NULL, "lore", "%zu. %s (%s; %s, %s)", n + 1, u->name, u->vendor,
+	fact(w, n == 0 ? "lore" : NULL, "lore", "%zu. %s (%s; %s%s)", n + 1, u->name, u->vendor,
 	    u->kind, years);
 	detail(w, "role", u->role);
 	detail(w, "summary", u->summary);

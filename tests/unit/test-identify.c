@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <regex.h>
 #include <cmocka.h>
 
 #include "portlore/identify.h"
@@ -243,6 +244,43 @@ test_no_alphabetical_ties(void **state)
 	pl_idmatch_free(b);
 }
 
+/* Hints that are plain names are compared as strings, the rest by regcomp: either way a
+ * process name matches exactly when POSIX extended regular expressions say so. */
+static void
+test_literal_patterns(void **state)
+{
+	static const struct { const char *pattern, *text; } t[] = {
+		{ "^sshd$", "sshd" }, { "^sshd$", "sshd2" }, { "^sshd$", "xsshd" },
+		{ "^in\\.tftpd$", "in.tftpd" }, { "^in\\.tftpd$", "inXtftpd" },
+		{ "^gdm", "gdm3" }, { "^gdm", "xgdm" }, { "tftpd$", "in.tftpd" },
+		{ "tftpd$", "tftpd-hpa" }, { "jboss-modules\\.jar", "java -jar jboss-modules.jar" },
+		{ "jboss-modules\\.jar", "jboss-modulesXjar" }, { "^python[0-9.]*$", "python3.11" },
+		{ "^python[0-9.]*$", "python3-x" }, { "^msnmsgr(\\.exe)?$", "msnmsgr.exe" },
+		{ "", "anything" }, { "^$", "x" }, { "^a$", "a\\nb" }, { "a|b", "b" }, { "\\d", "d" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N(t); i++) {
+		const char *const pat[] = { t[i].pattern };
+		const struct pl_id_candidate c[] = { { "x", "X", "x", p22, 1, pat, 1, NULL, 0, NULL, 0 } };
+		const struct pl_id_evidence e = { .port = 22, .proto = TCP, .comm = t[i].text };
+		struct pl_idmatch *m = NULL;
+		struct pl_identified id;
+		regex_t re;
+		bool want;
+
+		assert_int_equal(regcomp(&re, t[i].pattern, REG_EXTENDED | REG_NOSUB), 0);
+		want = regexec(&re, t[i].text, 0, NULL, 0) == 0;
+		regfree(&re);
+		assert_int_equal(pl_idmatch_new(&m, c, 1), 0);
+		assert_int_equal(pl_identify(m, &e, &id), 0);
+		if ((id.confidence > PL_ID_PORT_ONLY) != want)
+			fail_msg("'%s' on '%s': matched %d, regexec says %d", t[i].pattern, t[i].text,
+			    id.confidence > PL_ID_PORT_ONLY, want);
+		pl_idmatch_free(m);
+	}
+}
+
 static void
 test_generic_banners(void **state)
 {
@@ -302,6 +340,7 @@ main(void)
 		cmocka_unit_test(test_no_alphabetical_ties),
 		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_generic_banners),
+		cmocka_unit_test(test_literal_patterns),
 		cmocka_unit_test(test_dpkg),
 	};
 

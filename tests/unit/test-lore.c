@@ -85,6 +85,8 @@ test_good(void **state)
 		memcpy(t, conf, strlen(conf));
 	}
 	check(low, NULL);
+	/* No source dates the entry: it leaves years out rather than guess. */
+	check(replace("      \"years\": { \"from\": 2002 },\n", ""), NULL);
 }
 
 static void

@@ -31,11 +31,17 @@ enum ev {
 
 #define NKEYS 6
 
-/* A pattern compiled once, however many candidates share it ("^python[0-9.]*$"). */
+/* How a pattern is matched, decided at its first use. Most hints are plain names
+ * ("^sshd$", "jboss-modules\\.jar"): those are compared as strings, and only patterns
+ * with real regular-expression syntax pay for regcomp. */
+enum re_state { RE_UNSET, RE_REGEX, RE_BAD, RE_EXACT, RE_PREFIX, RE_SUFFIX, RE_SUBSTR };
+
+/* A pattern of a candidate, compiled (or reduced to its literal) at its first use. */
 struct re {
 	const char *pattern;
 	regex_t re;
-	int state;                 /* 0 not compiled yet, 1 ok, -1 does not compile */
+	enum re_state state;
+	char *lit;                 /* the literal text of RE_EXACT/PREFIX/SUFFIX/SUBSTR */
 	int generic;               /* banner patterns: 0 not checked, 1 generic, -1 not */
 };
 
@@ -146,9 +152,11 @@ pl_idmatch_free(struct pl_idmatch *m)
 {
 	if (m == NULL)
 		return;
-	for (size_t i = 0; i < m->nres; i++)
-		if (m->res[i].state == 1)
+	for (size_t i = 0; i < m->nres; i++) {
+		if (m->res[i].state == RE_REGEX)
 			regfree(&m->res[i].re);
+		free(m->res[i].lit);
+	}
 	free(m->res);
 	free(m->first);
 	free(m->procev);
@@ -157,15 +165,72 @@ pl_idmatch_free(struct pl_idmatch *m)
 	free(m);
 }
 
+/*
+ * The literal an extended regular expression stands for, when it is one: optional '^',
+ * characters that are not special or are escaped punctuation ("\\."), optional final
+ * '$'. Anything else (classes, repetition, alternation, "\\d") is left to regcomp, and
+ * so are anchors when '^' and '$' also match at line breaks (lines).
+ */
+static enum re_state
+literal_of(const char *p, bool lines, char **lit)
+{
+	size_t len = strlen(p), n = 0;
+	bool start = false, end = false;
+	char *out;
+
+	*lit = NULL;
+	if (*p == '^') {
+		start = true;
+		p++;
+		len--;
+	}
+	if ((out = malloc(len + 1)) == NULL)
+		return RE_REGEX;
+	for (; *p; p++) {
+		if (*p == '\\' && p[1] != '\0' && ispunct((unsigned char)p[1]))
+			out[n++] = *++p;
+		else if (*p == '$' && p[1] == '\0')
+			end = true;
+		else if (*p == '\n' || strchr(".[]()*+?{}|^$\\", *p) != NULL)
+			break;
+		else
+			out[n++] = *p;
+	}
+	if (*p != '\0' || (lines && (start || end))) {
+		free(out);
+		return RE_REGEX;
+	}
+	out[n] = '\0';
+	*lit = out;
+	return start && end ? RE_EXACT : start ? RE_PREFIX : end ? RE_SUFFIX : RE_SUBSTR;
+}
+
 static bool
 pat_match(struct re *r, const char *text, bool lines)
 {
+	size_t n, t;
+
 	if (text == NULL)
 		return false;
-	if (r->state == 0)
+	if (r->state == RE_UNSET && (r->state = literal_of(r->pattern, lines, &r->lit)) == RE_REGEX)
 		r->state = regcomp(&r->re, r->pattern, REG_EXTENDED | REG_NOSUB |
-		    (lines ? REG_NEWLINE : 0)) == 0 ? 1 : -1;
-	return r->state == 1 && regexec(&r->re, text, 0, NULL, 0) == 0;
+		    (lines ? REG_NEWLINE : 0)) == 0 ? RE_REGEX : RE_BAD;
+	switch (r->state) {
+	case RE_REGEX:
+		return regexec(&r->re, text, 0, NULL, 0) == 0;
+	case RE_EXACT:
+		return strcmp(text, r->lit) == 0;
+	case RE_PREFIX:
+		return strncmp(text, r->lit, strlen(r->lit)) == 0;
+	case RE_SUFFIX:
+		n = strlen(r->lit);
+		t = strlen(text);
+		return t >= n && memcmp(text + t - n, r->lit, n) == 0;
+	case RE_SUBSTR:
+		return strstr(text, r->lit) != NULL;
+	default:
+		return false;
+	}
 }
 
 /* The lore port range of c that lists port specifically (64 ports or fewer), or NULL. */

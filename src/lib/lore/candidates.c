@@ -16,18 +16,20 @@ fail(struct pl_store *st, struct pl_err *err)
 	return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
 }
 
-/* The candidate of an entry rowid (rows[] is in rowid order). */
+/* The candidate of an entry id (c->v is in id order while loading, SQLite's BINARY
+ * collation being strcmp's). */
 static struct pl_id_candidate *
-find(struct pl_id_candidates *c, const sqlite3_int64 *rows, sqlite3_int64 row)
+find(struct pl_id_candidates *c, const char *id)
 {
 	size_t lo = 0, hi = c->n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
+		int d = strcmp(c->v[mid].id, id);
 
-		if (rows[mid] < row)
+		if (d < 0)
 			lo = mid + 1;
-		else if (rows[mid] > row)
+		else if (d > 0)
 			hi = mid;
 		else
 			return &c->v[mid];
@@ -84,57 +86,81 @@ push_port(struct pl_id_candidate *c, int lo, int hi, const char *proto, int rank
 	return 0;
 }
 
-/* Entries in rowid order: the order rows[] is searched in. Their display order is
- * lore's (family, id), restored at the end. */
 static int
-load_entries(struct pl_store *st, struct pl_id_candidates *c, sqlite3_int64 **rows,
-    struct pl_err *err)
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(((const struct pl_id_candidate *)a)->id,
+	    ((const struct pl_id_candidate *)b)->id);
+}
+
+/* Entries sorted by id, the order find() searches. Their display order is lore's
+ * (family, id), restored at the end. */
+static int
+load_entries(struct pl_store *st, struct pl_id_candidates *c, struct pl_err *err)
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
 	int rc = 0, step;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT rowid, id, name, family FROM lore_entry"
-	    " ORDER BY rowid", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT id, name, family FROM lore_entry", -1, &s,
+	    NULL) != SQLITE_OK)
 		return fail(st, err);
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (c->n == cap) {
 			size_t nc = cap ? cap * 2 : 256;
 			struct pl_id_candidate *v = realloc(c->v, nc * sizeof(*v));
-			sqlite3_int64 *r = v ? realloc(*rows, nc * sizeof(*r)) : NULL;
-
-			if (v != NULL)
-				c->v = v;
-			if (r == NULL) {
+			if (v == NULL) {
 				rc = -PL_ENOMEM;
 				break;
 			}
-			*rows = r;
+			c->v = v;
 			cap = nc;
 		}
 		memset(&c->v[c->n], 0, sizeof(c->v[0]));
-		(*rows)[c->n] = sqlite3_column_int64(s, 0);
-		if ((c->v[c->n].id = pl__col(s, 1)) == NULL || (c->v[c->n].name = pl__col(s, 2)) == NULL ||
-		    (c->v[c->n].family = pl__col(s, 3)) == NULL)
+		if ((c->v[c->n].id = pl__col(s, 0)) == NULL || (c->v[c->n].name = pl__col(s, 1)) == NULL ||
+		    (c->v[c->n].family = pl__col(s, 2)) == NULL)
 			rc = -PL_ENOMEM;
 		c->n++;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = fail(st, err);
 	sqlite3_finalize(s);
+	if (rc == 0 && c->n > 1)
+		qsort(c->v, c->n, sizeof(*c->v), cmp_id);
+	return rc;
+}
+
+/* The number of sources of each entry, by position in c->v. */
+static int
+load_counts(struct pl_store *st, struct pl_id_candidates *c, int *nsrc,
+    struct pl_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT entry, count(*) FROM lore_source GROUP BY entry",
+	    -1, &s, NULL) != SQLITE_OK)
+		return fail(st, err);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		const struct pl_id_candidate *x = id ? find(c, id) : NULL;
+
+		if (x != NULL)
+			nsrc[x - c->v] = sqlite3_column_int(s, 1);
+	}
+	if (step != SQLITE_DONE)
+		rc = fail(st, err);
+	sqlite3_finalize(s);
 	return rc;
 }
 
 static int
-load_ports_hints(struct pl_store *st, struct pl_id_candidates *c, const sqlite3_int64 *rows,
+load_ports_hints(struct pl_store *st, struct pl_id_candidates *c, const int *nsrc,
     struct pl_err *err)
 {
 	static const char *const sql[2] = {
-		"SELECT e.rowid, p.lo, p.hi, p.proto, p.use, p.prevalence, (SELECT count(*)"
-		" FROM lore_source WHERE entry = e.id) FROM lore_port p JOIN lore_entry e"
-		" ON e.id = p.entry ORDER BY p.rowid",
-		"SELECT e.rowid, h.kind, h.pattern FROM lore_hint h JOIN lore_entry e"
-		" ON e.id = h.entry ORDER BY h.rowid",
+		"SELECT entry, lo, hi, proto, use, prevalence FROM lore_port ORDER BY rowid",
+		"SELECT entry, kind, pattern FROM lore_hint ORDER BY rowid",
 	};
 	int rc = 0;
 
@@ -145,7 +171,8 @@ load_ports_hints(struct pl_store *st, struct pl_id_candidates *c, const sqlite3_
 		if (sqlite3_prepare_v2(st->db, sql[q], -1, &s, NULL) != SQLITE_OK)
 			return fail(st, err);
 		while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-			struct pl_id_candidate *x = find(c, rows, sqlite3_column_int64(s, 0));
+			const char *id = (const char *)sqlite3_column_text(s, 0);
+			struct pl_id_candidate *x = id ? find(c, id) : NULL;
 			const char *a = (const char *)sqlite3_column_text(s, q == 0 ? 3 : 1);
 			const char *b = (const char *)sqlite3_column_text(s, 2);
 
@@ -155,7 +182,7 @@ load_ports_hints(struct pl_store *st, struct pl_id_candidates *c, const sqlite3_
 				rc = push_port(x, sqlite3_column_int(s, 1), sqlite3_column_int(s, 2), a,
 				    port_rank(sqlite3_column_int(s, 1), sqlite3_column_int(s, 2),
 				    (const char *)sqlite3_column_text(s, 4),
-				    (const char *)sqlite3_column_text(s, 5), sqlite3_column_int(s, 6)));
+				    (const char *)sqlite3_column_text(s, 5), nsrc[x - c->v]));
 			else if (strcmp(a, "process") == 0)
 				rc = push_str(&x->process, &x->nprocess, b);
 			else if (strcmp(a, "cmdline") == 0)
@@ -182,13 +209,15 @@ cmp_lore_order(const void *a, const void *b)
 int
 pl_id_candidates_load(struct pl_store *st, struct pl_id_candidates *out, struct pl_err *err)
 {
-	sqlite3_int64 *rows = NULL;
-	int rc;
+	int *nsrc = NULL, rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = load_entries(st, out, &rows, err)) == 0)
-		rc = load_ports_hints(st, out, rows, err);
-	free(rows);
+	if ((rc = load_entries(st, out, err)) == 0 && out->n > 0 &&
+	    (nsrc = calloc(out->n, sizeof(*nsrc))) == NULL)
+		rc = -PL_ENOMEM;
+	if (rc == 0 && out->n > 0 && (rc = load_counts(st, out, nsrc, err)) == 0)
+		rc = load_ports_hints(st, out, nsrc, err);
+	free(nsrc);
 	if (rc == 0 && out->n > 1)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_lore_order);
 	if (rc != 0) {

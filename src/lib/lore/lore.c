@@ -673,7 +673,7 @@ check_entry(struct chk *c, json_t *e)
 	int rc;
 
 	if ((rc = check_keys(c, e, "an entry", entry_keys, (const char *const[]){
-	    "id", "name", "vendor", "kind", "ports", "years", "summary", "risk", "sources",
+	    "id", "name", "vendor", "kind", "ports", "summary", "risk", "sources",
 	    NULL })) != 0)
 		return rc;
 	if ((rc = get_str(c, e, "id", 64, true, &id)) != 0)
@@ -706,7 +706,8 @@ check_entry(struct chk *c, json_t *e)
 	}
 	if ((rc = check_ports(c, json_object_get(e, "ports"),
 	    json_array_size(json_object_get(e, "sources")))) != 0 ||
-	    (rc = check_years(c, json_object_get(e, "years"))) != 0 ||
+	    (json_object_get(e, "years") != NULL &&
+	    (rc = check_years(c, json_object_get(e, "years"))) != 0) ||
 	    (rc = check_risk(c, json_object_get(e, "risk"))) != 0 ||
 	    (rc = check_sources(c, json_object_get(e, "sources"), &primary)) != 0 ||
 	    (rc = check_confidence(c, json_object_get(e, "confidence"), primary, &level)) != 0)
@@ -885,7 +886,11 @@ insert_entry(struct pl_store *st, struct ins *in, const char *file, json_t *doc,
 	sqlite3_bind_text(in->entry, 9, str_or_empty(r, "level"), -1, SQLITE_STATIC);
 	sqlite3_bind_text(in->entry, 10, str_or_empty(r, "why"), -1, SQLITE_STATIC);
 	sqlite3_bind_text(in->entry, 11, str_or_empty(e, "notes"), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(in->entry, 12, json_integer_value(json_object_get(y, "from")));
+	/* No years: no source dates the entry, and readers see none. */
+	if ((v = json_object_get(y, "from")) != NULL)
+		sqlite3_bind_int64(in->entry, 12, json_integer_value(v));
+	else
+		sqlite3_bind_null(in->entry, 12);
 	if ((v = json_object_get(y, "to")) != NULL)
 		sqlite3_bind_int64(in->entry, 13, json_integer_value(v));
 	else
