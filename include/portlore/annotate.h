@@ -15,9 +15,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "portlore/error.h"
 #include "portlore/portspec.h"
+#include "portlore/report.h"
 
 /* Input limits: a line longer than this is refused; pl_ann_parse(), which holds the
  * whole input in memory, refuses more bytes in all. The reader has no total limit. */
@@ -110,5 +112,76 @@ long pl_ann_reader_line(struct pl_ann_reader *r, const char *s, size_t n,
     const struct pl_ann_item **items);
 long pl_ann_reader_end(struct pl_ann_reader *r, const struct pl_ann_item **items);
 void pl_ann_reader_free(struct pl_ann_reader *r);
+
+/*
+ * Annotating: the registry's and lore's short word on each port the items name. The
+ * notes are built on first use, one per port and protocol, so that a long input that
+ * repeats a port looks it up once; memory is bounded by the number of ports, not by
+ * the input. The renderers of render-annotate.h write them as text or JSON.
+ *
+ * Ownership: pl_ann_notes_new() gives the caller the set (pl_ann_notes_free()); the
+ * notes and the annotated items it fills are lent until the set is freed.
+ */
+
+/* A registry row that names a service. */
+struct pl_ann_service {
+	char *service, *description;
+	uint16_t lo, hi;
+};
+
+/* A lore use of the port (uses through ranges wider than 64 ports are left out). */
+struct pl_ann_lore {
+	char *id, *name;
+};
+
+struct pl_ann_note {
+	enum pl_reg_status status;
+	char *snapshot;                /* the registry snapshot's label, NULL when none */
+	/* the named rows of exactly this port and protocol (the first nexact), then the
+	 * named ranges that hold it */
+	struct pl_ann_service *services; size_t nservices, nexact;
+	struct pl_ann_lore *lore; size_t nlore;
+};
+
+/* An item with its port resolved and the notes of each of its protocols. */
+struct pl_ann_annotated {
+	const struct pl_ann_item *item;
+	bool known;                    /* false: a service name the store does not know */
+	uint16_t port;
+	int nprotos;                   /* its protocol, or tcp and udp when it names none */
+	enum pl_proto protos[2];
+	const struct pl_ann_note *notes[2];
+};
+
+struct pl_ann_notes;
+int pl_ann_notes_new(struct pl_ann_notes **out, struct pl_store *st, struct pl_err *err);
+void pl_ann_notes_free(struct pl_ann_notes *n);
+
+/* Resolves it (a service name through the store) and fills out with its notes. Returns
+ * 0, or -PL_ENOMEM, -PL_ESTORE (err set). */
+int pl_ann_annotate(struct pl_ann_notes *n, const struct pl_ann_item *it,
+    struct pl_ann_annotated *out, struct pl_err *err);
+
+/* The ports noted so far, in port then protocol order: starting from *pos (0 at
+ * first), returns true with the next one's port and protocol, false after the last. */
+bool pl_ann_notes_next(const struct pl_ann_notes *n, size_t *pos, uint16_t *port,
+    enum pl_proto *proto);
+
+/*
+ * Reads f (named name in messages) line by line, at most PL_ANN_LINE_MAX bytes a line:
+ * detects the format from the first lines when fmt is PL_ANN_UNKNOWN, calls start
+ * with it, then line with each input line (without its line end) and the items that
+ * line completed, and line once more with s NULL for the items the end of the input
+ * completed. A non-zero return of a callback stops the reading and is returned.
+ * Returns 0; -PL_EDATA (a NUL byte, malformed input, a format not recognised),
+ * -PL_ETOOBIG (a line too long), -PL_EIO (a read error), -PL_ENOMEM, with err set.
+ */
+struct pl_ann_sink {
+	int (*start)(void *arg, enum pl_ann_format fmt);
+	int (*line)(void *arg, const char *s, size_t n, const struct pl_ann_item *items,
+	    long nitems);
+};
+int pl_ann_read(FILE *f, const char *name, enum pl_ann_format fmt,
+    const struct pl_ann_sink *sink, void *arg, struct pl_err *err);
 
 #endif

@@ -155,5 +155,8 @@ int pl_render_diff_text(struct pl_buf *out, const struct pl_diff *d,
  * its document, {schema, version, old, new, ...}. */
 void pl_history_json(struct pl_json *j, const struct pl_history *h);
 void pl_diff_json(struct pl_json *j, const struct pl_diff *d);
+/* A registry row as a JSON object with its twelve columns and "line", left open for
+ * the caller to add members and close (history, diff and export write rows so). */
+void pl_hist_row_json(struct pl_json *j, const struct pl_hist_row *r);
 
 #endif

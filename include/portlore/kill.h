@@ -40,11 +40,12 @@ struct pl_kill_facts {
 };
 
 /*
- * Reads the facts of p from procdir ("/proc", or a fixture root's). A process whose
+ * Reads the facts of p from the system under root (NULL or "" for the live one, or a
+ * fixture root holding proc/; host/platform.h). A process whose
  * NSpid cannot be read counts as an init (the safe side). Returns 0 or -PL_ENOTFOUND
  * when the process is gone.
  */
-int pl_kill_facts(const struct pl_proc *p, const char *procdir, struct pl_kill_facts *f);
+int pl_kill_facts(const struct pl_proc *p, const char *root, struct pl_kill_facts *f);
 
 /* The verdict for p; netns_named: the user named the network namespace (--netns). */
 enum pl_kill_verdict pl_kill_judge(const struct pl_proc *p, const struct pl_kill_facts *f,

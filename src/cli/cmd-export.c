@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "portlore/export.h"
+#include "portlore/render-export.h"
 
 const struct option cmd_export_longopts[] = {
 	{ "db", required_argument, NULL, 'd' },
@@ -45,14 +46,21 @@ cmd_export_check(struct cli_ctx *x)
 int
 cmd_export_run(struct cli_ctx *x)
 {
+	static int (*const render[])(struct pl_buf *, const struct pl_export *) = {
+		[PL_EXPORT_SERVICES] = pl_export_services, [PL_EXPORT_CSV] = pl_export_csv,
+		[PL_EXPORT_JSON] = pl_export_json };
+	enum pl_export_format f = (enum pl_export_format)(*(int *)x->opts - 1);
+	struct pl_export model;
 	struct pl_buf out = PL_BUF_INIT;
 	struct pl_err err = { 0 };
 	int rc, status;
 
-	if ((rc = pl_export(x->st, (enum pl_export_format)(*(int *)x->opts - 1), &out, &err)) != 0)
-		status = cli_fail(&err, rc);
-	else
-		status = cli_flush(&out);
+	if ((rc = pl_export_build(x->st, f, &model, &err)) == 0 &&
+	    (rc = render[f](&out, &model)) != 0)
+		pl_err_set(&err, rc, rc == -PL_ETOOBIG ? "export larger than the output buffer "
+		    "allows" : "out of memory");
+	status = rc ? cli_fail(&err, rc) : cli_flush(&out);
+	pl_export_free(&model);
 	pl_buf_free(&out);
 	return status;
 }

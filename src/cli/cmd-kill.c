@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cmd-sockets.h"
+#include "cli-sockets.h"
 #include "portlore/json.h"
 #include "portlore/kill.h"
 #include "portlore/netns.h"
@@ -275,13 +275,11 @@ run(const struct kill_opts *o, struct pl_socklist *l, struct pl_buf *b, struct a
     size_t *nacts, size_t *signalled)
 {
 	const char *root = getenv("PORTLORE_PROC_ROOT");
-	char procdir[4200];
 	struct pl_kill_facts *f;
 	enum pl_kill_verdict *v;
 	size_t todo = 0, other = 0;
 	int status = EXIT_OK;
 
-	snprintf(procdir, sizeof(procdir), "%s/proc", root && *root ? root : "");
 	f = calloc(l->nprocs + 1, sizeof(*f));
 	v = calloc(l->nprocs + 1, sizeof(*v));
 	if (f == NULL || v == NULL) {
@@ -290,7 +288,7 @@ run(const struct kill_opts *o, struct pl_socklist *l, struct pl_buf *b, struct a
 		return cli_fail(NULL, -PL_ENOMEM);
 	}
 	for (size_t i = 0; i < l->nprocs; i++) {
-		if (pl_kill_facts(&l->procs[i], procdir, &f[i]) != 0)
+		if (pl_kill_facts(&l->procs[i], root, &f[i]) != 0)
 			f[i].ns_init = true;      /* gone: nothing to signal, and never guess */
 		v[i] = pl_kill_judge(&l->procs[i], &f[i], o->netns != NULL);
 		todo += v[i] == PL_KILL_SIGNAL;

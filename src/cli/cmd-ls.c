@@ -3,14 +3,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd-sockets.h"
+#include "cli-sockets.h"
 #include "portlore/json.h"
 #include "portlore/render-sockets.h"
 
 int
 cmd_ls_check(struct cli_ctx *x)
 {
-	struct who_opts *o = x->opts;
+	struct sockets_opts *o = x->opts;
 	int status;
 
 	if ((status = sockets_check("ls", x)) >= 0 ||
@@ -22,7 +22,7 @@ cmd_ls_check(struct cli_ctx *x)
 int
 cmd_ls_run(struct cli_ctx *x)
 {
-	struct who_opts *o = x->opts;
+	struct sockets_opts *o = x->opts;
 	struct pl_socklist l = { 0 };
 	struct pl_buf b = PL_BUF_INIT;
 	struct pl_store *st = sockets_open_store(&o->c);

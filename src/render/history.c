@@ -484,8 +484,8 @@ pl_history_json(struct pl_json *j, const struct pl_history *h)
 
 /* A row with all twelve columns, named as in the report's records; the caller closes
  * it (a changed row adds its changes). */
-static void
-row_json(struct pl_json *j, const struct pl_hist_row *r)
+void
+pl_hist_row_json(struct pl_json *j, const struct pl_hist_row *r)
 {
 	pl_json_obj(j);
 	pl_json_kstrz(j, "service", r->service);
@@ -535,7 +535,7 @@ pl_diff_json(struct pl_json *j, const struct pl_diff *d)
 
 			if ((int)e->kind != kind)
 				continue;
-			row_json(j, &e->row);
+			pl_hist_row_json(j, &e->row);
 			if (kind == PL_DIFF_CHANGED) {
 				pl_json_karr(j, "changes");
 				for (size_t k = 0; k < e->nchanges; k++) {

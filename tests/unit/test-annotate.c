@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "portlore/annotate.h"
+#include "portlore/render-annotate.h"
 
 static const char nmap_xml[] =
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -355,11 +356,48 @@ test_sanitised(void **state)
 	pl_ann_doc_free(&d);
 }
 
+/* The line under an input line, from notes made here: the exact rows before the
+ * ranges, three lore names and a count, tcp and udp for a port without a protocol,
+ * and no "--" inside nmap -oX's XML comment. */
+static void
+test_render_text(void **state)
+{
+	struct pl_ann_service svc[] = { { "x11", "X Window System", 6000, 6063 } };
+	struct pl_ann_lore lore[] = { { "a", "A--1" }, { "b", "B" }, { "c", "C" }, { "d", "D" } };
+	struct pl_ann_note tcp = { .status = PL_REG_ASSIGNED, .snapshot = "2026-02-13",
+		.services = svc, .nservices = 1, .nexact = 0, .lore = lore, .nlore = 4 };
+	struct pl_ann_note udp = { .status = PL_REG_NONE, .snapshot = NULL };
+	struct pl_ann_item it = { .line = 1, .port = 6001, .proto = PL_PROTO_ANY, .pid = -1 };
+	struct pl_ann_annotated a = { .item = &it, .known = true, .port = 6001, .nprotos = 2,
+		.protos = { PL_PROTO_TCP, PL_PROTO_UDP }, .notes = { &tcp, &udp } };
+	struct pl_buf b = PL_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(pl_annotate_input_text(&b, "6001\r", 5), 0);
+	assert_int_equal(pl_annotate_text(&b, PL_ANN_PLAIN, &a), 0);
+	assert_string_equal(pl_buf_str(&b), "6001\n    # portlore: 6001/tcp x11 (X Window "
+	    "System, range 6000-6063) [iana 2026-02-13]; lore: A--1, B, C and 1 more [lore] | "
+	    "6001/udp not in the registry [iana]\n");
+	pl_buf_reset(&b);
+	a.nprotos = 1;
+	assert_int_equal(pl_annotate_text(&b, PL_ANN_NMAP_XML, &a), 0);
+	assert_string_equal(pl_buf_str(&b), "<!-- portlore: 6001/tcp x11 (X Window System, "
+	    "range 6000-6063) [iana 2026-02-13]; lore: A-~1, B, C and 1 more [lore] -->\n");
+	pl_buf_reset(&b);
+	strcpy(it.name, "nosuch");
+	a.known = false;
+	assert_int_equal(pl_annotate_text(&b, PL_ANN_PLAIN, &a), 0);
+	assert_string_equal(pl_buf_str(&b), "    # portlore: nosuch: not a service name the "
+	    "store knows\n");
+	pl_buf_free(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_detect_and_parse),
+		cmocka_unit_test(test_render_text),
 		cmocka_unit_test(test_detect_unknown),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_ss_headerless),

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "portlore/sockets.h"
+#include "host/platform.h"
 #include "host/sockets-internal.h"
 #include "registry/store-internal.h"
 
@@ -22,22 +23,6 @@ push(size_t **v, size_t *n, size_t x)
 	*v = p;
 	(*v)[(*n)++] = x;
 	return 0;
-}
-
-static int
-read_bindv6only(const char *root)
-{
-	char path[4200], *s;
-	int v = -1;
-
-	snprintf(path, sizeof(path), "%s/proc/sys/net/ipv6/bindv6only",
-	    root && strcmp(root, "/") != 0 ? root : "");
-	if ((s = pl__read_file(path, NULL)) != NULL) {
-		if (s[0] == '0' || s[0] == '1')
-			v = s[0] - '0';
-		free(s);
-	}
-	return v;
 }
 
 static char *
@@ -105,7 +90,7 @@ pl_bind_why_build(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t p
 	w->proto = proto;
 	if ((rc = pl_os_ranges_read(&w->os, root, err)) != 0)
 		return rc;
-	w->bindv6only = read_bindv6only(root);
+	w->bindv6only = pl_plat_bindv6only(root);
 	for (size_t i = 0; i < l->n && rc == 0; i++) {
 		const struct pl_socket *s = &l->v[i];
 

@@ -12,7 +12,6 @@
  * just gives no image.
  */
 #include <errno.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "host/platform.h"
 #include "host/sockets-internal.h"
 
 #define MAX_FILE (4 << 20)       /* no runtime record of ours is near this size */
@@ -136,8 +136,7 @@ docker_lookup(const char *root, const char *id, char **image, char **name)
 	json_t *j;
 	int rc;
 
-	if (snprintf(path, sizeof(path), "%s/var/lib/docker/containers/%s/config.v2.json", root,
-	    id) >= (int)sizeof(path))
+	if (pl_plat_docker_record(root, id, path, sizeof(path)) != 0)
 		return -PL_ENOTFOUND;
 	if ((rc = load_json(path, &j)) != 0)
 		return rc;
@@ -154,13 +153,8 @@ static struct podman_store *
 podman_store(struct pl_imgcache *c, uid_t uid)
 {
 	char dir[4400], path[4500];
-	struct passwd *pw;
 
-	if (uid == 0 || uid == (uid_t)-1)
-		snprintf(dir, sizeof(dir), "%s/var/lib/containers/storage", c->root);
-	else if ((pw = getpwuid(uid)) != NULL && pw->pw_dir && *pw->pw_dir == '/')
-		snprintf(dir, sizeof(dir), "%s%s/.local/share/containers/storage", c->root, pw->pw_dir);
-	else
+	if (pl_plat_podman_storage(c->root, uid, dir, sizeof(dir)) != 0)
 		return NULL;
 	for (size_t i = 0; i < c->ns; i++)
 		if (strcmp(c->s[i].dir, dir) == 0)

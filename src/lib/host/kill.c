@@ -1,81 +1,25 @@
-/* kill.c: the kill policy and the namespaces it depends on (see portlore/kill.h). */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
+/* kill.c: the kill policy and the namespaces it depends on (see portlore/kill.h); the
+ * namespaces are read through host/platform.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "portlore/kill.h"
 #include "portlore/netns.h"
-
-/* The innermost PID of pid: the last field of "NSpid:" in its status file (Linux 4.1);
- * 0 when it cannot be read. */
-static pid_t
-read_nspid(const char *procdir, pid_t pid)
-{
-	char path[4200], line[256];
-	FILE *f;
-	long v = 0;
-
-	snprintf(path, sizeof(path), "%s/%d/status", procdir, (int)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p, *end;
-
-		if (strncmp(line, "NSpid:", 6) != 0)
-			continue;
-		/* One PID per nested namespace, outermost first: the last is its own. */
-		for (p = line + 6, v = 0; ; ) {
-			long x = strtol(p, &end, 10);
-
-			if (end == p)
-				break;
-			v = x;
-			p = end;
-		}
-		break;
-	}
-	fclose(f);
-	return (pid_t)v;
-}
-
-/* Whether pid's namespace of the given kind ("pid", "net") is the caller's. */
-static int
-same_ns(const char *procdir, pid_t pid, const char *kind)
-{
-	char path[4200], self[4200];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "%s/%d/ns/%s", procdir, (int)pid, kind);
-	snprintf(self, sizeof(self), "/proc/self/ns/%s", kind);
-	if (stat(path, &a) != 0 || stat(self, &b) != 0)
-		return -1;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
+#include "host/platform.h"
 
 int
-pl_kill_facts(const struct pl_proc *p, const char *procdir, struct pl_kill_facts *f)
+pl_kill_facts(const struct pl_proc *p, const char *root, struct pl_kill_facts *f)
 {
 	const char *ns = p->netns;
-	int same;
+	int same, rc;
 
 	memset(f, 0, sizeof(*f));
-	f->nspid = read_nspid(procdir, p->pid);
-	if (f->nspid == 0 && access(procdir, F_OK) == 0) {
-		char path[4200];
-
-		snprintf(path, sizeof(path), "%s/%d", procdir, (int)p->pid);
-		if (access(path, F_OK) != 0)
-			return -PL_ENOTFOUND;
-	}
+	if ((rc = pl_plat_pidns(root, p->pid, &f->nspid, &same)) != 0)
+		return rc;
 	/* Unknown counts as an init: never signalled. */
 	f->ns_init = f->nspid == 1 || f->nspid == 0 || p->pid == 1;
-	same = same_ns(procdir, p->pid, "pid");
 	f->other_pidns = same != 1;
 	if (ns != NULL && strncmp(ns, "net:[", 5) == 0)
 		pl_netns_name(strtoull(ns + 5, NULL, 10), f->netns, sizeof(f->netns));

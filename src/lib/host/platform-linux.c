@@ -2,14 +2,21 @@
  * platform-linux.c: the host layer's platform interface (platform.h) on Linux. Sockets
  * come from netlink sock_diag with /proc/net as the fallback (sockets.c), owners from
  * /proc/[pid]/fd (sockwalk.c), processes from /proc/[pid] (procinfo.c), pick's view
- * from /proc/net (procnet.c), and the port ranges from /proc/sys/net/ipv4 (below).
+ * from /proc/net (procnet.c), and the port ranges from /proc/sys/net/ipv4 (below);
+ * bindv6only and PID namespaces from /proc, named network namespaces from /run/netns
+ * (ip-netns(8)), and container engines' records under /var/lib and home folders.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "host/platform.h"
 #include "host/procnet.h"
@@ -151,3 +158,170 @@ bad_list:
 	    path, buf);
 }
 
+
+/* "<root>/proc", root "" or NULL (or "/") for the live system. */
+static void
+proc_dir(char *buf, size_t len, const char *root)
+{
+	snprintf(buf, len, "%s/proc", root && strcmp(root, "/") != 0 ? root : "");
+}
+
+int
+pl_plat_bindv6only(const char *root)
+{
+	char procdir[4200], path[4300], *s;
+	int v = -1;
+
+	proc_dir(procdir, sizeof(procdir), root);
+	snprintf(path, sizeof(path), "%s/sys/net/ipv6/bindv6only", procdir);
+	if ((s = pl__read_file(path, NULL)) != NULL) {
+		if (s[0] == '0' || s[0] == '1')
+			v = s[0] - '0';
+		free(s);
+	}
+	return v;
+}
+
+/* The innermost PID of pid: the last field of "NSpid:" in its status file (Linux 4.1);
+ * 0 when it cannot be read. */
+static pid_t
+read_nspid(const char *procdir, pid_t pid)
+{
+	char path[4300], line[256];
+	FILE *f;
+	long v = 0;
+
+	snprintf(path, sizeof(path), "%s/%d/status", procdir, (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p, *end;
+
+		if (strncmp(line, "NSpid:", 6) != 0)
+			continue;
+		/* One PID per nested namespace, outermost first: the last is its own. */
+		for (p = line + 6, v = 0; ; ) {
+			long x = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			v = x;
+			p = end;
+		}
+		break;
+	}
+	fclose(f);
+	return (pid_t)v;
+}
+
+/* Whether pid's namespace of the given kind ("pid", "net") is the caller's. */
+static int
+same_ns(const char *procdir, pid_t pid, const char *kind)
+{
+	char path[4300], self[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "%s/%d/ns/%s", procdir, (int)pid, kind);
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", kind);
+	if (stat(path, &a) != 0 || stat(self, &b) != 0)
+		return -1;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int
+pl_plat_pidns(const char *root, pid_t pid, pid_t *nspid, int *same)
+{
+	char procdir[4200];
+
+	proc_dir(procdir, sizeof(procdir), root);
+	*same = -1;
+	*nspid = read_nspid(procdir, pid);
+	if (*nspid == 0 && access(procdir, F_OK) == 0) {
+		char path[4300];
+
+		snprintf(path, sizeof(path), "%s/%d", procdir, (int)pid);
+		if (access(path, F_OK) != 0)
+			return -PL_ENOTFOUND;
+	}
+	*same = same_ns(procdir, pid, "pid");
+	return 0;
+}
+
+/* ip-netns(8) keeps a bind mount of each named namespace here. */
+#define NETNS_RUN_DIR "/run/netns"
+
+int
+pl_plat_netns_name(uint64_t ino, char *buf, size_t len)
+{
+	char path[512];
+	struct dirent *e;
+	struct stat sb;
+	DIR *d;
+	int rc = -PL_ENOTFOUND;
+
+	if ((d = opendir(NETNS_RUN_DIR)) == NULL)
+		return rc;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, e->d_name);
+		if (stat(path, &sb) == 0 && (uint64_t)sb.st_ino == ino) {
+			snprintf(buf, len, "%s", e->d_name);
+			rc = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+pl_plat_netns_enter(const char *spec, struct pl_err *err)
+{
+	char path[4200];
+	int fd, e;
+
+	/* A bare name is one of ip-netns(8)'s; anything with a slash is a path. */
+	if (strchr(spec, '/') == NULL)
+		snprintf(path, sizeof(path), "%s/%s", NETNS_RUN_DIR, spec);
+	else if (snprintf(path, sizeof(path), "%s", spec) >= (int)sizeof(path))
+		return pl_err_set(err, -PL_EUSAGE, "--netns: path too long");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		e = errno;
+		return pl_err_set(err, e == ENOENT ? -PL_ENOTFOUND : e == EACCES ? -PL_EPERM :
+		    -PL_ESYS, "--netns '%s': %s: %s%s", spec, path, strerror(e),
+		    e == ENOENT && strchr(spec, '/') == NULL ? " (see 'ip netns list')" : "");
+	}
+	if (setns(fd, CLONE_NEWNET) != 0) {
+		e = errno;
+		close(fd);
+		return pl_err_set(err, e == EINVAL ? -PL_EUSAGE : e == EPERM ? -PL_EPERM :
+		    -PL_ESYS, "--netns '%s': %s", spec, e == EINVAL ?
+		    "not a network namespace" : e == EPERM ? "entering a network namespace needs "
+		    "root (CAP_SYS_ADMIN)" : strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+int
+pl_plat_docker_record(const char *root, const char *id, char *path, size_t len)
+{
+	int n = snprintf(path, len, "%s/var/lib/docker/containers/%s/config.v2.json", root, id);
+
+	return n < 0 || (size_t)n >= len ? -PL_ENOTFOUND : 0;
+}
+
+int
+pl_plat_podman_storage(const char *root, uid_t uid, char *dir, size_t len)
+{
+	struct passwd *pw;
+
+	if (uid == 0 || uid == (uid_t)-1)
+		snprintf(dir, len, "%s/var/lib/containers/storage", root);
+	else if ((pw = getpwuid(uid)) != NULL && pw->pw_dir && *pw->pw_dir == '/')
+		snprintf(dir, len, "%s%s/.local/share/containers/storage", root, pw->pw_dir);
+	else
+		return -PL_ENOTFOUND;
+	return 0;
+}

@@ -1,9 +1,10 @@
 /*
- * export.c: the store written out for other tools. services(5) from the current
- * snapshot, as iana-etc builds it (one line per name, port and protocol), the
- * snapshot's rows as CSV in IANA's own column order, and registry plus lore as JSON.
+ * export.c: the model of `portlore export`, read from the store. For services(5), the
+ * named rows of the current snapshot with a port and a protocol, aliases folded onto
+ * the row they name (as iana-etc builds /etc/services); for CSV and JSON every row of
+ * the snapshot in the file's order; for JSON the lore entries too. The formats are
+ * written by src/render/export.c.
  */
-#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +12,19 @@
 #include <strings.h>
 
 #include "portlore/export.h"
-#include "portlore/json.h"
-#include "portlore/portspec.h"
+#include "registry/rows-internal.h"
 #include "registry/store-internal.h"
 
 static int
 store_err(struct pl_store *st, struct pl_err *err)
 {
 	return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
+}
+
+static int
+nomem(struct pl_err *err)
+{
+	return pl_err_set(err, -PL_ENOMEM, "out of memory");
 }
 
 static int
@@ -37,23 +43,72 @@ col(sqlite3_stmt *s, int i)
 	return v ? v : "";
 }
 
-static int
-buf_rc(int rc, struct pl_err *err)
+/* Appends one zeroed element to *arr (of *n elements of size sz); with cap, *cap
+ * elements are allocated and the array doubles, without, it grows by one (for the few
+ * ports, sources and hints of a lore entry). NULL when out of memory. */
+static void *
+grow(void *arr_ptr, size_t *n, size_t *cap, size_t sz)
 {
-	if (rc == -PL_ETOOBIG)
-		return pl_err_set(err, rc, "export larger than the output buffer allows");
-	return rc ? pl_err_set(err, rc, "out of memory") : 0;
+	char **arr = arr_ptr;
+	size_t have = cap ? *cap : *n;
+
+	if (*n == have) {
+		size_t c = cap ? (have ? have * 2 : 1024) : have + 1;
+		char *p = realloc(*arr, c * sz);
+
+		if (p == NULL)
+			return NULL;
+		*arr = p;
+		if (cap)
+			*cap = c;
+	}
+	memset(*arr + *n * sz, 0, sz);
+	return *arr + (*n)++ * sz;
+}
+
+/* Steps s to its end, handing each row to add; returns 0, or add's error, or the
+ * store's. */
+static int
+each_row(struct pl_store *st, sqlite3_stmt *s, int (*add)(sqlite3_stmt *s, void *arg),
+    void *arg, struct pl_err *err)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (add(s, arg) != 0)
+			return nomem(err);
+	return rc == SQLITE_DONE ? 0 : store_err(st, err);
+}
+
+/* Runs sql bound to the current snapshot through each_row. */
+static int
+snapshot_rows(struct pl_store *st, const char *sql, int (*add)(sqlite3_stmt *s, void *arg),
+    void *arg, struct pl_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if ((rc = prepare(st, sql, &s, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, st->current_id);
+	rc = each_row(st, s, add, arg, err);
+	sqlite3_finalize(s);
+	return rc;
 }
 
 /* ---- services(5) ---- */
 
-struct svc {
-	char *name, *desc;
-	uint16_t lo, hi;
-	char proto[8];
-	char aliases[160];     /* names the registry calls aliases of this one */
-	bool skip;             /* written as an alias of another row */
-	char target[64];       /* for an alias row: the name it aliases */
+/* What folding needs to know of a row beside the model's fields. */
+struct svc_fold {
+	char target[64];       /* the name this row is an alias of, "" for none */
+	bool skip;             /* folded into the row it aliases */
+};
+
+struct svc_list {
+	struct pl_export_service *v;
+	size_t n, cap;
+	struct svc_fold *fold;  /* one per row of v */
+	size_t fcap;
 };
 
 /* IANA writes 'This entry is an alias to "whoispp".' in the notes. */
@@ -71,66 +126,46 @@ alias_target(const char *notes, char *out, size_t len)
 }
 
 static int
-load_services(struct pl_store *st, struct svc **out, size_t *n, struct pl_err *err)
+add_service(sqlite3_stmt *s, void *arg)
 {
-	sqlite3_stmt *s = NULL;
-	struct svc *v = NULL;
-	size_t cap = 0;
-	int rc;
+	struct svc_list *l = arg;
+	struct pl_export_service *r;
 
-	*n = 0;
-	if ((rc = prepare(st, "SELECT service, lo, hi, proto, description, notes FROM record"
-	    " WHERE snapshot = ?1 AND service <> '' AND lo IS NOT NULL AND proto <> ''"
-	    " ORDER BY line", &s, err)) != 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, st->current_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct svc *r;
+	size_t nfold = l->n;
+	struct svc_fold *f = grow(&l->fold, &nfold, &l->fcap, sizeof(*f));
 
-		if (*n == cap) {
-			struct svc *p = realloc(v, (cap = cap ? cap * 2 : 1024) * sizeof(*p));
-
-			if (p == NULL)
-				break;
-			v = p;
-		}
-		r = &v[(*n)++];
-		memset(r, 0, sizeof(*r));
-		r->lo = (uint16_t)sqlite3_column_int(s, 1);
-		r->hi = (uint16_t)sqlite3_column_int(s, 2);
-		snprintf(r->proto, sizeof(r->proto), "%s", col(s, 3));
-		alias_target(col(s, 5), r->target, sizeof(r->target));
-		if ((r->name = strdup(col(s, 0))) == NULL || (r->desc = strdup(col(s, 4))) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-	}
-	sqlite3_finalize(s);
-	*out = v;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return rc == SQLITE_ROW || rc == SQLITE_NOMEM ? pl_err_set(err, -PL_ENOMEM, "out of memory")
-	    : store_err(st, err);
+	if (f == NULL || (r = grow(&l->v, &l->n, &l->cap, sizeof(*r))) == NULL)
+		return -1;
+	r->lo = (uint16_t)sqlite3_column_int(s, 1);
+	r->hi = (uint16_t)sqlite3_column_int(s, 2);
+	snprintf(r->proto, sizeof(r->proto), "%s", col(s, 3));
+	alias_target(col(s, 5), f->target, sizeof(f->target));
+	r->name = strdup(col(s, 0));
+	r->desc = strdup(col(s, 4));
+	return r->name && r->desc ? 0 : -1;
 }
 
 /* Moves each alias row onto the row it names (same ports and protocol). */
 static void
-fold_aliases(struct svc *v, size_t n)
+fold_aliases(struct svc_list *l)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].target[0] == '\0')
+	struct pl_export_service *v = l->v;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->fold[i].target[0] == '\0')
 			continue;
-		for (size_t k = 0; k < n; k++) {
-			struct svc *t = &v[k];
+		for (size_t k = 0; k < l->n; k++) {
+			struct pl_export_service *t = &v[k];
 			size_t used = strlen(t->aliases);
 
 			if (k == i || t->lo != v[i].lo || t->hi != v[i].hi ||
-			    strcmp(t->proto, v[i].proto) != 0 || strcasecmp(t->name, v[i].target) != 0)
+			    strcmp(t->proto, v[i].proto) != 0 ||
+			    strcasecmp(t->name, l->fold[i].target) != 0)
 				continue;
 			if (used + strlen(v[i].name) + 2 < sizeof(t->aliases)) {
 				snprintf(t->aliases + used, sizeof(t->aliases) - used, "%s%s",
 				    used ? " " : "", v[i].name);
-				v[i].skip = true;
+				l->fold[i].skip = true;
 			}
 			break;
 		}
@@ -149,314 +184,92 @@ clean(char *s, bool name)
 			*s = name ? '-' : ' ';
 }
 
-/* A small open-addressing set of "name port proto" keys, so that rows the registry
- * repeats give one line. */
-struct seen {
-	char **keys;
-	size_t cap;
-};
-
-static uint64_t
-fnv1a(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
-/* Returns 1 when key is new (and adds it), 0 when seen, -1 when out of memory. */
 static int
-seen_add(struct seen *set, const char *key)
+count_left(sqlite3_stmt *s, void *arg)
 {
-	size_t i = fnv1a(key) & (set->cap - 1);
-
-	for (size_t probes = 0; probes < set->cap; probes++, i = (i + 1) & (set->cap - 1)) {
-		if (set->keys[i] == NULL)
-			return (set->keys[i] = strdup(key)) ? 1 : -1;
-		if (strcmp(set->keys[i], key) == 0)
-			return 0;
-	}
-	return -1;
+	*(long *)arg = sqlite3_column_int64(s, 0);
+	return 0;
 }
 
 static int
-write_service(struct pl_buf *b, struct seen *set, const struct svc *r)
+build_services(struct pl_store *st, struct pl_export *x, struct pl_err *err)
 {
-	char key[128], range[32] = "";
-	int rc = 0, fresh;
-
-	if (r->lo != r->hi)
-		snprintf(range, sizeof(range), " (ports %u-%u)", r->lo, r->hi);
-	/* services(5) has no ranges: a range gets a line per port, so that a lookup by
-	 * any of its ports finds the name. */
-	for (uint32_t p = r->lo; p <= r->hi && rc == 0; p++) {
-		char pp[24];
-
-		snprintf(key, sizeof(key), "%.60s %u %s", r->name, p, r->proto);
-		if ((fresh = seen_add(set, key)) < 0)
-			return -PL_ENOMEM;
-		if (fresh == 0)
-			continue;
-		snprintf(pp, sizeof(pp), "%u/%s", p, r->proto);
-		rc = pl_buf_printf(b, "%-15s %-11s%s%s%s%s%s\n", r->name, pp, *r->aliases ? " " : "",
-		    r->aliases, *r->desc || *range ? "  # " : "", r->desc, range);
-	}
-	return rc;
-}
-
-static int
-export_services(struct pl_store *st, struct pl_buf *b, struct pl_err *err)
-{
-	struct svc *v = NULL;
-	struct seen set = { 0 };
-	size_t n = 0, lines = 0;
-	long left = 0;
+	struct svc_list l = { 0 };
+	size_t kept = 0;
 	int rc;
 
-	if ((rc = load_services(st, &v, &n, err)) != 0)
-		goto out;
-	fold_aliases(v, n);
-	for (size_t i = 0; i < n; i++) {
-		lines += v[i].hi - v[i].lo + 1u;
-		clean(v[i].name, true);
-		clean(v[i].desc, false);
+	rc = snapshot_rows(st, "SELECT service, lo, hi, proto, description, notes FROM record"
+	    " WHERE snapshot = ?1 AND service <> '' AND lo IS NOT NULL AND proto <> ''"
+	    " ORDER BY line", add_service, &l, err);
+	if (rc == 0) {
+		fold_aliases(&l);
+		/* Keep the rows that were not folded into another, in order. */
+		for (size_t i = 0; i < l.n; i++) {
+			if (l.fold[i].skip) {
+				free(l.v[i].name);
+				free(l.v[i].desc);
+				continue;
+			}
+			clean(l.v[i].name, true);
+			clean(l.v[i].desc, false);
+			l.v[kept++] = l.v[i];
+		}
+		l.n = kept;
+		rc = snapshot_rows(st, "SELECT count(*) FROM record WHERE snapshot = ?1 AND"
+		    " service <> '' AND (lo IS NULL OR proto = '')", count_left, &x->left, err);
 	}
-	for (set.cap = 1024; set.cap < lines * 2; set.cap *= 2)
-		;
-	if ((set.keys = calloc(set.cap, sizeof(char *))) == NULL) {
-		rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
-		goto out;
-	}
-	{
-		sqlite3_stmt *s = NULL;
-
-		if ((rc = prepare(st, "SELECT count(*) FROM record WHERE snapshot = ?1 AND"
-		    " service <> '' AND (lo IS NULL OR proto = '')", &s, err)) != 0)
-			goto out;
-		sqlite3_bind_int64(s, 1, st->current_id);
-		left = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-		sqlite3_finalize(s);
-	}
-	rc = pl_buf_printf(b, "# services(5) from the IANA Service Name and Transport Protocol "
-	    "Port Number Registry,\n# snapshot %s, written by portlore export --format "
-	    "services.\n# One line per name, port and protocol; a range has a line per port; "
-	    "names the\n# registry calls aliases follow the name they alias. Left out: %ld "
-	    "named rows\n# without a port or a protocol.\n#\n", st->current, left);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		if (!v[i].skip)
-			rc = write_service(b, &set, &v[i]);
-	rc = buf_rc(rc, err);
-out:
-	for (size_t i = 0; i < set.cap && set.keys; i++)
-		free(set.keys[i]);
-	free(set.keys);
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].name);
-		free(v[i].desc);
-	}
-	free(v);
+	free(l.fold);
+	x->services = l.v;
+	x->nservices = l.n;
 	return rc;
 }
 
-/* ---- CSV ---- */
+/* ---- the snapshot's rows (CSV and JSON) ---- */
 
-/* RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
 static int
-csv_field(struct pl_buf *b, const char *s, bool last)
+build_rows(struct pl_store *st, struct pl_export *x, struct pl_err *err)
 {
-	int rc = 0;
+	sqlite3_stmt *s = NULL;
+	int rc;
 
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		rc = pl_buf_adds(b, s);
-	else {
-		rc = pl_buf_addc(b, '"');
-		for (const char *p = s; *p && rc == 0; p++)
-			rc = *p == '"' ? pl_buf_add(b, "\"\"", 2) : pl_buf_addc(b, *p);
-		if (rc == 0)
-			rc = pl_buf_addc(b, '"');
-	}
-	return rc ? rc : pl_buf_adds(b, last ? "\r\n" : ",");
+	if ((rc = prepare(st, "SELECT " PL__ROW_COLS " FROM record WHERE snapshot = ?1"
+	    " ORDER BY line", &s, err)) != 0)
+		return rc;
+	sqlite3_bind_int64(s, 1, st->current_id);
+	rc = pl__rows_load(st, s, &x->rows, &x->nrows, err);
+	sqlite3_finalize(s);
+	return rc;
 }
 
 /* IANA has renamed the eleventh column over the years ("Known Unauthorized Uses",
  * "Unauthorized Use Reported"); the snapshot keeps the name its file used. */
 static int
-csv_header(struct pl_store *st, struct pl_buf *b, struct pl_err *err)
+add_col11(sqlite3_stmt *s, void *arg)
 {
-	sqlite3_stmt *s = NULL;
-	int rc;
+	char **out = arg;
 
-	if ((rc = prepare(st, "SELECT col11 FROM snapshot WHERE id = ?1", &s, err)) != 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, st->current_id);
-	rc = pl_buf_printf(b, "Service Name,Port Number,Transport Protocol,Description,Assignee,"
-	    "Contact,Registration Date,Modification Date,Reference,Service Code,%s,"
-	    "Assignment Notes\r\n", sqlite3_step(s) == SQLITE_ROW && *col(s, 0) ? col(s, 0) :
-	    "Unauthorized Use Reported");
-	sqlite3_finalize(s);
+	if (*col(s, 0) == '\0')
+		return 0;
+	free(*out);
+	return (*out = strdup(col(s, 0))) ? 0 : -1;
+}
+
+static int
+build_col11(struct pl_store *st, struct pl_export *x, struct pl_err *err)
+{
+	int rc = snapshot_rows(st, "SELECT col11 FROM snapshot WHERE id = ?1", add_col11,
+	    &x->col11, err);
+
+	if (rc == 0 && x->col11 == NULL && (x->col11 = strdup("Unauthorized Use Reported")) == NULL)
+		rc = nomem(err);
 	return rc;
 }
 
-static int
-export_csv(struct pl_store *st, struct pl_buf *b, struct pl_err *err)
-{
-	sqlite3_stmt *s = NULL;
-	int rc, step;
-
-	if ((rc = prepare(st, "SELECT service, lo, hi, proto, description, assignee, contact,"
-	    " registered, modified, reference, service_code, unauthorized, notes FROM record"
-	    " WHERE snapshot = ?1 ORDER BY line", &s, err)) != 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, st->current_id);
-	rc = csv_header(st, b, err);
-	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		char port[16] = "";
-
-		if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
-			int lo = sqlite3_column_int(s, 1), hi = sqlite3_column_int(s, 2);
-
-			if (lo == hi)
-				snprintf(port, sizeof(port), "%d", lo);
-			else
-				snprintf(port, sizeof(port), "%d-%d", lo, hi);
-		}
-		rc = csv_field(b, col(s, 0), false);
-		if (rc == 0)
-			rc = csv_field(b, port, false);
-		for (int i = 3; i <= 12 && rc == 0; i++)
-			rc = csv_field(b, col(s, i), i == 12);
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = store_err(st, err);
-	else
-		rc = buf_rc(rc, err);
-	sqlite3_finalize(s);
-	return rc;
-}
-
-/* ---- JSON: registry and lore, streamed through the writer (core/json.c) ---- */
-
-/* Text in the store was checked to be UTF-8 by the importers; "" becomes null. */
-static void
-kcol(struct pl_json *j, const char *key, sqlite3_stmt *s, int i)
-{
-	pl_json_kstrz(j, key, col(s, i));
-}
-
-static void
-kport(struct pl_json *j, sqlite3_stmt *s, int lo_col)
-{
-	if (sqlite3_column_type(s, lo_col) == SQLITE_NULL)
-		pl_json_knull(j, "port");
-	else
-		pl_json_kports(j, "port", (unsigned)sqlite3_column_int(s, lo_col),
-		    (unsigned)sqlite3_column_int(s, lo_col + 1));
-}
-
-static int
-registry_json(struct pl_store *st, struct pl_json *j, struct pl_err *err)
-{
-	static const char *const keys[] = { "service", NULL, NULL, "protocol", "description",
-		"assignee", "contact", "registration_date", "modification_date", "reference",
-		"service_code", "unauthorized_use", "assignment_notes" };
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	pl_json_karr(j, "registry");
-	if ((rc = prepare(st, "SELECT service, lo, hi, proto, description, assignee, contact,"
-	    " registered, modified, reference, service_code, unauthorized, notes, line FROM"
-	    " record WHERE snapshot = ?1 ORDER BY line", &s, err)) != 0)
-		return rc;
-	sqlite3_bind_int64(s, 1, st->current_id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && pl_buf_error(j->b) == 0) {
-		pl_json_obj(j);
-		kcol(j, keys[0], s, 0);
-		kport(j, s, 1);
-		for (int i = 3; i <= 12; i++)
-			kcol(j, keys[i], s, i);
-		pl_json_kint(j, "line", sqlite3_column_int64(s, 13));
-		pl_json_kstr(j, "provenance", "iana");
-		pl_json_end(j);
-	}
-	sqlite3_finalize(s);
-	pl_json_end(j);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-		return buf_rc(pl_buf_error(j->b), err);
-	return store_err(st, err);
-}
-
-/* Runs sql (bound to entry id) and hands each row to add. */
-static int
-entry_rows(struct pl_store *st, sqlite3_stmt *s, const char *id, struct pl_json *j,
-    void (*add)(struct pl_json *j, sqlite3_stmt *s, bool first), struct pl_err *err)
-{
-	bool first = true;
-	int rc;
-
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		add(j, s, first);
-		first = false;
-	}
-	return rc == SQLITE_DONE ? 0 : store_err(st, err);
-}
-
-static void
-add_port(struct pl_json *j, sqlite3_stmt *s, bool first)
-{
-	(void)first;
-	pl_json_obj(j);
-	kport(j, s, 0);
-	kcol(j, "protocol", s, 2);
-	kcol(j, "role", s, 3);
-	kcol(j, "use", s, 4);
-	kcol(j, "prevalence", s, 5);
-	kcol(j, "evidence", s, 6);
-	pl_json_end(j);
-}
-
-static void
-add_source(struct pl_json *j, sqlite3_stmt *s, bool first)
-{
-	(void)first;
-	pl_json_obj(j);
-	kcol(j, "title", s, 0);
-	kcol(j, "url", s, 1);
-	kcol(j, "published", s, 2);
-	kcol(j, "accessed", s, 3);
-	kcol(j, "tier", s, 4);
-	pl_json_end(j);
-}
-
-static void
-add_string(struct pl_json *j, sqlite3_stmt *s, bool first)
-{
-	const char *v = col(s, 0);
-
-	(void)first;
-	pl_json_str(j, *v ? v : NULL);
-}
-
-/* Hints come grouped by kind (the query orders them so): an array per kind. */
-static void
-add_hint(struct pl_json *j, sqlite3_stmt *s, bool first)
-{
-	const char *v = col(s, 1);
-
-	if (first || sqlite3_column_int(s, 2)) {
-		if (!first)
-			pl_json_end(j);
-		pl_json_karr(j, col(s, 0));
-	}
-	pl_json_str(j, *v ? v : NULL);
-}
+/* ---- lore ---- */
 
 static const char *const lore_sql[] = {
 	("SELECT id, family, family_name, name, vendor, kind, summary, risk, risk_why, notes,"
-	" year_from, year_to, confidence, confidence_why FROM lore_entry ORDER BY family, id"),
+	" confidence, confidence_why, year_from, year_to FROM lore_entry ORDER BY family, id"),
 	"SELECT lo, hi, proto, role, use, prevalence, evidence FROM lore_port WHERE entry = ?1"
 	" ORDER BY lo, proto",
 	"SELECT title, url, published, accessed, tier FROM lore_source WHERE entry = ?1 ORDER BY n",
@@ -469,106 +282,183 @@ static const char *const lore_sql[] = {
 	" rowid"),
 };
 
-static void
-entry_json(struct pl_json *j, sqlite3_stmt *s)
+/* Fills n string fields from columns first.. of s. */
+static int
+strings(sqlite3_stmt *s, int first, char **const *fields, int n)
 {
-	static const char *const keys[] = { "id", "family", "family_name", "name", "vendor",
-		"kind", "summary", "risk", "risk_why", "notes" };
-
-	for (int i = 0; i < 10; i++)
-		kcol(j, keys[i], s, i);
-	for (int i = 10; i <= 11; i++) {
-		pl_json_key(j, i == 10 ? "year_from" : "year_to");
-		if (sqlite3_column_type(s, i) == SQLITE_NULL)
-			pl_json_null(j);
-		else
-			pl_json_int(j, sqlite3_column_int(s, i));
-	}
-	pl_json_kobj(j, "confidence");
-	kcol(j, "level", s, 12);
-	kcol(j, "why", s, 13);
-	pl_json_end(j);
-	pl_json_kstr(j, "provenance", "lore");
+	for (int i = 0; i < n; i++)
+		if ((*fields[i] = pl__col(s, first + i)) == NULL)
+			return -1;
+	return 0;
 }
 
 static int
-lore_json(struct pl_store *st, struct pl_json *j, struct pl_err *err)
+add_lore_port(sqlite3_stmt *s, void *arg)
 {
+	struct pl_export_lore *e = arg;
+	struct pl_export_lore_port *p = grow(&e->ports, &e->nports, NULL, sizeof(*p));
+
+	if (p == NULL)
+		return -1;
+	p->lo = (uint16_t)sqlite3_column_int(s, 0);
+	p->hi = (uint16_t)sqlite3_column_int(s, 1);
+	return strings(s, 2, (char **const[]){ &p->proto, &p->role, &p->use, &p->prevalence,
+	    &p->evidence }, 5);
+}
+
+static int
+add_lore_source(sqlite3_stmt *s, void *arg)
+{
+	struct pl_export_lore *e = arg;
+	struct pl_source *src = grow(&e->sources, &e->nsources, NULL, sizeof(*src));
+
+	if (src == NULL)
+		return -1;
+	return strings(s, 0, (char **const[]){ &src->title, &src->url, &src->published,
+	    &src->accessed, &src->tier }, 5);
+}
+
+static int
+add_cve(sqlite3_stmt *s, void *arg)
+{
+	struct pl_export_lore *e = arg;
+	char **c = grow(&e->cves, &e->ncves, NULL, sizeof(*c));
+
+	return c && (*c = pl__col(s, 0)) ? 0 : -1;
+}
+
+/* Hints come grouped by kind (the query orders them so): a group per kind. */
+static int
+add_hint(sqlite3_stmt *s, void *arg)
+{
+	struct pl_export_lore *e = arg;
+	struct pl_export_hints *h;
+	char **p;
+
+	if (e->nhints == 0 || sqlite3_column_int(s, 2)) {
+		if ((h = grow(&e->hints, &e->nhints, NULL, sizeof(*h))) == NULL ||
+		    (h->kind = pl__col(s, 0)) == NULL)
+			return -1;
+	}
+	h = &e->hints[e->nhints - 1];
+	return (p = grow(&h->patterns, &h->n, NULL, sizeof(*p))) && (*p = pl__col(s, 1)) ? 0 : -1;
+}
+
+static int
+add_lore(sqlite3_stmt *s, void *arg)
+{
+	struct pl_export *x = arg;
+	struct pl_export_lore *e = grow(&x->lore, &x->nlore, NULL, sizeof(*e));
+
+	if (e == NULL)
+		return -1;
+	e->year_from = sqlite3_column_int(s, 12);
+	e->year_to = sqlite3_column_int(s, 13);
+	return strings(s, 0, (char **const[]){ &e->id, &e->family, &e->family_name, &e->name,
+	    &e->vendor, &e->kind, &e->summary, &e->risk, &e->risk_why, &e->notes,
+	    &e->confidence, &e->confidence_why }, 12);
+}
+
+static int
+build_lore(struct pl_store *st, struct pl_export *x, struct pl_err *err)
+{
+	static int (*const add[])(sqlite3_stmt *, void *) = { NULL, add_lore_port,
+		add_lore_source, add_cve, add_hint };
 	sqlite3_stmt *s[5] = { NULL };
 	int rc = 0;
 
-	pl_json_karr(j, "lore");
 	for (int i = 0; i < 5 && rc == 0; i++)
 		rc = prepare(st, lore_sql[i], &s[i], err);
-	while (rc == 0 && (rc = sqlite3_step(s[0])) == SQLITE_ROW) {
-		const char *id = col(s[0], 0);
-		size_t depth;
-
-		pl_json_obj(j);
-		entry_json(j, s[0]);
-		pl_json_karr(j, "ports");
-		rc = entry_rows(st, s[1], id, j, add_port, err);
-		pl_json_end(j);
-		pl_json_karr(j, "sources");
-		if (rc == 0)
-			rc = entry_rows(st, s[2], id, j, add_source, err);
-		pl_json_end(j);
-		pl_json_karr(j, "cves");
-		if (rc == 0)
-			rc = entry_rows(st, s[3], id, j, add_string, err);
-		pl_json_end(j);
-		pl_json_kobj(j, "hints");
-		depth = (size_t)j->depth;
-		if (rc == 0)
-			rc = entry_rows(st, s[4], id, j, add_hint, err);
-		if ((size_t)j->depth > depth)
-			pl_json_end(j);          /* the last kind's array */
-		pl_json_end(j);
-		pl_json_end(j);
-		if (rc == 0 && (rc = pl_buf_error(j->b)) != 0)
-			rc = buf_rc(rc, err);
-	}
-	if (rc == SQLITE_DONE)
-		rc = 0;
-	else if (rc > 0)
-		rc = store_err(st, err);
+	if (rc == 0)
+		rc = each_row(st, s[0], add_lore, x, err);
+	for (size_t e = 0; e < x->nlore && rc == 0; e++)
+		for (int i = 1; i < 5 && rc == 0; i++) {
+			sqlite3_reset(s[i]);
+			sqlite3_bind_text(s[i], 1, x->lore[e].id, -1, SQLITE_STATIC);
+			rc = each_row(st, s[i], add[i], &x->lore[e], err);
+		}
 	for (int i = 0; i < 5; i++)
 		sqlite3_finalize(s[i]);
-	pl_json_end(j);
-	return rc;
-}
-
-static int
-export_json(struct pl_store *st, struct pl_buf *b, struct pl_err *err)
-{
-	struct pl_json j;
-	int rc;
-
-	pl_json_init(&j, b, 2);
-	pl_json_envelope(&j, "export", 1);
-	pl_json_kstr(&j, "snapshot", st->current[0] ? st->current : NULL);
-	if ((rc = registry_json(st, &j, err)) == 0 && (rc = lore_json(st, &j, err)) == 0) {
-		pl_json_end(&j);
-		pl_buf_addc(b, '\n');
-		if ((rc = pl_json_done(&j)) != 0)
-			rc = buf_rc(rc, err);
-	}
 	return rc;
 }
 
 int
-pl_export(struct pl_store *st, enum pl_export_format f, struct pl_buf *out, struct pl_err *err)
+pl_export_build(struct pl_store *st, enum pl_export_format f, struct pl_export *x,
+    struct pl_err *err)
 {
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	x->format = f;
+	snprintf(x->snapshot, sizeof(x->snapshot), "%s", st->current);
 	if (f != PL_EXPORT_JSON && st->current_id == 0)
 		return pl_err_set(err, -PL_ENOTFOUND, "store %s has no registry snapshot to export "
 		    "(portlore import --iana CSV)", st->path);
 	switch (f) {
 	case PL_EXPORT_SERVICES:
-		return export_services(st, out, err);
+		return build_services(st, x, err);
 	case PL_EXPORT_CSV:
-		return export_csv(st, out, err);
+		if ((rc = build_col11(st, x, err)) != 0)
+			return rc;
+		return build_rows(st, x, err);
 	case PL_EXPORT_JSON:
-		return export_json(st, out, err);
+		if ((rc = build_rows(st, x, err)) != 0)
+			return rc;
+		return build_lore(st, x, err);
 	}
 	return pl_err_set(err, -PL_EUSAGE, "unknown export format %d", (int)f);
+}
+
+static void
+free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+free_lore(struct pl_export_lore *e)
+{
+	char *fields[] = { e->id, e->family, e->family_name, e->name, e->vendor, e->kind,
+		e->summary, e->risk, e->risk_why, e->notes, e->confidence, e->confidence_why };
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		free(fields[i]);
+	for (size_t i = 0; i < e->nports; i++) {
+		struct pl_export_lore_port *p = &e->ports[i];
+
+		free(p->proto), free(p->role), free(p->use), free(p->prevalence), free(p->evidence);
+	}
+	free(e->ports);
+	for (size_t i = 0; i < e->nsources; i++) {
+		struct pl_source *s = &e->sources[i];
+
+		free(s->title), free(s->url), free(s->published), free(s->accessed), free(s->tier);
+	}
+	free(e->sources);
+	free_strings(e->cves, e->ncves);
+	for (size_t i = 0; i < e->nhints; i++) {
+		free(e->hints[i].kind);
+		free_strings(e->hints[i].patterns, e->hints[i].n);
+	}
+	free(e->hints);
+}
+
+void
+pl_export_free(struct pl_export *x)
+{
+	if (x == NULL)
+		return;
+	for (size_t i = 0; i < x->nservices; i++) {
+		free(x->services[i].name);
+		free(x->services[i].desc);
+	}
+	free(x->services);
+	pl__rows_free(x->rows, x->nrows);
+	free(x->col11);
+	for (size_t i = 0; i < x->nlore; i++)
+		free_lore(&x->lore[i]);
+	free(x->lore);
+	memset(x, 0, sizeof(*x));
 }

@@ -10,10 +10,10 @@
 #include <strings.h>
 
 #include "portlore/history.h"
+#include "registry/rows-internal.h"
 #include "registry/store-internal.h"
 
-#define ROW_COLS "service, description, assignee, contact, registered, modified," \
-	" reference, service_code, unauthorized, notes, lo, hi, proto, line"
+#define ROW_COLS PL__ROW_COLS
 
 static const char *const kind_names[] = {
 	"registered", "added", "assigned", "de-assigned", "removed", "changed", "modified"
@@ -93,8 +93,8 @@ row_free(struct pl_hist_row *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void
-rows_free(struct pl_hist_row *rows, size_t n)
+void
+pl__rows_free(struct pl_hist_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		row_free(&rows[i]);
@@ -127,8 +127,8 @@ row_read(sqlite3_stmt *s, struct pl_hist_row *r)
 }
 
 /* Runs a prepared ROW_COLS query to the end, appending to *rows. */
-static int
-rows_load(struct pl_store *st, sqlite3_stmt *s, struct pl_hist_row **rows, size_t *n,
+int
+pl__rows_load(struct pl_store *st, sqlite3_stmt *s, struct pl_hist_row **rows, size_t *n,
     struct pl_err *err)
 {
 	size_t cap = *n;
@@ -423,7 +423,7 @@ load_snap_rows(struct pl_store *st, long id, uint16_t port, struct snaprows *out
 		return -PL_ESTORE;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int(s, 2, port);
-	rc = rows_load(st, s, &out->rows, &out->n, err);
+	rc = pl__rows_load(st, s, &out->rows, &out->n, err);
 	sqlite3_reset(s);
 	/* A port has a handful of rows per snapshot; the matching tables are sized so. */
 	if (rc == 0 && out->n > 256)
@@ -602,7 +602,7 @@ pl_history_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 	if (rc == 0)
 		sort_events(out);
 	for (size_t i = 0; i < out->nsnaps && s.sr; i++)
-		rows_free(s.sr[i].rows, s.sr[i].n);
+		pl__rows_free(s.sr[i].rows, s.sr[i].n);
 	free(s.sr);
 	if (rc != 0)
 		pl_history_free(out);
@@ -755,7 +755,7 @@ load_all(struct pl_store *st, const char *label, char **source, long *nrows,
 	    " (SELECT id FROM snapshot WHERE label = ?1)", -1, &s, NULL) != SQLITE_OK)
 		return store_err(st, err);
 	sqlite3_bind_text(s, 1, label, -1, SQLITE_STATIC);
-	rc = rows_load(st, s, rows, n, err);
+	rc = pl__rows_load(st, s, rows, n, err);
 	sqlite3_finalize(s);
 	if (rc == 0 && *n > 1)
 		qsort(*rows, *n, sizeof(**rows), row_sort_cmp);
@@ -856,8 +856,8 @@ pl_diff_build(struct pl_store *st, const char *old_label, const char *new_label,
 	else if ((rc = load_all(st, old_label, &out->old_source, &out->old_rows, &a, &na, err)) == 0 &&
 	    (rc = load_all(st, new_label, &out->new_source, &out->new_rows, &b, &nb, err)) == 0)
 		rc = merge(out, a, na, b, nb, err);
-	rows_free(a, na);
-	rows_free(b, nb);
+	pl__rows_free(a, na);
+	pl__rows_free(b, nb);
 	if (rc != 0)
 		pl_diff_free(out);
 	return rc;
