@@ -118,6 +118,9 @@ struct pl_report {
 	 * (history.h), built when opts->history asks; history_read is false otherwise */
 	struct pl_history history;
 	bool history_read;
+	/* The strings of the store's facts are lent by the lookup index they came from
+	 * (pl_report_build_index): they live as long as the index stays open. */
+	bool strings_lent;
 };
 
 struct pl_report_opts {
@@ -126,10 +129,18 @@ struct pl_report_opts {
 	bool sockets;              /* list this machine's listeners (not with no_host) */
 	const char *dpkg_info;     /* dpkg's file lists for identification; NULL: the system's */
 	bool history;              /* the port's registry history (pl_history_build) */
+	/* Optional: shared by the reports of one command, so that other network
+	 * namespaces are looked for once (sockets.h, pl_sock_query). */
+	struct pl_netns_memo *netns_memo;
 };
 
 /* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */
 int pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
+    const struct pl_report_opts *opts, struct pl_report *out, struct pl_err *err);
+/* The same report from the lookup index (index.h): byte for byte what the store gives.
+ * Its strings are lent by the index: free the report before closing the index. */
+struct pl_index;
+int pl_report_build_index(struct pl_index *ix, uint16_t port, enum pl_proto proto,
     const struct pl_report_opts *opts, struct pl_report *out, struct pl_err *err);
 void pl_report_free(struct pl_report *r);
 
@@ -143,6 +154,9 @@ void pl_report_free(struct pl_report *r);
 #define PL_TARGETS_MAX 262144   /* every port of tcp, udp, sctp and dccp once */
 struct pl_target { uint16_t port; enum pl_proto proto; };
 long pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec,
+    struct pl_target **out, struct pl_err *err);
+/* The same from the lookup index (names still go to the store, which it opens). */
+long pl_targets_expand_index(struct pl_index *ix, const struct pl_portspec *spec,
     struct pl_target **out, struct pl_err *err);
 
 #endif

@@ -113,7 +113,19 @@ struct pl_sock_query {
 	bool owners;               /* map sockets to processes */
 	bool stop_early;           /* one-port query: stop the walk once all are owned */
 	bool other_netns;          /* also list sockets of other network namespaces */
+	/* Optional, caller-owned and zeroed before the first use: the other network
+	 * namespaces the first collect found (one process in each), reused by the next
+	 * collects of the same command instead of reading every process's namespace
+	 * again. Free with pl_netns_memo_free(). */
+	struct pl_netns_memo *netns_memo;
 };
+
+struct pl_netns_memo {
+	bool filled;
+	size_t n;
+	struct pl_netns_memo_ns { int pid; uint64_t ns; } *v;
+};
+void pl_netns_memo_free(struct pl_netns_memo *m);
 
 /*
  * Collects the sockets q asks for. Returns 0 (a list, possibly empty, with notes on

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "portlore/index.h"
 
 struct import_opts {
 	const char *db;
@@ -81,6 +82,9 @@ run(const struct import_opts *o)
 		goto fail;
 	}
 	if ((rc = pl_store_commit(st, &err)) != 0)
+		goto fail;
+	/* The lookup index of the store as it now is, under the name it will have. */
+	if ((rc = pl_index_write(st, target, &err)) != 0)
 		goto fail;
 	pl_store_close(st);
 	st = NULL;

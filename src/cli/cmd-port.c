@@ -1,10 +1,12 @@
 /* cmd-port.c: `portlore PORTSPEC...`, the report of each port and protocol. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "portlore/history.h"
+#include "portlore/index.h"
 #include "portlore/json.h"
 #include "portlore/report.h"
 
@@ -14,6 +16,26 @@ struct port_opts {
 	bool from_stdin;
 	bool full;                 /* --full, -v: the whole report, not one screen */
 };
+
+/* Where the facts come from: the lookup index when it is there and fresh, else the
+ * store. flushed: output already went out (a failing index can no longer be retried). */
+struct source {
+	struct pl_store *st;
+	struct pl_index *ix;
+	bool flushed;
+};
+
+/* run()'s answer when the index turned out malformed before anything was written. */
+#define RETRY_WITH_STORE (-1000)
+
+static int
+build(struct source *s, const struct pl_target *t, const struct pl_report_opts *ro,
+    struct pl_report *r, struct pl_err *err)
+{
+	if (s->ix != NULL)
+		return pl_report_build_index(s->ix, t->port, t->proto, ro, r, err);
+	return pl_report_build(s->st, t->port, t->proto, ro, r, err);
+}
 
 /* The most port specs `portlore -` reads (docs/portlore.1): a list of every listener of
  * a large host fits; an endless stream is refused before it fills memory. */
@@ -80,7 +102,7 @@ emit(struct pl_buf *b, struct pl_json *j, const struct pl_report *r,
 
 /* One screen per port number: the reports of its protocols together (brief.c). */
 static int
-run_brief(struct pl_store *st, const struct pl_target *t, long n,
+run_brief(struct source *s, const struct pl_target *t, long n,
     const struct pl_report_opts *ro, const struct pl_text_opts *to, struct pl_buf *b,
     struct pl_err *err, int *status)
 {
@@ -93,7 +115,7 @@ run_brief(struct pl_store *st, const struct pl_target *t, long n,
 
 		/* pl_targets_expand() keeps a port's protocols together, one of each. */
 		for (; i < n && k < PL_PROTO_COUNT && (k == 0 || t[i].port == r[0].port); i++, k++) {
-			if ((rc = pl_report_build(st, t[i].port, t[i].proto, ro, &r[k], err)) != 0)
+			if ((rc = build(s, &t[i], ro, &r[k], err)) != 0)
 				break;
 			rp[k] = &r[k];
 		}
@@ -103,18 +125,23 @@ run_brief(struct pl_store *st, const struct pl_target *t, long n,
 			rc = pl_render_brief(b, rp, k, to);
 		for (size_t j = 0; j < k; j++)
 			pl_report_free(&r[j]);
-		if (rc == 0 && b->len > 1 << 16 && (*status = cli_flush(b)) != 0)
-			return 0;
+		if (rc == 0 && b->len > 1 << 16) {
+			s->flushed = true;
+			if ((*status = cli_flush(b)) != 0)
+				return 0;
+		}
 	}
 	return rc;
 }
 
 static int
-run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts *o,
+run(struct source *s, const struct pl_portspec *spec, const struct port_opts *o,
     int argc, char **argv)
 {
+	struct pl_netns_memo memo = { 0 };
 	struct pl_report_opts ro = { .no_host = o->no_host, .history = true,
-		.proc_root = getenv("PORTLORE_PROC_ROOT"), .dpkg_info = getenv("PORTLORE_DPKG_INFO") };
+		.proc_root = getenv("PORTLORE_PROC_ROOT"), .dpkg_info = getenv("PORTLORE_DPKG_INFO"),
+		.netns_memo = &memo };
 	struct pl_text_opts to;
 	struct pl_target *t = NULL;
 	struct pl_buf b = PL_BUF_INIT;
@@ -124,35 +151,50 @@ run(struct pl_store *st, const struct pl_portspec *spec, const struct port_opts 
 	int rc = 0, status = EXIT_OK;
 
 	cli_text_opts(&o->c, &to);
-	if ((n = pl_targets_expand(st, spec, &t, &err)) < 0)
+	n = s->ix ? pl_targets_expand_index(s->ix, spec, &t, &err) :
+	    pl_targets_expand(s->st, spec, &t, &err);
+	if (n == -PL_EDATA && s->ix != NULL) {
+		cli_warn("portlore: %s; using the store\n", err.msg);
+		return RETRY_WITH_STORE;
+	}
+	if (n < 0)
 		return cli_fail(&err, (int)n);
 	/* "on this machine" (cmd-who.c's collector) for a few ports; a range stays fast. */
 	ro.sockets = n <= 16;
 	if (o->c.json)
-		pl_report_doc_begin(&j, &b, argv, argc, pl_store_current_snapshot(st));
+		pl_report_doc_begin(&j, &b, argv, argc, s->ix ? pl_index_snapshot(s->ix) :
+		    pl_store_current_snapshot(s->st));
 	if (!o->c.json && !o->full) {
 		/* One screen does not show the registry history: --full does. */
 		ro.history = false;
-		rc = run_brief(st, t, n, &ro, &to, &b, &err, &status);
+		rc = run_brief(s, t, n, &ro, &to, &b, &err, &status);
 		goto out;
 	}
 	for (long i = 0; i < n && rc == 0; i++) {
 		struct pl_report r;
 
-		if ((rc = pl_report_build(st, t[i].port, t[i].proto, &ro, &r, &err)) != 0)
+		if ((rc = build(s, &t[i], &ro, &r, &err)) != 0)
 			break;
 		rc = emit(&b, &j, &r, o, &to, i);
 		pl_report_free(&r);
 		/* Stream: a range of thousands of ports never piles up in memory. */
-		if (rc == 0 && b.len > 1 << 16 && (status = cli_flush(&b)) != 0)
-			goto out;
+		if (rc == 0 && b.len > 1 << 16) {
+			s->flushed = true;
+			if ((status = cli_flush(&b)) != 0)
+				goto out;
+		}
 	}
 	if (rc == 0 && o->c.json)
 		rc = pl_report_doc_end(&j);
 out:
 	free(t);
+	pl_netns_memo_free(&memo);
 	if (rc != 0) {
 		pl_buf_free(&b);
+		if (rc == -PL_EDATA && s->ix != NULL && !s->flushed) {
+			cli_warn("portlore: %s; using the store\n", err.msg);
+			return RETRY_WITH_STORE;
+		}
 		return cli_fail(&err, rc);
 	}
 	if (status == EXIT_OK)
@@ -213,8 +255,26 @@ int
 cmd_port_run(struct cli_ctx *x)
 {
 	struct port_cmd *p = x->opts;
+	struct source s = { 0 };
+	struct pl_err err = { 0 };
+	char buf[PATH_MAX];
+	const char *path = x->c.db ? x->c.db : pl_store_default_path(buf, sizeof(buf));
+	int rc, status;
 
-	return run(x->st, &p->spec, &p->o, x->argc, x->argv);
+	/* A missing or stale index is no error: the store answers, only slower. */
+	if ((rc = pl_index_open(&s.ix, path, &err)) == -PL_EDATA)
+		cli_warn("portlore: %s; using the store\n", err.msg);
+	if (s.ix != NULL) {
+		status = run(&s, &p->spec, &p->o, x->argc, x->argv);
+		pl_index_close(s.ix);
+		s.ix = NULL;
+		if (status != RETRY_WITH_STORE)
+			return status;
+	}
+	if ((rc = cli_open_store(&x->c, &x->st, PL_STORE_READ)) != 0)
+		return rc;
+	s.st = x->st;
+	return run(&s, &p->spec, &p->o, x->argc, x->argv);
 }
 
 void

@@ -22,7 +22,8 @@ const struct cmd cli_cmds[] = {
 	  "report what a port is: registry, ranges, lore (the default command)",
 	  .run = cmd_port_run, .optstring = "d:jC:w:hHv", .longopts = cmd_port_longopts,
 	  .option = cmd_port_option, .check = cmd_port_check, .done = cmd_port_done,
-	  .min_args = 1, .max_args = INT_MAX, .store = CLI_STORE_READ },
+	  /* cmd_port_run opens the lookup index, or the store when there is none. */
+	  .min_args = 1, .max_args = INT_MAX, .store = CLI_NO_STORE },
 	{ "search", NULL,
 	  "portlore search [-j] [--db PATH] [-n LIMIT] TEXT...",
 	  "find ports by service name, description, assignee and lore text",

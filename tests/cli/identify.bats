@@ -28,7 +28,7 @@ start() {
 	PIDS+=("$!")
 	LASTPID=$!
 	for _ in $(seq 400); do     # 20 s: a loaded machine can take seconds to start Python
-		PORT=$(head -1 "$out" 2>/dev/null)
+		PORT=$(head -1 "$out" 2>/dev/null || true)
 		[ -n "$PORT" ] && return 0
 		sleep 0.05
 	done

@@ -25,7 +25,7 @@ teardown() {
 # started FILE: waits (deadline 5 s) for a helper to print its port into FILE; sets PORT.
 started() {
 	for _ in $(seq 100); do
-		PORT=$(head -1 "$1" 2>/dev/null)
+		PORT=$(head -1 "$1" 2>/dev/null || true)
 		[ -n "$PORT" ] && return 0
 		sleep 0.05
 	done

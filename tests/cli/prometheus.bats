@@ -33,7 +33,7 @@ start() {
 	"$@" >"$out" 2>"$out.err" &
 	PIDS+=("$!")
 	for i in $(seq 200); do
-		LINE=$(head -1 "$out" 2>/dev/null)
+		LINE=$(head -1 "$out" 2>/dev/null || true)
 		[ -n "$LINE" ] && return 0
 		kill -0 "${PIDS[-1]}" 2>/dev/null || break
 		sleep 0.05

@@ -108,7 +108,7 @@ clean() {
 	local out="$BATS_TEST_TMPDIR/port"
 	bash -c "exec -a \"\$(printf 'evil\\033]0;pwned\\007')\" /usr/bin/python3 \"$HELPER\" listen tcp 127.0.0.1" >"$out" &
 	PIDS+=("$!")
-	for _ in $(seq 100); do PORT=$(head -1 "$out" 2>/dev/null); [ -n "$PORT" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do PORT=$(head -1 "$out" 2>/dev/null || true); [ -n "$PORT" ] && break; sleep 0.05; done
 	[ -n "$PORT" ]
 	run pl who --db "$DB" "$PORT/tcp"
 	[ "$status" -eq 0 ]

@@ -29,7 +29,7 @@ start() {
 	PIDS+=("$!")
 	LASTPID=$!
 	for _ in $(seq 400); do
-		PORT=$(head -1 "$out" 2>/dev/null)
+		PORT=$(head -1 "$out" 2>/dev/null || true)
 		[ -n "$PORT" ] && return 0
 		sleep 0.05
 	done

@@ -31,7 +31,8 @@ sdeb=$(ls "$tmp"/portlore-serve_*_*.deb)
 contains() {
 	dpkg-deb -c "$1" | awk '{ print $6 }' | grep -qx "./$2" || fail "$(basename "$1") lacks /$2"
 }
-for f in usr/bin/portlore usr/share/portlore/portlore.db usr/share/man/man1/portlore.1.gz \
+for f in usr/bin/portlore usr/share/portlore/portlore.db usr/share/portlore/portlore.idx \
+    usr/share/man/man1/portlore.1.gz \
     usr/share/bash-completion/completions/portlore usr/share/zsh/vendor-completions/_portlore \
     usr/share/fish/vendor_completions.d/portlore.fish \
     lib/systemd/system/portlore-textfile.timer usr/share/doc/portlore/copyright; do
@@ -52,6 +53,9 @@ dpkg-deb -x "$sdeb" "$root"
 out=$(cd / && "$root/usr/bin/portlore" --db "$root/usr/share/portlore/portlore.db" 22/tcp) ||
 	fail "portlore 22/tcp failed from the scratch root"
 printf '%s\n' "$out" | grep -q ssh || fail "portlore 22/tcp does not name ssh"
+# The lookup index was made from this very store (its header, bytes 24-123, is the stamp).
+cmp -s -i 24:0 -n 100 "$root/usr/share/portlore/portlore.idx" "$root/usr/share/portlore/portlore.db" ||
+	fail "portlore.idx was not made from the packaged store"
 if [ -n "$csv" ]; then
 	# The store holds the registry the build was given.
 	want=$(cd / && "$root/usr/bin/portlore" import --new --quiet --db "$tmp/check.db" --iana "$csv" &&

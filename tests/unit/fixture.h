@@ -39,6 +39,11 @@ fx_write(const char *dir, const char *name, const char *data, long len)
 	return path;
 }
 
+/* The header line of IANA's registry CSV, for fixture registries. */
+#define FX_IANA_HEADER "Service Name,Port Number,Transport Protocol,Description,Assignee," \
+	"Contact,Registration Date,Modification Date,Reference,Service Code," \
+	"Unauthorized Use Reported,Assignment Notes\r\n"
+
 static inline void
 fx_rmrf(const char *dir)
 {

@@ -14,9 +14,7 @@
 #include "portlore/render.h"
 #include "fixture.h"
 
-#define HEADER "Service Name,Port Number,Transport Protocol,Description,Assignee,Contact," \
-	"Registration Date,Modification Date,Reference,Service Code,Unauthorized Use Reported," \
-	"Assignment Notes\r\n"
+#define HEADER FX_IANA_HEADER
 
 static const char old_csv[] = HEADER
 	"alpha,1000,tcp,Alpha,[A_Person],[A_Person],2019-05-01,,,,,\r\n"

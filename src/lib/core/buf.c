@@ -6,6 +6,7 @@
 
 #include "portlore/buf.h"
 #include "portlore/error.h"
+#include "buf-internal.h"
 
 #define PL_BUF_DEFAULT_MAX ((size_t)64 << 20)
 
@@ -48,6 +49,19 @@ grow(struct pl_buf *b, size_t need)
 	b->data = p;
 	b->cap = cap;
 	return 0;
+}
+
+/* The bytes a JSON string escapes (and NUL, its end here). */
+const unsigned char pl__json_special[256] = {
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+char *
+pl__buf_reserve_slow(struct pl_buf *b, size_t len)
+{
+	return grow(b, len) == 0 ? b->data + b->len : NULL;
 }
 
 int
@@ -145,12 +159,6 @@ pl_buf_add_html(struct pl_buf *b, const char *s)
 	return b->err;
 }
 
-/* The bytes a JSON string escapes (and NUL, its end here). */
-static const unsigned char json_special[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	['"'] = 1, ['\\'] = 1,
-};
 
 int
 pl_buf_add_json(struct pl_buf *b, const char *s)
@@ -166,7 +174,7 @@ pl_buf_add_json(struct pl_buf *b, const char *s)
 		char e[6];
 		size_t elen = 2;
 
-		while (!json_special[(unsigned char)*s])
+		while (!pl__json_special[(unsigned char)*s])
 			s++;
 		if ((c = (unsigned char)*s) == '\0')
 			break;

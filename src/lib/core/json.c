@@ -8,6 +8,7 @@
 
 #include "portlore/error.h"
 #include "portlore/json.h"
+#include "buf-internal.h"
 #include "utf8.h"
 
 void
@@ -25,16 +26,28 @@ pl_json_style(struct pl_json *j, enum pl_json_style s)
 	j->next = s;
 }
 
+/* Writes prefix (0 for none), then a line break and the indentation of depth, in one
+ * reservation: most of a document's bytes are these. */
+static void
+newline_after(struct pl_json *j, char prefix, int depth)
+{
+	size_t n = (size_t)(j->margin + j->indent * depth), len = n + 1 + (prefix != 0);
+	char *p = pl__buf_reserve(j->b, len);
+
+	if (p == NULL || j->margin < 0 || j->indent < 0)
+		return;
+	if (prefix != 0)
+		*p++ = prefix;
+	*p++ = '\n';
+	memset(p, ' ', n);
+	j->b->len += len;
+	j->b->data[j->b->len] = '\0';
+}
+
 static void
 newline(struct pl_json *j, int depth)
 {
-	static const char spaces[] = "                                ";
-	int n = j->margin + j->indent * depth;
-
-	pl_buf_addc(j->b, '\n');
-	for (; n > 0; n -= (int)sizeof(spaces) - 1)
-		pl_buf_add(j->b, spaces, n < (int)sizeof(spaces) - 1 ? (size_t)n :
-		    sizeof(spaces) - 1);
+	newline_after(j, 0, depth);
 }
 
 /* What comes before a key, or before a value that has no key: the comma and the line
@@ -43,6 +56,7 @@ static void
 before(struct pl_json *j)
 {
 	int style = j->lv[j->depth].style;
+	bool any;
 
 	if (j->after_key) {
 		j->after_key = false;
@@ -50,13 +64,30 @@ before(struct pl_json *j)
 	}
 	if (j->depth == 0)
 		return;
-	if (j->lv[j->depth].any)
-		pl_buf_addc(j->b, ',');
+	any = j->lv[j->depth].any;
 	if (style == PL_JSON_PRETTY)
-		newline(j, j->depth);
-	else if (style == PL_JSON_LINE && j->lv[j->depth].any)
-		pl_buf_addc(j->b, ' ');
+		newline_after(j, any ? ',' : 0, j->depth);
+	else if (style == PL_JSON_LINE && any)
+		pl_buf_add(j->b, ", ", 2);
+	else if (any)
+		pl_buf_addc(j->b, ',');
 	j->lv[j->depth].any = true;
+}
+
+/* Appends '"', the n plain bytes of s, '"' and then tail (tn bytes). */
+static void
+add_quoted(struct pl_buf *b, const char *s, size_t n, const char *tail, size_t tn)
+{
+	char *p = pl__buf_reserve(b, n + 2 + tn);
+
+	if (p == NULL)
+		return;
+	*p++ = '"';
+	memcpy(p, s, n);
+	p[n] = '"';
+	memcpy(p + n + 1, tail, tn);
+	b->len += n + 2 + tn;
+	b->data[b->len] = '\0';
 }
 
 static void
@@ -110,20 +141,29 @@ pl_json_end(struct pl_json *j)
 void
 pl_json_key(struct pl_json *j, const char *key)
 {
+	bool compact = j->lv[j->depth].style == PL_JSON_COMPACT;
+	size_t n;
+
 	before(j);
-	pl_buf_add_json(j->b, key);
-	if (j->lv[j->depth].style == PL_JSON_COMPACT)
-		pl_buf_addc(j->b, ':');
-	else
-		pl_buf_add(j->b, ": ", 2);
+	if (pl__json_plain(key, &n))
+		add_quoted(j->b, key, n, ": ", compact ? 1 : 2);
+	else {
+		pl_buf_add_json(j->b, key);
+		pl_buf_add(j->b, ": ", compact ? 1 : 2);
+	}
 	j->after_key = true;
 }
 
 void
 pl_json_str(struct pl_json *j, const char *s)
 {
+	size_t n;
+
 	before(j);
-	pl_buf_add_json(j->b, s);
+	if (s != NULL && pl__json_plain(s, &n))
+		add_quoted(j->b, s, n, "", 0);
+	else
+		pl_buf_add_json(j->b, s);
 }
 
 void
@@ -135,8 +175,18 @@ pl_json_text(struct pl_json *j, const char *s)
 void
 pl_json_int(struct pl_json *j, long long v)
 {
+	char t[24], *p = t + sizeof(t);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+	/* Digits from the right: printf's formatting machinery costs more than the
+	 * number. */
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
 	before(j);
-	pl_buf_printf(j->b, "%lld", v);
+	pl_buf_add(j->b, p, (size_t)(t + sizeof(t) - p));
 }
 
 /* As jansson writes a real: "%.17g" (or the writer's precision), then ".0" when that reads as an integer, and the

@@ -256,10 +256,15 @@ list_pids(int procfd, pid_t **out)
 	}
 	rewinddir(d);
 	while ((e = readdir(d)) != NULL && n < MAX_PIDS) {
-		char *end;
-		long pid = strtol(e->d_name, &end, 10);
+		const char *c = e->d_name;
+		long pid = 0;
 
-		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end != '\0' || pid > 0x7fffffff)
+		/* Digits only, no sign or blank (strtol per entry was a third of this). */
+		if (*c < '1' || *c > '9')
+			continue;
+		for (; *c >= '0' && *c <= '9' && pid <= 0x7fffffff; c++)
+			pid = pid * 10 + (*c - '0');
+		if (*c != '\0' || pid > 0x7fffffff)
 			continue;
 		if (n == cap) {
 			pid_t *p = realloc(v, (cap = cap ? cap * 2 : 512) * sizeof(*p));
@@ -274,8 +279,12 @@ list_pids(int procfd, pid_t **out)
 		v[n++] = (pid_t)pid;
 	}
 	closedir(d);
-	if (n > 0)
-		qsort(v, n, sizeof(*v), cmp_pid);
+	/* Linux lists /proc in pid order already: sort only when it did not. */
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1] > v[i]) {
+			qsort(v, n, sizeof(*v), cmp_pid);
+			break;
+		}
 	*out = v;
 	return (long)n;
 }
@@ -284,14 +293,25 @@ list_pids(int procfd, pid_t **out)
 static uint64_t
 netns_of(int procfd, pid_t pid)
 {
-	char path[32], link[64];
+	char path[32], link[64], *p = path + 12;
+	uint64_t ino = 0;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%d/ns/net", (int)pid);
-	if ((n = readlinkat(procfd, path, link, sizeof(link) - 1)) < 6)
+	/* "PID/ns/net", written from the right: this runs once per process. */
+	memcpy(p, "/ns/net", 8);
+	for (unsigned v = (unsigned)pid; p > path; v /= 10) {
+		*--p = (char)('0' + v % 10);
+		if (v < 10)
+			break;
+	}
+	if ((n = readlinkat(procfd, p, link, sizeof(link) - 1)) < 6)
 		return 0;
 	link[n] = '\0';
-	return strncmp(link, "net:[", 5) == 0 ? strtoull(link + 5, NULL, 10) : 0;
+	if (strncmp(link, "net:[", 5) != 0)
+		return 0;
+	for (const char *c = link + 5; *c >= '0' && *c <= '9'; c++)
+		ino = ino * 10 + (uint64_t)(*c - '0');
+	return ino;
 }
 
 /* Adds the sockets of every other network namespace a process is in. */
@@ -318,35 +338,61 @@ nl_in_ns(const struct pl_sock_query *q, struct pl_socklist *l, int procfd, pid_t
 	return rc;
 }
 
+void
+pl_netns_memo_free(struct pl_netns_memo *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The other network namespaces, one process in each: from the memo when an earlier
+ * collect of the command filled it, else from every process's /proc/PID/ns/net. */
+static int
+find_namespaces(const struct pl_sock_query *q, const struct pl_socklist *l, int procfd,
+    const pid_t *pids, size_t npids, struct pl_netns_memo *m)
+{
+	if (m->filled)
+		return 0;
+	for (size_t i = 0; i < npids; i++) {
+		uint64_t ns = netns_of(procfd, pids[i]);
+		bool known = ns == 0 || ns == l->own_netns;
+		struct pl_netns_memo_ns *p;
+
+		for (size_t k = 0; k < m->n && !known; k++)
+			known = m->v[k].ns == ns;
+		if (known)
+			continue;
+		if ((p = realloc(m->v, (m->n + 1) * sizeof(*p))) == NULL)
+			return -PL_ENOMEM;
+		m->v = p;
+		m->v[m->n++] = (struct pl_netns_memo_ns){ pids[i], ns };
+	}
+	/* Kept only for the caller's memo (q's); a private one is filled anew each time. */
+	m->filled = q->netns_memo == m;
+	return 0;
+}
+
 static int
 other_namespaces(const struct pl_sock_query *q, struct pl_socklist *l, int procfd,
     const char *procdir, const pid_t *pids, size_t npids, size_t *cap, struct pl_err *err)
 {
-	uint64_t *seen = NULL;
-	size_t nseen = 0;
-	int rc = 0;
+	struct pl_netns_memo own = { 0 }, *m = q->netns_memo ? q->netns_memo : &own;
+	int rc;
 
-	for (size_t i = 0; i < npids && rc == 0; i++) {
-		uint64_t ns = netns_of(procfd, pids[i]);
+	if ((rc = find_namespaces(q, l, procfd, pids, npids, m)) != 0) {
+		pl_netns_memo_free(&own);
+		return rc;
+	}
+	for (size_t i = 0; i < m->n && rc == 0; i++) {
+		pid_t pid = (pid_t)m->v[i].pid;
+		uint64_t ns = m->v[i].ns;
 		char dir[4200];
-		bool known = ns == 0 || ns == l->own_netns;
 
-		for (size_t k = 0; k < nseen && !known; k++)
-			known = seen[k] == ns;
-		if (known)
-			continue;
-		uint64_t *p = realloc(seen, (nseen + 1) * sizeof(*p));
-		if (p == NULL) {
-			rc = -PL_ENOMEM;
-			break;
-		}
-		seen = p;
-		seen[nseen++] = ns;
 		/* A namespace with thousands of sockets prints them all into its
 		 * /proc/PID/net files; netlink filters by port in the kernel. */
-		if (!q->no_netlink && nl_in_ns(q, l, procfd, pids[i], ns, cap) == 0)
+		if (!q->no_netlink && nl_in_ns(q, l, procfd, pid, ns, cap) == 0)
 			continue;
-		snprintf(dir, sizeof(dir), "%s/%d", procdir, (int)pids[i]);
+		snprintf(dir, sizeof(dir), "%s/%d", procdir, (int)pid);
 		*cap = l->n;
 		for (int k = 0; k < 4 && rc == 0; k++) {
 			enum pl_proto proto = k < 2 ? PL_PROTO_TCP : PL_PROTO_UDP;
@@ -362,8 +408,8 @@ other_namespaces(const struct pl_sock_query *q, struct pl_socklist *l, int procf
 				rc = 0;
 		}
 	}
-	l->namespaces = nseen;
-	free(seen);
+	l->namespaces = m->n;
+	pl_netns_memo_free(&own);
 	return rc;
 }
 

@@ -584,6 +584,55 @@ tell_story(struct story *s)
 	return rc;
 }
 
+/* The story from the snapshots and rows s holds (loaded from the store or the index). */
+static int
+story_finish(struct story *s, enum pl_proto proto)
+{
+	int rc;
+
+	s->h->protos = story_protos(s, proto);
+	if ((rc = tell_story(s)) == 0)
+		rc = summarise(s, s->err);
+	if (rc == 0)
+		sort_events(s->h);
+	return rc;
+}
+
+int
+pl__history_from_rows(uint16_t port, enum pl_proto proto, const struct pl__hist_snaprows *in,
+    size_t nin, struct pl_history *out, struct pl_err *err)
+{
+	struct story s = { .h = out, .err = err };
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->port = port;
+	out->proto = proto;
+	for (size_t i = 0; i < nin; i++)
+		if (in[i].n > 256)     /* the matching tables' size, as load_snap_rows() checks */
+			return pl_err_set(err, -PL_ESTORE, "port %u has %zu rows in one snapshot",
+			    (unsigned)port, in[i].n);
+	if (nin > 0 && ((out->snaps = calloc(nin, sizeof(*out->snaps))) == NULL ||
+	    (s.sr = calloc(nin, sizeof(*s.sr))) == NULL))
+		rc = nomem(err);
+	for (size_t i = 0; i < nin && rc == 0; i++) {
+		out->nsnaps++;
+		out->snaps[i].label = strdup(in[i].label);
+		out->snaps[i].source = strdup(in[i].source);
+		if (out->snaps[i].label == NULL || out->snaps[i].source == NULL)
+			rc = nomem(err);
+		/* Lent: the story copies what it keeps. */
+		s.sr[i].rows = in[i].rows;
+		s.sr[i].n = in[i].n;
+	}
+	if (rc == 0)
+		rc = story_finish(&s, proto);
+	free(s.sr);
+	if (rc != 0)
+		pl_history_free(out);
+	return rc;
+}
+
 int
 pl_history_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
     struct pl_history *out, struct pl_err *err)
@@ -594,13 +643,8 @@ pl_history_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 	memset(out, 0, sizeof(*out));
 	out->port = port;
 	out->proto = proto;
-	if ((rc = load_snaps(st, &s, port, err)) == 0) {
-		out->protos = story_protos(&s, proto);
-		if ((rc = tell_story(&s)) == 0)
-			rc = summarise(&s, err);
-	}
-	if (rc == 0)
-		sort_events(out);
+	if ((rc = load_snaps(st, &s, port, err)) == 0)
+		rc = story_finish(&s, proto);
 	for (size_t i = 0; i < out->nsnaps && s.sr; i++)
 		pl__rows_free(s.sr[i].rows, s.sr[i].n);
 	free(s.sr);

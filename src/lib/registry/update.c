@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "portlore/update.h"
+#include "portlore/index.h"
 #include "registry/store-internal.h"
 
 /* The few libcurl functions portlore calls, resolved at run time. */
@@ -366,7 +367,7 @@ set_source(struct pl_store *st, const char *label, const char *source, struct pl
 
 /* Imports csv into the store at tmp, in one transaction, and checks the result. */
 static int
-import_into(const char *tmp, const char *csv, const char *source,
+import_into(const char *tmp, const char *target, const char *csv, const char *source,
     struct pl_update_result *res, struct pl_err *err)
 {
 	struct pl_store *st = NULL;
@@ -387,8 +388,9 @@ import_into(const char *tmp, const char *csv, const char *source,
 	}
 	if (rc != 0 || res->unchanged)
 		pl_store_rollback(st);
-	else
-		rc = pl_store_commit(st, err);
+	else if ((rc = pl_store_commit(st, err)) == 0)
+		/* The lookup index, stamped with the store's content: valid once renamed. */
+		rc = pl_index_write(st, target, err);
 out:
 	pl_store_close(st);
 	return rc;
@@ -651,7 +653,7 @@ pl_update_store(const char *target, const char *csv, const struct pl_update_opts
 		if ((rc = copy_file(in, &sb, from, tmp, err)) != 0)
 			goto out;
 	}
-	if ((rc = import_into(tmp, csv, o->source, res, err)) != 0 || res->unchanged)
+	if ((rc = import_into(tmp, target, csv, o->source, res, err)) != 0 || res->unchanged)
 		goto out;
 	if (o->stop && *o->stop) {
 		rc = pl_err_set(err, -PL_EINTR, "interrupted; %s is left as it was", target);

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "portlore/report.h"
+#include "registry/index-internal.h"
 #include "registry/store-internal.h"
 
 static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred",
@@ -64,34 +65,23 @@ store_err(struct pl_store *st, struct pl_err *err)
 	return pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
 }
 
+/* free(), or nothing for strings the report lends from the lookup index. */
 static void
-record_free(struct pl_record *r)
+no_free(void *p)
 {
-	free(r->service);
-	free(r->description);
-	free(r->assignee);
-	free(r->contact);
-	free(r->registered);
-	free(r->modified);
-	free(r->reference);
-	free(r->service_code);
-	free(r->unauthorized);
-	free(r->notes);
+	(void)p;
 }
 
-/* Appends one zeroed element to *arr (of *n elements of size sz); NULL on ENOMEM. */
-static void *
-grow(void *arr_ptr, size_t *n, size_t sz)
+static void
+record_free(struct pl_record *r, void (*sfree)(void *))
 {
-	void **arr = arr_ptr;
-	char *p = realloc(*arr, (*n + 1) * sz);
+	char *strs[] = { r->service, r->description, r->assignee, r->contact, r->registered,
+	    r->modified, r->reference, r->service_code, r->unauthorized, r->notes };
 
-	if (p == NULL)
-		return NULL;
-	*arr = p;
-	memset(p + *n * sz, 0, sz);
-	return p + (*n)++ * sz;
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		sfree(strs[i]);
 }
+
 
 static int
 load_records(struct pl_store *st, int slot, struct pl_report *r, struct pl_record **out,
@@ -106,7 +96,7 @@ load_records(struct pl_store *st, int slot, struct pl_report *r, struct pl_recor
 	sqlite3_bind_int(s, 2, r->port);
 	sqlite3_bind_text(s, 3, pl_proto_name(r->proto), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_record *rec = grow(out, n, sizeof(*rec));
+		struct pl_record *rec = pl__grow1(out, n, sizeof(*rec));
 		char **cols[] = { &rec->service, &rec->description, &rec->assignee, &rec->contact,
 		    &rec->registered, &rec->modified, &rec->reference, &rec->service_code,
 		    &rec->unauthorized, &rec->notes };
@@ -165,7 +155,7 @@ load_strings(struct pl_store *st, int slot, const char *id, char ***out, size_t 
 		return -PL_ESTORE;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		char **p = grow(out, n, sizeof(char *));
+		char **p = pl__grow1(out, n, sizeof(char *));
 
 		if (p == NULL || (*p = pl__col(s, 0)) == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -185,7 +175,7 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 		return -PL_ESTORE;
 	sqlite3_bind_text(s, 1, u->id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_source *src = grow(&u->sources, &u->nsources, sizeof(*src));
+		struct pl_source *src = pl__grow1(&u->sources, &u->nsources, sizeof(*src));
 
 		if (src == NULL || (src->title = pl__col(s, 0)) == NULL ||
 		    (src->url = pl__col(s, 1)) == NULL || (src->published = pl__col(s, 2)) == NULL ||
@@ -208,7 +198,7 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 		    strcmp(kind, "cmdline") == 0 ? &u->cmdline : &u->banner;
 		size_t *n = strcmp(kind, "process") == 0 ? &u->nprocess :
 		    strcmp(kind, "cmdline") == 0 ? &u->ncmdline : &u->nbanner;
-		char **p = grow(arr, n, sizeof(char *));
+		char **p = pl__grow1(arr, n, sizeof(char *));
 
 		if (p == NULL || (*p = pl__col(s, 1)) == NULL)
 			return pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -227,7 +217,7 @@ load_use_details(struct pl_store *st, struct pl_report *r, struct pl_lore_use *u
 	sqlite3_bind_int(s, 2, r->port);
 	sqlite3_bind_text(s, 3, pl_proto_name(r->proto), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_lore_port *lp = grow(&u->siblings, &u->nsiblings, sizeof(*lp));
+		struct pl_lore_port *lp = pl__grow1(&u->siblings, &u->nsiblings, sizeof(*lp));
 		const char *proto = (const char *)sqlite3_column_text(s, 2);
 
 		if (lp == NULL)
@@ -254,7 +244,7 @@ load_lore(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 	sqlite3_bind_int(s, 1, r->port);
 	sqlite3_bind_text(s, 2, pl_proto_name(r->proto), -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_lore_use *u = grow(&r->uses, &r->nuses, sizeof(*u));
+		struct pl_lore_use *u = pl__grow1(&r->uses, &r->nuses, sizeof(*u));
 		char **cols[] = { &u->id, &u->family, &u->family_name, &u->name, &u->vendor,
 		    &u->kind, &u->summary, &u->risk, &u->risk_why, &u->notes };
 		int use, prev;
@@ -362,10 +352,13 @@ load_nmap(struct pl_store *st, struct pl_report *r, struct pl_err *err)
 /* The port's listeners here. A machine that hides them (no netlink, no /proc) leaves
  * the reason in the report rather than failing the lookup. */
 static void
-load_sockets(struct pl_store *st, struct pl_report *r, const char *root, const char *dpkg_info)
+load_sockets(struct pl_store *st, struct pl_index *ix, struct pl_report *r,
+    const struct pl_report_opts *opts)
 {
-	struct pl_sock_query q = { .lo = r->port, .hi = r->port, .root = root, .owners = true,
-		.stop_early = true, .other_netns = true };
+	struct pl_sock_query q = { .lo = r->port, .hi = r->port, .root = opts->proc_root,
+		.owners = true, .stop_early = true, .other_netns = true,
+		.netns_memo = opts->netns_memo };
+	const char *dpkg_info = opts->dpkg_info;
 	struct pl_err e = { 0 };
 
 	if (r->proto != PL_PROTO_TCP && r->proto != PL_PROTO_UDP)
@@ -378,14 +371,36 @@ load_sockets(struct pl_store *st, struct pl_report *r, const char *root, const c
 	}
 	q.tcp = r->proto == PL_PROTO_TCP;
 	q.udp = r->proto == PL_PROTO_UDP;
-	if (pl_sockets_collect(&q, &r->sockets, &e) != 0 ||
-	    pl_sockets_identify(st, &r->sockets, dpkg_info, &e) != 0)
+	if (pl_sockets_collect(&q, &r->sockets, &e) != 0)
+		goto out;
+	/* Naming what listens takes the store's hints; the index opens it only then. */
+	if (ix != NULL && r->sockets.n > 0 && (st = pl__index_store(ix, &e)) == NULL)
+		goto out;
+	pl_sockets_identify(st, &r->sockets, dpkg_info, &e);
+out:
+	if (e.code != 0)
 		snprintf(r->sockets_error, sizeof(r->sockets_error), "%s", e.msg);
 	r->sockets_read = true;
 }
 
-int
-pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
+/* The store's facts of r->port and r->proto, from SQLite. */
+static int
+load_facts(struct pl_store *st, struct pl_report *r, struct pl_err *err)
+{
+	int rc;
+
+	if (st->current[0] != '\0' && (r->snapshot = strdup(st->current)) == NULL)
+		return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	if ((rc = load_records(st, PL_STMT_RECORDS, r, &r->records, &r->nrecords, err)) != 0 ||
+	    (rc = load_records(st, PL_STMT_RANGES, r, &r->ranges, &r->nranges, err)) != 0 ||
+	    (rc = load_lore(st, r, err)) != 0)
+		return rc;
+	return load_nmap(st, r, err);
+}
+
+/* The report from the store (st) or from the index (ix, st NULL). */
+static int
+build(struct pl_store *st, struct pl_index *ix, uint16_t port, enum pl_proto proto,
     const struct pl_report_opts *opts, struct pl_report *r, struct pl_err *err)
 {
 	int rc;
@@ -400,20 +415,18 @@ pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 			return rc;
 		r->os_read = true;
 	}
-	if (st->current[0] != '\0' && (r->snapshot = strdup(st->current)) == NULL)
-		return pl_err_set(err, -PL_ENOMEM, "out of memory");
-	if ((rc = load_records(st, PL_STMT_RECORDS, r, &r->records, &r->nrecords, err)) != 0 ||
-	    (rc = load_records(st, PL_STMT_RANGES, r, &r->ranges, &r->nranges, err)) != 0 ||
-	    (rc = load_lore(st, r, err)) != 0 || (rc = load_nmap(st, r, err)) != 0) {
+	if ((rc = ix ? pl__index_facts(ix, r, err) : load_facts(st, r, err)) != 0) {
 		pl_report_free(r);
 		return rc;
 	}
 	r->status = status_of(r);
 	rank_uses(r);
 	if (opts != NULL && opts->sockets && !opts->no_host)
-		load_sockets(st, r, opts->proc_root, opts->dpkg_info);
+		load_sockets(st, ix, r, opts);
 	if (opts != NULL && opts->history) {
-		if ((rc = pl_history_build(st, port, proto, &r->history, err)) != 0) {
+		rc = ix ? pl__index_history(ix, port, proto, &r->history, err) :
+		    pl_history_build(st, port, proto, &r->history, err);
+		if (rc != 0) {
 			pl_report_free(r);
 			return rc;
 		}
@@ -422,24 +435,40 @@ pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
 	return 0;
 }
 
+int
+pl_report_build(struct pl_store *st, uint16_t port, enum pl_proto proto,
+    const struct pl_report_opts *opts, struct pl_report *r, struct pl_err *err)
+{
+	return build(st, NULL, port, proto, opts, r, err);
+}
+
+int
+pl_report_build_index(struct pl_index *ix, uint16_t port, enum pl_proto proto,
+    const struct pl_report_opts *opts, struct pl_report *r, struct pl_err *err)
+{
+	return build(NULL, ix, port, proto, opts, r, err);
+}
+
 static void
-strv_free(char **v, size_t n)
+strv_free(char **v, size_t n, void (*sfree)(void *))
 {
 	for (size_t i = 0; i < n; i++)
-		free(v[i]);
+		sfree(v[i]);
 	free(v);
 }
 
 void
 pl_report_free(struct pl_report *r)
 {
+	void (*sfree)(void *) = r->strings_lent ? no_free : free;
+
 	if (r->history_read)
 		pl_history_free(&r->history);
 	r->history_read = false;
 	for (size_t i = 0; i < r->nrecords; i++)
-		record_free(&r->records[i]);
+		record_free(&r->records[i], sfree);
 	for (size_t i = 0; i < r->nranges; i++)
-		record_free(&r->ranges[i]);
+		record_free(&r->ranges[i], sfree);
 	free(r->records);
 	free(r->ranges);
 	for (size_t i = 0; i < r->nuses; i++) {
@@ -449,30 +478,30 @@ pl_report_free(struct pl_report *r)
 		    u->confidence_why };
 
 		for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]); k++)
-			free(strs[k]);
-		strv_free(u->cves, u->ncves);
-		strv_free(u->process, u->nprocess);
-		strv_free(u->cmdline, u->ncmdline);
-		strv_free(u->banner, u->nbanner);
+			sfree(strs[k]);
+		strv_free(u->cves, u->ncves, sfree);
+		strv_free(u->process, u->nprocess, sfree);
+		strv_free(u->cmdline, u->ncmdline, sfree);
+		strv_free(u->banner, u->nbanner, sfree);
 		for (size_t k = 0; k < u->nsources; k++) {
-			free(u->sources[k].title);
-			free(u->sources[k].url);
-			free(u->sources[k].published);
-			free(u->sources[k].accessed);
-			free(u->sources[k].publisher);
-			free(u->sources[k].tier);
+			sfree(u->sources[k].title);
+			sfree(u->sources[k].url);
+			sfree(u->sources[k].published);
+			sfree(u->sources[k].accessed);
+			sfree(u->sources[k].publisher);
+			sfree(u->sources[k].tier);
 		}
 		free(u->sources);
 		for (size_t k = 0; k < u->nsiblings; k++) {
-			free(u->siblings[k].role);
-			free(u->siblings[k].entry_id);
-			free(u->siblings[k].entry_name);
+			sfree(u->siblings[k].role);
+			sfree(u->siblings[k].entry_id);
+			sfree(u->siblings[k].entry_name);
 		}
 		free(u->siblings);
 	}
 	free(r->uses);
-	free(r->nmap.name);
-	free(r->snapshot);
+	sfree(r->nmap.name);
+	sfree(r->snapshot);
 	pl_socklist_free(&r->sockets);
 	memset(r, 0, sizeof(*r));
 }
@@ -502,12 +531,15 @@ add_target(struct pl_target **t, long *n, size_t *cap, uint16_t port, enum pl_pr
 /* Protocols to report for a port given without one: tcp and udp, plus sctp and dccp
  * where the registry or lore lists them. */
 static int
-protos_of(struct pl_store *st, uint16_t port, bool extra[PL_PROTO_COUNT], struct pl_err *err)
+protos_of(struct pl_store *st, struct pl_index *ix, uint16_t port, bool extra[PL_PROTO_COUNT],
+    struct pl_err *err)
 {
-	sqlite3_stmt *s = pl__stmt(st, PL_STMT_PROTOS, sql[PL_STMT_PROTOS], err);
+	sqlite3_stmt *s;
 	int rc;
 
-	if (s == NULL)
+	if (ix != NULL)
+		return pl__index_protos(ix, port, extra, err);
+	if ((s = pl__stmt(st, PL_STMT_PROTOS, sql[PL_STMT_PROTOS], err)) == NULL)
 		return -PL_ESTORE;
 	memset(extra, 0, PL_PROTO_COUNT * sizeof(bool));
 	sqlite3_bind_int64(s, 1, st->current_id);
@@ -522,9 +554,9 @@ protos_of(struct pl_store *st, uint16_t port, bool extra[PL_PROTO_COUNT], struct
 	return rc == SQLITE_DONE ? 0 : store_err(st, err);
 }
 
-long
-pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl_target **out,
-    struct pl_err *err)
+static long
+expand(struct pl_store *st, struct pl_index *ix, const struct pl_portspec *spec,
+    struct pl_target **out, struct pl_err *err)
 {
 	struct pl_target *t = NULL;
 	size_t cap = 0;
@@ -538,6 +570,11 @@ pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl
 		int nrefs = 1;
 
 		if (it->name[0] != '\0') {
+			/* Names are the store's to resolve: the index opens it for them. */
+			if (st == NULL && (st = pl__index_store(ix, err)) == NULL) {
+				rc = err->code ? err->code : -PL_ESTORE;
+				break;
+			}
 			if ((nrefs = pl_store_resolve_name(st, it->name, it->proto, &refs, err)) < 0) {
 				rc = nrefs;
 				break;
@@ -553,7 +590,7 @@ pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl
 					rc = add_target(&t, &n, &cap, (uint16_t)port, refs[k].proto);
 					continue;
 				}
-				if ((rc = protos_of(st, (uint16_t)port, extra, err)) != 0)
+				if ((rc = protos_of(ix ? NULL : st, ix, (uint16_t)port, extra, err)) != 0)
 					break;
 				extra[PL_PROTO_TCP] = extra[PL_PROTO_UDP] = true;
 				for (int p = PL_PROTO_TCP; p < PL_PROTO_COUNT && rc == 0; p++)
@@ -575,4 +612,18 @@ pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl
 	}
 	*out = t;
 	return n;
+}
+
+long
+pl_targets_expand(struct pl_store *st, const struct pl_portspec *spec, struct pl_target **out,
+    struct pl_err *err)
+{
+	return expand(st, NULL, spec, out, err);
+}
+
+long
+pl_targets_expand_index(struct pl_index *ix, const struct pl_portspec *spec,
+    struct pl_target **out, struct pl_err *err)
+{
+	return expand(NULL, ix, spec, out, err);
 }

@@ -1,0 +1,52 @@
+/* libFuzzer target: the lookup index reader (registry/index.c). Every offset and length
+ * in the file is input; a bad one must read as -PL_EDATA, never outside the buffer.
+ * Each input is opened from memory and a few ports' reports (with history) are built
+ * and rendered; bytes 200-201 of the header, which the format leaves zero, pick one
+ * more port so the fuzzer can steer. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "portlore/index.h"
+#include "portlore/json.h"
+#include "portlore/render.h"
+#include "portlore/report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint16_t ports[] = { 0, 22, 1000, 1001, 1002, 3868, 65535, 0 };
+	struct pl_index *ix = NULL;
+	struct pl_err err = { 0 };
+	int rc;
+
+	if ((rc = pl_index_open_mem(&ix, data, size, &err)) != 0) {
+		if (rc != -PL_EDATA || err.msg[0] == '\0')
+			abort();
+		return 0;
+	}
+	if (size > 201)
+		ports[7] = (uint16_t)(data[200] | data[201] << 8);
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		for (int p = PL_PROTO_TCP; p < PL_PROTO_COUNT; p++) {
+			struct pl_report_opts ro = { .no_host = true, .history = true };
+			struct pl_report r;
+			struct pl_buf b = PL_BUF_INIT;
+			struct pl_json j;
+
+			rc = pl_report_build_index(ix, ports[i], (enum pl_proto)p, &ro, &r, &err);
+			if (rc != 0) {
+				if (rc != -PL_EDATA && rc != -PL_ENOMEM)
+					abort();
+				continue;
+			}
+			pl_json_init(&j, &b, 0);
+			pl_report_json(&j, &r);
+			pl_report_free(&r);
+			pl_buf_free(&b);
+		}
+	pl_index_close(ix);
+	return 0;
+}

@@ -1,0 +1,372 @@
+/*
+ * The lookup index against the store it was made from: for every port and protocol
+ * that has a fact of its own (a registry row for exactly it, a lore port; of the ports
+ * nmap has a frequency for, every 16th), every port where a registry or lore range
+ * starts or ends and the ports beside, the middle of every lore range, the edges of
+ * the port space and every 97th port besides, the report built from the index must
+ * render to the same JSON, history included, as the report built from SQLite. Run on
+ * the build's store ($PORTLORE_STORE, one snapshot, nmap) and on a small store of two
+ * snapshots whose rows change, so that the history is a real one. Then: a stale index
+ * is not opened, a cut-short or damaged one is refused or reads as an error, never a
+ * crash.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "portlore/index.h"
+#include "portlore/json.h"
+#include "portlore/render.h"
+#include "portlore/report.h"
+#include "fixture.h"
+
+#define NPORTS 65536
+
+/* The ports worth comparing: those the store names by themselves, range edges, a
+ * sample. A bitmap of 65536. */
+static void
+pick_ports(const char *db, unsigned char *want)
+{
+	static const char *const sql[] = {
+		"SELECT lo, hi FROM record WHERE lo IS NOT NULL AND hi IS NOT NULL",
+		"SELECT lo, hi FROM lore_port",
+		/* nmap names most ports; every 16th of them is sample enough. */
+		"SELECT port, port FROM nmap WHERE port % 16 = 3",
+	};
+	sqlite3 *h = NULL;
+
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	for (size_t q = 0; q < sizeof(sql) / sizeof(sql[0]); q++) {
+		sqlite3_stmt *s = NULL;
+
+		assert_int_equal(sqlite3_prepare_v2(h, sql[q], -1, &s, NULL), SQLITE_OK);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			long e[4] = { sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1) };
+
+			e[2] = q == 2 ? e[0] : e[0] - 1;
+			e[3] = q == 2 ? e[0] : e[1] + 1;
+			for (int k = 0; k < 4; k++)
+				if (e[k] >= 0 && e[k] < NPORTS)
+					want[e[k]] = 1;
+			/* A lore range's middle too: its uses and siblings change inside it. */
+			if (q == 1 && e[1] - e[0] < 256)
+				for (long p = e[0]; p <= e[1] && p < NPORTS; p++)
+					want[p] = 1;
+		}
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(h);
+	for (long p = 0; p < NPORTS; p += 97)
+		want[p] = 1;
+	want[0] = want[1] = want[1023] = want[1024] = want[49151] = want[49152] = 1;
+	want[65534] = want[65535] = 1;
+}
+
+static char *
+report_json(struct pl_store *st, struct pl_index *ix, uint16_t port, enum pl_proto proto)
+{
+	struct pl_report_opts ro = { .no_host = true, .history = true };
+	struct pl_report r;
+	struct pl_err err = { 0 };
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_json j;
+	int rc = ix ? pl_report_build_index(ix, port, proto, &ro, &r, &err) :
+	    pl_report_build(st, port, proto, &ro, &r, &err);
+
+	if (rc != 0)
+		fail_msg("port %u/%s from the %s: %s", port, pl_proto_name(proto),
+		    ix ? "index" : "store", err.msg);
+	pl_json_init(&j, &b, 0);
+	pl_report_json(&j, &r);
+	pl_history_json(&j, &r.history);
+	pl_report_free(&r);
+	assert_int_equal(pl_buf_error(&b), 0);
+	return b.data;
+}
+
+/* Compares every chosen port of every protocol, and the protocols a bare port expands
+ * to. Returns how many reports were compared. */
+static long
+compare_store(const char *db)
+{
+	static unsigned char want[NPORTS];
+	struct pl_store *st = NULL;
+	struct pl_index *ix = NULL;
+	struct pl_err err = { 0 };
+	long n = 0;
+
+	memset(want, 0, sizeof(want));
+	pick_ports(db, want);
+	assert_int_equal(pl_store_open(&st, db, PL_STORE_READ, &err), 0);
+	if (pl_index_open(&ix, db, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(pl_index_snapshot(ix) ? pl_index_snapshot(ix) : "(none)",
+	    pl_store_current_snapshot(st) ? pl_store_current_snapshot(st) : "(none)");
+	for (long p = 0; p < NPORTS; p++) {
+		char spec_text[16];
+		struct pl_portspec spec = { 0 };
+		struct pl_target *a = NULL, *b = NULL;
+		long na, nb;
+
+		if (!want[p])
+			continue;
+		for (int proto = PL_PROTO_TCP; proto < PL_PROTO_COUNT; proto++) {
+			char *x = report_json(st, NULL, (uint16_t)p, (enum pl_proto)proto);
+			char *y = report_json(NULL, ix, (uint16_t)p, (enum pl_proto)proto);
+
+			if (strcmp(x, y) != 0)
+				fail_msg("port %ld/%s: the index says\n%s\nthe store says\n%s", p,
+				    pl_proto_name((enum pl_proto)proto), y, x);
+			free(x);
+			free(y);
+			n++;
+		}
+		snprintf(spec_text, sizeof(spec_text), "%ld", p);
+		assert_int_equal(pl_portspec_parse(&spec, spec_text, &err), 0);
+		na = pl_targets_expand(st, &spec, &a, &err);
+		nb = pl_targets_expand_index(ix, &spec, &b, &err);
+		assert_int_equal(na, nb);
+		for (long i = 0; i < na; i++) {
+			assert_int_equal(a[i].port, b[i].port);
+			assert_int_equal(a[i].proto, b[i].proto);
+		}
+		free(a);
+		free(b);
+		pl_portspec_free(&spec);
+	}
+	pl_index_close(ix);
+	pl_store_close(st);
+	return n;
+}
+
+static void
+test_build_store(void **state)
+{
+	const char *db = getenv("PORTLORE_STORE");
+
+	(void)state;
+	if (db == NULL)
+		skip();
+	assert_true(compare_store(db) > 20000);
+}
+
+#define HEADER FX_IANA_HEADER
+
+static const char old_csv[] = HEADER
+	"alpha,1000,tcp,Alpha,[A_Person],[A_Person],2019-05-01,,,,,\r\n"
+	"alpha,1000,udp,Alpha,[A_Person],[A_Person],2019-05-01,,,,,\r\n"
+	"beta,1001,tcp,Beta,[B],[B],,,,,,\r\n"
+	",1002-1009,,Unassigned,,,,,,,,\r\n"
+	"ssh,22,tcp,The Secure Shell (SSH) Protocol,,,,,[RFC4251],,,\r\n"
+	"names-only,,,No port <here>,,,,2020-01-01,,,,\r\n";
+static const char new_csv[] = HEADER
+	"alpha,1000,tcp,Alpha,[A_Org],[A_Person],2019-05-01,2021-06-30,,,,\r\n"
+	"alpha,1000,udp,Alpha,[A_Org],[A_Person],2019-05-01,2021-06-30,,,,\r\n"
+	",1001,tcp,Reserved,,,,2021-02-02,,,,\"De-assigned on 2021-02-02, previously beta\"\r\n"
+	"delta,1002,tcp,Delta,[D],[D],2021-03-01,,,,,\r\n"
+	",1003-1009,,Unassigned,,,,,,,,\r\n"
+	"ssh,22,tcp,The Secure Shell (SSH) Protocol,,,,2021-01-01,[RFC4251],,,\r\n"
+	"sctp-only,3868,sctp,Diameter over SCTP,,,,,,,,\r\n"
+	"Names-Only,,,No port <here>,,,,2020-01-01,,,,\r\n";
+
+/* A store of two snapshots and the project's lore, with its index. */
+static const char *
+small_store(const char *dir)
+{
+	static char db[256];
+	char lore[1024];
+	struct pl_store *st = NULL;
+	struct pl_import_stats stats;
+	struct pl_err err = { 0 };
+	const char *src = getenv("PORTLORE_SRC");
+
+	snprintf(db, sizeof(db), "%s/two.db", dir);
+	assert_int_equal(pl_store_open(&st, db, PL_STORE_CREATE, &err), 0);
+	if (pl_store_import_iana(st, fx_write(dir, "old.csv", old_csv, -1), &stats, &err) != 0 ||
+	    pl_store_import_iana(st, fx_write(dir, "new.csv", new_csv, -1), &stats, &err) != 0)
+		fail_msg("%s", err.msg);
+	if (src != NULL) {
+		snprintf(lore, sizeof(lore), "%s/data/lore", src);
+		if (pl_lore_import_dir(st, lore, NULL, NULL, &err) != 0)
+			fail_msg("%s", err.msg);
+	}
+	if (pl_store_reindex(st, &err) != 0 || pl_index_write(st, NULL, &err) != 0)
+		fail_msg("%s", err.msg);
+	pl_store_close(st);
+	return db;
+}
+
+static void
+test_two_snapshots(void **state)
+{
+	const char *dir = fx_dir();
+
+	(void)state;
+	assert_true(compare_store(small_store(dir)) > 10);
+	fx_rmrf(dir);
+}
+
+/* A store changed after its index was written: the index is not used. */
+static void
+test_stale(void **state)
+{
+	const char *dir = fx_dir(), *db = small_store(dir);
+	struct pl_index *ix = NULL;
+	struct pl_err err = { 0 };
+	sqlite3 *h = NULL;
+
+	(void)state;
+	assert_int_equal(pl_index_open(&ix, db, &err), 0);
+	pl_index_close(ix);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "UPDATE record SET description = 'changed' WHERE "
+	    "service = 'delta'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(pl_index_open(&ix, db, &err), -PL_ENOTFOUND);
+	assert_null(ix);
+	fx_rmrf(dir);
+}
+
+/* Reads an index whole into memory. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *p;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = malloc((size_t)n);
+	assert_non_null(p);
+	assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return p;
+}
+
+#define NCHECK 8
+static const uint16_t check_ports[NCHECK] = { 0, 22, 1000, 1001, 1002, 1005, 3868, 65535 };
+
+/* The JSON of a few ports' reports from an index in memory: -PL_EDATA for an index
+ * refused at open; an element is NULL where its report was refused. */
+static int
+read_all(const unsigned char *p, size_t len, char *out[NCHECK][PL_PROTO_COUNT])
+{
+	struct pl_index *ix = NULL;
+	struct pl_err err = { 0 };
+	int rc = pl_index_open_mem(&ix, p, len, &err);
+
+	memset(out, 0, sizeof(char *) * NCHECK * PL_PROTO_COUNT);
+	if (rc != 0) {
+		assert_int_equal(rc, -PL_EDATA);
+		return rc;
+	}
+	for (size_t i = 0; i < NCHECK; i++)
+		for (int proto = PL_PROTO_TCP; proto < PL_PROTO_COUNT; proto++) {
+			struct pl_report_opts ro = { .no_host = true, .history = true };
+			struct pl_report r;
+			struct pl_buf b = PL_BUF_INIT;
+			struct pl_json j;
+
+			rc = pl_report_build_index(ix, check_ports[i], (enum pl_proto)proto, &ro, &r,
+			    &err);
+			if (rc != 0) {
+				assert_int_equal(rc, -PL_EDATA);
+				continue;
+			}
+			pl_json_init(&j, &b, 0);
+			pl_report_json(&j, &r);
+			pl_history_json(&j, &r.history);
+			pl_report_free(&r);
+			out[i][proto] = b.data;
+		}
+	pl_index_close(ix);
+	return 0;
+}
+
+static void
+free_all(char *out[NCHECK][PL_PROTO_COUNT])
+{
+	for (size_t i = 0; i < NCHECK; i++)
+		for (int k = 0; k < PL_PROTO_COUNT; k++)
+			free(out[i][k]);
+}
+
+/*
+ * Damage is found, not read: every report of a damaged index is either refused
+ * (-PL_EDATA, and the lookup falls back to the store) or the very report of the
+ * undamaged one. Every string, record, list and port entry carries a check word.
+ */
+static void
+test_damaged(void **state)
+{
+	const char *dir = fx_dir(), *db = small_store(dir);
+	char path[300];
+	size_t len;
+	unsigned char *p, *q;
+	struct pl_index *ix = NULL;
+	struct pl_err err = { 0 };
+	char *good[NCHECK][PL_PROTO_COUNT], *got[NCHECK][PL_PROTO_COUNT];
+	long refused = 0;
+
+	(void)state;
+	assert_int_equal(pl_index_path(db, path, sizeof(path), &err), 0);
+	p = slurp(path, &len);
+	assert_int_equal(read_all(p, len, good), 0);
+	for (size_t i = 0; i < NCHECK; i++)
+		for (int k = PL_PROTO_TCP; k < PL_PROTO_COUNT; k++)
+			assert_non_null(good[i][k]);
+	/* Cut short anywhere: refused at open (its length is in its header). */
+	for (size_t cut = 0; cut < len; cut += 1 + cut / 3) {
+		assert_int_equal(pl_index_open_mem(&ix, p, cut, &err), -PL_EDATA);
+		assert_null(ix);
+	}
+	/* One byte changed: every byte of the header and the first strings, then a byte
+	 * every 997 (a prime, so every field of the records is hit somewhere). */
+	q = malloc(len);
+	assert_non_null(q);
+	for (size_t off = 0; off < len; off += off < 512 ? 1 : 997) {
+		memcpy(q, p, len);
+		q[off] ^= (unsigned char)(1u << (off % 8));
+		if (read_all(q, len, got) != 0) {
+			refused++;
+			continue;
+		}
+		for (size_t i = 0; i < NCHECK; i++)
+			for (int k = PL_PROTO_TCP; k < PL_PROTO_COUNT; k++) {
+				if (got[i][k] == NULL)
+					refused++;
+				else if (strcmp(got[i][k], good[i][k]) != 0)
+					fail_msg("a byte changed at offset %zu changed the report of %u/%s "
+					    "without being noticed", off, check_ports[i],
+					    pl_proto_name((enum pl_proto)k));
+			}
+		free_all(got);
+	}
+	/* The damage was seen, not only stepped around. */
+	assert_true(refused > 100);
+	free(q);
+	free_all(good);
+	free(p);
+	fx_rmrf(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build_store),
+		cmocka_unit_test(test_two_snapshots),
+		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_damaged),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
