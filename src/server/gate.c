@@ -584,6 +584,7 @@ worker_main(void *arg)
 	struct epoll_event evs[4];
 
 	srv_tl_stats = w->stats;
+	srv_tl_worker = (int)(w - w->s->gate->w);
 	tl_worker = w;
 	for (;;) {
 		MHD_UNSIGNED_LONG_LONG to;

@@ -57,26 +57,13 @@ static struct req no_body;
  * not pay). Answers that can be compressed say so in Vary, in both forms, so that a
  * cache between keeps them apart. */
 static struct MHD_Response *
-response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable,
-    bool gz, size_t *zsize)
+decorate(struct MHD_Response *r, size_t len, const char *ctype, const char *lang,
+    bool cacheable, bool gz)
 {
-	struct MHD_Response *r;
-	unsigned char *z = NULL;
-	size_t zlen = 0;
 	bool varies = len >= GZIP_MIN;
 
-	if (gz && (!varies || (zlen = srv_gzip(body, len, &z)) == 0))
-		return NULL;
-	r = gz ? MHD_create_response_from_buffer(zlen, z, MHD_RESPMEM_MUST_FREE) :
-	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	if (r == NULL) {
-		free(z);
-		return NULL;
-	}
 	if (gz)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
-	if (zsize != NULL)
-		*zsize = gz ? zlen : len;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, lang && varies ?
 	    "Accept-Language, Accept-Encoding" : lang ? "Accept-Language" : varies ?
 	    "Accept-Encoding" : NULL);
@@ -90,6 +77,40 @@ response(const void *body, size_t len, const char *ctype, const char *lang, bool
 	return r;
 }
 
+static struct MHD_Response *
+response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable,
+    bool gz, size_t *zsize)
+{
+	struct MHD_Response *r;
+	unsigned char *z = NULL;
+	size_t zlen = 0;
+
+	if (gz && (len < GZIP_MIN || (zlen = srv_gzip(body, len, &z)) == 0))
+		return NULL;
+	r = gz ? MHD_create_response_from_buffer(zlen, z, MHD_RESPMEM_MUST_FREE) :
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL) {
+		free(z);
+		return NULL;
+	}
+	if (zsize != NULL)
+		*zsize = gz ? zlen : len;
+	return decorate(r, len, ctype, lang, cacheable, gz);
+}
+
+struct MHD_Response *
+srv_response_body(struct body *b, size_t plain_len, const char *ctype, const char *lang,
+    bool gz)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback_cls(b->len,
+	    b->data, srv_body_unref, b);
+
+	if (r == NULL)
+		return NULL;
+	atomic_fetch_add(&b->refs, 1);
+	return decorate(r, plain_len, ctype, lang, false, gz);
+}
+
 struct MHD_Response *
 srv_response(const void *body, size_t len, const char *ctype, const char *lang, bool cacheable)
 {
@@ -101,13 +122,6 @@ srv_response_gz(const void *body, size_t len, const char *ctype, const char *lan
     bool cacheable, size_t *zsize)
 {
 	return response(body, len, ctype, lang, cacheable, true, zsize);
-}
-
-/* The form of an answer this client takes: compressed when it asks and one exists. */
-static struct MHD_Response *
-pick(struct MHD_Connection *c, struct MHD_Response *plain, struct MHD_Response *gz)
-{
-	return gz != NULL && srv_accepts_gzip(c) ? gz : plain;
 }
 
 void
@@ -429,71 +443,155 @@ port_html(struct pl_server *s, uint16_t port, const struct pl_report *r, size_t 
 	return rc;
 }
 
-/* Renders port's page (li >= 0) or API document (li < 0), caches it and queues it. */
-static enum MHD_Result
-render_port(struct pl_server *s, struct MHD_Connection *c, uint16_t port, int li,
-    uint32_t key, enum route route)
+/* Port's page in language li (li >= 0) or its API document (li < 0), into b. */
+static int
+render_port(struct pl_server *s, uint16_t port, int li, struct pl_buf *b, struct pl_err *err)
 {
 	struct pl_report *r = NULL;
-	struct pl_buf b = PL_BUF_INIT;
-	struct pl_err err = { 0 };
-	struct MHD_Response *resp = NULL, *gz = NULL;
-	size_t zsize = 0;
 	struct pl_html_ctx h;
 	char path[32];
 	size_t n = 0;
 	int rc;
-	enum MHD_Result ok;
 
 	snprintf(path, sizeof(path), "/port/%u", (unsigned)port);
-	if ((rc = build_reports(s, port, li < 0, &r, &n, &err)) == 0) {
+	if ((rc = build_reports(s, port, li < 0, &r, &n, err)) == 0) {
 		if (li >= 0) {
 			ctx_init(s, &h, li, path);
-			rc = port_html(s, port, r, n, &h, NULL, &b);
+			rc = port_html(s, port, r, n, &h, NULL, b);
 		} else {
-			rc = port_json(s, port, r, n, &b);
+			rc = port_json(s, port, r, n, b);
 		}
 	}
 	free_reports(r, n);
-	if (rc == 0 && (resp = srv_response(b.data, b.len, li >= 0 ? "text/html; charset=utf-8" :
-	    "application/json", li >= 0 ? srv_langs[li].code : NULL, false)) != NULL)
-		gz = srv_response_gz(b.data, b.len, li >= 0 ? "text/html; charset=utf-8" :
-		    "application/json", li >= 0 ? srv_langs[li].code : NULL, false, &zsize);
-	if (resp == NULL) {
-		pl_buf_free(&b);
-		return li >= 0 ? html_error(s, c, 500, li, N_("The page could not be built."), route) :
-		    json_error(s, c, 500, err.msg[0] ? err.msg : pl_strerror(rc), route);
+	return rc;
+}
+
+/* The home page in language li, into b: the frequently seen ports. */
+static int
+render_home(struct pl_server *s, int li, struct pl_buf *b, struct pl_err *err)
+{
+	struct pl_report_opts ro = { .no_host = true };
+	struct pl_report rep[FREQUENT];
+	uint16_t ports[FREQUENT];
+	struct pl_html_ctx h;
+	bool from_nmap = false;
+	int n, built = 0, rc = 0;
+
+	n = pl_store_frequent_ports(s->st, PL_PROTO_TCP, ports, FREQUENT, &from_nmap, err);
+	if (n < 0)
+		return n;
+	for (; built < n; built++)
+		if ((rc = pl_report_build(s->st, ports[built], PL_PROTO_TCP, &ro, &rep[built], err)))
+			break;
+	ctx_init(s, &h, li, "/");
+	if (rc == 0)
+		rc = pl_html_home(b, &h, rep, (size_t)built, from_nmap);
+	for (int i = 0; i < built; i++)
+		pl_report_free(&rep[i]);
+	return rc;
+}
+
+/* The answer a cache key stands for, rendered (store_mu held) into b and described by
+ * a (its gzip form malloc'd in a->gz). Returns 0 or a negative code. */
+static int
+render_answer(struct pl_server *s, uint32_t key, struct pl_buf *b, struct answer *a,
+    struct pl_err *err)
+{
+	unsigned char *z = NULL;
+	int rc, li = -1;
+
+	*a = (struct answer){ .ctype = "text/html; charset=utf-8" };
+	if (key < srv_key_port_json(0)) {
+		li = (int)(key / 65536);
+		rc = render_port(s, (uint16_t)(key % 65536), li, b, err);
+	} else if (key < srv_key_home(0)) {
+		a->ctype = "application/json";
+		rc = render_port(s, (uint16_t)(key - srv_key_port_json(0)), -1, b, err);
+	} else {
+		li = (int)(key - srv_key_home(0));
+		rc = render_home(s, li, b, err);
 	}
-	atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
-	ok = srv_queue(s, c, MHD_HTTP_OK, pick(c, resp, gz), route);
-	/* Both forms count against the cache's size. */
-	if (!srv_cache_put(s, key, resp, gz, b.len + (gz ? zsize : 0))) {
-		MHD_destroy_response(resp);
-		if (gz)
-			MHD_destroy_response(gz);
+	if (rc == 0 && (rc = pl_buf_error(b)) == 0) {
+		a->body = b->data ? b->data : "";
+		a->len = b->len;
+		a->lang = li >= 0 ? srv_langs[li].code : NULL;
+		/* Text of 1 KiB and more is also kept gzip-compressed (when that pays). */
+		if (b->len >= GZIP_MIN && (a->gzlen = srv_gzip(b->data, b->len, &z)) > 0)
+			a->gz = z;
 	}
+	return rc;
+}
+
+void
+srv_render_key(struct pl_server *s, uint32_t key)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	struct answer a;
+
+	pthread_mutex_lock(&s->store_mu);
+	if (render_answer(s, key, &b, &a, &err) == 0)
+		(void)srv_cache_put(s, key, &a);
+	pthread_mutex_unlock(&s->store_mu);
+	free((void *)a.gz);
 	pl_buf_free(&b);
-	return ok;
+}
+
+/*
+ * The answer of key (a port's page in language li, li >= 0, or its API document, li <
+ * 0; or a home page) from the cache; when it isn't there, rendered, cached and queued.
+ * One rendering at a time: requests for the same answer meanwhile wait for it and take
+ * it from the cache.
+ */
+static enum MHD_Result
+cached_route(struct pl_server *s, struct MHD_Connection *c, uint32_t key, int li,
+    enum route route)
+{
+	struct pl_buf b = PL_BUF_INIT;
+	struct pl_err err = { 0 };
+	struct answer a;
+	enum MHD_Result ok = MHD_NO;
+	int rc;
+
+	srv_data_check(s);
+	if ((rc = srv_cache_queue(s, c, key, route, true)) >= 0)
+		return rc ? MHD_YES : MHD_NO;
+	pthread_mutex_lock(&s->store_mu);
+	if ((rc = srv_cache_queue(s, c, key, route, true)) >= 0) {
+		pthread_mutex_unlock(&s->store_mu);
+		return rc ? MHD_YES : MHD_NO;
+	}
+	if ((rc = render_answer(s, key, &b, &a, &err)) == 0) {
+		atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
+		if (!srv_cache_put(s, key, &a) || (rc = srv_cache_queue(s, c, key, route, false)) < 0) {
+			/* Too big for the cache: this once, from the rendered bytes. */
+			struct MHD_Response *resp = a.gz && srv_accepts_gzip(c) ?
+			    srv_response_gz(a.body, a.len, a.ctype, a.lang, false, NULL) :
+			    srv_response(a.body, a.len, a.ctype, a.lang, false);
+
+			ok = srv_queue(s, c, MHD_HTTP_OK, resp, route);
+			if (resp != NULL)
+				MHD_destroy_response(resp);
+		} else {
+			ok = rc ? MHD_YES : MHD_NO;
+		}
+		rc = 0;
+	}
+	pthread_mutex_unlock(&s->store_mu);
+	free((void *)a.gz);
+	pl_buf_free(&b);
+	if (rc == 0)
+		return ok;
+	if (li >= 0)
+		return html_error(s, c, 500, li, N_("The page could not be built."), route);
+	return json_error(s, c, 500, err.msg[0] ? err.msg : pl_strerror(rc), route);
 }
 
 static enum MHD_Result
 port_route(struct pl_server *s, struct MHD_Connection *c, int port, int li, enum route route)
 {
-	uint32_t key = li >= 0 ? srv_key_port_html(li, port) : srv_key_port_json(port);
-	enum MHD_Result ok;
-	int rc;
-
-	srv_data_check(s);
-	if ((rc = srv_cache_queue(s, c, key, route)) >= 0)
-		return rc ? MHD_YES : MHD_NO;
-	/* One rendering of a page at a time: others wait for it and take it from the cache. */
-	pthread_mutex_lock(&s->store_mu);
-	if ((rc = srv_cache_queue(s, c, key, route)) >= 0)
-		ok = rc ? MHD_YES : MHD_NO;
-	else
-		ok = render_port(s, c, (uint16_t)port, li, key, route);
-	pthread_mutex_unlock(&s->store_mu);
-	return ok;
+	return cached_route(s, c, li >= 0 ? srv_key_port_html(li, port) : srv_key_port_json(port),
+	    li, route);
 }
 
 /*
@@ -534,52 +632,7 @@ voted_route(struct pl_server *s, struct MHD_Connection *c, int port, int li, int
 static enum MHD_Result
 home_route(struct pl_server *s, struct MHD_Connection *c, int li)
 {
-	struct pl_report_opts ro = { .no_host = true };
-	struct pl_report rep[FREQUENT];
-	uint16_t ports[FREQUENT];
-	struct pl_buf b = PL_BUF_INIT;
-	struct pl_err err = { 0 };
-	struct pl_html_ctx h;
-	struct MHD_Response *resp = NULL, *gz = NULL;
-	size_t zsize = 0;
-	bool from_nmap = false;
-	int n, built = 0, rc;
-	enum MHD_Result ok;
-
-	srv_data_check(s);
-	if ((rc = srv_cache_queue(s, c, srv_key_home(li), R_HOME)) >= 0)
-		return rc ? MHD_YES : MHD_NO;
-	pthread_mutex_lock(&s->store_mu);
-	if ((rc = srv_cache_queue(s, c, srv_key_home(li), R_HOME)) >= 0) {
-		pthread_mutex_unlock(&s->store_mu);
-		return rc ? MHD_YES : MHD_NO;
-	}
-	n = pl_store_frequent_ports(s->st, PL_PROTO_TCP, ports, FREQUENT, &from_nmap, &err);
-	for (rc = 0; built < n && rc == 0; built++)
-		if ((rc = pl_report_build(s->st, ports[built], PL_PROTO_TCP, &ro, &rep[built], &err)))
-			break;
-	ctx_init(s, &h, li, "/");
-	if (n >= 0 && rc == 0 && pl_html_home(&b, &h, rep, (size_t)built, from_nmap) == 0 &&
-	    (resp = srv_response(b.data, b.len, "text/html; charset=utf-8", h.lang->code,
-	    false)) != NULL)
-		gz = srv_response_gz(b.data, b.len, "text/html; charset=utf-8", h.lang->code, false,
-		    &zsize);
-	for (int i = 0; i < built; i++)
-		pl_report_free(&rep[i]);
-	if (resp == NULL) {
-		ok = html_error(s, c, 500, li, N_("The page could not be built."), R_HOME);
-	} else {
-		atomic_fetch_add_explicit(&srv_stats(s)->misses, 1, memory_order_relaxed);
-		ok = srv_queue(s, c, MHD_HTTP_OK, pick(c, resp, gz), R_HOME);
-		if (!srv_cache_put(s, srv_key_home(li), resp, gz, b.len + (gz ? zsize : 0))) {
-			MHD_destroy_response(resp);
-			if (gz)
-				MHD_destroy_response(gz);
-		}
-	}
-	pthread_mutex_unlock(&s->store_mu);
-	pl_buf_free(&b);
-	return ok;
+	return cached_route(s, c, srv_key_home(li), li, R_HOME);
 }
 
 static int
@@ -1124,9 +1177,7 @@ metrics_route(struct pl_server *s, struct MHD_Connection *c)
 	size_t bytes;
 	enum MHD_Result ok;
 
-	pthread_rwlock_rdlock(&s->cache_mu);
-	bytes = s->cache_bytes;
-	pthread_rwlock_unlock(&s->cache_mu);
+	bytes = srv_cache_bytes(s);
 	for (unsigned t = 0; t < s->nstats; t++) {
 		hits += atomic_load(&s->stats[t].hits);
 		misses += atomic_load(&s->stats[t].misses);
@@ -1165,13 +1216,18 @@ metrics_route(struct pl_server *s, struct MHD_Connection *c)
 	    "# HELP portlore_page_cache_evictions_total Answers evicted to make room.\n"
 	    "# TYPE portlore_page_cache_evictions_total counter\n"
 	    "portlore_page_cache_evictions_total %lu\n"
+	    "# HELP portlore_page_cache_refreshes_total Answers showing this host's facts "
+	    "rendered again before they expired.\n"
+	    "# TYPE portlore_page_cache_refreshes_total counter\n"
+	    "portlore_page_cache_refreshes_total %lu\n"
 	    "# HELP portlore_connections_evicted_total Connections closed, near the connection "
 	    "limit, for having waited longest for their request head.\n"
 	    "# TYPE portlore_connections_evicted_total counter\n"
 	    "portlore_connections_evicted_total %lu\n",
 	    hits, misses, bytes, atomic_load(&s->reloads),
 	    atomic_load(&s->votes), atomic_load(&s->limited), atomic_load(&s->conns),
-	    atomic_load(&s->cache_evictions), atomic_load(&s->evictions));
+	    atomic_load(&s->cache_evictions), atomic_load(&s->refreshes),
+	    atomic_load(&s->evictions));
 	(void)srv_metrics_host(s, &b);
 	ok = reply(s, c, 200, b.data ? b.data : "", b.len, "text/plain; version=0.0.4; charset=utf-8",
 	    NULL, R_METRICS);

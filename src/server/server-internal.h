@@ -81,14 +81,41 @@ struct stats {
 	atomic_ulong hits, misses;
 };
 
+/* A rendered answer's bytes, shared by the responses that send them (see cache.c);
+ * freed with the last of them. */
+struct body {
+	atomic_uint refs;
+	size_t len;
+	unsigned char data[];
+};
+
+/* A rendered answer, before it is cached: its bytes and their gzip form (or NULL). */
+struct answer {
+	const void *body;
+	size_t len;
+	const void *gz;
+	size_t gzlen;
+	const char *ctype, *lang;       /* lang: NULL for answers in no language */
+};
+
+/* A worker's responses of a cached answer: the plain one, the gzip one (or NULL), and
+ * the second their Date header was set for. */
+struct wresp {
+	struct MHD_Response *plain, *gz;
+	time_t date;
+};
+
 /* A cached page or API document. */
 struct centry {
-	struct MHD_Response *resp;
-	struct MHD_Response *gz;    /* the same answer gzip-compressed, or NULL */
+	struct wresp *w;        /* [nworkers] */
 	uint32_t key;           /* see srv_key_*() */
 	uint32_t bytes;
 	long born;              /* when it was rendered (monotonic seconds) */
 	atomic_uchar ref;       /* CLOCK: used since the hand last passed */
+};
+/* One lock of the cache per worker thread, each on its own cache line (see cache.c). */
+struct cache_lock {
+	alignas(64) pthread_mutex_t mu;
 };
 /* Keys of cached answers: port pages by language, port documents, home pages. */
 #define CACHE_KEYS ((uint32_t)NLANGS * 65536 + 65536 + NLANGS)
@@ -116,11 +143,21 @@ struct pl_server {
 	atomic_long next_check;             /* when to look at the store file again */
 	time_t gen_born;
 
-	pthread_rwlock_t cache_mu;          /* read: queue a cached answer; write: change */
+	unsigned nworkers;                  /* worker threads (libmicrohttpd daemons) */
+	struct cache_lock *cache_locks;     /* [nworkers]: a worker's to read, all to change */
 	uint32_t *cache_index;              /* [CACHE_KEYS]: entry + 1, 0 when not cached */
 	struct centry *cache_ent;           /* [CACHE_ENTRIES] */
 	uint32_t cache_used, cache_hand;
 	size_t cache_bytes, cache_max;
+
+	/* Answers showing this host's facts, rendered again before they expire. */
+	pthread_mutex_t refresh_mu;
+	pthread_cond_t refresh_cv;
+	uint32_t refresh_ring[64];
+	unsigned refresh_head, refresh_n;
+	bool refresh_stop, refresh_running;
+	pthread_t refresh_thread;
+	_Atomic uint64_t *refresh_pending;  /* [CACHE_KEYS / 64 + 1]: key queued */
 
 	pthread_mutex_t fb_mu;
 	struct pl_feedback *fb;
@@ -129,7 +166,7 @@ struct pl_server {
 	bool have_lang[NLANGS];
 	struct limiter post_lim, search_lim;
 
-	atomic_ulong reloads, votes, limited, conns, evictions, cache_evictions;
+	atomic_ulong reloads, votes, limited, conns, evictions, cache_evictions, refreshes;
 	/* Counters of answers, one block per thread (the gate's is [0]) so that threads
 	 * don't contend for their cache lines; /metrics adds them up. */
 	struct stats *stats;
@@ -138,6 +175,8 @@ struct pl_server {
 
 /* The counters of the calling thread (set by gate.c for its threads). */
 extern _Thread_local struct stats *srv_tl_stats;
+/* The calling worker thread's number, 0 to nworkers - 1; -1 in other threads. */
+extern _Thread_local int srv_tl_worker;
 static inline struct stats *
 srv_stats(struct pl_server *s)
 {
@@ -146,21 +185,26 @@ srv_stats(struct pl_server *s)
 
 /* --- cache.c --- */
 /* Looks at the store file at most once a second and starts a new data version when it
- * changed (or, serving host facts, when they are a few seconds old). Takes store_mu. */
+ * changed. Takes store_mu (skipping the look while another thread holds it). */
 void srv_data_check(struct pl_server *s);
 /* Opens the store and starts data version one. */
 int srv_data_open(struct pl_server *s, struct pl_err *err);
 void srv_cache_flush(struct pl_server *s);
+/* Allocates the cache for s->nworkers workers and starts the thread that renders
+ * answers again before they expire. */
 int srv_cache_init(struct pl_server *s, size_t max_bytes);
 void srv_cache_free(struct pl_server *s);
 /* Queues the cached answer of key when there is a current one: 1 queued, 0 queueing
- * failed, -1 not cached. */
-int srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enum route r);
-/* Caches resp under key, evicting answers not used lately (CLOCK) to make room, and
- * returns true: the cache then owns the caller's reference (queue resp, don't destroy
- * it). False when resp is too big to cache. */
-bool srv_cache_put(struct pl_server *s, uint32_t key, struct MHD_Response *resp,
-    struct MHD_Response *gz, size_t bytes);
+ * failed, -1 not cached. hit: count it as an answer served from the cache. */
+int srv_cache_queue(struct pl_server *s, struct MHD_Connection *c, uint32_t key, enum route r,
+    bool hit);
+/* Caches a copy of answer a under key (store_mu held), evicting answers not used lately
+ * (CLOCK) to make room. False when it is too big to cache or memory ran out. */
+bool srv_cache_put(struct pl_server *s, uint32_t key, const struct answer *a);
+/* Bytes held by the cache. */
+size_t srv_cache_bytes(struct pl_server *s);
+/* Drops a reference to a struct body (a response's free callback). */
+void srv_body_unref(void *cls);
 
 /* --- routes.c --- */
 enum MHD_Result srv_handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -176,6 +220,12 @@ void srv_count(struct pl_server *s, enum route r, unsigned status);
 /* A response with the security headers; ctype "text/html" etc.; lang may be NULL. */
 struct MHD_Response *srv_response(const void *body, size_t len, const char *ctype,
     const char *lang, bool cacheable);
+/* A response sending b's bytes, taking a reference on b; gz: they are the gzip form of
+ * an answer of plain_len bytes. */
+struct MHD_Response *srv_response_body(struct body *b, size_t plain_len, const char *ctype,
+    const char *lang, bool gz);
+/* Renders the answer of key again and caches it (cache.c's refresher). Takes store_mu. */
+void srv_render_key(struct pl_server *s, uint32_t key);
 /* The same, gzip-compressed; NULL when the body is too short to gain from it. */
 struct MHD_Response *srv_response_gz(const void *body, size_t len, const char *ctype,
     const char *lang, bool cacheable, size_t *zsize);

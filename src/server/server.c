@@ -461,10 +461,10 @@ pl_server_start(struct pl_server **out, const struct pl_server_opts *o, struct p
 		goto fail;
 	}
 	pthread_mutex_init(&s->store_mu, NULL);
-	pthread_rwlock_init(&s->cache_mu, NULL);
 	pthread_mutex_init(&s->fb_mu, NULL);
 	if ((rc = set_hosts(s, &a, o, err)) != 0)
 		goto fail;
+	s->nworkers = o->threads ? o->threads : default_threads();
 	if ((rc = srv_cache_init(s, (size_t)(o->cache_mib ? o->cache_mib : CACHE_DEFAULT_MIB)
 	    << 20)) != 0) {
 		rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -498,8 +498,7 @@ pl_server_start(struct pl_server **out, const struct pl_server_opts *o, struct p
 		goto fail;
 	load_catalogs(s, o->locale_dir ? o->locale_dir : pl_server_default_locale_dir);
 	atomic_store(&s->next_check, 0);
-	if ((rc = start_daemon(s, &a, alen, o->listen_fd, o->threads ? o->threads :
-	    default_threads(), o->reuse_port, err)) != 0)
+	if ((rc = start_daemon(s, &a, alen, o->listen_fd, s->nworkers, o->reuse_port, err)) != 0)
 		goto fail;
 	*out = s;
 	return 0;
