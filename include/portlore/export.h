@@ -69,7 +69,7 @@ struct pl_export {
 	char *col11;
 	/* PL_EXPORT_CSV and PL_EXPORT_JSON: the snapshot's rows in the file's order
 	 * (history.h's registry row; strings "" where the file has none) */
-	struct pl_hist_row *rows; size_t nrows;
+	struct pl_record *rows; size_t nrows;
 	/* PL_EXPORT_JSON, by family and id */
 	struct pl_export_lore *lore; size_t nlore;
 };

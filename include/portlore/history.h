@@ -26,8 +26,10 @@
 /* A bit per protocol, (1u << PL_PROTO_TCP) and so on. */
 #define PL_PROTO_BIT(p) (1u << (unsigned)(p))
 
-/* One registry row with all twelve columns, as a snapshot has it. */
-struct pl_hist_row {
+/* One registry row with all twelve columns, as a snapshot has it: the one struct the
+ * report, history, diff and export read rows into (one reader, pl__rows_load(), and
+ * one JSON encoding, pl_record_json()). */
+struct pl_record {
 	char *service, *description, *assignee, *contact, *registered, *modified;
 	char *reference, *service_code, *unauthorized, *notes;
 	bool has_port;             /* false: a service name without a port */
@@ -107,7 +109,7 @@ enum pl_diff_kind { PL_DIFF_ADDED, PL_DIFF_REMOVED, PL_DIFF_CHANGED };
 
 struct pl_diff_entry {
 	enum pl_diff_kind kind;
-	struct pl_hist_row row;    /* the new row (the old one for REMOVED) */
+	struct pl_record row;    /* the new row (the old one for REMOVED) */
 	struct pl_diff_change *changes; size_t nchanges;   /* CHANGED only */
 };
 
@@ -157,6 +159,6 @@ void pl_history_json(struct pl_json *j, const struct pl_history *h);
 void pl_diff_json(struct pl_json *j, const struct pl_diff *d);
 /* A registry row as a JSON object with its twelve columns and "line", left open for
  * the caller to add members and close (history, diff and export write rows so). */
-void pl_hist_row_json(struct pl_json *j, const struct pl_hist_row *r);
+void pl_record_json(struct pl_json *j, const struct pl_record *r);
 
 #endif

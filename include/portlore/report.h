@@ -29,14 +29,6 @@ enum pl_prov { PL_PROV_IANA, PL_PROV_LORE, PL_PROV_OBSERVED, PL_PROV_PROBED, PL_
 	PL_PROV_NMAP, PL_PROV_FETCH };
 const char *pl_prov_name(enum pl_prov p);
 
-/* One registry row (all twelve columns), as the snapshot has it. */
-struct pl_record {
-	char *service, *description, *assignee, *contact, *registered, *modified;
-	char *reference, *service_code, *unauthorized, *notes;
-	uint16_t lo, hi;
-	enum pl_proto proto;       /* PL_PROTO_ANY: the row names no protocol */
-	long line;                 /* line in the imported file */
-};
 
 /* The registry's word on this port and protocol. */
 enum pl_reg_status {

@@ -125,7 +125,7 @@ pl_export_csv(struct pl_buf *out, const struct pl_export *x)
 	    "Contact,Registration Date,Modification Date,Reference,Service Code,%s,"
 	    "Assignment Notes\r\n", x->col11 ? x->col11 : "Unauthorized Use Reported");
 	for (size_t i = 0; i < x->nrows && pl_buf_error(out) == 0; i++) {
-		const struct pl_hist_row *r = &x->rows[i];
+		const struct pl_record *r = &x->rows[i];
 		const char *rest[] = { r->description, r->assignee, r->contact, r->registered,
 			r->modified, r->reference, r->service_code, r->unauthorized, r->notes };
 		char port[16] = "";
@@ -150,7 +150,7 @@ registry_json(struct pl_json *j, const struct pl_export *x)
 {
 	pl_json_karr(j, "registry");
 	for (size_t i = 0; i < x->nrows && pl_buf_error(j->b) == 0; i++) {
-		pl_hist_row_json(j, &x->rows[i]);
+		pl_record_json(j, &x->rows[i]);
 		pl_json_kstr(j, "provenance", "iana");
 		pl_json_end(j);
 	}

@@ -282,7 +282,7 @@ pl_history_html(struct pl_buf *out, const struct pl_history *h, const char *titl
 /* ------------------------------------------------------------------ diff, text */
 
 static void
-row_head(struct out *w, const struct pl_hist_row *r, char mark, const char *color)
+row_head(struct out *w, const struct pl_record *r, char mark, const char *color)
 {
 	sgr(w, color);
 	pl_buf_printf(w->b, "%c %s", mark, *r->service ? r->service : "(no name)");
@@ -485,7 +485,7 @@ pl_history_json(struct pl_json *j, const struct pl_history *h)
 /* A row with all twelve columns, named as in the report's records; the caller closes
  * it (a changed row adds its changes). */
 void
-pl_hist_row_json(struct pl_json *j, const struct pl_hist_row *r)
+pl_record_json(struct pl_json *j, const struct pl_record *r)
 {
 	pl_json_obj(j);
 	pl_json_kstrz(j, "service", r->service);
@@ -535,7 +535,7 @@ pl_diff_json(struct pl_json *j, const struct pl_diff *d)
 
 			if ((int)e->kind != kind)
 				continue;
-			pl_hist_row_json(j, &e->row);
+			pl_record_json(j, &e->row);
 			if (kind == PL_DIFF_CHANGED) {
 				pl_json_karr(j, "changes");
 				for (size_t k = 0; k < e->nchanges; k++) {

@@ -14,20 +14,7 @@
 static void
 record_json(struct pl_json *j, const struct pl_record *rec)
 {
-	pl_json_obj(j);
-	pl_json_kstrz(j, "service", rec->service);
-	pl_json_kports(j, "port", rec->lo, rec->hi);
-	pl_json_kstrz(j, "protocol", pl_proto_name(rec->proto));
-	pl_json_kstrz(j, "description", rec->description);
-	pl_json_kstrz(j, "assignee", rec->assignee);
-	pl_json_kstrz(j, "contact", rec->contact);
-	pl_json_kstrz(j, "registration_date", rec->registered);
-	pl_json_kstrz(j, "modification_date", rec->modified);
-	pl_json_kstrz(j, "reference", rec->reference);
-	pl_json_kstrz(j, "service_code", rec->service_code);
-	pl_json_kstrz(j, "unauthorized_use", rec->unauthorized);
-	pl_json_kstrz(j, "assignment_notes", rec->notes);
-	pl_json_kint(j, "line", rec->line);
+	pl_record_json(j, rec);
 	pl_json_end(j);
 }
 

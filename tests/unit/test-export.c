@@ -39,7 +39,7 @@ test_services(void **state)
 static void
 test_csv(void **state)
 {
-	struct pl_hist_row rows[] = {
+	struct pl_record rows[] = {
 		{ .has_port = true, .service = "x11", .description = "X Window System, \"X\"",
 		  .assignee = "", .contact = "", .registered = "2001-05-06", .modified = "",
 		  .reference = "", .service_code = "", .unauthorized = "", .notes = "a\r\nb",
@@ -72,7 +72,7 @@ test_json(void **state)
 		.name = "Demo", .vendor = "", .kind = "k", .summary = "s", .risk = "low",
 		.risk_why = "", .notes = "", .confidence = "high", .confidence_why = "",
 		.year_from = 2002, .cves = cves, .ncves = 1, .hints = hints, .nhints = 1 } };
-	struct pl_hist_row rows[] = { { .has_port = false, .service = "noport",
+	struct pl_record rows[] = { { .has_port = false, .service = "noport",
 		.description = "d", .assignee = "", .contact = "", .registered = "",
 		.modified = "", .reference = "", .service_code = "", .unauthorized = "",
 		.notes = "", .line = 4 } };

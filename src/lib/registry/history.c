@@ -39,7 +39,7 @@ struct field {
 	const char *name;
 	size_t off;
 };
-#define F(n, m) { n, offsetof(struct pl_hist_row, m) }
+#define F(n, m) { n, offsetof(struct pl_record, m) }
 static const struct field fields[] = {
 	F("service", service), F("description", description), F("assignee", assignee),
 	F("contact", contact), F("registration_date", registered),
@@ -51,7 +51,7 @@ static const struct field fields[] = {
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 static const char *
-field_of(const struct pl_hist_row *r, size_t i)
+field_of(const struct pl_record *r, size_t i)
 {
 	return *(char *const *)(const void *)((const char *)r + fields[i].off);
 }
@@ -86,7 +86,7 @@ store_err(struct pl_store *st, struct pl_err *err)
 }
 
 static void
-row_free(struct pl_hist_row *r)
+row_free(struct pl_record *r)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
 		free(*(char **)(void *)((char *)r + fields[i].off));
@@ -94,7 +94,7 @@ row_free(struct pl_hist_row *r)
 }
 
 void
-pl__rows_free(struct pl_hist_row *rows, size_t n)
+pl__rows_free(struct pl_record *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		row_free(&rows[i]);
@@ -103,7 +103,7 @@ pl__rows_free(struct pl_hist_row *rows, size_t n)
 
 /* Fills r from the current result row of a ROW_COLS query. Returns 0 or -1 (memory). */
 static int
-row_read(sqlite3_stmt *s, struct pl_hist_row *r)
+row_read(sqlite3_stmt *s, struct pl_record *r)
 {
 	const char *proto = (const char *)sqlite3_column_text(s, 12);
 	int fail = 0;
@@ -128,7 +128,7 @@ row_read(sqlite3_stmt *s, struct pl_hist_row *r)
 
 /* Runs a prepared ROW_COLS query to the end, appending to *rows. */
 int
-pl__rows_load(struct pl_store *st, sqlite3_stmt *s, struct pl_hist_row **rows, size_t *n,
+pl__rows_load(struct pl_store *st, sqlite3_stmt *s, struct pl_record **rows, size_t *n,
     struct pl_err *err)
 {
 	size_t cap = *n;
@@ -146,7 +146,7 @@ pl__rows_load(struct pl_store *st, sqlite3_stmt *s, struct pl_hist_row **rows, s
 
 /* Rows of one snapshot that name the port, exactly or through a range. */
 struct snaprows {
-	struct pl_hist_row *rows;
+	struct pl_record *rows;
 	size_t n;
 };
 
@@ -233,7 +233,7 @@ add_event(struct story *s, const struct pl_hist_event *tmpl, enum pl_proto p)
 /* Dates a change seen in row b: its Modification Date when that moved, else the
  * snapshots around it. */
 static void
-date_change(struct pl_hist_event *e, const struct pl_hist_row *a, const struct pl_hist_row *b)
+date_change(struct pl_hist_event *e, const struct pl_record *a, const struct pl_record *b)
 {
 	if (*b->modified && (a == NULL || strcmp(a->modified, b->modified) != 0)) {
 		e->date = b->modified;
@@ -247,7 +247,7 @@ date_change(struct pl_hist_event *e, const struct pl_hist_row *a, const struct p
 /* Dates a row that appeared: its Registration Date first, as the registry records
  * when the assignment was made. */
 static void
-date_new(struct pl_hist_event *e, const struct pl_hist_row *b)
+date_new(struct pl_hist_event *e, const struct pl_record *b)
 {
 	if (*b->registered) {
 		e->date = b->registered;
@@ -258,7 +258,7 @@ date_new(struct pl_hist_event *e, const struct pl_hist_row *b)
 
 /* Events of a row present in the oldest snapshot: only what its own columns date. */
 static int
-first_seen(struct story *s, const struct pl_hist_row *r, const char *label, enum pl_proto p)
+first_seen(struct story *s, const struct pl_record *r, const char *label, enum pl_proto p)
 {
 	struct pl_hist_event e = { .service = r->service, .before = (char *)label };
 	int rc = 0;
@@ -280,7 +280,7 @@ first_seen(struct story *s, const struct pl_hist_row *r, const char *label, enum
 
 /* A pair of rows where a service lost or got its port. */
 static int
-pair_assignment(struct story *s, const struct pl_hist_row *a, const struct pl_hist_row *b,
+pair_assignment(struct story *s, const struct pl_record *a, const struct pl_record *b,
     struct pl_hist_event *e, enum pl_proto p)
 {
 	e->detail = b->notes;
@@ -302,7 +302,7 @@ pair_assignment(struct story *s, const struct pl_hist_row *a, const struct pl_hi
 
 /* Compares a row of the older snapshot with its match in the newer one. */
 static int
-pair_compare(struct story *s, const struct pl_hist_row *a, const struct pl_hist_row *b,
+pair_compare(struct story *s, const struct pl_record *a, const struct pl_record *b,
     const char *after, const char *before, enum pl_proto p)
 {
 	struct pl_hist_event e = { .after = (char *)after, .before = (char *)before };
@@ -316,7 +316,7 @@ pair_compare(struct story *s, const struct pl_hist_row *a, const struct pl_hist_
 	date_change(&e, a, b);
 	for (size_t i = 0; i < NFIELDS && rc == 0; i++) {
 		/* The dates are what events are dated by, not events of their own. */
-		if (fields[i].off == offsetof(struct pl_hist_row, modified))
+		if (fields[i].off == offsetof(struct pl_record, modified))
 			continue;
 		if (strcmp(field_of(a, i), field_of(b, i)) == 0)
 			continue;
@@ -337,7 +337,7 @@ pair_compare(struct story *s, const struct pl_hist_row *a, const struct pl_hist_
 }
 
 static bool
-in_track(const struct pl_hist_row *r, enum pl_proto p)
+in_track(const struct pl_record *r, enum pl_proto p)
 {
 	return r->proto == p || r->proto == PL_PROTO_ANY;
 }
@@ -482,7 +482,7 @@ summarise(struct story *s, struct pl_err *err)
 		size_t cap = 0;
 
 		for (size_t k = 0; k < s->sr[i].n; k++) {
-			const struct pl_hist_row *r = &s->sr[i].rows[k];
+			const struct pl_record *r = &s->sr[i].rows[k];
 			unsigned bits = r->proto == PL_PROTO_ANY ? h->protos :
 			    PL_PROTO_BIT(r->proto) & h->protos;
 			size_t j;
@@ -747,7 +747,7 @@ name_cmp(const char *a, const char *b)
 
 /* The diff key: service name, port (rows without one first), protocol. */
 static int
-key_cmp(const struct pl_hist_row *a, const struct pl_hist_row *b)
+key_cmp(const struct pl_record *a, const struct pl_record *b)
 {
 	long alo = a->has_port ? a->lo : -1, blo = b->has_port ? b->lo : -1;
 	int c = name_cmp(a->service, b->service);
@@ -764,7 +764,7 @@ key_cmp(const struct pl_hist_row *a, const struct pl_hist_row *b)
 static int
 row_sort_cmp(const void *pa, const void *pb)
 {
-	const struct pl_hist_row *a = pa, *b = pb;
+	const struct pl_record *a = pa, *b = pb;
 	int c = key_cmp(a, b);
 
 	/* Rows with equal keys pair in file order. */
@@ -774,7 +774,7 @@ row_sort_cmp(const void *pa, const void *pb)
 /* Loads one snapshot's rows, sorted by key; fills its source and row count. */
 static int
 load_all(struct pl_store *st, const char *label, char **source, long *nrows,
-    struct pl_hist_row **rows, size_t *n, struct pl_err *err)
+    struct pl_record **rows, size_t *n, struct pl_err *err)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -807,7 +807,7 @@ load_all(struct pl_store *st, const char *label, char **source, long *nrows,
 }
 
 static struct pl_diff_entry *
-diff_add(struct pl_diff *d, size_t *cap, enum pl_diff_kind kind, struct pl_hist_row *row)
+diff_add(struct pl_diff *d, size_t *cap, enum pl_diff_kind kind, struct pl_record *row)
 {
 	struct pl_diff_entry *e;
 
@@ -823,7 +823,7 @@ diff_add(struct pl_diff *d, size_t *cap, enum pl_diff_kind kind, struct pl_hist_
 
 /* Records the columns that differ between a and b (b is then taken by e). */
 static int
-diff_changes(struct pl_diff_entry *e, const struct pl_hist_row *a)
+diff_changes(struct pl_diff_entry *e, const struct pl_record *a)
 {
 	size_t n = 0;
 
@@ -850,7 +850,7 @@ diff_changes(struct pl_diff_entry *e, const struct pl_hist_row *a)
 
 /* Walks both sorted row lists together, like comm(1). */
 static int
-merge(struct pl_diff *d, struct pl_hist_row *a, size_t na, struct pl_hist_row *b, size_t nb,
+merge(struct pl_diff *d, struct pl_record *a, size_t na, struct pl_record *b, size_t nb,
     struct pl_err *err)
 {
 	size_t i = 0, j = 0, cap = 0;
@@ -868,7 +868,7 @@ merge(struct pl_diff *d, struct pl_hist_row *a, size_t na, struct pl_hist_row *b
 				return nomem(err);
 			d->nadded++;
 		} else {
-			struct pl_hist_row old = a[i];
+			struct pl_record old = a[i];
 
 			if ((e = diff_add(d, &cap, PL_DIFF_CHANGED, &b[j])) == NULL ||
 			    diff_changes(e, &old) != 0)
@@ -889,7 +889,7 @@ int
 pl_diff_build(struct pl_store *st, const char *old_label, const char *new_label,
     struct pl_diff *out, struct pl_err *err)
 {
-	struct pl_hist_row *a = NULL, *b = NULL;
+	struct pl_record *a = NULL, *b = NULL;
 	size_t na = 0, nb = 0;
 	int rc;
 

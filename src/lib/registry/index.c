@@ -1200,6 +1200,7 @@ read_record(const struct pl_index *ix, const uint32_t *w, struct pl_record *rec,
 			return rc;
 	if (proto == NULL)
 		return bad(ix, err, "row", w[ROW_PROTO]);
+	rec->has_port = true;      /* a report's rows are rows of its port */
 	rec->lo = (uint16_t)w[ROW_LO];
 	rec->hi = (uint16_t)w[ROW_HI];
 	rec->proto = pl_proto_parse(proto, strlen(proto));
@@ -1513,7 +1514,7 @@ pl__index_history(struct pl_index *ix, uint16_t port, enum pl_proto proto,
     struct pl_history *out, struct pl_err *err)
 {
 	struct pl__hist_snaprows *snaps = NULL;
-	struct pl_hist_row *rows = NULL;
+	struct pl_record *rows = NULL;
 	struct portent pe;
 	uint32_t last = 0;
 	int rc;
@@ -1539,7 +1540,7 @@ pl__index_history(struct pl_index *ix, uint16_t port, enum pl_proto proto,
 	/* Rows come in snapshot order, each snapshot's in file order. */
 	for (uint32_t i = 0; i < pe.n[0]; i++) {
 		uint32_t off, w[ROW_WORDS];
-		struct pl_hist_row *h = &rows[i];
+		struct pl_record *h = &rows[i];
 		char **cols[] = { &h->service, &h->description, &h->assignee, &h->contact,
 		    &h->registered, &h->modified, &h->reference, &h->service_code,
 		    &h->unauthorized, &h->notes };

@@ -32,7 +32,7 @@ char *pl__col(sqlite3_stmt *s, int i);
 /* One snapshot's rows of a port (exact and ranges, in file order), lent to the story. */
 struct pl__hist_snaprows {
 	const char *label, *source;
-	struct pl_hist_row *rows;
+	struct pl_record *rows;
 	size_t n;
 };
 

@@ -6,6 +6,7 @@
 
 #include "portlore/report.h"
 #include "registry/index-internal.h"
+#include "registry/rows-internal.h"
 #include "registry/store-internal.h"
 
 static const char *const prov_names[] = { "iana", "lore", "observed", "probed", "inferred",
@@ -24,13 +25,10 @@ pl_reg_status_name(enum pl_reg_status s)
 	return (unsigned)s < 4 ? status_names[s] : "";
 }
 
-#define RECORD_COLS "service, description, assignee, contact, registered, modified," \
-	" reference, service_code, unauthorized, notes, lo, hi, proto, line"
-
 static const char *const sql[PL_STMT_LAST] = {
-	[PL_STMT_RECORDS] = "SELECT " RECORD_COLS " FROM record WHERE snapshot = ?1"
+	[PL_STMT_RECORDS] = "SELECT " PL__ROW_COLS " FROM record WHERE snapshot = ?1"
 	    " AND lo = ?2 AND hi = ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
-	[PL_STMT_RANGES] = "SELECT " RECORD_COLS " FROM record WHERE snapshot = ?1"
+	[PL_STMT_RANGES] = "SELECT " PL__ROW_COLS " FROM record WHERE snapshot = ?1"
 	    " AND lo <> hi AND lo <= ?2 AND hi >= ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
 	[PL_STMT_LORE_USES] = "SELECT e.id, e.family, e.family_name, e.name, e.vendor, e.kind,"
 	    " e.summary, e.risk, e.risk_why, e.notes, e.year_from, e.year_to, p.role, p.lo, p.hi,"
@@ -95,26 +93,9 @@ load_records(struct pl_store *st, int slot, struct pl_report *r, struct pl_recor
 	sqlite3_bind_int64(s, 1, st->current_id);
 	sqlite3_bind_int(s, 2, r->port);
 	sqlite3_bind_text(s, 3, pl_proto_name(r->proto), -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct pl_record *rec = pl__grow1(out, n, sizeof(*rec));
-		char **cols[] = { &rec->service, &rec->description, &rec->assignee, &rec->contact,
-		    &rec->registered, &rec->modified, &rec->reference, &rec->service_code,
-		    &rec->unauthorized, &rec->notes };
-		const char *proto;
-
-		if (rec == NULL)
-			return pl_err_set(err, -PL_ENOMEM, "out of memory");
-		for (int i = 0; i < 10; i++)
-			if ((*cols[i] = pl__col(s, i)) == NULL)
-				return pl_err_set(err, -PL_ENOMEM, "out of memory");
-		rec->lo = (uint16_t)sqlite3_column_int(s, 10);
-		rec->hi = (uint16_t)sqlite3_column_int(s, 11);
-		proto = (const char *)sqlite3_column_text(s, 12);
-		rec->proto = proto ? pl_proto_parse(proto, strlen(proto)) : PL_PROTO_ANY;
-		rec->line = sqlite3_column_int64(s, 13);
-	}
+	rc = pl__rows_load(st, s, out, n, err);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : store_err(st, err);
+	return rc;
 }
 
 /* The registry's word, exactly as it writes it: a service name means assigned; a row
