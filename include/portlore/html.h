@@ -62,6 +62,12 @@ int pl_html_home(struct pl_buf *out, const struct pl_html_ctx *h, const struct p
 #define PL_LIST_PROTOS 4
 int pl_html_list(struct pl_buf *out, const struct pl_html_ctx *h, unsigned from, unsigned to,
     const struct pl_report *const by_proto[PL_LIST_PROTOS], unsigned step);
+/* The same list as CSV (a header line, then a row per port and protocol the registry
+ * or lore knows) or as a JSON array of those rows (src/render/portlist.c). */
+int pl_port_list_csv(struct pl_buf *out, const struct pl_report *const by_proto[PL_LIST_PROTOS],
+    unsigned step);
+int pl_port_list_json(struct pl_buf *out, const struct pl_report *const by_proto[PL_LIST_PROTOS],
+    unsigned step);
 
 /* Search results. */
 int pl_html_search(struct pl_buf *out, const struct pl_html_ctx *h, const char *q,

@@ -14,6 +14,9 @@
 int pl_export_services(struct pl_buf *out, const struct pl_export *x);
 /* RFC 4180 CSV with IANA's twelve columns in its order, CRLF line ends. */
 int pl_export_csv(struct pl_buf *out, const struct pl_export *x);
+/* One CSV field as RFC 4180 wants it (quoted only when it holds a comma, quote or line
+ * break), then "," or, for the last of a line, CRLF: every CSV portlore writes. */
+void pl_csv_field(struct pl_buf *out, const char *s, bool last);
 /* {schema, version, snapshot, registry: [...], lore: [...]} and a newline
  * (docs/export.schema.json). */
 int pl_export_json(struct pl_buf *out, const struct pl_export *x);

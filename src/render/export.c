@@ -99,8 +99,8 @@ pl_export_services(struct pl_buf *out, const struct pl_export *x)
 
 /* RFC 4180: a field with a comma, quote or line break is quoted (libcsv's csv_write
  * doubles the quotes), others are written as they are. */
-static void
-csv_field(struct pl_buf *b, const char *s, bool last)
+void
+pl_csv_field(struct pl_buf *b, const char *s, bool last)
 {
 	if (strpbrk(s, ",\"\r\n") == NULL)
 		pl_buf_adds(b, s);
@@ -134,11 +134,11 @@ pl_export_csv(struct pl_buf *out, const struct pl_export *x)
 			snprintf(port, sizeof(port), "%u", r->lo);
 		else if (r->has_port)
 			snprintf(port, sizeof(port), "%u-%u", r->lo, r->hi);
-		csv_field(out, r->service, false);
-		csv_field(out, port, false);
-		csv_field(out, pl_proto_name(r->proto), false);
+		pl_csv_field(out, r->service, false);
+		pl_csv_field(out, port, false);
+		pl_csv_field(out, pl_proto_name(r->proto), false);
 		for (size_t k = 0; k < sizeof(rest) / sizeof(rest[0]); k++)
-			csv_field(out, rest[k], k + 1 == sizeof(rest) / sizeof(rest[0]));
+			pl_csv_field(out, rest[k], k + 1 == sizeof(rest) / sizeof(rest[0]));
 	}
 	return pl_buf_error(out);
 }

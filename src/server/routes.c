@@ -4,7 +4,6 @@
  * the security headers; every request is counted for /metrics.
  */
 #include <arpa/inet.h>
-#include <csv.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -643,84 +642,6 @@ list_bound(const char *v, int dflt)
 
 enum list_format { LIST_HTML, LIST_CSV, LIST_JSON };
 
-/* A CSV field, quoted as RFC 4180 wants (libcsv's csv_write), then "," or CRLF. */
-static int
-csv_field(struct pl_buf *b, const char *v, bool last)
-{
-	size_t len = strlen(v ? v : ""), need = 2 * len + 2;
-	char *q = malloc(need);
-	int rc;
-
-	if (q == NULL)
-		return -PL_ENOMEM;
-	need = csv_write(q, need, v ? v : "", len);
-	if ((rc = pl_buf_add(b, q, need)) == 0)
-		rc = pl_buf_adds(b, last ? "\r\n" : ",");
-	free(q);
-	return rc;
-}
-
-/* The first specific lore use of a report, or "". */
-static const char *
-top_use(const struct pl_report *r)
-{
-	for (size_t i = 0; i < r->nuses; i++)
-		if (!r->uses[i].broad)
-			return r->uses[i].name;
-	return "";
-}
-
-/* The rows of a range download: one per port and protocol the registry or lore knows. */
-static int
-list_rows(const struct pl_report *const *rep, unsigned step, enum list_format f,
-    struct pl_buf *b)
-{
-	static const char *const head[] = { "port", "protocol", "status", "service",
-		"description", "assignee", "registered", "top_use" };
-	struct pl_json j;
-	int rc = 0;
-
-	pl_json_init(&j, b, 2);
-	if (f == LIST_JSON)
-		pl_json_arr(&j);
-	for (size_t k = 0; f == LIST_CSV && k < 8 && rc == 0; k++)
-		rc = csv_field(b, head[k], k == 7);
-	for (unsigned i = 0; i < step && rc == 0; i++)
-		for (int p = 0; p < PL_LIST_PROTOS && rc == 0; p++) {
-			const struct pl_report *r = &rep[p][i];
-			const struct pl_record *rec = r->nrecords ? &r->records[0] : NULL;
-			char port[8];
-			const char *v[8];
-
-			if (r->status == PL_REG_NONE && *top_use(r) == '\0')
-				continue;
-			snprintf(port, sizeof(port), "%u", (unsigned)r->port);
-			v[0] = port;
-			v[1] = pl_proto_name(r->proto);
-			v[2] = pl_reg_status_name(r->status);
-			v[3] = rec ? rec->service : "";
-			v[4] = rec ? rec->description : "";
-			v[5] = rec ? rec->assignee : "";
-			v[6] = rec ? rec->registered : "";
-			v[7] = top_use(r);
-			if (f == LIST_CSV) {
-				for (size_t k = 0; k < 8 && rc == 0; k++)
-					rc = csv_field(b, v[k], k == 7);
-				continue;
-			}
-			pl_json_obj(&j);
-			pl_json_kint(&j, head[0], r->port);
-			for (size_t k = 1; k < 8; k++)
-				pl_json_kstr(&j, head[k], v[k]);
-			pl_json_end(&j);
-		}
-	if (f == LIST_JSON) {
-		pl_json_end(&j);
-		pl_buf_adds(b, "\n");
-	}
-	return rc != 0 ? rc : pl_buf_error(b);
-}
-
 /* /ports (a table), /ports.csv and /ports.json: the ports from..to on every protocol. */
 static enum MHD_Result
 list_route(struct pl_server *s, struct MHD_Connection *c, int li, enum list_format f)
@@ -764,8 +685,10 @@ list_route(struct pl_server *s, struct MHD_Connection *c, int li, enum list_form
 	if (rc == 0 && f == LIST_HTML)
 		rc = pl_html_list(&b, &h, (unsigned)from, (unsigned)to,
 		    (const struct pl_report *const *)rep, built);
+	else if (rc == 0 && f == LIST_CSV)
+		rc = pl_port_list_csv(&b, (const struct pl_report *const *)rep, built);
 	else if (rc == 0)
-		rc = list_rows((const struct pl_report *const *)rep, built, f, &b);
+		rc = pl_port_list_json(&b, (const struct pl_report *const *)rep, built);
 	pthread_mutex_unlock(&s->store_mu);
 	for (int p = 0; p < PL_LIST_PROTOS; p++) {
 		for (unsigned i = 0; rep[p] && i < built; i++)

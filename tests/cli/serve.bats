@@ -431,8 +431,8 @@ print(s.getsockname()[1], flush=True); time.sleep(60)
 	start_server
 	run curl -s -D - --max-time 10 "${URL}ports.csv?from=3008&to=3011"
 	[[ "$output" == *"Content-Type: text/csv"* ]]
-	[[ "$output" == *'"port","protocol","status","service","description"'* ]]
-	[[ "$output" == *'"3008","tcp","assigned","midnight-tech","Midnight Technologies"'* ]]
+	[[ "$output" == *$'port,protocol,status,service,description,assignee,registered,top_use\r\n'* ]]
+	[[ "$output" == *'3008,tcp,assigned,midnight-tech,Midnight Technologies,'* ]]
 	run curl -s --max-time 10 "${URL}ports.json?from=3333&to=3333"
 	json_is '.[0].service' dec-notes
 	json_is '[.[].protocol] | join(",")' tcp,udp
