@@ -60,7 +60,7 @@ valid() {
 	for f in "$DOCS"/*.schema.json; do
 		name=$(basename "$f" .schema.json)
 		case $name in
-		feedback) grep -q 'feedback.schema.json' "$PORTLORE_SRC/tests/cli/serve.bats" ;;
+		feedback | portlist) grep -q "$name.schema.json" "$PORTLORE_SRC/tests/cli/serve.bats" ;;
 		*) grep -q "valid $name " "$BATS_TEST_FILENAME" ;;
 		esac || { echo "no test uses $name.schema.json"; return 1; }
 	done

@@ -436,6 +436,9 @@ print(s.getsockname()[1], flush=True); time.sleep(60)
 	run curl -s --max-time 10 "${URL}ports.json?from=3333&to=3333"
 	json_is '.[0].service' dec-notes
 	json_is '[.[].protocol] | join(",")' tcp,udp
+	# The document is what docs/portlist.schema.json says, on a range with every status.
+	curl -s --max-time 10 "${URL}ports.json?from=0&to=255" | "$PORTLORE_SRC/tests/schema-check.py" \
+		"$PORTLORE_SRC/docs" "$PORTLORE_SRC/docs/portlist.schema.json"
 	[ "$(status_of "${URL}ports.csv?from=10&to=5")" = 400 ]
 	# The table has a column per protocol and sorts with a script.
 	run curl -s --max-time 10 "${URL}ports?from=130&to=140"
