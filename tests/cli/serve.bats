@@ -142,6 +142,9 @@ vote() {
 	[ "$(status_of "${URL}port/03333")" = 404 ]
 	[ "$(status_of "${URL}port/-1")" = 404 ]
 	[ "$(status_of "${URL}api/v1/ports/70000")" = 404 ]
+	# The API's error body is what docs/openapi.yaml's ErrorBody says.
+	curl -s --max-time 10 "${URL}api/v1/ports/70000" |
+		"$PORTLORE_SRC/tests/openapi-check.py" "$PORTLORE_SRC/docs/openapi.yaml" ErrorBody
 	[ "$(status_of "${URL}port/22" -X DELETE)" = 405 ]
 	[ "$(status_of "${URL}$(head -c 2000 /dev/zero | tr '\0' a)")" = 414 ]
 	code=$(status_of "${URL}" -H "X-Big: $(head -c 40000 /dev/zero | tr '\0' a)")
@@ -193,6 +196,9 @@ vote() {
 	run curl -s --max-time 10 -b "$BATS_TEST_TMPDIR/jar" "${URL}api/v1/feedback?page=/port/3333"
 	json_is '.totals.no' 1
 	json_is '.mine' no
+	# The vote state is what docs/openapi.yaml's FeedbackState says.
+	printf '%s' "$output" | "$PORTLORE_SRC/tests/openapi-check.py" \
+		"$PORTLORE_SRC/docs/openapi.yaml" FeedbackState
 	run pl feedback --feedback-db "$FB"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"/port/3333"*"0"*"0"*"1"* ]]
