@@ -44,6 +44,9 @@ teardown() {
 	json_is '.ports[0].criteria[0].provenance' iana
 	json_is '.ports[0].criteria[0].snapshot' 2024-12-20
 	json_is '.ports[0].criteria[7].provenance' observed
+	# Outside data sets carry their own labels: nmap's frequencies, the Fetch standard.
+	json_is '.ports[0].criteria[2].provenance' nmap
+	json_is '.ports[0].criteria[6].provenance' fetch-standard
 	# udp: 3003 is bound there, 3001 and 3002 are free.
 	run pl pick --db "$db" --range 3000-3010 --near 3003 --count 4 --proto udp --json
 	[ "$status" -eq 0 ]

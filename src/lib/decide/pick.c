@@ -154,11 +154,11 @@ judge_host(const struct host *h, uint16_t port, struct pl_pick_result *res)
 
 	pl_browser_block_of(port, &bb);
 	if (bb.chromium || bb.firefox)
-		set(res, PL_PICK_BROWSERS, PL_FAIL, PL_PROV_LORE, "refused by %s (the Fetch "
+		set(res, PL_PICK_BROWSERS, PL_FAIL, PL_PROV_FETCH, "refused by %s (the Fetch "
 		    "standard's bad ports, %s)", bb.chromium && bb.firefox ? "Chromium and Firefox" :
 		    bb.chromium ? "Chromium" : "Firefox", bb.spec_src);
 	else
-		set(res, PL_PICK_BROWSERS, PL_PASS, PL_PROV_LORE, "Chromium and Firefox connect "
+		set(res, PL_PICK_BROWSERS, PL_PASS, PL_PROV_FETCH, "Chromium and Firefox connect "
 		    "to it (not a Fetch standard bad port)");
 }
 
@@ -285,15 +285,15 @@ judge_nmap(const struct host *h, const struct pl_report *r, struct pl_pick_resul
 	const struct pl_nmap_freq *nf = &r->nmap;
 
 	if (h->nmap_rows == 0)
-		set(res, PL_PICK_RARE, PL_UNKNOWN, PL_PROV_LORE, "the store has no nmap open "
+		set(res, PL_PICK_RARE, PL_UNKNOWN, PL_PROV_NMAP, "the store has no nmap open "
 		    "frequencies for %s (import --nmap)", pl_proto_name(r->proto));
 	else if (!nf->have)
-		set(res, PL_PICK_RARE, PL_PASS, PL_PROV_LORE, "nmap-services does not list it");
+		set(res, PL_PICK_RARE, PL_PASS, PL_PROV_NMAP, "nmap-services does not list it");
 	else if (nf->rank == 0)
-		set(res, PL_PICK_RARE, PL_PASS, PL_PROV_LORE, "nmap-services names it \"%.40s\" "
+		set(res, PL_PICK_RARE, PL_PASS, PL_PROV_NMAP, "nmap-services names it \"%.40s\" "
 		    "but never saw it open", nf->name);
 	else
-		set(res, PL_PICK_RARE, nf->rank > PL_PICK_NMAP_TOP ? PL_PASS : PL_FAIL, PL_PROV_LORE,
+		set(res, PL_PICK_RARE, nf->rank > PL_PICK_NMAP_TOP ? PL_PASS : PL_FAIL, PL_PROV_NMAP,
 		    "rank %ld of %ld %s ports nmap saw open (frequency %g, \"%.40s\"): %s nmap's "
 		    "%d most frequent", nf->rank, nf->ranked, pl_proto_name(r->proto), nf->freq,
 		    nf->name, nf->rank > PL_PICK_NMAP_TOP ? "outside" : "among", PL_PICK_NMAP_TOP);
