@@ -124,6 +124,9 @@ struct pl_report_opts {
 	/* Optional: shared by the reports of one command, so that other network
 	 * namespaces are looked for once (sockets.h, pl_sock_query). */
 	struct pl_netns_memo *netns_memo;
+	/* Optional: this host's port settings, read once by the caller for all its reports
+	 * (pl_os_ranges_read); NULL: each report reads them. */
+	const struct pl_os_ranges *os;
 };
 
 /* Builds the report of port/proto (proto must not be PL_PROTO_ANY). */

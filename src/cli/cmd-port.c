@@ -139,6 +139,7 @@ run(struct source *s, const struct pl_portspec *spec, const struct port_opts *o,
     int argc, char **argv)
 {
 	struct pl_netns_memo memo = { 0 };
+	struct pl_os_ranges os;
 	struct pl_report_opts ro = { .no_host = o->no_host, .history = true,
 		.proc_root = getenv("PORTLORE_PROC_ROOT"), .dpkg_info = getenv("PORTLORE_DPKG_INFO"),
 		.netns_memo = &memo };
@@ -161,6 +162,15 @@ run(struct source *s, const struct pl_portspec *spec, const struct port_opts *o,
 		return cli_fail(&err, (int)n);
 	/* "on this machine" (cmd-who.c's collector) for a few ports; a range stays fast. */
 	ro.sockets = n <= 16;
+	/* The host's port settings are the same for every report: read once. */
+	if (!o->no_host) {
+		if ((rc = pl_os_ranges_read(&os, ro.proc_root, &err)) != 0) {
+			free(t);
+			pl_netns_memo_free(&memo);
+			return cli_fail(&err, rc);
+		}
+		ro.os = &os;
+	}
 	if (o->c.json)
 		pl_report_doc_begin(&j, &b, argv, argc, s->ix ? pl_index_snapshot(s->ix) :
 		    pl_store_current_snapshot(s->st));

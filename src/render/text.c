@@ -196,17 +196,26 @@ record(struct out *w, const struct pl_record *rec, const char *label, const char
 static long
 snapshot_age_days(const char *label)
 {
-	struct tm tm = { 0 };
-	time_t then, now = time(NULL);
+	int y, m, d;
+	long days;
+	time_t now = time(NULL);
 	char rest;
 
-	if (sscanf(label, "%4d-%2d-%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &rest) != 3)
+	if (sscanf(label, "%4d-%2d-%2d%c", &y, &m, &d, &rest) != 3 || m < 1 || m > 12 ||
+	    d < 1 || d > 31)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	if ((then = timegm(&tm)) == (time_t)-1 || now < then)
+	/* Days since 1970-01-01 of a proleptic Gregorian date, by arithmetic: timegm()
+	 * would load the time zone database first, a file read per lookup for nothing. */
+	y -= m <= 2;
+	{
+		long era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+		long doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+
+		days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+	}
+	if (now / 86400 < days)
 		return -1;
-	return (long)((now - then) / 86400);
+	return (long)(now / 86400 - days);
 }
 
 const char *

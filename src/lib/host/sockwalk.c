@@ -561,8 +561,10 @@ hidepid_on(const char *procdir)
 static void
 add_notes(struct pl_socklist *l, const char *procdir)
 {
-	l->hidepid = hidepid_on(procdir);
-	if (l->hidepid && geteuid() != 0)
+	/* Root sees every process whatever the mount says: mountinfo is read only when
+	 * the note could apply. */
+	l->hidepid = geteuid() != 0 && hidepid_on(procdir);
+	if (l->hidepid)
 		pl__note(l, "/proc is mounted with hidepid: other users' processes are invisible.");
 	if (l->pids_denied > 0)
 		pl__note(l, "The descriptors of %ld processes could not be read (other users'; "
@@ -666,17 +668,20 @@ pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procd
 {
 	struct walk w = { .l = l, .procfd = -1 };
 	pid_t *pids = NULL;
-	long npids;
+	long npids = 0;
 	int rc = 0;
 
 	if ((w.procfd = open(*procdir ? procdir : "/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return pl_err_set(err, -PL_ESYS, "%s: %s", procdir, strerror(errno));
-	if ((npids = list_pids(w.procfd, &pids)) < 0) {
-		close(w.procfd);
-		return pl_err_set(err, (int)npids, "%s: cannot list processes", procdir);
-	}
-	if (q->other_netns && l->own_netns != 0)
+	/* The process list is read only when something needs it: the search for other
+	 * namespaces (not when an earlier collect of the command left them in its memo)
+	 * or owners to find. A port nobody listens on costs no directory read. */
+	if (q->other_netns && l->own_netns != 0) {
+		if (!(q->netns_memo && q->netns_memo->filled) &&
+		    (npids = list_pids(w.procfd, &pids)) < 0)
+			goto nolist;
 		rc = other_namespaces(q, l, w.procfd, procdir, pids, (size_t)npids, cap, err);
+	}
 	if (rc == 0 && q->owners) {
 		if (inomap_init(&w.map, l->n) != 0 || (w.owned = calloc(l->n + 1, 1)) == NULL)
 			rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -685,6 +690,9 @@ pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procd
 				inomap_put(&w.map, l->v[i].inode, i);
 				w.wanted++;
 			}
+		if (rc == 0 && w.wanted > 0 && pids == NULL &&
+		    (npids = list_pids(w.procfd, &pids)) < 0)
+			goto nolist;
 		if (rc == 0 && w.wanted > 0)
 			rc = fd_pass(q, &w, pids, (size_t)npids);
 		if (rc == 0)
@@ -703,4 +711,10 @@ pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procd
 	free(pids);
 	close(w.procfd);
 	return rc;
+nolist:
+	free(w.map.k);
+	free(w.map.v);
+	free(w.owned);
+	close(w.procfd);
+	return pl_err_set(err, (int)npids, "%s: cannot list processes", procdir);
 }

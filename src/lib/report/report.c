@@ -391,7 +391,10 @@ build(struct pl_store *st, struct pl_index *ix, uint16_t port, enum pl_proto pro
 	r->proto = proto;
 	r->iana_range = pl_iana_range_of(port);
 	pl_browser_block_of(port, &r->browsers);
-	if (opts == NULL || !opts->no_host) {
+	if (opts != NULL && !opts->no_host && opts->os != NULL) {
+		r->os = *opts->os;
+		r->os_read = true;
+	} else if (opts == NULL || !opts->no_host) {
 		if ((rc = pl_os_ranges_read(&r->os, opts ? opts->proc_root : NULL, err)) != 0)
 			return rc;
 		r->os_read = true;
