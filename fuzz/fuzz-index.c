@@ -1,16 +1,19 @@
 /* libFuzzer target: the lookup index reader (registry/index.c). Every offset and length
  * in the file is input; a bad one must read as -PL_EDATA, never outside the buffer.
  * Each input is opened from memory and a few ports' reports (with history) are built
- * and rendered; bytes 200-201 of the header, which the format leaves zero, pick one
- * more port so the fuzzer can steer. */
+ * and rendered, identification's candidates read and each port's registry name asked
+ * for; bytes 200-201 of the header, which the format leaves zero, pick one more port
+ * so the fuzzer can steer. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "portlore/identify.h"
 #include "portlore/index.h"
 #include "portlore/json.h"
 #include "portlore/render.h"
 #include "portlore/report.h"
+#include "registry/index-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,6 +50,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pl_report_free(&r);
 			pl_buf_free(&b);
 		}
+	{
+		struct pl_id_candidates c;
+
+		rc = pl__index_candidates(ix, &c, &err);
+		if (rc != 0 && rc != -PL_EDATA && rc != -PL_ENOMEM)
+			abort();
+		/* Every string a candidate holds must be readable. */
+		for (size_t i = 0; rc == 0 && i < c.n; i++)
+			if (strlen(c.v[i].id) + strlen(c.v[i].name) + strlen(c.v[i].family) == (size_t)-1)
+				abort();
+		pl_id_candidates_free(&c);
+	}
+	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
+		const char *name;
+
+		rc = pl__index_service(ix, ports[i], PL_PROTO_TCP, &name, &err);
+		if ((rc != 0 && rc != -PL_EDATA) || (rc == 0 && name && strlen(name) == (size_t)-1))
+			abort();
+	}
 	pl_index_close(ix);
 	return 0;
 }

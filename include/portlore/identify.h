@@ -149,8 +149,15 @@ int pl_dpkg_owners(const char *infodir, const char *const *paths, size_t n, char
 struct pl_store;
 struct pl_id_candidates {
 	struct pl_id_candidate *v; size_t n;
+	bool lent;                 /* strings lent by the lookup index; ports and hint
+	                            * arrays in the two blocks of mem */
+	void *mem[2];
 };
 int pl_id_candidates_load(struct pl_store *st, struct pl_id_candidates *out, struct pl_err *err);
 void pl_id_candidates_free(struct pl_id_candidates *c);
+
+/* A lore port's place among its port's uses for identification (rank.h's score from
+ * use, prevalence and range, then more sources first): lower is better. */
+int pl_id_port_rank(int lo, int hi, const char *use, const char *prevalence, int nsources);
 
 #endif

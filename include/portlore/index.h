@@ -47,6 +47,11 @@ int pl_index_open_mem(struct pl_index **out, const void *data, size_t len,
 
 void pl_index_close(struct pl_index *ix);
 
+/* The store the index was made from, opened read-only on first use and closed with
+ * the index: for what the index does not hold. NULL with err set when it can't be
+ * opened (or for an index opened from memory). */
+struct pl_store *pl_index_store(struct pl_index *ix, struct pl_err *err);
+
 /* Lent: the current snapshot's label, or NULL when the store had none. */
 const char *pl_index_snapshot(const struct pl_index *ix);
 

@@ -188,6 +188,11 @@ int pl_procnet_parse(struct pl_socklist *l, const char *name, const char *text,
  */
 int pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
     struct pl_err *err);
+/* pl_sockets_identify() from the lookup index (index.h) instead of the store: the same
+ * names and candidates, without opening SQLite. A damaged index gives -PL_EDATA. */
+struct pl_index;
+int pl_sockets_identify_index(struct pl_index *ix, struct pl_socklist *l,
+    const char *dpkg_info, struct pl_err *err);
 /* pl_sockets_identify() with the system's dpkg lists. */
 int pl_sockets_annotate(struct pl_store *st, struct pl_socklist *l, struct pl_err *err);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli-sockets.h"
+#include "portlore/index.h"
 #include "portlore/json.h"
 #include "portlore/sockfilter.h"
 
@@ -103,27 +104,53 @@ sockets_parse_ports(struct sockets_opts *o, int argc, char **argv)
 	return -1;
 }
 
-/* The store annotates; without one the sockets are still worth showing. */
-struct pl_store *
-sockets_open_store(const struct common *c)
+void
+sockets_db_open(const struct common *c, struct sockets_db *d)
 {
 	char buf[4096];
-	struct pl_store *st = NULL;
 	struct pl_err err = { 0 };
 	const char *path = c->db ? c->db : pl_store_default_path(buf, sizeof(buf));
 
-	if (pl_store_open(&st, path, PL_STORE_READ, &err) != 0) {
+	memset(d, 0, sizeof(*d));
+	/* A missing or stale index is no error: the store annotates, only slower. */
+	if (pl_index_open(&d->ix, path, &err) == 0)
+		return;
+	if (err.code == -PL_EDATA)
+		cli_warn("portlore: %s; using the store\n", err.msg);
+	memset(&err, 0, sizeof(err));
+	if (pl_store_open(&d->st, path, PL_STORE_READ, &err) != 0) {
 		cli_warn("portlore: note: %s; sockets are shown without registry names "
 		    "and lore\n", err.msg);
-		return NULL;
+		d->st = NULL;
 	}
+}
+
+struct pl_store *
+sockets_db_store(struct sockets_db *d)
+{
+	struct pl_err err = { 0 };
+	struct pl_store *st;
+
+	if (d->ix == NULL)
+		return d->st;
+	if ((st = pl_index_store(d->ix, &err)) == NULL)
+		cli_warn("portlore: note: %s\n", err.msg);
 	return st;
 }
 
+void
+sockets_db_close(struct sockets_db *d)
+{
+	pl_index_close(d->ix);
+	pl_store_close(d->st);
+	memset(d, 0, sizeof(*d));
+}
+
 int
-sockets_collect(struct sockets_opts *o, struct pl_store *st, struct pl_socklist *l)
+sockets_collect(struct sockets_opts *o, struct sockets_db *d, struct pl_socklist *l)
 {
 	struct pl_err err = { 0 };
+	const char *dpkg = getenv("PORTLORE_DPKG_INFO");
 	int rc;
 
 	o->q.root = getenv("PORTLORE_PROC_ROOT");
@@ -132,7 +159,21 @@ sockets_collect(struct sockets_opts *o, struct pl_store *st, struct pl_socklist 
 	if ((rc = pl_sockets_collect(&o->q, l, &err)) != 0)
 		return cli_fail(&err, rc);
 	pl_sock_filter_apply(&o->f, l);
-	if ((rc = pl_sockets_identify(st, l, getenv("PORTLORE_DPKG_INFO"), &err)) != 0) {
+	rc = d->ix && !d->ix_bad ? pl_sockets_identify_index(d->ix, l, dpkg, &err) :
+	    pl_sockets_identify(sockets_db_store(d), l, dpkg, &err);
+	/* A damaged index: the store names them instead, on a fresh list (the failed pass
+	 * may have annotated some sockets). */
+	if (rc == -PL_EDATA && d->ix != NULL && !d->ix_bad) {
+		cli_warn("portlore: %s; using the store\n", err.msg);
+		d->ix_bad = true;
+		memset(&err, 0, sizeof(err));
+		pl_socklist_free(l);
+		if ((rc = pl_sockets_collect(&o->q, l, &err)) != 0)
+			return cli_fail(&err, rc);
+		pl_sock_filter_apply(&o->f, l);
+		rc = pl_sockets_identify(sockets_db_store(d), l, dpkg, &err);
+	}
+	if (rc != 0) {
 		pl_socklist_free(l);
 		return cli_fail(&err, rc);
 	}

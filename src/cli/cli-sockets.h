@@ -25,10 +25,21 @@ struct pl_json;
 int sockets_check(const char *cmd, struct cli_ctx *x);
 /* Port specs: numbers and ranges, with an optional protocol; -1 or an exit status. */
 int sockets_parse_ports(struct sockets_opts *o, int argc, char **argv);
-/* The store annotates; without one (NULL, with a note on stderr) sockets still show. */
-struct pl_store *sockets_open_store(const struct common *c);
+/* What annotates the sockets: the lookup index when it is fresh (names and candidates
+ * without opening SQLite), else the store; with neither (a note on stderr) sockets
+ * still show. */
+struct sockets_db {
+	struct pl_index *ix;
+	struct pl_store *st;       /* without an index; with one, the index holds it */
+	bool ix_bad;               /* the index turned out damaged: the store answers */
+};
+void sockets_db_open(const struct common *c, struct sockets_db *d);
+/* The store itself, for what the index does not hold (opened on first use); NULL when
+ * there is none. */
+struct pl_store *sockets_db_store(struct sockets_db *d);
+void sockets_db_close(struct sockets_db *d);
 /* Collects, filters and annotates the sockets; 0 or an exit status (printed). */
-int sockets_collect(struct sockets_opts *o, struct pl_store *st, struct pl_socklist *l);
+int sockets_collect(struct sockets_opts *o, struct sockets_db *d, struct pl_socklist *l);
 /* Text options of the socket commands: lines wrap at the terminal's width or at -w;
  * into a pipe, without -w or COLUMNS, a socket stays on one line for grep and awk. */
 void sockets_text_opts(const struct common *c, struct pl_text_opts *to);

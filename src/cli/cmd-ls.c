@@ -25,15 +25,16 @@ cmd_ls_run(struct cli_ctx *x)
 	struct sockets_opts *o = x->opts;
 	struct pl_socklist l = { 0 };
 	struct pl_buf b = PL_BUF_INIT;
-	struct pl_store *st = sockets_open_store(&o->c);
+	struct sockets_db d;
 	struct pl_text_opts to;
 	int rc, status;
 
-	if ((status = sockets_collect(o, st, &l)) != 0)
+	sockets_db_open(&o->c, &d);
+	if ((status = sockets_collect(o, &d, &l)) != 0)
 		goto out;
 	sockets_text_opts(&o->c, &to);
 	if (o->format != NULL && strcmp(o->format, "prometheus") == 0) {
-		status = cli_ls_prometheus(st, &l);
+		status = cli_ls_prometheus(sockets_db_store(&d), &l);
 		goto out;
 	} else if (o->c.json) {
 		struct pl_json j;
@@ -50,7 +51,7 @@ cmd_ls_run(struct cli_ctx *x)
 	status = rc != 0 ? cli_fail(NULL, rc) : cli_flush(&b);
 out:
 	pl_socklist_free(&l);
-	pl_store_close(st);
+	sockets_db_close(&d);
 	pl_buf_free(&b);
 	return status;
 }

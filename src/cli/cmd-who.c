@@ -30,11 +30,21 @@ one_port(const char *cmd, struct sockets_opts *o, int argc, char **argv)
 	return -1;
 }
 
+static bool
+any_listener(const struct pl_socklist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (pl_sock_is_listener(&l->v[i]))
+			return true;
+	return false;
+}
+
 /* Listeners in detail when there are any; otherwise why a bind fails, per protocol. */
 static int
-who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct pl_store *st,
+who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct sockets_db *d,
     bool *listening)
 {
+	struct pl_store *st = NULL;
 	struct pl_bind_why w[2];
 	struct pl_text_opts to;
 	struct pl_err err = { 0 };
@@ -46,9 +56,8 @@ who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
 	*listening = false;
 	/* The text shows why a bind fails only when nothing listens: with a listener, the
 	 * store's "elsewhere" lore would be looked up for nothing. */
-	for (size_t i = 0; i < l->n && st != NULL; i++)
-		if (pl_sock_is_listener(&l->v[i]))
-			st = NULL;
+	if (!any_listener(l))
+		st = sockets_db_store(d);
 	for (int k = 0; k < 2 && rc == 0; k++)
 		if (want[k] && (rc = pl_bind_why_build(&w[k], l, o->q.lo,
 		    k ? PL_PROTO_UDP : PL_PROTO_TCP, o->q.root, st, &err)) == 0)
@@ -84,9 +93,10 @@ who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
 }
 
 static int
-who_json(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct pl_store *st,
+who_json(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct sockets_db *d,
     int argc, char **argv, bool *listening)
 {
+	struct pl_store *st = sockets_db_store(d);
 	struct pl_err err = { 0 };
 	struct pl_json j;
 	int rc = 0;
@@ -116,14 +126,6 @@ who_json(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
 	return rc != 0 ? rc : pl_json_done(&j);
 }
 
-static bool
-any_listener(const struct pl_socklist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (pl_sock_is_listener(&l->v[i]))
-			return true;
-	return false;
-}
 
 int
 cmd_who_check(struct cli_ctx *x)
@@ -139,32 +141,33 @@ cmd_who_run(struct cli_ctx *x)
 	struct sockets_opts *o = x->opts;
 	struct pl_socklist l = { 0 };
 	struct pl_buf b = PL_BUF_INIT;
-	struct pl_store *st = sockets_open_store(&o->c);
+	struct sockets_db d;
 	bool listening = false;
 	int rc, status;
 	bool all;
 
 	/* Listeners first (the kernel's listening table is small); every state only when
 	 * none listens, since connections and TIME-WAIT then explain a failing bind. */
+	sockets_db_open(&o->c, &d);
 	o->q.stop_early = true;
-	if ((status = sockets_collect(o, st, &l)) != 0)
+	if ((status = sockets_collect(o, &d, &l)) != 0)
 		goto out;
 	all = o->q.all;
 	if (!all && !any_listener(&l)) {
 		pl_socklist_free(&l);
 		o->q.all = true;
-		if ((status = sockets_collect(o, st, &l)) != 0)
+		if ((status = sockets_collect(o, &d, &l)) != 0)
 			goto out;
 		o->q.all = all;
 	}
-	rc = o->c.json ? who_json(&b, o, &l, st, x->wordc, x->wordv, &listening) :
-	    who_text(&b, o, &l, st, &listening);
+	rc = o->c.json ? who_json(&b, o, &l, &d, x->wordc, x->wordv, &listening) :
+	    who_text(&b, o, &l, &d, &listening);
 	status = rc != 0 ? cli_fail(NULL, rc) : cli_flush(&b);
 	if (status == EXIT_OK && !listening)
 		status = EXIT_NOTFOUND;
 out:
 	pl_socklist_free(&l);
-	pl_store_close(st);
+	sockets_db_close(&d);
 	pl_buf_free(&b);
 	return status;
 }

@@ -257,6 +257,15 @@ test_literal_patterns(void **state)
 		{ "jboss-modules\\.jar", "jboss-modulesXjar" }, { "^python[0-9.]*$", "python3.11" },
 		{ "^python[0-9.]*$", "python3-x" }, { "^msnmsgr(\\.exe)?$", "msnmsgr.exe" },
 		{ "", "anything" }, { "^$", "x" }, { "^a$", "a\\nb" }, { "a|b", "b" }, { "\\d", "d" },
+		/* Expressions with text every match holds, checked before regcomp runs. */
+		{ "java.*zookeeper", "java -cp zookeeper.jar" }, { "java.*zookeeper", "java -cp zoo" },
+		{ "ab?c", "ac" }, { "ab*c", "ac" }, { "ab{0,2}c", "ac" }, { "ab{1,2}c", "abbc" },
+		{ "ab{1,2}c", "ac" }, { "a(bc)?d", "ad" }, { "a(bc)+d", "abcbcd" }, { "a[bc]d", "acd" },
+		{ "x\\.y+z", "x.yyyz" }, { "x\\.y+z", "x.z" }, { "[[:digit:]]+abc", "12abc" },
+		{ "[[:digit:]]+abc", "12ab" }, { "(foo|bar)baz", "barbaz" }, { "a+b", "aaab" },
+		{ "redis-server.*:6379", "redis-server *:6379" }, { "^/usr/(s)?bin/foo$", "/usr/bin/foo" },
+		{ "[]x]yz", "]yz" }, { "[^]x]yz", "ayz" }, { "q(a[)]b)r", "qa)br" }, { "a{2}b", "aab" },
+		{ "a{2}b", "ab" }, { "node .*(vite|next)", "node x/vite" }, { "\\bnginx\\b", "nginx: worker" },
 	};
 
 	(void)state;

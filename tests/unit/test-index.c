@@ -8,7 +8,9 @@
  * the build's store ($PORTLORE_STORE, one snapshot, nmap) and on a small store of two
  * snapshots whose rows change, so that the history is a real one. Then: a stale index
  * is not opened, a cut-short or damaged one is refused or reads as an error, never a
- * crash.
+ * crash. Identification (`who`, `ls`) reads its candidates and the registry names of
+ * listeners from the index too: both must be the store's, entry by entry and port by
+ * port.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +20,13 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "portlore/identify.h"
 #include "portlore/index.h"
 #include "portlore/json.h"
 #include "portlore/render.h"
 #include "portlore/report.h"
 #include "fixture.h"
+#include "registry/index-internal.h"
 
 #define NPORTS 65536
 
@@ -88,6 +92,84 @@ report_json(struct pl_store *st, struct pl_index *ix, uint16_t port, enum pl_pro
 	return b.data;
 }
 
+static void
+compare_strv(const char *what, const char *id, const char *const *a, size_t na,
+    const char *const *b, size_t nb)
+{
+	if (na != nb)
+		fail_msg("%s: %zu %s hints in the store, %zu in the index", id, na, what, nb);
+	for (size_t i = 0; i < na; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			fail_msg("%s: %s hint %zu is '%s' in the store, '%s' in the index", id, what,
+			    i, a[i], b[i]);
+}
+
+static long cand_ports;      /* candidate ports compared, over every store */
+
+/* Identification's candidates: the same entries in the same order, with the same
+ * ports (and ranks) and hints. Returns how many ports were compared. */
+static long
+compare_candidates(struct pl_store *st, struct pl_index *ix)
+{
+	struct pl_id_candidates a, b;
+	struct pl_err err = { 0 };
+	long n = 0;
+
+	assert_int_equal(pl_id_candidates_load(st, &a, &err), 0);
+	if (pl__index_candidates(ix, &b, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++) {
+		const struct pl_id_candidate *x = &a.v[i], *y = &b.v[i];
+
+		assert_string_equal(x->id, y->id);
+		assert_string_equal(x->name, y->name);
+		assert_string_equal(x->family, y->family);
+		if (x->nports != y->nports)
+			fail_msg("%s: %zu ports in the store, %zu in the index", x->id, x->nports,
+			    y->nports);
+		for (size_t k = 0; k < x->nports; k++, n++)
+			if (x->ports[k].lo != y->ports[k].lo || x->ports[k].hi != y->ports[k].hi ||
+			    x->ports[k].proto != y->ports[k].proto ||
+			    x->ports[k].rank != y->ports[k].rank)
+				fail_msg("%s: port %zu is %u-%u/%d rank %d in the store, %u-%u/%d "
+				    "rank %d in the index", x->id, k, x->ports[k].lo, x->ports[k].hi,
+				    x->ports[k].proto, x->ports[k].rank, y->ports[k].lo, y->ports[k].hi,
+				    y->ports[k].proto, y->ports[k].rank);
+		compare_strv("process", x->id, x->process, x->nprocess, y->process, y->nprocess);
+		compare_strv("cmdline", x->id, x->cmdline, x->ncmdline, y->cmdline, y->ncmdline);
+		compare_strv("banner", x->id, x->banner, x->nbanner, y->banner, y->nbanner);
+	}
+	pl_id_candidates_free(&a);
+	pl_id_candidates_free(&b);
+	return n;
+}
+
+/* The registry name identification gives a listener on port/proto: the store's query
+ * (hints.c) against the index's port entry. */
+static void
+compare_service(sqlite3 *h, struct pl_index *ix, uint16_t port, enum pl_proto proto)
+{
+	static const char one[] = "SELECT service FROM record WHERE snapshot = (SELECT id FROM"
+	    " snapshot ORDER BY label DESC LIMIT 1) AND lo = ?1 AND hi = ?1 AND (proto = ?2 OR"
+	    " proto = '') AND service <> '' ORDER BY line LIMIT 1";
+	sqlite3_stmt *s = NULL;
+	struct pl_err err = { 0 };
+	const char *got = NULL, *want = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(h, one, -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int(s, 1, port);
+	sqlite3_bind_text(s, 2, pl_proto_name(proto), -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		want = (const char *)sqlite3_column_text(s, 0);
+	if (pl__index_service(ix, port, proto, &got, &err) != 0)
+		fail_msg("%s", err.msg);
+	if ((want == NULL) != (got == NULL) || (want && strcmp(want, got) != 0))
+		fail_msg("port %u/%s: registry name '%s' in the store, '%s' in the index", port,
+		    pl_proto_name(proto), want ? want : "(none)", got ? got : "(none)");
+	sqlite3_finalize(s);
+}
+
 /* Compares every chosen port of every protocol, and the protocols a bare port expands
  * to. Returns how many reports were compared. */
 static long
@@ -106,6 +188,18 @@ compare_store(const char *db)
 		fail_msg("%s", err.msg);
 	assert_string_equal(pl_index_snapshot(ix) ? pl_index_snapshot(ix) : "(none)",
 	    pl_store_current_snapshot(st) ? pl_store_current_snapshot(st) : "(none)");
+	cand_ports += compare_candidates(st, ix);
+	{
+		sqlite3 *h = NULL;
+
+		assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+		for (long p = 0; p < NPORTS; p++)
+			if (want[p]) {
+				compare_service(h, ix, (uint16_t)p, PL_PROTO_TCP);
+				compare_service(h, ix, (uint16_t)p, PL_PROTO_UDP);
+			}
+		sqlite3_close(h);
+	}
 	for (long p = 0; p < NPORTS; p++) {
 		char spec_text[16];
 		struct pl_portspec spec = { 0 };
@@ -152,6 +246,8 @@ test_build_store(void **state)
 	if (db == NULL)
 		skip();
 	assert_true(compare_store(db) > 20000);
+	/* The build's lore: every entry's ports were compared, not an empty list. */
+	assert_true(cand_ports > 1000);
 }
 
 #define HEADER FX_IANA_HEADER

@@ -34,14 +34,16 @@ enum ev {
 /* How a pattern is matched, decided at its first use. Most hints are plain names
  * ("^sshd$", "jboss-modules\\.jar"): those are compared as strings, and only patterns
  * with real regular-expression syntax pay for regcomp. */
-enum re_state { RE_UNSET, RE_REGEX, RE_BAD, RE_EXACT, RE_PREFIX, RE_SUFFIX, RE_SUBSTR };
+enum re_state { RE_UNSET, RE_PENDING, RE_REGEX, RE_BAD, RE_EXACT, RE_PREFIX, RE_SUFFIX,
+	RE_SUBSTR };
 
 /* A pattern of a candidate, compiled (or reduced to its literal) at its first use. */
 struct re {
 	const char *pattern;
 	regex_t re;
 	enum re_state state;
-	char *lit;                 /* the literal text of RE_EXACT/PREFIX/SUFFIX/SUBSTR */
+	char *lit;                 /* the literal text of RE_EXACT/PREFIX/SUFFIX/SUBSTR; of
+	                            * RE_PENDING/RE_REGEX, text every match contains */
 	int generic;               /* banner patterns: 0 not checked, 1 generic, -1 not */
 };
 
@@ -205,6 +207,151 @@ literal_of(const char *p, bool lines, char **lit)
 	return start && end ? RE_EXACT : start ? RE_PREFIX : end ? RE_SUFFIX : RE_SUBSTR;
 }
 
+/* Skips the interval "{m}", "{m,}" or "{m,n}" at p; its minimum in *min. NULL when p
+ * holds no valid one. */
+static const char *
+skip_interval(const char *p, long *min)
+{
+	char *e;
+
+	if (*p != '{' || !isdigit((unsigned char)p[1]))
+		return NULL;
+	*min = strtol(p + 1, &e, 10);
+	if (*e == ',')
+		for (e++; isdigit((unsigned char)*e); e++)
+			;
+	return *e == '}' ? e + 1 : NULL;
+}
+
+/* Skips the bracket expression at p ('['), with its "[:class:]" parts; NULL when it
+ * does not end. */
+static const char *
+skip_bracket(const char *p)
+{
+	p++;
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	while (*p && *p != ']') {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			char end[3] = { p[1], ']', '\0' };
+			const char *q = strstr(p + 2, end);
+
+			if (q == NULL)
+				return NULL;
+			p = q + 2;
+		} else {
+			p++;
+		}
+	}
+	return *p == ']' ? p + 1 : NULL;
+}
+
+/* Skips what may follow an atom: '*', '+', '?' or an interval. *optional: the atom may
+ * be absent. NULL on a malformed or doubled quantifier. */
+static const char *
+skip_quantifier(const char *p, bool *optional)
+{
+	long min = 1;
+
+	*optional = false;
+	if (*p == '*' || *p == '?')
+		*optional = true, p++;
+	else if (*p == '+')
+		p++;
+	else if (*p == '{') {
+		if ((p = skip_interval(p, &min)) == NULL)
+			return NULL;
+		*optional = min == 0;
+	} else
+		return p;
+	return *p == '*' || *p == '+' || *p == '?' || *p == '{' ? NULL : p;
+}
+
+/*
+ * Text that every match of the extended regular expression p contains: the longest
+ * run of plain or escaped characters outside groups and bracket expressions that no
+ * quantifier makes optional or repeats within. Empty (no shortcut) when p has an
+ * alternation, anywhere, or is not understood. A hint is weighed against every process;
+ * strstr on this text rules most of them out without compiling the expression.
+ */
+static char *
+required_text(const char *p)
+{
+	size_t len = strlen(p), n = 0, best = 0;
+	char *run = malloc(len + 1), *out = calloc(len + 1, 1);
+	const char *q;
+	bool opt;
+
+	if (run == NULL || out == NULL || strchr(p, '|') != NULL)
+		goto none;
+	while (*p) {
+		char ch;
+
+		if (*p == '\\' && ispunct((unsigned char)p[1])) {
+			ch = p[1];
+			p += 2;
+		} else if (*p == '\\' || *p == '[' || *p == '(' || *p == '.' || *p == '^' ||
+		    *p == '$') {
+			/* Not a plain character: the run ends here. */
+			if (n > best)
+				memcpy(out, run, best = n), out[n] = '\0';
+			n = 0;
+			if (*p == '\\')
+				p = p[1] ? p + 2 : NULL;
+			else if (*p == '[')
+				p = skip_bracket(p);
+			else if (*p == '(') {
+				int depth = 0;
+
+				do {
+					if (*p == '\\' && p[1])
+						p++;
+					else if (*p == '[' && (p = skip_bracket(p)) != NULL)
+						continue;
+					else if (*p == '(')
+						depth++;
+					else if (*p == ')')
+						depth--;
+					if (p != NULL && *p)
+						p++;
+				} while (p != NULL && *p && depth > 0);
+				if (p == NULL || depth != 0)
+					goto none;
+			} else
+				p++;
+			if (p == NULL || (p = skip_quantifier(p, &opt)) == NULL)
+				goto none;
+			continue;
+		} else if (strchr("*+?{)", *p) != NULL) {
+			goto none;
+		} else {
+			ch = *p++;
+		}
+		if ((q = skip_quantifier(p, &opt)) == NULL)
+			goto none;
+		if (!opt)
+			run[n++] = ch;
+		/* A repeated or optional character ends the run (more of it may follow). */
+		if (q != p) {
+			if (n > best)
+				memcpy(out, run, best = n), out[n] = '\0';
+			n = 0;
+		}
+		p = q;
+	}
+	if (n > best)
+		memcpy(out, run, n), out[n] = '\0';
+	free(run);
+	return out;
+none:
+	free(run);
+	if (out != NULL)
+		*out = '\0';
+	return out;
+}
+
 static bool
 pat_match(struct re *r, const char *text, bool lines)
 {
@@ -212,7 +359,15 @@ pat_match(struct re *r, const char *text, bool lines)
 
 	if (text == NULL)
 		return false;
-	if (r->state == RE_UNSET && (r->state = literal_of(r->pattern, lines, &r->lit)) == RE_REGEX)
+	if (r->state == RE_UNSET && (r->state = literal_of(r->pattern, lines, &r->lit)) == RE_REGEX) {
+		r->state = RE_PENDING;
+		r->lit = required_text(r->pattern);
+	}
+	/* Compiled only for a text that could match: most processes are ruled out first. */
+	if ((r->state == RE_PENDING || r->state == RE_REGEX) && r->lit != NULL &&
+	    *r->lit != '\0' && strstr(text, r->lit) == NULL)
+		return false;
+	if (r->state == RE_PENDING)
 		r->state = regcomp(&r->re, r->pattern, REG_EXTENDED | REG_NOSUB |
 		    (lines ? REG_NEWLINE : 0)) == 0 ? RE_REGEX : RE_BAD;
 	switch (r->state) {

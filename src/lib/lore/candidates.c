@@ -60,8 +60,8 @@ push_str(const char *const **arr, size_t *n, const char *s)
  * port's open frequency are left out: the first needs the port's registry row, the
  * second is the same for every use of one port.
  */
-static int
-port_rank(int lo, int hi, const char *use, const char *prevalence, int nsources)
+int
+pl_id_port_rank(int lo, int hi, const char *use, const char *prevalence, int nsources)
 {
 	int u = pl_use_parse(use), p = pl_prevalence_parse(prevalence);
 	struct pl_rank_in in = {
@@ -180,7 +180,7 @@ load_ports_hints(struct pl_store *st, struct pl_id_candidates *c, const int *nsr
 				continue;
 			if (q == 0)
 				rc = push_port(x, sqlite3_column_int(s, 1), sqlite3_column_int(s, 2), a,
-				    port_rank(sqlite3_column_int(s, 1), sqlite3_column_int(s, 2),
+				    pl_id_port_rank(sqlite3_column_int(s, 1), sqlite3_column_int(s, 2),
 				    (const char *)sqlite3_column_text(s, 4),
 				    (const char *)sqlite3_column_text(s, 5), nsrc[x - c->v]));
 			else if (strcmp(a, "process") == 0)
@@ -239,6 +239,13 @@ strv_free(const char *const *v, size_t n)
 void
 pl_id_candidates_free(struct pl_id_candidates *c)
 {
+	if (c->lent) {
+		free(c->mem[0]);
+		free(c->mem[1]);
+		free(c->v);
+		memset(c, 0, sizeof(*c));
+		return;
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct pl_id_candidate *x = &c->v[i];
 

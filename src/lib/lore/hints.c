@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "portlore/identify.h"
 #include "portlore/sockets.h"
+#include "registry/index-internal.h"
 #include "registry/store-internal.h"
 
 /* Beyond this many distinct ports, one pass over the registry beats one query each. */
@@ -104,10 +106,11 @@ cmp_slot(const void *a, const void *b)
 	return (x->sock > y->sock) - (x->sock < y->sock);
 }
 
-/* Identifies the holder of each listener from its first owner (identify.h). */
+/* Identifies the holder of each listener from its first owner (identify.h), with the
+ * candidates of the lookup index when there is one (ix), else of the store. */
 static int
-annotate_lore(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
-    struct pl_err *err)
+annotate_lore(struct pl_store *st, struct pl_index *ix, struct pl_socklist *l,
+    const char *dpkg_info, struct pl_err *err)
 {
 	struct pl_id_candidates c = { 0 };
 	struct pl_idmatch *m = NULL;
@@ -127,7 +130,7 @@ annotate_lore(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
 			order[k++] = (struct slot){ l->v[i].owners[0], i, l->v[i].lport,
 				(int)l->v[i].proto };
 	qsort(order, n, sizeof(*order), cmp_slot);
-	if ((rc = pl_id_candidates_load(st, &c, err)) != 0) {
+	if ((rc = ix ? pl__index_candidates(ix, &c, err) : pl_id_candidates_load(st, &c, err)) != 0) {
 		free(order);
 		return rc;
 	}
@@ -243,6 +246,35 @@ fail:
 	return rc;
 }
 
+/* Registry names from the lookup index: one port entry each, no query. */
+static int
+annotate_registry_index(struct pl_index *ix, struct pl_socklist *l, struct pl_err *err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const char *name;
+		int rc;
+
+		if ((rc = pl__index_service(ix, l->v[i].lport, l->v[i].proto, &name, err)) != 0)
+			return rc;
+		if (name != NULL && (l->v[i].registry = keep(l, name)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+int
+pl_sockets_identify_index(struct pl_index *ix, struct pl_socklist *l, const char *dpkg_info,
+    struct pl_err *err)
+{
+	int rc;
+
+	if ((rc = pl_container_images(l, getenv("PORTLORE_CONTAINER_ROOT"))) != 0)
+		return pl_err_set(err, rc, "container images: out of memory");
+	if ((rc = annotate_registry_index(ix, l, err)) != 0)
+		return rc;
+	return annotate_lore(NULL, ix, l, dpkg_info, err);
+}
+
 int
 pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
     struct pl_err *err)
@@ -257,7 +289,7 @@ pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg
 		return 0;
 	if ((rc = annotate_registry(st, l, err)) != 0)
 		return rc;
-	return annotate_lore(st, l, dpkg_info, err);
+	return annotate_lore(st, NULL, l, dpkg_info, err);
 }
 
 int

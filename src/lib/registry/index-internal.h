@@ -28,4 +28,15 @@ int pl__index_protos(struct pl_index *ix, uint16_t port, bool extra[PL_PROTO_COU
  * it can't be opened, or for an index opened from memory. */
 struct pl_store *pl__index_store(struct pl_index *ix, struct pl_err *err);
 
+/* The current snapshot's registry name for an exact port and protocol, as the store's
+ * identification query finds it (lent, NULL when none). Same returns. */
+int pl__index_service(struct pl_index *ix, uint16_t port, enum pl_proto proto,
+    const char **name, struct pl_err *err);
+
+/* pl_id_candidates_load() from the index: the same candidates in the same order, their
+ * strings lent by the index (out->lent). Same returns. */
+struct pl_id_candidates;
+int pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out,
+    struct pl_err *err);
+
 #endif

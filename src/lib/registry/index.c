@@ -32,11 +32,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "portlore/identify.h"
 #include "registry/index-internal.h"
 #include "registry/store-internal.h"
 
 #define MAGIC "PLINDEX\n"
-#define FORMAT 2
+#define FORMAT 3
 #define HEADER_LEN 256
 #define DBHEAD_LEN 100
 #define VERSION_LEN 32
@@ -46,7 +47,8 @@
 /* Header fields (byte offsets). */
 enum {
 	H_FORMAT = 8, H_LEN = 12, H_DBSIZE = 16, H_DBHEAD = 24, H_VERSION = 124,
-	H_NSNAPS = 156, H_SNAPS = 160, H_CURRENT = 164, H_PORTS = 168, H_CHECK = 252
+	H_NSNAPS = 156, H_SNAPS = 160, H_CURRENT = 164, H_PORTS = 168, H_ENTRIES = 172,
+	H_CANDPORTS = 176, H_CHECK = 252
 };
 
 /* Records, in 32-bit words. */
@@ -62,6 +64,7 @@ struct pl_index {
 	size_t n;
 	void *map;                  /* what to munmap, NULL for an index in memory */
 	uint32_t nsnaps, snaps, current, ports;
+	uint32_t entries, candports;  /* identification's candidates (pl__index_candidates) */
 	char *path;                 /* the index file, for messages */
 	char *store_path;           /* NULL for an index in memory */
 	struct pl_store *st;        /* opened by pl__index_store() */
@@ -161,7 +164,7 @@ db_stamp(struct pl_store *st, unsigned char head[DBHEAD_LEN], uint64_t *size)
 }
 
 struct wrow { uint32_t off, snap, lo, hi; long line; };
-struct wlp { uint32_t off, lo, hi; };
+struct wlp { uint32_t off, lo, hi, entry; long rowid; };
 struct wnm { uint32_t off, port; };
 struct named { char *key; uint32_t off; };
 
@@ -544,8 +547,8 @@ static int
 w_lore_ports(struct writer *w)
 {
 	sqlite3_stmt *s = w_prepare(w, "SELECT e.id, p.lo, p.hi, p.proto, p.role, p.use,"
-	    " p.prevalence, p.evidence FROM lore_port p JOIN lore_entry e ON e.id = p.entry"
-	    " ORDER BY e.id, p.lo");
+	    " p.prevalence, p.evidence, p.rowid FROM lore_port p JOIN lore_entry e"
+	    " ON e.id = p.entry ORDER BY e.id, p.lo");
 	int rc;
 
 	if (s == NULL)
@@ -562,7 +565,8 @@ w_lore_ports(struct writer *w)
 			str[i] = w_col(w, s, i + 3);
 		if ((lp = w_grow(w, &w->lps, &w->nlps, sizeof(*lp))) == NULL)
 			break;
-		*lp = (struct wlp){ w_off(w), (uint32_t)lo, (uint32_t)hi };
+		*lp = (struct wlp){ w_off(w), (uint32_t)lo, (uint32_t)hi, entry,
+			sqlite3_column_int64(s, 8) };
 		w_u32(w, entry);
 		w_u32(w, (uint32_t)lo);
 		w_u32(w, (uint32_t)hi);
@@ -574,6 +578,48 @@ w_lore_ports(struct writer *w)
 	if (w->err->code != 0)
 		return w->err->code;
 	return rc == SQLITE_DONE ? 0 : w_fail(w);
+}
+
+/* Lore ports by entry (in id order), then in the lore files' order (rowid): the order
+ * identification reads them in (lore/candidates.c). */
+static int
+lp_cand_cmp(const void *a, const void *b)
+{
+	const struct wlp *x = *(const struct wlp *const *)a, *y = *(const struct wlp *const *)b;
+
+	if (x->entry != y->entry)
+		return x->off < y->off ? -1 : 1;     /* written in entry id order */
+	return (x->rowid > y->rowid) - (x->rowid < y->rowid);
+}
+
+/*
+ * Identification's candidates (pl__index_candidates): every entry in id order, and
+ * every lore port in candidates.c's order. `who` and `ls` name what listens from these
+ * without opening SQLite.
+ */
+static int
+w_candidates(struct writer *w, uint32_t *entries, uint32_t *ports)
+{
+	const struct wlp **v = w->nlps ? malloc(w->nlps * sizeof(*v)) : NULL;
+
+	if (w->nlps > 0 && v == NULL)
+		return pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
+	*entries = w_off(w);
+	w_u32(w, (uint32_t)w->nentries);
+	for (size_t i = 0; i < w->nentries; i++)
+		w_u32(w, w->entries[i].off);
+	w_seal(w, *entries);
+	for (size_t i = 0; i < w->nlps; i++)
+		v[i] = &w->lps[i];
+	if (w->nlps > 1)
+		qsort(v, w->nlps, sizeof(*v), lp_cand_cmp);
+	*ports = w_off(w);
+	w_u32(w, (uint32_t)w->nlps);
+	for (size_t i = 0; i < w->nlps; i++)
+		w_u32(w, v[i]->off);
+	w_seal(w, *ports);
+	free(v);
+	return pl_buf_error(&w->b) == 0 ? 0 : w_fail(w);
 }
 
 static int
@@ -767,7 +813,7 @@ out:
 static int
 w_build(struct writer *w, const unsigned char dbhead[DBHEAD_LEN], uint64_t dbsize)
 {
-	uint32_t snaps, ports, label;
+	uint32_t snaps, ports, label, cands[2] = { 0, 0 };
 	int rc;
 	sqlite3_stmt *s;
 
@@ -776,7 +822,8 @@ w_build(struct writer *w, const unsigned char dbhead[DBHEAD_LEN], uint64_t dbsiz
 		pl_buf_addc(&w->b, '\0');
 	/* Offset 0 means "nothing" everywhere, so no string may sit there: none does. */
 	if ((rc = w_snapshots(w)) != 0 || (rc = w_rows(w)) != 0 || (rc = w_families(w)) != 0 ||
-	    (rc = w_entries(w)) != 0 || (rc = w_lore_ports(w)) != 0 || (rc = w_nmap(w)) != 0)
+	    (rc = w_entries(w)) != 0 || (rc = w_lore_ports(w)) != 0 ||
+	    (rc = w_candidates(w, &cands[0], &cands[1])) != 0 || (rc = w_nmap(w)) != 0)
 		return rc;
 	if ((s = w_prepare(w, "SELECT label, source FROM snapshot ORDER BY label")) == NULL)
 		return -PL_ESTORE;
@@ -818,6 +865,8 @@ w_build(struct writer *w, const unsigned char dbhead[DBHEAD_LEN], uint64_t dbsiz
 		put32(h + H_SNAPS, snaps);
 		put32(h + H_CURRENT, w->nsnaps ? w->nsnaps - 1 : NONE);
 		put32(h + H_PORTS, ports);
+		put32(h + H_ENTRIES, cands[0]);
+		put32(h + H_CANDPORTS, cands[1]);
 		put32(h + H_CHECK, check(h, H_CHECK));
 	}
 	return 0;
@@ -1010,6 +1059,8 @@ open_checked(struct pl_index *ix, struct pl_err *err)
 	ix->snaps = v[1];
 	ix->current = v[2];
 	ix->ports = v[3];
+	ix->entries = get32(ix->p + H_ENTRIES);
+	ix->candports = get32(ix->p + H_CANDPORTS);
 	if ((ix->nsnaps > 0 && (ix->snaps < HEADER_LEN || ix->snaps > ix->n ||
 	    (ix->n - ix->snaps) / 8 < ix->nsnaps)) ||
 	    (ix->current != NONE && ix->current >= ix->nsnaps) ||
@@ -1085,6 +1136,12 @@ pl_index_open(struct pl_index **out, const char *store_path, struct pl_err *err)
 	ix->p = ix->map;
 	close(fd);
 	fd = -1;
+	/* Another build's layout is out of date, not damaged: the store answers. */
+	if (memcmp(ix->p, MAGIC, 8) == 0 && get32(ix->p + H_FORMAT) != FORMAT) {
+		rc = pl_err_set(err, -PL_ENOTFOUND, "index %s: stale (format %u)", path,
+		    get32(ix->p + H_FORMAT));
+		goto fail;
+	}
 	if ((rc = open_checked(ix, err)) != 0)
 		goto fail;
 	/* Made by this portlore from this store, as it is now. */
@@ -1135,6 +1192,12 @@ pl__index_store(struct pl_index *ix, struct pl_err *err)
 	else if (ix->st == NULL)
 		pl_store_open(&ix->st, ix->store_path, PL_STORE_READ, err);
 	return ix->st;
+}
+
+struct pl_store *
+pl_index_store(struct pl_index *ix, struct pl_err *err)
+{
+	return pl__index_store(ix, err);
 }
 
 /* The three lists of port's entry: rows, lore ports, nmap rows (n 0 when none). */
@@ -1572,4 +1635,176 @@ out:
 	free(rows);
 	free(snaps);
 	return rc;
+}
+
+/* ------------------------------------------------------- identification */
+
+int
+pl__index_service(struct pl_index *ix, uint16_t port, enum pl_proto proto,
+    const char **name, struct pl_err *err)
+{
+	const char *want = pl_proto_name(proto);
+	struct portent pe;
+	long best = -1;
+	int rc;
+
+	*name = NULL;
+	if (ix->current == NONE || (rc = port_entry(ix, port, &pe, err)) != 0)
+		return ix->current == NONE ? 0 : rc;
+	/* As hints.c's query: the current snapshot's first exact row of the port (by line)
+	 * for this protocol or none, with a service name. */
+	for (uint32_t i = 0; i < pe.n[0]; i++) {
+		uint32_t off, w[ROW_WORDS];
+		const char *p, *service;
+
+		if (!words(ix, pe.first[0] + 4 * i, &off, 1) || !rec_at(ix, off, w, ROW_WORDS))
+			return bad(ix, err, "row", pe.first[0] + 4 * i);
+		if (w[ROW_SNAP] != ix->current || w[ROW_LO] != port || w[ROW_HI] != port)
+			continue;
+		if ((p = str_at(ix, w[ROW_PROTO])) == NULL || (service = str_at(ix, w[ROW_STR])) == NULL)
+			return bad(ix, err, "row", off);
+		if ((*p != '\0' && strcmp(p, want) != 0) || *service == '\0')
+			continue;
+		if (best < 0 || (long)w[ROW_LINE] < best) {
+			best = (long)w[ROW_LINE];
+			*name = service;
+		}
+	}
+	return 0;
+}
+
+static int
+cand_lore_order(const void *a, const void *b)
+{
+	const struct pl_id_candidate *x = a, *y = b;
+	int c = strcmp(x->family, y->family);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+/* An entry's hints of the kinds identification weighs, into slots (kind by kind, so
+ * that each kind's patterns sit side by side); tmp and kind have room for cap hints. */
+static int
+cand_hints(const struct pl_index *ix, uint32_t off, struct pl_id_candidate *c,
+    const char **slots, const char **tmp, unsigned char *kind, size_t *used, size_t cap,
+    struct pl_err *err)
+{
+	static const char *const kinds[3] = { "process", "cmdline", "banner" };
+	const char *const **arr[3] = { &c->process, &c->cmdline, &c->banner };
+	size_t *n[3] = { &c->nprocess, &c->ncmdline, &c->nbanner };
+	uint32_t cnt, first, w[2];
+
+	if (!list_at(ix, off, 2, &cnt, &first))
+		return bad(ix, err, "hints", off);
+	if (cnt > cap - *used)
+		return bad(ix, err, "hints (more than the index holds)", off);
+	for (uint32_t i = 0; i < cnt; i++) {
+		const char *k;
+
+		if (!words(ix, first + 8 * i, w, 2) || (k = str_at(ix, w[0])) == NULL ||
+		    (tmp[i] = str_at(ix, w[1])) == NULL)
+			return bad(ix, err, "hint", first + 8 * i);
+		for (kind[i] = 0; kind[i] < 3 && strcmp(k, kinds[kind[i]]) != 0; kind[i]++)
+			;
+	}
+	for (int k = 0; k < 3; k++) {
+		*arr[k] = slots + *used;
+		for (uint32_t i = 0; i < cnt; i++)
+			if (kind[i] == k) {
+				slots[(*used)++] = tmp[i];
+				(*n[k])++;
+			}
+	}
+	return 0;
+}
+
+int
+pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out, struct pl_err *err)
+{
+	uint32_t ne, fe, nl, fl, nh = 0;
+	struct pl_id_port *ports;
+	const char **slots;
+	int *nsrc = NULL;
+	unsigned char *kinds = NULL;
+	size_t used = 0, k = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->lent = true;
+	if (!list_at(ix, ix->entries, 1, &ne, &fe) || !list_at(ix, ix->candports, 1, &nl, &fl))
+		return bad(ix, err, "candidate list", ix->entries);
+	/* The hints first, counted, so that one block holds every candidate's. */
+	for (uint32_t i = 0; i < ne; i++) {
+		uint32_t off, e[E_WORDS], cnt, first;
+
+		if (!words(ix, fe + 4 * i, &off, 1) || !rec_at(ix, off, e, E_WORDS) ||
+		    !list_at(ix, e[E_HINTS], 2, &cnt, &first) || cnt > 0xffffff - nh)
+			return bad(ix, err, "lore entry", fe + 4 * i);
+		nh += cnt;
+	}
+	out->v = ne ? calloc(ne, sizeof(*out->v)) : NULL;
+	ports = nl ? calloc(nl, sizeof(*ports)) : NULL;
+	slots = nh ? calloc(2 * (size_t)nh, sizeof(*slots)) : NULL;
+	nsrc = ne ? calloc(ne, sizeof(*nsrc)) : NULL;
+	kinds = nh ? malloc(nh) : NULL;
+	out->mem[0] = ports;
+	out->mem[1] = (void *)slots;
+	if ((ne && (out->v == NULL || nsrc == NULL)) || (nl && ports == NULL) ||
+	    (nh && (slots == NULL || kinds == NULL))) {
+		free(nsrc);
+		free(kinds);
+		pl_id_candidates_free(out);
+		return nomem(err);
+	}
+	out->n = ne;
+	for (uint32_t i = 0; i < ne && rc == 0; i++) {
+		struct pl_id_candidate *c = &out->v[i];
+		uint32_t off, e[E_WORDS], cnt, first;
+
+		if (!words(ix, fe + 4 * i, &off, 1) || !rec_at(ix, off, e, E_WORDS) ||
+		    (c->id = str_at(ix, e[E_STR])) == NULL ||
+		    (c->family = str_at(ix, e[E_STR + 1])) == NULL ||
+		    (c->name = str_at(ix, e[E_STR + 3])) == NULL ||
+		    !list_at(ix, e[E_SOURCES], 6, &cnt, &first)) {
+			rc = bad(ix, err, "lore entry", fe + 4 * i);
+			break;
+		}
+		nsrc[i] = (int)(cnt < 999 ? cnt : 999);
+		rc = cand_hints(ix, e[E_HINTS], c, slots, slots + nh, kinds, &used, nh, err);
+	}
+	/* The ports come grouped by entry, in the entries' order. */
+	for (uint32_t i = 0; i < nl && rc == 0; i++) {
+		uint32_t off, lp[LP_WORDS], eoff = 0;
+		const char *proto, *use, *prev;
+
+		if (!words(ix, fl + 4 * i, &off, 1) || !rec_at(ix, off, lp, LP_WORDS) ||
+		    (proto = str_at(ix, lp[LP_PROTO])) == NULL || (use = str_at(ix, lp[LP_USE])) == NULL ||
+		    (prev = str_at(ix, lp[LP_PREV])) == NULL || lp[LP_LO] > lp[LP_HI] ||
+		    lp[LP_HI] > 65535) {
+			rc = bad(ix, err, "lore port", fl + 4 * i);
+			break;
+		}
+		for (; k < ne; k++)
+			if (words(ix, fe + 4 * (uint32_t)k, &eoff, 1) && eoff == lp[LP_ENTRY])
+				break;
+		if (k == ne) {
+			rc = bad(ix, err, "lore port (entry out of order)", off);
+			break;
+		}
+		if (out->v[k].ports == NULL)
+			out->v[k].ports = &ports[i];
+		ports[i] = (struct pl_id_port){ (uint16_t)lp[LP_LO], (uint16_t)lp[LP_HI],
+			pl_proto_parse(proto, strlen(proto)),
+			pl_id_port_rank((int)lp[LP_LO], (int)lp[LP_HI], use, prev, nsrc[k]) };
+		out->v[k].nports++;
+	}
+	free(nsrc);
+	free(kinds);
+	if (rc != 0) {
+		pl_id_candidates_free(out);
+		return rc;
+	}
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cand_lore_order);
+	return 0;
 }

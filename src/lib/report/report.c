@@ -354,10 +354,11 @@ load_sockets(struct pl_store *st, struct pl_index *ix, struct pl_report *r,
 	q.udp = r->proto == PL_PROTO_UDP;
 	if (pl_sockets_collect(&q, &r->sockets, &e) != 0)
 		goto out;
-	/* Naming what listens takes the store's hints; the index opens it only then. */
-	if (ix != NULL && r->sockets.n > 0 && (st = pl__index_store(ix, &e)) == NULL)
-		goto out;
-	pl_sockets_identify(st, &r->sockets, dpkg_info, &e);
+	/* What listens is named from the index's candidates, or else the store's. */
+	if (ix != NULL)
+		pl_sockets_identify_index(ix, &r->sockets, dpkg_info, &e);
+	else
+		pl_sockets_identify(st, &r->sockets, dpkg_info, &e);
 out:
 	if (e.code != 0)
 		snprintf(r->sockets_error, sizeof(r->sockets_error), "%s", e.msg);
