@@ -266,6 +266,8 @@ test_literal_patterns(void **state)
 		{ "redis-server.*:6379", "redis-server *:6379" }, { "^/usr/(s)?bin/foo$", "/usr/bin/foo" },
 		{ "[]x]yz", "]yz" }, { "[^]x]yz", "ayz" }, { "q(a[)]b)r", "qa)br" }, { "a{2}b", "aab" },
 		{ "a{2}b", "ab" }, { "node .*(vite|next)", "node x/vite" }, { "\\bnginx\\b", "nginx: worker" },
+		{ "bacula-(dir|fd|sd)", "bacula-fd -c x" }, { "bacula-(dir|fd|sd)", "bacula -fd" },
+		{ "ab|cd", "cd" }, { "x(a|b)|yz", "yz" }, { "[|]ab", "|ab" }, { "(^|/)orbd( |$)", "/usr/bin/orbd" },
 	};
 
 	(void)state;

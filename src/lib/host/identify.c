@@ -42,8 +42,10 @@ struct re {
 	const char *pattern;
 	regex_t re;
 	enum re_state state;
-	char *lit;                 /* the literal text of RE_EXACT/PREFIX/SUFFIX/SUBSTR; of
+	const char *lit;           /* the literal text of RE_EXACT/PREFIX/SUFFIX/SUBSTR; of
 	                            * RE_PENDING/RE_REGEX, text every match contains */
+	size_t litlen;
+	bool lit_owned;            /* lit was allocated (else it points into pattern) */
 	int generic;               /* banner patterns: 0 not checked, 1 generic, -1 not */
 };
 
@@ -157,7 +159,8 @@ pl_idmatch_free(struct pl_idmatch *m)
 	for (size_t i = 0; i < m->nres; i++) {
 		if (m->res[i].state == RE_REGEX)
 			regfree(&m->res[i].re);
-		free(m->res[i].lit);
+		if (m->res[i].lit_owned)
+			free((void *)m->res[i].lit);
 	}
 	free(m->res);
 	free(m->first);
@@ -174,23 +177,28 @@ pl_idmatch_free(struct pl_idmatch *m)
  * so are anchors when '^' and '$' also match at line breaks (lines).
  */
 static enum re_state
-literal_of(const char *p, bool lines, char **lit)
+literal_of(struct re *r, bool lines)
 {
+	const char *p = r->pattern, *from;
 	size_t len = strlen(p), n = 0;
-	bool start = false, end = false;
-	char *out;
+	bool start = false, end = false, escaped = false;
+	char buf[256], *out = buf;
 
-	*lit = NULL;
+	r->lit = NULL;
+	r->lit_owned = false;
 	if (*p == '^') {
 		start = true;
 		p++;
 		len--;
 	}
-	if ((out = malloc(len + 1)) == NULL)
+	from = p;
+	/* Most patterns are short: the heap only for a long one, and a copy only when an
+	 * escape must be dropped (else the literal is the pattern's own characters). */
+	if (len >= sizeof(buf) && (out = malloc(len + 1)) == NULL)
 		return RE_REGEX;
 	for (; *p; p++) {
 		if (*p == '\\' && p[1] != '\0' && ispunct((unsigned char)p[1]))
-			out[n++] = *++p;
+			out[n++] = *++p, escaped = true;
 		else if (*p == '$' && p[1] == '\0')
 			end = true;
 		else if (*p == '\n' || strchr(".[]()*+?{}|^$\\", *p) != NULL)
@@ -198,12 +206,25 @@ literal_of(const char *p, bool lines, char **lit)
 		else
 			out[n++] = *p;
 	}
+	out[n] = '\0';
 	if (*p != '\0' || (lines && (start || end))) {
-		free(out);
+		if (out != buf)
+			free(out);
 		return RE_REGEX;
 	}
-	out[n] = '\0';
-	*lit = out;
+	r->litlen = n;
+	if (!escaped) {
+		r->lit = from;
+	} else if (out != buf) {
+		r->lit = out;
+		r->lit_owned = true;
+	} else if ((r->lit = strdup(buf)) != NULL) {
+		r->lit_owned = true;
+	} else {
+		return RE_REGEX;
+	}
+	if (out != buf && !r->lit_owned)
+		free(out);
 	return start && end ? RE_EXACT : start ? RE_PREFIX : end ? RE_SUFFIX : RE_SUBSTR;
 }
 
@@ -272,20 +293,21 @@ skip_quantifier(const char *p, bool *optional)
 /*
  * Text that every match of the extended regular expression p contains: the longest
  * run of plain or escaped characters outside groups and bracket expressions that no
- * quantifier makes optional or repeats within. Empty (no shortcut) when p has an
- * alternation, anywhere, or is not understood. A hint is weighed against every process;
+ * quantifier makes optional or repeats within. NULL (no shortcut) when p is an
+ * alternation ("a|b" needs neither; "x(a|b)" still needs "x"), is not understood or
+ * is long. A hint is weighed against every process;
  * strstr on this text rules most of them out without compiling the expression.
  */
 static char *
 required_text(const char *p)
 {
 	size_t len = strlen(p), n = 0, best = 0;
-	char *run = malloc(len + 1), *out = calloc(len + 1, 1);
+	char sbuf[2][256], *run = sbuf[0], *out = sbuf[1];
 	const char *q;
 	bool opt;
 
-	if (run == NULL || out == NULL || strchr(p, '|') != NULL)
-		goto none;
+	if (len >= sizeof(sbuf[0]))
+		return NULL;
 	while (*p) {
 		char ch;
 
@@ -324,7 +346,9 @@ required_text(const char *p)
 			if (p == NULL || (p = skip_quantifier(p, &opt)) == NULL)
 				goto none;
 			continue;
-		} else if (strchr("*+?{)", *p) != NULL) {
+		} else if (strchr("*+?{)|", *p) != NULL) {
+			/* A quantifier with nothing before it, or an alternation of the whole
+			 * expression (inside a group, the group was skipped): no shortcut. */
 			goto none;
 		} else {
 			ch = *p++;
@@ -342,14 +366,10 @@ required_text(const char *p)
 		p = q;
 	}
 	if (n > best)
-		memcpy(out, run, n), out[n] = '\0';
-	free(run);
-	return out;
+		memcpy(out, run, best = n), out[n] = '\0';
+	return best > 0 ? strdup(out) : NULL;
 none:
-	free(run);
-	if (out != NULL)
-		*out = '\0';
-	return out;
+	return NULL;
 }
 
 static bool
@@ -359,9 +379,10 @@ pat_match(struct re *r, const char *text, bool lines)
 
 	if (text == NULL)
 		return false;
-	if (r->state == RE_UNSET && (r->state = literal_of(r->pattern, lines, &r->lit)) == RE_REGEX) {
+	if (r->state == RE_UNSET && (r->state = literal_of(r, lines)) == RE_REGEX) {
 		r->state = RE_PENDING;
 		r->lit = required_text(r->pattern);
+		r->lit_owned = r->lit != NULL;
 	}
 	/* Compiled only for a text that could match: most processes are ruled out first. */
 	if ((r->state == RE_PENDING || r->state == RE_REGEX) && r->lit != NULL &&
@@ -374,14 +395,15 @@ pat_match(struct re *r, const char *text, bool lines)
 	case RE_REGEX:
 		return regexec(&r->re, text, 0, NULL, 0) == 0;
 	case RE_EXACT:
-		return strcmp(text, r->lit) == 0;
+		return strlen(text) == r->litlen && memcmp(text, r->lit, r->litlen) == 0;
 	case RE_PREFIX:
-		return strncmp(text, r->lit, strlen(r->lit)) == 0;
+		return strncmp(text, r->lit, r->litlen) == 0;
 	case RE_SUFFIX:
-		n = strlen(r->lit);
+		n = r->litlen;
 		t = strlen(text);
 		return t >= n && memcmp(text + t - n, r->lit, n) == 0;
 	case RE_SUBSTR:
+		/* Unescaped, the literal runs to the pattern's end: a C string. */
 		return strstr(text, r->lit) != NULL;
 	default:
 		return false;

@@ -12,6 +12,9 @@
  *   strings: length, check word, bytes, NUL; each distinct string once;
  *   registry rows of every snapshot, lore entries (with their sources, CVEs, hints,
  *     risk ports and their family's ports), lore ports and nmap rows, each once;
+ *   identification's candidates: the entries in lore's order (family, id) and their
+ *     lore ports grouped in the same order, each with its rank among its port's uses
+ *     (header: entry list, port list);
  *   per run of ports with the same facts, an entry: the run's first and last port,
  *     its rows (every snapshot, exact and ranges, in snapshot and file order), its
  *     lore ports (in entry id, then port order) and its nmap rows;
@@ -580,46 +583,83 @@ w_lore_ports(struct writer *w)
 	return rc == SQLITE_DONE ? 0 : w_fail(w);
 }
 
-/* Lore ports by entry (in id order), then in the lore files' order (rowid): the order
- * identification reads them in (lore/candidates.c). */
 static int
-lp_cand_cmp(const void *a, const void *b)
+lp_rowid_cmp(const void *a, const void *b)
 {
 	const struct wlp *x = *(const struct wlp *const *)a, *y = *(const struct wlp *const *)b;
 
-	if (x->entry != y->entry)
-		return x->off < y->off ? -1 : 1;     /* written in entry id order */
 	return (x->rowid > y->rowid) - (x->rowid < y->rowid);
 }
 
 /*
- * Identification's candidates (pl__index_candidates): every entry in id order, and
- * every lore port in candidates.c's order. `who` and `ls` name what listens from these
- * without opening SQLite.
+ * Identification's candidates (pl__index_candidates), in the order the identifier
+ * weighs them, lore's (family, then id), so that a reader sorts nothing: every entry,
+ * then every lore port grouped by entry in that order and, within an entry, in the
+ * lore files' order. `who` and `ls` name what listens from these without SQLite.
  */
 static int
 w_candidates(struct writer *w, uint32_t *entries, uint32_t *ports)
 {
-	const struct wlp **v = w->nlps ? malloc(w->nlps * sizeof(*v)) : NULL;
+	sqlite3_stmt *e = w_prepare(w, "SELECT id FROM lore_entry ORDER BY family, id");
+	sqlite3_stmt *p = w_prepare(w, "SELECT p.rowid, p.lo, p.hi, p.use, p.prevalence,"
+	    " (SELECT count(*) FROM lore_source s WHERE s.entry = e.id) FROM lore_port p"
+	    " JOIN lore_entry e ON e.id = p.entry ORDER BY e.family, e.id, p.rowid");
+	const struct wlp **byrow = w->nlps ? malloc(w->nlps * sizeof(*byrow)) : NULL;
+	uint32_t *v = malloc((w->nentries + 2 * w->nlps + 1) * sizeof(*v)), n = 0;
+	int rc = e && p ? SQLITE_DONE : SQLITE_ERROR;
 
-	if (w->nlps > 0 && v == NULL)
-		return pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
-	*entries = w_off(w);
-	w_u32(w, (uint32_t)w->nentries);
-	for (size_t i = 0; i < w->nentries; i++)
-		w_u32(w, w->entries[i].off);
-	w_seal(w, *entries);
-	for (size_t i = 0; i < w->nlps; i++)
-		v[i] = &w->lps[i];
-	if (w->nlps > 1)
-		qsort(v, w->nlps, sizeof(*v), lp_cand_cmp);
-	*ports = w_off(w);
-	w_u32(w, (uint32_t)w->nlps);
-	for (size_t i = 0; i < w->nlps; i++)
-		w_u32(w, v[i]->off);
-	w_seal(w, *ports);
+	if ((w->nlps > 0 && byrow == NULL) || v == NULL) {
+		rc = SQLITE_ERROR;
+		pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
+	}
+	while (rc != SQLITE_ERROR && (rc = sqlite3_step(e)) == SQLITE_ROW) {
+		uint32_t off = named_find(w->entries, w->nentries,
+		    (const char *)sqlite3_column_text(e, 0));
+
+		if (off != 0 && n < w->nentries)
+			v[n++] = off;
+	}
+	if (rc == SQLITE_DONE) {
+		*entries = w_off(w);
+		w_u32(w, n);
+		for (uint32_t i = 0; i < n; i++)
+			w_u32(w, v[i]);
+		w_seal(w, *entries);
+		for (size_t i = 0; i < w->nlps; i++)
+			byrow[i] = &w->lps[i];
+		if (w->nlps > 1)
+			qsort(byrow, w->nlps, sizeof(*byrow), lp_rowid_cmp);
+		n = 0;
+	}
+	while (rc == SQLITE_DONE && (rc = sqlite3_step(p)) == SQLITE_ROW) {
+		struct wlp key = { .rowid = sqlite3_column_int64(p, 0) };
+		const struct wlp *kp = &key, **f = w->nlps ? bsearch(&kp, byrow, w->nlps,
+		    sizeof(*byrow), lp_rowid_cmp) : NULL;
+
+		/* A port the lore ports' pass left out (out of range) is left out here too.
+		 * Its place among its port's uses is set now, not at every run. */
+		if (f != NULL && n < w->nlps) {
+			v[2 * n] = (*f)->off;
+			v[2 * n++ + 1] = (uint32_t)pl_id_port_rank(sqlite3_column_int(p, 1),
+			    sqlite3_column_int(p, 2), (const char *)sqlite3_column_text(p, 3),
+			    (const char *)sqlite3_column_text(p, 4), sqlite3_column_int(p, 5));
+		}
+		rc = SQLITE_DONE;
+	}
+	if (rc == SQLITE_DONE) {
+		*ports = w_off(w);
+		w_u32(w, n);
+		for (uint32_t i = 0; i < 2 * n; i++)
+			w_u32(w, v[i]);
+		w_seal(w, *ports);
+	}
+	sqlite3_finalize(e);
+	sqlite3_finalize(p);
+	free(byrow);
 	free(v);
-	return pl_buf_error(&w->b) == 0 ? 0 : w_fail(w);
+	if (w->err->code != 0)
+		return w->err->code;
+	return rc == SQLITE_DONE && pl_buf_error(&w->b) == 0 ? 0 : w_fail(w);
 }
 
 static int
@@ -1673,35 +1713,43 @@ pl__index_service(struct pl_index *ix, uint16_t port, enum pl_proto proto,
 	return 0;
 }
 
-static int
-cand_lore_order(const void *a, const void *b)
-{
-	const struct pl_id_candidate *x = a, *y = b;
-	int c = strcmp(x->family, y->family);
 
-	return c ? c : strcmp(x->id, y->id);
+/* str_at() for the few strings that recur across records (hint kinds, protocols,
+ * uses, prevalences): each offset is checked once. */
+struct strmemo { uint32_t off[32]; const char *s[32]; size_t n; };
+
+static const char *
+str_memo(const struct pl_index *ix, struct strmemo *m, uint32_t off)
+{
+	const char *s;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->off[i] == off)
+			return m->s[i];
+	if ((s = str_at(ix, off)) != NULL && m->n < 32) {
+		m->off[m->n] = off;
+		m->s[m->n++] = s;
+	}
+	return s;
 }
 
-/* An entry's hints of the kinds identification weighs, into slots (kind by kind, so
- * that each kind's patterns sit side by side); tmp and kind have room for cap hints. */
+/* An entry's hints (cnt pairs from first, their list checked) of the kinds
+ * identification weighs, into slots kind by kind, so that each kind's patterns sit
+ * side by side; tmp and kind have room for the entry's hints. */
 static int
-cand_hints(const struct pl_index *ix, uint32_t off, struct pl_id_candidate *c,
-    const char **slots, const char **tmp, unsigned char *kind, size_t *used, size_t cap,
-    struct pl_err *err)
+cand_hints(const struct pl_index *ix, uint32_t cnt, uint32_t first, struct pl_id_candidate *c,
+    const char **slots, const char **tmp, unsigned char *kind, size_t *used,
+    struct strmemo *memo, struct pl_err *err)
 {
 	static const char *const kinds[3] = { "process", "cmdline", "banner" };
 	const char *const **arr[3] = { &c->process, &c->cmdline, &c->banner };
 	size_t *n[3] = { &c->nprocess, &c->ncmdline, &c->nbanner };
-	uint32_t cnt, first, w[2];
+	uint32_t w[2];
 
-	if (!list_at(ix, off, 2, &cnt, &first))
-		return bad(ix, err, "hints", off);
-	if (cnt > cap - *used)
-		return bad(ix, err, "hints (more than the index holds)", off);
 	for (uint32_t i = 0; i < cnt; i++) {
 		const char *k;
 
-		if (!words(ix, first + 8 * i, w, 2) || (k = str_at(ix, w[0])) == NULL ||
+		if (!words(ix, first + 8 * i, w, 2) || (k = str_memo(ix, memo, w[0])) == NULL ||
 		    (tmp[i] = str_at(ix, w[1])) == NULL)
 			return bad(ix, err, "hint", first + 8 * i);
 		for (kind[i] = 0; kind[i] < 3 && strcmp(k, kinds[kind[i]]) != 0; kind[i]++)
@@ -1721,37 +1769,45 @@ cand_hints(const struct pl_index *ix, uint32_t off, struct pl_id_candidate *c,
 int
 pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out, struct pl_err *err)
 {
+	struct cand { uint32_t id, family, name, nhints, hints; } *cv = NULL;
 	uint32_t ne, fe, nl, fl, nh = 0;
-	struct pl_id_port *ports;
-	const char **slots;
-	int *nsrc = NULL;
+	struct pl_id_port *ports = NULL;
+	const char **slots = NULL;
 	unsigned char *kinds = NULL;
+	struct strmemo memo = { .n = 0 };
 	size_t used = 0, k = 0;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->lent = true;
-	if (!list_at(ix, ix->entries, 1, &ne, &fe) || !list_at(ix, ix->candports, 1, &nl, &fl))
+	if (!list_at(ix, ix->entries, 1, &ne, &fe) || !list_at(ix, ix->candports, 2, &nl, &fl))
 		return bad(ix, err, "candidate list", ix->entries);
-	/* The hints first, counted, so that one block holds every candidate's. */
+	if (ne > 0 && (cv = calloc(ne, sizeof(*cv))) == NULL)
+		return nomem(err);
+	/* Each entry's record and hint list checked once; the hints counted, so that one
+	 * block holds every candidate's. */
 	for (uint32_t i = 0; i < ne; i++) {
-		uint32_t off, e[E_WORDS], cnt, first;
+		uint32_t off, e[E_WORDS];
 
 		if (!words(ix, fe + 4 * i, &off, 1) || !rec_at(ix, off, e, E_WORDS) ||
-		    !list_at(ix, e[E_HINTS], 2, &cnt, &first) || cnt > 0xffffff - nh)
+		    !list_at(ix, e[E_HINTS], 2, &cv[i].nhints, &cv[i].hints) ||
+		    cv[i].nhints > 0xffffff - nh) {
+			free(cv);
 			return bad(ix, err, "lore entry", fe + 4 * i);
-		nh += cnt;
+		}
+		cv[i].id = e[E_STR];
+		cv[i].family = e[E_STR + 1];
+		cv[i].name = e[E_STR + 3];
+		nh += cv[i].nhints;
 	}
 	out->v = ne ? calloc(ne, sizeof(*out->v)) : NULL;
 	ports = nl ? calloc(nl, sizeof(*ports)) : NULL;
 	slots = nh ? calloc(2 * (size_t)nh, sizeof(*slots)) : NULL;
-	nsrc = ne ? calloc(ne, sizeof(*nsrc)) : NULL;
 	kinds = nh ? malloc(nh) : NULL;
 	out->mem[0] = ports;
 	out->mem[1] = (void *)slots;
-	if ((ne && (out->v == NULL || nsrc == NULL)) || (nl && ports == NULL) ||
-	    (nh && (slots == NULL || kinds == NULL))) {
-		free(nsrc);
+	if ((ne && out->v == NULL) || (nl && ports == NULL) || (nh && (slots == NULL || kinds == NULL))) {
+		free(cv);
 		free(kinds);
 		pl_id_candidates_free(out);
 		return nomem(err);
@@ -1759,52 +1815,43 @@ pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out, struct p
 	out->n = ne;
 	for (uint32_t i = 0; i < ne && rc == 0; i++) {
 		struct pl_id_candidate *c = &out->v[i];
-		uint32_t off, e[E_WORDS], cnt, first;
 
-		if (!words(ix, fe + 4 * i, &off, 1) || !rec_at(ix, off, e, E_WORDS) ||
-		    (c->id = str_at(ix, e[E_STR])) == NULL ||
-		    (c->family = str_at(ix, e[E_STR + 1])) == NULL ||
-		    (c->name = str_at(ix, e[E_STR + 3])) == NULL ||
-		    !list_at(ix, e[E_SOURCES], 6, &cnt, &first)) {
+		if ((c->id = str_at(ix, cv[i].id)) == NULL || (c->family = str_at(ix, cv[i].family)) == NULL ||
+		    (c->name = str_at(ix, cv[i].name)) == NULL)
 			rc = bad(ix, err, "lore entry", fe + 4 * i);
-			break;
-		}
-		nsrc[i] = (int)(cnt < 999 ? cnt : 999);
-		rc = cand_hints(ix, e[E_HINTS], c, slots, slots + nh, kinds, &used, nh, err);
+		else
+			rc = cand_hints(ix, cv[i].nhints, cv[i].hints, c, slots, slots + nh,
+			    kinds, &used, &memo, err);
 	}
-	/* The ports come grouped by entry, in the entries' order. */
+	/* The ports come grouped by entry, in the entries' order, with their ranks. */
 	for (uint32_t i = 0; i < nl && rc == 0; i++) {
-		uint32_t off, lp[LP_WORDS], eoff = 0;
-		const char *proto, *use, *prev;
+		uint32_t item[2], lp[LP_WORDS], eoff = 0;
+		const char *proto;
 
-		if (!words(ix, fl + 4 * i, &off, 1) || !rec_at(ix, off, lp, LP_WORDS) ||
-		    (proto = str_at(ix, lp[LP_PROTO])) == NULL || (use = str_at(ix, lp[LP_USE])) == NULL ||
-		    (prev = str_at(ix, lp[LP_PREV])) == NULL || lp[LP_LO] > lp[LP_HI] ||
+		if (!words(ix, fl + 8 * i, item, 2) || !rec_at(ix, item[0], lp, LP_WORDS) ||
+		    (proto = str_memo(ix, &memo, lp[LP_PROTO])) == NULL || lp[LP_LO] > lp[LP_HI] ||
 		    lp[LP_HI] > 65535) {
-			rc = bad(ix, err, "lore port", fl + 4 * i);
+			rc = bad(ix, err, "lore port", fl + 8 * i);
 			break;
 		}
 		for (; k < ne; k++)
 			if (words(ix, fe + 4 * (uint32_t)k, &eoff, 1) && eoff == lp[LP_ENTRY])
 				break;
 		if (k == ne) {
-			rc = bad(ix, err, "lore port (entry out of order)", off);
+			rc = bad(ix, err, "lore port (entry out of order)", item[0]);
 			break;
 		}
 		if (out->v[k].ports == NULL)
 			out->v[k].ports = &ports[i];
 		ports[i] = (struct pl_id_port){ (uint16_t)lp[LP_LO], (uint16_t)lp[LP_HI],
-			pl_proto_parse(proto, strlen(proto)),
-			pl_id_port_rank((int)lp[LP_LO], (int)lp[LP_HI], use, prev, nsrc[k]) };
+			pl_proto_parse(proto, strlen(proto)), (int)(int32_t)item[1] };
 		out->v[k].nports++;
 	}
-	free(nsrc);
+	free(cv);
 	free(kinds);
 	if (rc != 0) {
 		pl_id_candidates_free(out);
 		return rc;
 	}
-	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), cand_lore_order);
 	return 0;
 }
