@@ -133,6 +133,14 @@ pl_idmatch_new(struct pl_idmatch **out, const struct pl_id_candidate *c, size_t 
 	}
 	m->c = c;
 	m->n = n;
+	/* Room for every pattern at once: thousands of hints, no growth on the way. */
+	for (size_t i = 0; i < n; i++)
+		m->capres += c[i].nprocess + c[i].ncmdline + c[i].nbanner;
+	if (m->capres > 0 && (m->res = malloc(m->capres * sizeof(*m->res))) == NULL) {
+		m->capres = 0;
+		pl_idmatch_free(m);
+		return -PL_ENOMEM;
+	}
 	/* One slot per pattern of each candidate, in the order process, cmdline, banner. */
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		m->first[i] = m->nres;
@@ -176,6 +184,14 @@ pl_idmatch_free(struct pl_idmatch *m)
  * '$'. Anything else (classes, repetition, alternation, "\\d") is left to regcomp, and
  * so are anchors when '^' and '$' also match at line breaks (lines).
  */
+/* The characters that make a pattern more than a literal ('\n' included: with lines,
+ * '^' and '$' match at it). */
+static const bool special[256] = {
+	['\n'] = true, ['.'] = true, ['['] = true, [']'] = true, ['('] = true, [')'] = true,
+	['*'] = true, ['+'] = true, ['?'] = true, ['{'] = true, ['}'] = true, ['|'] = true,
+	['^'] = true, ['$'] = true, ['\\'] = true,
+};
+
 static enum re_state
 literal_of(struct re *r, bool lines)
 {
@@ -201,7 +217,7 @@ literal_of(struct re *r, bool lines)
 			out[n++] = *++p, escaped = true;
 		else if (*p == '$' && p[1] == '\0')
 			end = true;
-		else if (*p == '\n' || strchr(".[]()*+?{}|^$\\", *p) != NULL)
+		else if (special[(unsigned char)*p])
 			break;
 		else
 			out[n++] = *p;

@@ -1801,8 +1801,8 @@ pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out, struct p
 		nh += cv[i].nhints;
 	}
 	out->v = ne ? calloc(ne, sizeof(*out->v)) : NULL;
-	ports = nl ? calloc(nl, sizeof(*ports)) : NULL;
-	slots = nh ? calloc(2 * (size_t)nh, sizeof(*slots)) : NULL;
+	ports = nl ? malloc(nl * sizeof(*ports)) : NULL;
+	slots = nh ? malloc(2 * (size_t)nh * sizeof(*slots)) : NULL;
 	kinds = nh ? malloc(nh) : NULL;
 	out->mem[0] = ports;
 	out->mem[1] = (void *)slots;
