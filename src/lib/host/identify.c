@@ -40,13 +40,13 @@ enum re_state { RE_UNSET, RE_PENDING, RE_REGEX, RE_BAD, RE_EXACT, RE_PREFIX, RE_
 /* A pattern of a candidate, compiled (or reduced to its literal) at its first use. */
 struct re {
 	const char *pattern;
-	regex_t re;
-	enum re_state state;
+	regex_t *re;               /* compiled, for RE_REGEX only: most hints never are */
 	const char *lit;           /* the literal text of RE_EXACT/PREFIX/SUFFIX/SUBSTR; of
 	                            * RE_PENDING/RE_REGEX, text every match contains */
-	size_t litlen;
+	unsigned litlen;
+	unsigned char state;       /* enum re_state */
 	bool lit_owned;            /* lit was allocated (else it points into pattern) */
-	int generic;               /* banner patterns: 0 not checked, 1 generic, -1 not */
+	signed char generic;       /* banner patterns: 0 not checked, 1 generic, -1 not */
 };
 
 struct pl_idmatch {
@@ -166,7 +166,8 @@ pl_idmatch_free(struct pl_idmatch *m)
 		return;
 	for (size_t i = 0; i < m->nres; i++) {
 		if (m->res[i].state == RE_REGEX)
-			regfree(&m->res[i].re);
+			regfree(m->res[i].re);
+		free(m->res[i].re);
 		if (m->res[i].lit_owned)
 			free((void *)m->res[i].lit);
 	}
@@ -405,11 +406,12 @@ pat_match(struct re *r, const char *text, bool lines)
 	    *r->lit != '\0' && strstr(text, r->lit) == NULL)
 		return false;
 	if (r->state == RE_PENDING)
-		r->state = regcomp(&r->re, r->pattern, REG_EXTENDED | REG_NOSUB |
+		r->state = (r->re = malloc(sizeof(*r->re))) != NULL &&
+		    regcomp(r->re, r->pattern, REG_EXTENDED | REG_NOSUB |
 		    (lines ? REG_NEWLINE : 0)) == 0 ? RE_REGEX : RE_BAD;
 	switch (r->state) {
 	case RE_REGEX:
-		return regexec(&r->re, text, 0, NULL, 0) == 0;
+		return regexec(r->re, text, 0, NULL, 0) == 0;
 	case RE_EXACT:
 		return strlen(text) == r->litlen && memcmp(text, r->lit, r->litlen) == 0;
 	case RE_PREFIX:
