@@ -25,6 +25,7 @@
 #define MAX_PIDS (1 << 22)          /* pid_max can't exceed 2^22 (PID_MAX_LIMIT) */
 #define MAX_RELATED 4096
 #define MAX_THREADS 4
+#define HELP_AFTER_FDS 512          /* descriptors one thread walks before others help */
 
 /* Open addressing from inode to socket index; inode 0 marks an empty slot. */
 struct inomap {
@@ -83,6 +84,7 @@ struct worker {
 	struct walk *w;
 	struct hit *hits; size_t nhits, caphits;
 	long seen, denied;
+	long fds, budget;                /* descriptors looked at; stop at budget (0: never) */
 	int rc;
 	bool may_stop;                   /* stop inside a process once all are owned */
 };
@@ -203,8 +205,10 @@ walk_fds(struct worker *k, pid_t pid)
 			struct dirent64 *e = (struct dirent64 *)(buf.b + off);
 
 			off += e->d_reclen;
-			if (e->d_name[0] != '.')
+			if (e->d_name[0] != '.') {
+				k->fds++;
 				rc = look(k, dfd, e->d_name, pid);
+			}
 		}
 	}
 	close(dfd);
@@ -583,7 +587,7 @@ work(void *arg)
 	struct worker *k = arg;
 	struct walk *w = k->w;
 
-	while (k->rc == 0) {
+	while (k->rc == 0 && (k->budget == 0 || k->fds < k->budget)) {
 		size_t i;
 
 		if (w->stop_early && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted)
@@ -638,9 +642,16 @@ fd_pass(const struct pl_sock_query *q, struct walk *w, const pid_t *pids, size_t
 		w->start = i;
 	for (int i = 0; i < n; i++)
 		k[i] = (struct worker){ .w = w, .may_stop = q->stop_early };
-	for (int i = 1; i < n; i++, started++)
-		if (pthread_create(&th[i], NULL, work, &k[i]) != 0)
-			break;
+	/* Helpers only for a long walk: starting a thread costs more than a few hundred
+	 * descriptors take, and a one-port walk usually ends long before. */
+	k[0].budget = n > 1 ? HELP_AFTER_FDS : 0;
+	work(&k[0]);
+	k[0].budget = 0;
+	if (n > 1 && k[0].rc == 0 && w->next < npids &&
+	    !(w->stop_early && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted))
+		for (int i = 1; i < n; i++, started++)
+			if (pthread_create(&th[i], NULL, work, &k[i]) != 0)
+				break;
 	work(&k[0]);
 	for (int i = 1; i < started; i++)
 		pthread_join(th[i], NULL);
