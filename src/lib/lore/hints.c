@@ -262,22 +262,11 @@ annotate_registry_index(struct pl_index *ix, struct pl_socklist *l, struct pl_er
 	return 0;
 }
 
-int
-pl_sockets_identify_index(struct pl_index *ix, struct pl_socklist *l, const char *dpkg_info,
-    struct pl_err *err)
-{
-	int rc;
-
-	if ((rc = pl_container_images(l, getenv("PORTLORE_CONTAINER_ROOT"))) != 0)
-		return pl_err_set(err, rc, "container images: out of memory");
-	if ((rc = annotate_registry_index(ix, l, err)) != 0)
-		return rc;
-	return annotate_lore(NULL, ix, l, dpkg_info, err);
-}
-
-int
-pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
-    struct pl_err *err)
+/* The one identification pass: from the index when there is one (ix), else from the
+ * store (st); with neither, only the host's own facts (container images). */
+static int
+identify(struct pl_store *st, struct pl_index *ix, struct pl_socklist *l,
+    const char *dpkg_info, struct pl_err *err)
 {
 	int rc;
 
@@ -285,11 +274,25 @@ pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg
 	 * replay a runtime's records. */
 	if ((rc = pl_container_images(l, getenv("PORTLORE_CONTAINER_ROOT"))) != 0)
 		return pl_err_set(err, rc, "container images: out of memory");
-	if (st == NULL)
+	if (st == NULL && ix == NULL)
 		return 0;
-	if ((rc = annotate_registry(st, l, err)) != 0)
+	if ((rc = ix ? annotate_registry_index(ix, l, err) : annotate_registry(st, l, err)) != 0)
 		return rc;
-	return annotate_lore(st, NULL, l, dpkg_info, err);
+	return annotate_lore(st, ix, l, dpkg_info, err);
+}
+
+int
+pl_sockets_identify_index(struct pl_index *ix, struct pl_socklist *l, const char *dpkg_info,
+    struct pl_err *err)
+{
+	return identify(NULL, ix, l, dpkg_info, err);
+}
+
+int
+pl_sockets_identify(struct pl_store *st, struct pl_socklist *l, const char *dpkg_info,
+    struct pl_err *err)
+{
+	return identify(st, NULL, l, dpkg_info, err);
 }
 
 int
