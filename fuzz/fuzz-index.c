@@ -1,8 +1,8 @@
 /* libFuzzer target: the lookup index reader (registry/index.c). Every offset and length
  * in the file is input; a bad one must read as -PL_EDATA, never outside the buffer.
  * Each input is opened from memory and a few ports' reports (with history) are built
- * and rendered, identification's candidates read and each port's registry name asked
- * for; bytes 200-201 of the header, which the format leaves zero, pick one more port
+ * and rendered, identification's candidates read and each port's registry name and
+ * lore about other systems asked for; bytes 200-201 of the header, which the format leaves zero, pick one more port
  * so the fuzzer can steer. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 #include "portlore/json.h"
 #include "portlore/render.h"
 #include "portlore/report.h"
+#include "portlore/sockets.h"
 #include "registry/index-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -65,9 +66,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		const char *name;
 
+		struct pl_socklist none = { 0 };
+		struct pl_bind_why w;
+
 		rc = pl__index_service(ix, ports[i], PL_PROTO_TCP, &name, &err);
 		if ((rc != 0 && rc != -PL_EDATA) || (rc == 0 && name && strlen(name) == (size_t)-1))
 			abort();
+		rc = pl_bind_why_build_index(&w, &none, ports[i], PL_PROTO_TCP, NULL, ix, &err);
+		if (rc != 0 && rc != -PL_EDATA && rc != -PL_ENOMEM)
+			abort();
+		if (rc == 0)
+			pl_bind_why_free(&w);
 	}
 	pl_index_close(ix);
 	return 0;

@@ -217,6 +217,12 @@ struct pl_bind_why {
  */
 int pl_bind_why_build(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t port,
     enum pl_proto proto, const char *root, struct pl_store *st, struct pl_err *err);
+/* The same, with the lore about other systems from the lookup index (index.h): the
+ * same entries in the same order, without opening SQLite. -PL_EDATA for a damaged
+ * index. */
+int pl_bind_why_build_index(struct pl_bind_why *w, const struct pl_socklist *l,
+    uint16_t port, enum pl_proto proto, const char *root, struct pl_index *ix,
+    struct pl_err *err);
 void pl_bind_why_free(struct pl_bind_why *w);
 
 #endif

@@ -39,12 +39,30 @@ any_listener(const struct pl_socklist *l)
 	return false;
 }
 
+/* Why a bind to the port fails; with lore about other systems when lore is set, from
+ * the index while it is sound, else from the store. */
+static int
+bind_why(struct pl_bind_why *w, const struct sockets_opts *o, const struct pl_socklist *l,
+    enum pl_proto proto, struct sockets_db *d, bool lore, struct pl_err *err)
+{
+	if (lore && d->ix != NULL && !d->ix_bad) {
+		int rc = pl_bind_why_build_index(w, l, o->q.lo, proto, o->q.root, d->ix, err);
+
+		if (rc != -PL_EDATA)
+			return rc;
+		cli_warn("portlore: %s; using the store\n", err->msg);
+		d->ix_bad = true;
+		memset(err, 0, sizeof(*err));
+	}
+	return pl_bind_why_build(w, l, o->q.lo, proto, o->q.root, lore ? sockets_db_store(d) : NULL,
+	    err);
+}
+
 /* Listeners in detail when there are any; otherwise why a bind fails, per protocol. */
 static int
 who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct sockets_db *d,
     bool *listening)
 {
-	struct pl_store *st = NULL;
 	struct pl_bind_why w[2];
 	struct pl_text_opts to;
 	struct pl_err err = { 0 };
@@ -55,12 +73,10 @@ who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
 	memset(w, 0, sizeof(w));
 	*listening = false;
 	/* The text shows why a bind fails only when nothing listens: with a listener, the
-	 * store's "elsewhere" lore would be looked up for nothing. */
-	if (!any_listener(l))
-		st = sockets_db_store(d);
+	 * "elsewhere" lore would be looked up for nothing. */
 	for (int k = 0; k < 2 && rc == 0; k++)
-		if (want[k] && (rc = pl_bind_why_build(&w[k], l, o->q.lo,
-		    k ? PL_PROTO_UDP : PL_PROTO_TCP, o->q.root, st, &err)) == 0)
+		if (want[k] && (rc = bind_why(&w[k], o, l, k ? PL_PROTO_UDP : PL_PROTO_TCP, d,
+		    !any_listener(l), &err)) == 0)
 			*listening |= w[k].nlisteners > 0;
 	if (rc != 0) {
 		pl_bind_why_free(&w[0]);
@@ -96,7 +112,6 @@ static int
 who_json(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct sockets_db *d,
     int argc, char **argv, bool *listening)
 {
-	struct pl_store *st = sockets_db_store(d);
 	struct pl_err err = { 0 };
 	struct pl_json j;
 	int rc = 0;
@@ -111,8 +126,7 @@ who_json(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
 		if ((pi == PL_PROTO_TCP && o->q.udp && !o->q.tcp) ||
 		    (pi == PL_PROTO_UDP && o->q.tcp && !o->q.udp))
 			continue;
-		if ((rc = pl_bind_why_build(&w, l, o->q.lo, (enum pl_proto)pi, o->q.root, st,
-		    &err)) != 0)
+		if ((rc = bind_why(&w, o, l, (enum pl_proto)pi, d, true, &err)) != 0)
 			break;
 		*listening |= w.nlisteners > 0;
 		/* One line per protocol, as the list has always been printed. */

@@ -11,6 +11,7 @@
 #include "portlore/sockets.h"
 #include "host/platform.h"
 #include "host/sockets-internal.h"
+#include "registry/index-internal.h"
 #include "registry/store-internal.h"
 
 static int
@@ -79,9 +80,10 @@ load_elsewhere(struct pl_bind_why *w, struct pl_store *st, struct pl_err *err)
 	    pl_err_set(err, -PL_ESTORE, "store %s: %s", st->path, sqlite3_errmsg(st->db));
 }
 
-int
-pl_bind_why_build(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t port,
-    enum pl_proto proto, const char *root, struct pl_store *st, struct pl_err *err)
+/* What the sockets and the host's settings say, before any lore. */
+static int
+from_host(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t port,
+    enum pl_proto proto, const char *root, struct pl_err *err)
 {
 	int rc;
 
@@ -103,9 +105,36 @@ pl_bind_why_build(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t p
 		else if (s->state != PL_TCP_NEW_SYN_RECV && s->state != PL_TCP_SYN_RECV)
 			rc = push(&w->outgoing, &w->noutgoing, i);
 	}
-	if (rc != 0)
+	if (rc != 0) {
+		pl_bind_why_free(w);
 		return pl_err_set(err, rc, "out of memory");
+	}
+	return 0;
+}
+
+int
+pl_bind_why_build(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t port,
+    enum pl_proto proto, const char *root, struct pl_store *st, struct pl_err *err)
+{
+	int rc;
+
+	if ((rc = from_host(w, l, port, proto, root, err)) != 0)
+		return rc;
 	if (st != NULL && (rc = load_elsewhere(w, st, err)) != 0)
+		pl_bind_why_free(w);
+	return rc;
+}
+
+int
+pl_bind_why_build_index(struct pl_bind_why *w, const struct pl_socklist *l,
+    uint16_t port, enum pl_proto proto, const char *root, struct pl_index *ix,
+    struct pl_err *err)
+{
+	int rc;
+
+	if ((rc = from_host(w, l, port, proto, root, err)) != 0)
+		return rc;
+	if ((rc = pl__index_elsewhere(ix, w, err)) != 0)
 		pl_bind_why_free(w);
 	return rc;
 }

@@ -39,4 +39,10 @@ struct pl_id_candidates;
 int pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out,
     struct pl_err *err);
 
+/* bindwhy.c's lore about other systems (families "macos-", "windows-") on w->port and
+ * w->proto, as its store query orders it (family, narrowest first, id; at most 16),
+ * into w->elsewhere with copies in w->store_strings. Same returns. */
+struct pl_bind_why;
+int pl__index_elsewhere(struct pl_index *ix, struct pl_bind_why *w, struct pl_err *err);
+
 #endif

@@ -36,6 +36,7 @@
 
 #include "config.h"
 #include "portlore/identify.h"
+#include "portlore/sockets.h"
 #include "registry/index-internal.h"
 #include "registry/store-internal.h"
 
@@ -1853,5 +1854,91 @@ pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out, struct p
 		pl_id_candidates_free(out);
 		return rc;
 	}
+	return 0;
+}
+
+/* An "elsewhere" row while sorting: its family, span and id decide its place. */
+struct elsewhere_row { const char *family, *id, *name, *role, *summary; uint32_t span; };
+
+static int
+elsewhere_cmp(const void *a, const void *b)
+{
+	const struct elsewhere_row *x = a, *y = b;
+	int c = strcmp(x->family, y->family);
+
+	if (c != 0)
+		return c;
+	if (x->span != y->span)
+		return x->span < y->span ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+int
+pl__index_elsewhere(struct pl_index *ix, struct pl_bind_why *w, struct pl_err *err)
+{
+	const char *want = pl_proto_name(w->proto);
+	struct elsewhere_row *v = NULL;
+	struct portent pe;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = port_entry(ix, w->port, &pe, err)) != 0)
+		return rc;
+	if (pe.n[1] > 0 && (v = malloc(pe.n[1] * sizeof(*v))) == NULL)
+		return nomem(err);
+	for (uint32_t i = 0; i < pe.n[1]; i++) {
+		uint32_t off, lp[LP_WORDS], e[E_WORDS];
+		const char *proto;
+		struct elsewhere_row *x = &v[n];
+
+		if (!words(ix, pe.first[1] + 4 * i, &off, 1) || !rec_at(ix, off, lp, LP_WORDS) ||
+		    (proto = str_at(ix, lp[LP_PROTO])) == NULL || !rec_at(ix, lp[LP_ENTRY], e, E_WORDS) ||
+		    (x->family = str_at(ix, e[E_STR + 1])) == NULL) {
+			free(v);
+			return bad(ix, err, "lore port", pe.first[1] + 4 * i);
+		}
+		if (strcmp(proto, want) != 0 || (strncmp(x->family, "macos-", 6) != 0 &&
+		    strncmp(x->family, "windows-", 8) != 0))
+			continue;
+		if ((x->id = str_at(ix, e[E_STR])) == NULL || (x->name = str_at(ix, e[E_STR + 3])) == NULL ||
+		    (x->summary = str_at(ix, e[E_STR + 6])) == NULL ||
+		    (x->role = str_at(ix, lp[LP_ROLE])) == NULL || lp[LP_HI] < lp[LP_LO]) {
+			free(v);
+			return bad(ix, err, "lore entry", lp[LP_ENTRY]);
+		}
+		x->span = lp[LP_HI] - lp[LP_LO];
+		n++;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), elsewhere_cmp);
+	for (size_t i = 0; i < n && i < 16; i++) {
+		struct pl_elsewhere *p = realloc(w->elsewhere, (w->nelsewhere + 1) * sizeof(*p));
+		char **s = realloc(w->store_strings, (w->nstore_strings + 3) * sizeof(*s));
+
+		if (p != NULL)
+			w->elsewhere = p;
+		if (s != NULL)
+			w->store_strings = s;
+		if (p == NULL || s == NULL) {
+			free(v);
+			return nomem(err);
+		}
+		p = &w->elsewhere[w->nelsewhere];
+		*p = (struct pl_elsewhere){
+			.system = strncmp(v[i].family, "macos-", 6) == 0 ? "macOS" : "Windows" };
+		/* Copies: the answer may outlive the index it was read from. */
+		if ((s[w->nstore_strings] = strdup(v[i].name)) != NULL)
+			p->name = s[w->nstore_strings++];
+		if ((s[w->nstore_strings] = strdup(v[i].role)) != NULL)
+			p->role = s[w->nstore_strings++];
+		if ((s[w->nstore_strings] = strdup(v[i].summary)) != NULL)
+			p->summary = s[w->nstore_strings++];
+		if (p->name == NULL || p->role == NULL || p->summary == NULL) {
+			free(v);
+			return nomem(err);
+		}
+		w->nelsewhere++;
+	}
+	free(v);
 	return 0;
 }
