@@ -344,4 +344,8 @@ need_root() {
 		    "$BATS_TEST_TMPDIR/err"
 		grep -q "using the store" "$BATS_TEST_TMPDIR/err"
 	done
+	# A port's report names the holder from the store then, with nothing lost.
+	run pl --db "$db" --width 200 3333/tcp
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"127.0.0.1:3333/tcp loopback only: democid (pid "*"= Demo caller ID daemon (likely)"* ]]
 }

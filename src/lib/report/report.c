@@ -354,11 +354,17 @@ load_sockets(struct pl_store *st, struct pl_index *ix, struct pl_report *r,
 	q.udp = r->proto == PL_PROTO_UDP;
 	if (pl_sockets_collect(&q, &r->sockets, &e) != 0)
 		goto out;
-	/* What listens is named from the index's candidates, or else the store's. */
-	if (ix != NULL)
-		pl_sockets_identify_index(ix, &r->sockets, dpkg_info, &e);
-	else
+	/* What listens is named from the index's candidates, or else the store's; a
+	 * damaged candidate list leaves it to the store, on a fresh list (the failed pass
+	 * may have named some sockets already). */
+	if (ix != NULL && pl_sockets_identify_index(ix, &r->sockets, dpkg_info, &e) == -PL_EDATA) {
+		memset(&e, 0, sizeof(e));
+		pl_socklist_free(&r->sockets);
+		if (pl_sockets_collect(&q, &r->sockets, &e) == 0 && (st = pl__index_store(ix, &e)) != NULL)
+			pl_sockets_identify(st, &r->sockets, dpkg_info, &e);
+	} else if (ix == NULL) {
 		pl_sockets_identify(st, &r->sockets, dpkg_info, &e);
+	}
 out:
 	if (e.code != 0)
 		snprintf(r->sockets_error, sizeof(r->sockets_error), "%s", e.msg);
