@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <fcntl.h>
 
 #include "fixture.h"
 #include "host/platform.h"
+#include "host/sockets-internal.h"
 
 static void
 mkdirs(const char *root, const char *const *dirs)
@@ -86,6 +88,72 @@ test_netns_and_engines(void **state)
 	assert_string_equal(buf, "/r/var/lib/containers/storage");
 }
 
+/* The kernel's threads, whose namespace search is kthreadd's: only when pid 2 really
+ * is kthreadd (PF_KTHREAD), and only from a list in the kernel's format. */
+static void
+test_kernel_threads(void **state)
+{
+	static const char kthreadd[] = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "5 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 1 0 0 0 0 0\n";
+	const char *root = fx_dir();
+	pid_t *v;
+	int fd;
+
+	(void)state;
+	mkdirs(root, (const char *const[]){ "2", "2/task", "2/task/2", NULL });
+	assert_true((fd = open(root, O_RDONLY | O_DIRECTORY)) >= 0);
+	/* No children file yet: unknown, nothing skipped. */
+	fx_write(root, "2/stat", kthreadd, -1);
+	assert_int_equal(pl__kernel_threads(fd, &v), 0);
+	assert_null(v);
+	fx_write(root, "2/task/2/children", "3 4 10 7 ", -1);
+	assert_int_equal(pl__kernel_threads(fd, &v), 4);
+	assert_int_equal(v[0], 3);
+	assert_int_equal(v[1], 4);
+	assert_int_equal(v[2], 7);
+	assert_int_equal(v[3], 10);
+	free(v);
+	/* A list longer than one read (the kernel hands it out in pieces). */
+	{
+		char big[40000];
+		size_t n = 0;
+
+		for (int pid = 50000; pid < 55000; pid++)
+			n += (size_t)snprintf(big + n, sizeof(big) - n, "%d ", pid);
+		fx_write(root, "2/task/2/children", big, (long)n);
+		assert_int_equal(pl__kernel_threads(fd, &v), 5000);
+		assert_int_equal(v[0], 50000);
+		assert_int_equal(v[4999], 54999);
+		free(v);
+	}
+	/* Not the kernel's format: none of it is trusted. */
+	fx_write(root, "2/task/2/children", "3 4 x7 ", -1);
+	assert_int_equal(pl__kernel_threads(fd, &v), 0);
+	fx_write(root, "2/task/2/children", "3 1 ", -1);
+	assert_int_equal(pl__kernel_threads(fd, &v), 0);
+	/* Pid 2 of a PID namespace is an ordinary process, whatever its name. */
+	fx_write(root, "2/task/2/children", "3 4 ", -1);
+	fx_write(root, "2/stat", "2 (bash) S 1 2 2 0 -1 4194560 0 0\n", -1);
+	assert_int_equal(pl__kernel_threads(fd, &v), 0);
+	fx_write(root, "2/stat", "2 (kthreadd) S 0 0 0 0 -1 4194560 0 0\n", -1);
+	assert_int_equal(pl__kernel_threads(fd, &v), 0);
+	fx_write(root, "2/stat", "2 (kthreadd) S 0 0 0", -1);
+	assert_int_equal(pl__kernel_threads(fd, &v), 0);
+	close(fd);
+	fx_rmrf(root);
+	/* This machine: when pid 2 is kthreadd, its children are listed and pid 2 is not. */
+	assert_true((fd = open("/proc", O_RDONLY | O_DIRECTORY)) >= 0);
+	{
+		long n = pl__kernel_threads(fd, &v);
+
+		assert_true(n >= 0);
+		for (long i = 0; i < n; i++)
+			assert_true(v[i] > 2 && (i == 0 || v[i - 1] < v[i]));
+		free(v);
+	}
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -93,6 +161,7 @@ main(void)
 		cmocka_unit_test(test_bindv6only),
 		cmocka_unit_test(test_pidns),
 		cmocka_unit_test(test_netns_and_engines),
+		cmocka_unit_test(test_kernel_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

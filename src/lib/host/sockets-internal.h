@@ -28,6 +28,8 @@ int pl__nl_collect(struct mnl_socket *nl, const struct pl_sock_query *q, struct 
 /* A sock_diag socket inside the namespace of nsfd (needs CAP_SYS_ADMIN), or NULL. */
 struct mnl_socket *pl__nl_open_in(int nsfd, int ownfd);
 /* The walk over procdir/[pid]: other namespaces, then descriptors to owners (sockwalk.c). */
+/* The kernel threads (kthreadd's children) listed in procfd, sorted; 0 when unknown. */
+long pl__kernel_threads(int procfd, pid_t **out);
 int pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procdir,
     size_t *cap, struct pl_err *err);
 /* Fills p for pid from procdir ("/proc" or "<root>/proc"); see pl_proc_read(). */

@@ -318,7 +318,99 @@ netns_of(int procfd, pid_t pid)
 	return ino;
 }
 
-/* Adds the sockets of every other network namespace a process is in. */
+/*
+ * The kernel's threads, which all share the network namespace of kthreadd (pid 2,
+ * their parent): the children listed in 2/task/2/children when pid 2 is kthreadd
+ * (PF_KTHREAD in its stat flags, which no user process can carry: in a pid namespace
+ * pid 2 is an ordinary process), sorted. On a quiet host most processes are kernel
+ * threads, and each costs a readlink the namespace search need not make: kthreadd is
+ * looked at, its children are not. Returns the count (0 when unknown) or -PL_ENOMEM.
+ *
+ * What this gives up: the kernel's user-mode helpers (a core-dump handler, modprobe)
+ * are kthreadd's children too; one that moved into a network namespace of its own
+ * while no other process was in it would not be found.
+ */
+long
+pl__kernel_threads(int procfd, pid_t **out)
+{
+	char buf[512], *p, *end;
+	pid_t *v = NULL;
+	size_t n = 0, cap = 0, len = 0, size = 0;
+	unsigned long flags;
+	char *text = NULL;
+	ssize_t got;
+	int fd;
+
+	*out = NULL;
+	if ((fd = openat(procfd, "2/stat", O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	/* "2 (kthreadd) S 0 0 0 0 -1 FLAGS ...": the flags are the sixth field after ')'. */
+	if (strncmp(buf, "2 (kthreadd) ", 13) != 0 ||
+	    sscanf(buf + 13, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1 ||
+	    !(flags & 0x00200000UL))         /* PF_KTHREAD */
+		return 0;
+	if ((fd = openat(procfd, "2/task/2/children", O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	for (;;) {
+		if (len + 1 >= size) {
+			/* 8 MiB holds 2^22 pids of up to 7 digits; more is not the kernel. */
+			char *t = size < (8u << 20) ? realloc(text, size ? size * 2 : 4096) : NULL;
+
+			if (t == NULL) {
+				free(text);
+				close(fd);
+				return size < (8u << 20) ? -PL_ENOMEM : 0;
+			}
+			text = t;
+			size = size ? size * 2 : 4096;
+		}
+		if ((got = read(fd, text + len, size - len - 1)) <= 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	if (got < 0) {
+		free(text);
+		return 0;
+	}
+	text[len] = '\0';
+	for (p = text; *p != '\0'; p = end) {
+		long pid;
+
+		while (*p == ' ' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		pid = strtol(p, &end, 10);
+		if (end == p || pid <= 2 || pid > 0x7fffffff) {
+			/* Not the format the kernel writes: trust none of it. */
+			free(text);
+			free(v);
+			return 0;
+		}
+		if (n == cap) {
+			pid_t *t = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*t));
+
+			if (t == NULL) {
+				free(text);
+				free(v);
+				return -PL_ENOMEM;
+			}
+			v = t;
+		}
+		v[n++] = (pid_t)pid;
+	}
+	free(text);
+	qsort(v, n, sizeof(*v), cmp_pid);
+	*out = v;
+	return (long)n;
+}
+
 /* Netlink inside the namespace pid is in (root only); -1 when that can't be done. */
 static int
 nl_in_ns(const struct pl_sock_query *q, struct pl_socklist *l, int procfd, pid_t pid,
@@ -355,22 +447,38 @@ static int
 find_namespaces(const struct pl_sock_query *q, const struct pl_socklist *l, int procfd,
     const pid_t *pids, size_t npids, struct pl_netns_memo *m)
 {
+	pid_t *kt = NULL;
+	long nkt;
+	size_t j = 0;
+
 	if (m->filled)
 		return 0;
+	if ((nkt = pl__kernel_threads(procfd, &kt)) < 0)
+		return (int)nkt;
 	for (size_t i = 0; i < npids; i++) {
-		uint64_t ns = netns_of(procfd, pids[i]);
-		bool known = ns == 0 || ns == l->own_netns;
+		uint64_t ns;
+		bool known;
 		struct pl_netns_memo_ns *p;
 
+		/* Both lists are sorted: a kernel thread is in kthreadd's namespace. */
+		while (j < (size_t)nkt && kt[j] < pids[i])
+			j++;
+		if (j < (size_t)nkt && kt[j] == pids[i])
+			continue;
+		ns = netns_of(procfd, pids[i]);
+		known = ns == 0 || ns == l->own_netns;
 		for (size_t k = 0; k < m->n && !known; k++)
 			known = m->v[k].ns == ns;
 		if (known)
 			continue;
-		if ((p = realloc(m->v, (m->n + 1) * sizeof(*p))) == NULL)
+		if ((p = realloc(m->v, (m->n + 1) * sizeof(*p))) == NULL) {
+			free(kt);
 			return -PL_ENOMEM;
+		}
 		m->v = p;
 		m->v[m->n++] = (struct pl_netns_memo_ns){ pids[i], ns };
 	}
+	free(kt);
 	/* Kept only for the caller's memo (q's); a private one is filled anew each time. */
 	m->filled = q->netns_memo == m;
 	return 0;
