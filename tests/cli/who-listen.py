@@ -3,10 +3,15 @@
 prints the port on one line, then sleeps at most 60 s so that nothing outlives a test.
 
   who-listen.py listen tcp|udp ADDRESS [fork]   a listener (fork: shared with a child)
+  who-listen.py prefork N PAD                    a TCP loopback listener shared with N
+                                                 forked workers; the last (the newest
+                                                 process) holds it only behind PAD other
+                                                 descriptors
   who-listen.py connect PORT [ADDRESS]           a client of a local TCP listener
   who-listen.py timewait                         leaves a TIME-WAIT socket, prints its port
 """
 import os
+import resource
 import socket
 import sys
 import time
@@ -32,6 +37,23 @@ def main():
         port = s.getsockname()[1]
         if len(sys.argv) > 4 and sys.argv[4] == "fork":
             if os.fork() == 0:
+                time.sleep(60)
+                os._exit(0)
+    elif mode == "prefork":
+        n, pad = int(sys.argv[2]), int(sys.argv[3])
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(16)
+        port = s.getsockname()[1]
+        for i in range(n):
+            if os.fork() == 0:
+                if i == n - 1:
+                    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+                    want = pad + 64 if hard == resource.RLIM_INFINITY else min(hard, pad + 64)
+                    resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+                    keep += [os.open(os.devnull, os.O_RDONLY) for _ in range(pad)]
+                    keep.append(os.dup(s.fileno()))
+                    s.close()
                 time.sleep(60)
                 os._exit(0)
     elif mode == "connect":

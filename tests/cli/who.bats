@@ -94,6 +94,26 @@ need_root() {
 	json_is '.observed.sockets[0].pids | length' 2
 }
 
+@test "who: a pre-forking server, one worker holding the listener behind 3,000 descriptors" {
+	# The newest worker (walked first) holds the listener only after 3,000 other
+	# descriptors: a helper thread starts on the next worker and finds it at once, the
+	# first thread leaves the newest unfinished, and the relatives pass must walk it
+	# again. ss, which reads every descriptor, is the oracle.
+	start python3 "$HELPER" prefork 3 3000
+	for _ in $(seq 100); do
+		[ "$(pgrep -c -P "$LASTPID")" -eq 3 ] && [ "$(ss -Htlnp "sport = :$PORT" |
+		    grep -o 'pid=' | wc -l)" -eq 4 ] && break
+		sleep 0.05
+	done
+	want=$(ss -Htlnp "sport = :$PORT" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -n | paste -sd,)
+	[ "$(echo "$want" | tr , '\n' | wc -l)" -eq 4 ]       # the master and three workers
+	run pl who --json "$PORT/tcp"
+	[ "$status" -eq 0 ]
+	json_is '.observed.sockets[0].pids | sort | map(tostring) | join(",")' "$want"
+	run pl ls --json "$PORT"
+	json_is '.observed.sockets[0].pids | sort | map(tostring) | join(",")' "$want"
+}
+
 @test "ls: the live set of listeners is the set ss reports" {
 	start python3 "$HELPER" listen tcp 127.0.0.1
 	start python3 "$HELPER" listen udp ::

@@ -84,9 +84,10 @@ struct worker {
 	struct walk *w;
 	struct hit *hits; size_t nhits, caphits;
 	long seen, denied;
-	long fds, budget;                /* descriptors looked at; stop at budget (0: never) */
+	long fds, budget;                /* descriptors looked at; call for help at budget */
 	int rc;
 	bool may_stop;                   /* stop inside a process once all are owned */
+	pid_t left;                      /* a process left unfinished: others found all */
 };
 
 struct walk {
@@ -100,7 +101,42 @@ struct walk {
 	const pid_t *pids; size_t npids, next;   /* next: atomic */
 	bool stop_early;
 	size_t start;                    /* an early-stopping walk begins at pids[start] */
+	struct pass *pass;               /* the threads of the pass under way */
+	pid_t left[MAX_THREADS];         /* processes the first pass left unfinished */
+	int nleft;
 };
+
+/* The threads of one pass: k[0] is the caller's, the others start when it calls. */
+struct pass {
+	struct worker k[MAX_THREADS];
+	pthread_t th[MAX_THREADS];
+	int n, started;
+};
+
+static void *work(void *arg);
+static int run_pass(struct walk *w, int n, bool may_stop);
+static int threads_for(size_t procs);
+static int cmp_hit(const void *a, const void *b);
+
+/*
+ * Called by the caller's thread once it has looked at HELP_AFTER_FDS descriptors,
+ * inside a process or between two: the other threads start on the processes left.
+ * Thread start-up costs more than a few hundred descriptors take, so a short walk
+ * never pays it; a long one gets help before its first large process is done.
+ */
+static void
+call_helpers(struct walk *w)
+{
+	struct pass *p = w->pass;
+
+	p->k[0].budget = 0;
+	if (__atomic_load_n(&w->next, __ATOMIC_RELAXED) >= w->npids ||
+	    (w->stop_early && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted))
+		return;
+	for (int i = 1; i < p->n; i++, p->started++)
+		if (pthread_create(&p->th[i], NULL, work, &p->k[i]) != 0)
+			break;
+}
 
 static int
 add_hit(struct worker *k, size_t sock, pid_t pid)
@@ -130,6 +166,8 @@ merge(struct walk *w, struct worker *k)
 
 	w->l->pids_seen += k->seen;
 	w->l->pids_denied += k->denied;
+	if (k->left != 0 && w->nleft < MAX_THREADS)
+		w->left[w->nleft++] = k->left;
 	if (k->nhits > 0) {
 		if ((p = realloc(w->hits, (w->nhits + k->nhits) * sizeof(*p))) == NULL)
 			return -PL_ENOMEM;
@@ -171,9 +209,7 @@ look(struct worker *k, int dfd, const char *name, pid_t pid)
 	if (add_hit(k, (size_t)idx, pid) != 0)
 		return -PL_ENOMEM;
 	/* A one-port query needs one holder per socket; this process's other descriptors
-	 * can't change the answer. (Only after a hit: a process a thread has started on
-	 * counts as walked, so it must not be left before its own sockets are seen; the
-	 * relatives pass relies on that.) */
+	 * can't change the answer. */
 	return k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted;
 }
 
@@ -208,6 +244,16 @@ walk_fds(struct worker *k, pid_t pid)
 			if (e->d_name[0] != '.') {
 				k->fds++;
 				rc = look(k, dfd, e->d_name, pid);
+				/* Another thread found the last owner: the rest of this
+				 * process can't change the answer, unless it is a relative
+				 * of an owner, which the relatives pass walks again. */
+				if (rc == 0 && k->may_stop &&
+				    __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted) {
+					k->left = pid;
+					rc = 1;
+				}
+				if (k->budget > 0 && k->fds >= k->budget)
+					call_helpers(w);
 			}
 		}
 	}
@@ -573,9 +619,8 @@ static int
 walk_related(struct walk *w, size_t walked)
 {
 	pid_t *rel = malloc(MAX_RELATED * sizeof(*rel));
-	size_t n = 0, nowners = w->nhits;
-	struct worker k = { .w = w };
-	int rc = 0;
+	size_t n = 0, m = 0, nowners = w->nhits;
+	int rc;
 
 	if (rel == NULL)
 		return -PL_ENOMEM;
@@ -594,16 +639,29 @@ walk_related(struct walk *w, size_t walked)
 		}
 	}
 	qsort(rel, n, sizeof(*rel), cmp_pid);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		bool done = i > 0 && rel[i] == rel[i - 1];
+	/* The relatives the first pass did not walk, each once. */
+	for (size_t i = 0; i < n; i++) {
+		bool again = !visited(w, rel[i], walked);
 
-		done |= visited(w, rel[i], walked);
-		if (!done)
-			rc = walk_fds(&k, rel[i]);
+		for (int j = 0; j < w->nleft && !again; j++)
+			again = w->left[j] == rel[i];
+		if (!(i > 0 && rel[i] == rel[i - 1]) && again)
+			rel[m++] = rel[i];
 	}
+	/* A pre-forking server's relatives can hold thousands of descriptors each: they
+	 * are walked whole, on as many threads as the first pass had. */
+	w->pids = rel;
+	w->npids = m;
+	w->next = 0;
+	w->stop_early = false;
+	rc = run_pass(w, threads_for(m), false);
+	w->pids = NULL;
+	w->npids = 0;
+	/* Their owners after the first pass's, in pid order whatever thread found them. */
+	if (rc == 0 && w->nhits > nowners)
+		qsort(w->hits + nowners, w->nhits - nowners, sizeof(*w->hits), cmp_hit);
 	free(rel);
-	k.rc = rc;
-	return merge(w, &k);
+	return rc;
 }
 
 /* Turns (socket, pid) hits into processes and owner lists. */
@@ -687,15 +745,16 @@ add_notes(struct pl_socklist *l, const char *procdir)
 }
 
 /* One thread of the pass: takes the next process until none is left, or until every
- * wanted socket has an owner (a one-port query). A process taken is walked whole, so
- * pids[0..next) are exactly the processes walked. */
+ * wanted socket has an owner (a one-port query). pids[0..next) are the processes
+ * walked, but for those left unfinished once another thread found the last owner
+ * (w->left). */
 static void *
 work(void *arg)
 {
 	struct worker *k = arg;
 	struct walk *w = k->w;
 
-	while (k->rc == 0 && (k->budget == 0 || k->fds < k->budget)) {
+	while (k->rc == 0) {
 		size_t i;
 
 		if (w->stop_early && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted)
@@ -717,10 +776,47 @@ cmp_hit(const void *a, const void *b)
 	return (x->sock > y->sock) - (x->sock < y->sock);
 }
 
+/* Runs the pass over w->pids (from w->next) on up to n threads and merges what they
+ * found into w->hits. */
+static int
+run_pass(struct walk *w, int n, bool may_stop)
+{
+	struct pass p = { .n = n, .started = 1 };
+	int rc = 0;
+
+	for (int i = 0; i < n; i++)
+		p.k[i] = (struct worker){ .w = w, .may_stop = may_stop };
+	p.k[0].budget = n > 1 ? HELP_AFTER_FDS : 0;
+	w->pass = &p;
+	work(&p.k[0]);
+	for (int i = 1; i < p.started; i++)
+		pthread_join(p.th[i], NULL);
+	w->pass = NULL;
+	for (int i = 0; i < n; i++) {
+		int r = merge(w, &p.k[i]);
+
+		rc = rc ? rc : r;
+	}
+	return rc;
+}
+
+/* How many threads a pass may use: one per CPU, at most MAX_THREADS and procs. */
+static int
+threads_for(size_t procs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cpus < 2 || procs < 2)
+		return 1;
+	cpus = cpus < MAX_THREADS ? cpus : MAX_THREADS;
+	return (size_t)cpus < procs ? (int)cpus : (int)procs;
+}
+
 /*
  * The pass over every process's descriptors. Reading /proc/[pid]/fd is one system call
  * per descriptor and nothing else, so it scales with CPUs: with many processes, up to
- * MAX_THREADS threads share it (each takes the next pid).
+ * MAX_THREADS threads share it (each takes the next pid), and so do the relatives
+ * an early stop leads to.
  *
  * A walk that may stop early (one port asked about) visits the newest processes first:
  * the kernel hands out pids cyclically upward, so counting down from our own pid (the
@@ -733,11 +829,7 @@ cmp_hit(const void *a, const void *b)
 static int
 fd_pass(const struct pl_sock_query *q, struct walk *w, const pid_t *pids, size_t npids)
 {
-	struct worker k[MAX_THREADS];
-	pthread_t th[MAX_THREADS];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int n = npids < 64 || cpus < 2 ? 1 : cpus < MAX_THREADS ? (int)cpus : MAX_THREADS;
-	int started = 1, rc = 0;
+	int rc;
 	size_t walked;
 
 	w->pids = pids;
@@ -748,33 +840,14 @@ fd_pass(const struct pl_sock_query *q, struct walk *w, const pid_t *pids, size_t
 	for (size_t i = 0, self = (size_t)getpid(); w->stop_early && i < npids &&
 	    (size_t)w->pids[i] <= self; i++)
 		w->start = i;
-	for (int i = 0; i < n; i++)
-		k[i] = (struct worker){ .w = w, .may_stop = q->stop_early };
-	/* Helpers only for a long walk: starting a thread costs more than a few hundred
-	 * descriptors take, and a one-port walk usually ends long before. */
-	k[0].budget = n > 1 ? HELP_AFTER_FDS : 0;
-	work(&k[0]);
-	k[0].budget = 0;
-	if (n > 1 && k[0].rc == 0 && w->next < npids &&
-	    !(w->stop_early && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted))
-		for (int i = 1; i < n; i++, started++)
-			if (pthread_create(&th[i], NULL, work, &k[i]) != 0)
-				break;
-	work(&k[0]);
-	for (int i = 1; i < started; i++)
-		pthread_join(th[i], NULL);
-	for (int i = 0; i < n; i++) {
-		int r = merge(w, &k[i]);
-
-		rc = rc ? rc : r;
-	}
-	if (rc != 0)
+	/* A few dozen processes are walked faster than a thread starts. */
+	if ((rc = run_pass(w, npids < 64 ? 1 : threads_for(npids), q->stop_early)) != 0)
 		return rc;
 	/* Per process, in pid order: owners come out in a stable order. */
 	if (w->nhits > 0)
 		qsort(w->hits, w->nhits, sizeof(*w->hits), cmp_hit);
 	walked = w->next < npids ? w->next : npids;
-	if (walked < npids) {
+	if (walked < npids || w->nleft > 0) {
 		w->l->early_stop = true;
 		rc = walk_related(w, walked);
 	}
