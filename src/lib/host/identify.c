@@ -462,38 +462,57 @@ lead_word(char *buf, size_t len, const char *s)
  * interpreter's package (python3.11-minimal) runs every program written for it and
  * names none of them. */
 static bool
-package_names(const struct pl_id_candidate *c, const char *package)
+package_names(const struct pl_id_candidate *c, const char *word)
+{
+	char a[32], b[32];
+
+	if (*word == '\0')
+		return false;
+	lead_word(a, sizeof(a), c->id);
+	lead_word(b, sizeof(b), c->family);
+	return strcmp(word, a) == 0 || strcmp(word, b) == 0;
+}
+
+/* The word of a package that can name a candidate: its leading word, 3 letters or
+ * more and not a runtime's; "" when there is none. Once per process. */
+static void
+package_word(char *p, size_t len, const char *package)
 {
 	static const char *const runtimes[] = { "python", "perl", "ruby", "nodejs", "node",
 		"openjdk", "java", "php", "bash", "dash", "busybox", "dotnet", "mono", "lua",
 		"tcl", "erlang", "elixir", "golang", "libc", "coreutils" };
-	char p[32], a[32], b[32];
 
-	lead_word(p, sizeof(p), package);
+	lead_word(p, len, package);
 	for (size_t i = 0; i < sizeof(runtimes) / sizeof(*runtimes); i++)
 		if (strcmp(p, runtimes[i]) == 0)
-			return false;
-	lead_word(a, sizeof(a), c->id);
-	lead_word(b, sizeof(b), c->family);
-	return strlen(p) >= 3 && (strcmp(p, a) == 0 || strcmp(p, b) == 0);
+			p[0] = '\0';
+	if (strlen(p) < 3)
+		p[0] = '\0';
 }
 
 /* A unit is named for c when the unit's leading word (3 letters or more, not a generic
  * word) occurs in c's id or family: ssh.service for openssh-sshd. */
 static bool
-unit_names(const struct pl_id_candidate *c, const char *unit)
+unit_names(const struct pl_id_candidate *c, const char *word)
+{
+	return *word != '\0' && ((c->id && strstr(c->id, word)) ||
+	    (c->family && strstr(c->family, word)));
+}
+
+/* The word of a unit that can name a candidate: its leading word, 3 letters or more
+ * and not a generic one; "" when there is none. Once per process. */
+static void
+unit_word(char *u, size_t len, const char *unit)
 {
 	static const char *const generic[] = { "user", "session", "system", "init", "run",
 		"app", "service", "server", "docker", "containerd", "podman", "snap" };
-	char u[32];
 
-	lead_word(u, sizeof(u), unit);
-	if (strlen(u) < 3)
-		return false;
+	lead_word(u, len, unit);
 	for (size_t i = 0; i < sizeof(generic) / sizeof(*generic); i++)
 		if (strcmp(u, generic[i]) == 0)
-			return false;
-	return (c->id && strstr(c->id, u)) || (c->family && strstr(c->family, u));
+			u[0] = '\0';
+	if (strlen(u) < 3)
+		u[0] = '\0';
 }
 
 static bool
@@ -538,15 +557,14 @@ image_repo(char *buf, size_t len, const char *image)
  * their leading word: redis for redis-server, grafana for grafana. (A process hint
  * that matches the name is checked by the caller.) */
 static bool
-image_names(const struct pl_id_candidate *c, const char *repo)
+image_names(const struct pl_id_candidate *c, const char *repo, const char *r)
 {
-	char r[32], a[32], b[32];
+	char a[32], b[32];
 
 	if (*repo == '\0')
 		return false;
 	if (same_str_ci(repo, c->id) || same_str_ci(repo, c->family))
 		return true;
-	lead_word(r, sizeof(r), repo);
 	lead_word(a, sizeof(a), c->id);
 	lead_word(b, sizeof(b), c->family);
 	return strcmp(r, a) == 0 || strcmp(r, b) == 0;
@@ -597,27 +615,44 @@ same_process(const struct pl_idmatch *m, const struct pl_id_evidence *e)
 	    same_str(m->key[4], e->unit) && same_str(m->key[5], e->image);
 }
 
+/* A process's facts as every candidate is matched against them, worked out once:
+ * texts are NULL when empty, words "" when they can name nothing. */
+struct procfacts {
+	const char *exe, *comm, *cmdline;
+	char repo[64], repo_word[32], package[32], unit[32];
+};
+
+static void
+procfacts(struct procfacts *f, const struct pl_id_evidence *e)
+{
+	f->exe = base_name(e->exe);
+	f->exe = f->exe && *f->exe ? f->exe : NULL;
+	f->comm = e->comm && *e->comm ? e->comm : NULL;
+	f->cmdline = e->cmdline && *e->cmdline ? e->cmdline : NULL;
+	image_repo(f->repo, sizeof(f->repo), e->image);
+	lead_word(f->repo_word, sizeof(f->repo_word), f->repo);
+	package_word(f->package, sizeof(f->package), e->package);
+	unit_word(f->unit, sizeof(f->unit), e->unit);
+}
+
 /* What the process's facts say of candidate i, whatever the port. */
 static unsigned
-proc_evidence(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e)
+proc_evidence(struct pl_idmatch *m, size_t i, const struct procfacts *f)
 {
 	const struct pl_id_candidate *c = &m->c[i];
 	struct re *r = &m->res[m->first[i]];
-	const char *exe = base_name(e->exe);
 	unsigned ev = 0;
-	char repo[64];
 
-	image_repo(repo, sizeof(repo), e->image);
 	for (size_t k = 0; k < c->nprocess; k++, r++) {
-		if (exe && *exe && pat_match(r, exe, false))
+		if (f->exe && pat_match(r, f->exe, false))
 			ev |= EV_EXE;
-		else if (e->comm && *e->comm && pat_match(r, e->comm, false))
+		else if (f->comm && pat_match(r, f->comm, false))
 			ev |= EV_COMM;
-		if (*repo && pat_match(r, repo, false))
+		if (*f->repo && pat_match(r, f->repo, false))
 			ev |= EV_IMAGE;
 	}
-	for (size_t k = 0; k < c->ncmdline; k++, r++)
-		if (e->cmdline && *e->cmdline && pat_match(r, e->cmdline, false))
+	for (size_t k = 0; k < c->ncmdline && f->cmdline; k++, r++)
+		if (pat_match(r, f->cmdline, false))
 			ev |= EV_CMDLINE;
 	if (ev & EV_EXE)
 		ev &= ~(unsigned)EV_COMM;
@@ -625,11 +660,11 @@ proc_evidence(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e)
 	 * of one process name; when the name is not the candidate's, they only hint. */
 	if (ev & EV_CMDLINE && c->nprocess > 0 && !(ev & (EV_EXE | EV_COMM)))
 		ev = (ev & ~(unsigned)EV_CMDLINE) | EV_CMDLINE_ALONE;
-	if (package_names(c, e->package))
+	if (package_names(c, f->package))
 		ev |= EV_PACKAGE;
-	if (e->unit && unit_names(c, e->unit))
+	if (unit_names(c, f->unit))
 		ev |= EV_UNIT;
-	if (image_names(c, repo))
+	if (image_names(c, f->repo, f->repo_word))
 		ev |= EV_IMAGE;
 	return ev;
 }
@@ -775,8 +810,11 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 	if (e->banner != NULL && banner == NULL)
 		return -PL_ENOMEM;
 	if (!same_process(m, e)) {
+		struct procfacts f;
+
+		procfacts(&f, e);
 		for (size_t i = 0; i < m->n; i++)
-			m->procev[i] = proc_evidence(m, i, e);
+			m->procev[i] = proc_evidence(m, i, &f);
 		m->have_key = false;
 		for (int k = 0; k < NKEYS; k++)
 			free(m->key[k]);
