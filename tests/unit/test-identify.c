@@ -292,6 +292,49 @@ test_literal_patterns(void **state)
 	}
 }
 
+/* Candidates sharing a pattern's text share its compiled form and its last answer; that
+ * answer never outlives the call: a text rewritten in place is matched again. */
+static void
+test_shared_patterns(void **state)
+{
+	/* Two copies of the text, as the store gives them; and one shared, as the index does. */
+	static const char *const a[] = { "^py(thon)?[0-9.]*$" }, *const b[] = { "^py(thon)?[0-9.]*$" };
+	static const struct pl_id_port p1[] = { { 1111, 1111, TCP, 0 } },
+		p2[] = { { 2222, 2222, TCP, 0 } };
+	const struct pl_id_candidate c[] = {
+		{ "one", "One", "one", p1, 1, a, 1, NULL, 0, NULL, 0 },
+		{ "two", "Two", "two", p2, 1, b, 1, NULL, 0, NULL, 0 },
+		{ "three", "Three", "three", p2, 1, a, 1, NULL, 0, NULL, 0 },
+	};
+	char comm[16];
+	struct pl_id_evidence e = { .port = 1111, .proto = TCP, .comm = comm };
+	struct pl_idmatch *m = NULL;
+	struct pl_identified id;
+
+	(void)state;
+	assert_int_equal(pl_idmatch_new(&m, c, N(c)), 0);
+	snprintf(comm, sizeof(comm), "python3.11");
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_string_equal(id.id, "one");
+	assert_int_equal(id.confidence, PL_ID_LIKELY);
+	/* On 2222 the name fits two and the port two: a tie, every one of them scored. */
+	e.port = 2222;
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_int_equal(id.confidence, PL_ID_AMBIGUOUS);
+	assert_int_equal(id.ncand, 3);
+	/* The same buffer, another process: no candidate's name fits now. */
+	snprintf(comm, sizeof(comm), "pyx");          /* holds "py": regexec decides */
+	e.port = 1111;
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_int_equal(id.confidence, PL_ID_PORT_ONLY);
+	assert_null(id.id);
+	assert_string_equal(id.contradiction, "1111 held by pyx, not One");
+	snprintf(comm, sizeof(comm), "py");
+	assert_int_equal(pl_identify(m, &e, &id), 0);
+	assert_int_equal(id.confidence, PL_ID_LIKELY);
+	pl_idmatch_free(m);
+}
+
 static void
 test_generic_banners(void **state)
 {
@@ -352,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_generic_banners),
 		cmocka_unit_test(test_literal_patterns),
+		cmocka_unit_test(test_shared_patterns),
 		cmocka_unit_test(test_dpkg),
 	};
 

@@ -37,10 +37,21 @@ enum ev {
 enum re_state { RE_UNSET, RE_PENDING, RE_REGEX, RE_BAD, RE_EXACT, RE_PREFIX, RE_SUFFIX,
 	RE_SUBSTR };
 
+/* A compiled pattern, shared by every candidate whose hint has the same text (lore
+ * repeats "^python[0-9.]*$" across a dozen entries), with the answer it last gave. */
+struct rx {
+	const char *pattern;
+	bool lines, ok;
+	regex_t re;
+	const char *text;          /* the text of that answer, in generation gen */
+	unsigned gen;
+	bool match;
+};
+
 /* A pattern of a candidate, compiled (or reduced to its literal) at its first use. */
 struct re {
 	const char *pattern;
-	regex_t *re;               /* compiled, for RE_REGEX only: most hints never are */
+	struct rx *rx;             /* compiled, for RE_REGEX only: most hints never are */
 	const char *lit;           /* the literal text of RE_EXACT/PREFIX/SUFFIX/SUBSTR; of
 	                            * RE_PENDING/RE_REGEX, text every match contains */
 	unsigned litlen;
@@ -59,6 +70,8 @@ struct pl_idmatch {
 	char *key[NKEYS];          /* copies of comm, cmdline, exe, package, unit, image of
 	                            * procev */
 	bool have_key;
+	struct rx **rx; size_t nrx, caprx;
+	unsigned gen;              /* one per pl_identify(): the texts it matches */
 };
 
 static const char *const conf_names[] = { "none", "port only", "ambiguous", "likely",
@@ -164,13 +177,15 @@ pl_idmatch_free(struct pl_idmatch *m)
 {
 	if (m == NULL)
 		return;
-	for (size_t i = 0; i < m->nres; i++) {
-		if (m->res[i].state == RE_REGEX)
-			regfree(m->res[i].re);
-		free(m->res[i].re);
+	for (size_t i = 0; i < m->nres; i++)
 		if (m->res[i].lit_owned)
 			free((void *)m->res[i].lit);
+	for (size_t i = 0; i < m->nrx; i++) {
+		if (m->rx[i]->ok)
+			regfree(&m->rx[i]->re);
+		free(m->rx[i]);
 	}
+	free(m->rx);
 	free(m->res);
 	free(m->first);
 	free(m->procev);
@@ -389,8 +404,49 @@ none:
 	return NULL;
 }
 
+/* The compiled form of pattern, compiled at most once per matcher; NULL when out of
+ * memory. A pattern regcomp refuses is kept too (ok false), so it is refused once. */
+static struct rx *
+rx_get(struct pl_idmatch *m, const char *pattern, bool lines)
+{
+	struct rx *x;
+
+	for (size_t i = 0; i < m->nrx; i++)
+		if (m->rx[i]->lines == lines && strcmp(m->rx[i]->pattern, pattern) == 0)
+			return m->rx[i];
+	if (m->nrx == m->caprx) {
+		size_t cap = m->caprx ? m->caprx * 2 : 16;
+		struct rx **p = realloc(m->rx, cap * sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		m->rx = p;
+		m->caprx = cap;
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		return NULL;
+	x->pattern = pattern;
+	x->lines = lines;
+	x->ok = regcomp(&x->re, pattern, REG_EXTENDED | REG_NOSUB | (lines ? REG_NEWLINE : 0)) == 0;
+	m->rx[m->nrx++] = x;
+	return x;
+}
+
+/* regexec, answered from the last call when the text is the one it was asked about in
+ * this pl_identify() (each candidate with the hint asks again). */
 static bool
-pat_match(struct re *r, const char *text, bool lines)
+rx_exec(struct pl_idmatch *m, struct rx *x, const char *text)
+{
+	if (x->gen != m->gen || x->text != text) {
+		x->match = regexec(&x->re, text, 0, NULL, 0) == 0;
+		x->text = text;
+		x->gen = m->gen;
+	}
+	return x->match;
+}
+
+static bool
+pat_match(struct pl_idmatch *m, struct re *r, const char *text, bool lines)
 {
 	size_t n, t;
 
@@ -406,12 +462,11 @@ pat_match(struct re *r, const char *text, bool lines)
 	    *r->lit != '\0' && strstr(text, r->lit) == NULL)
 		return false;
 	if (r->state == RE_PENDING)
-		r->state = (r->re = malloc(sizeof(*r->re))) != NULL &&
-		    regcomp(r->re, r->pattern, REG_EXTENDED | REG_NOSUB |
-		    (lines ? REG_NEWLINE : 0)) == 0 ? RE_REGEX : RE_BAD;
+		r->state = (r->rx = rx_get(m, r->pattern, lines)) != NULL && r->rx->ok ?
+		    RE_REGEX : RE_BAD;
 	switch (r->state) {
 	case RE_REGEX:
-		return regexec(r->re, text, 0, NULL, 0) == 0;
+		return rx_exec(m, r->rx, text);
 	case RE_EXACT:
 		return strlen(text) == r->litlen && memcmp(text, r->lit, r->litlen) == 0;
 	case RE_PREFIX:
@@ -644,15 +699,15 @@ proc_evidence(struct pl_idmatch *m, size_t i, const struct procfacts *f)
 	unsigned ev = 0;
 
 	for (size_t k = 0; k < c->nprocess; k++, r++) {
-		if (f->exe && pat_match(r, f->exe, false))
+		if (f->exe && pat_match(m, r, f->exe, false))
 			ev |= EV_EXE;
-		else if (f->comm && pat_match(r, f->comm, false))
+		else if (f->comm && pat_match(m, r, f->comm, false))
 			ev |= EV_COMM;
-		if (*f->repo && pat_match(r, f->repo, false))
+		if (*f->repo && pat_match(m, r, f->repo, false))
 			ev |= EV_IMAGE;
 	}
 	for (size_t k = 0; k < c->ncmdline && f->cmdline; k++, r++)
-		if (pat_match(r, f->cmdline, false))
+		if (pat_match(m, r, f->cmdline, false))
 			ev |= EV_CMDLINE;
 	if (ev & EV_EXE)
 		ev &= ~(unsigned)EV_COMM;
@@ -682,7 +737,7 @@ score(struct pl_idmatch *m, size_t i, const struct pl_id_evidence *e, const char
 
 	ev &= ~support;
 	for (size_t k = 0; k < c->nbanner && banner; k++, r++) {
-		if (!pat_match(r, banner, true))
+		if (!pat_match(m, r, banner, true))
 			continue;
 		if (r->generic == 0)
 			r->generic = pl_id_banner_generic(r->pattern) ? 1 : -1;
@@ -809,6 +864,7 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 	memset(out, 0, sizeof(*out));
 	if (e->banner != NULL && banner == NULL)
 		return -PL_ENOMEM;
+	m->gen++;                  /* the texts may be new ones at old addresses */
 	if (!same_process(m, e)) {
 		struct procfacts f;
 
