@@ -338,7 +338,7 @@ need_root() {
 	json_is '.observed.sockets[0].pids[0]' "$LASTPID"
 }
 
-@test "ls and who name a listener from the lookup index; a damaged candidate list is set aside for the store" {
+@test "ls and who name a listener from the lookup index; a damaged candidate block is set aside for the store" {
 	ss -Htln 'sport = :3333' | grep -q . && skip "3333 is busy on this machine"
 	local db="$BATS_TEST_TMPDIR/s.db" idx="$BATS_TEST_TMPDIR/s.idx" off
 	cp "$(fixture_store)" "$db"
@@ -351,8 +351,8 @@ need_root() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"democid"*"[dec-notes]"*"= Demo caller ID daemon"* ]]
 	[[ "$output" != *"using the store"* ]]
-	# The header's word at byte 172 is the offset of the candidate list: break its
-	# count, so that the list no longer matches its check word.
+	# The header's word at byte 172 is the offset of the candidate block: break its
+	# count, so that the block no longer matches its check word.
 	off=$(od -An -tu4 -j172 -N4 "$idx" | tr -d ' ')
 	[ "$off" -gt 256 ]
 	printf '\377\377\377\177' | dd of="$idx" bs=1 seek="$off" conv=notrunc status=none
@@ -360,7 +360,7 @@ need_root() {
 		run bash -c '"$PORTLORE" "$1" --db "$2" 3333/tcp 2>"$3"' - "$cmd" "$db" "$BATS_TEST_TMPDIR/err"
 		[ "$status" -eq 0 ]
 		[[ "$output" == *"democid"*"Demo caller ID daemon"* ]]
-		grep -q "index $idx: candidate list at offset $off is out of bounds or malformed" \
+		grep -q "index $idx: candidate block at offset $off is out of bounds or malformed" \
 		    "$BATS_TEST_TMPDIR/err"
 		grep -q "using the store" "$BATS_TEST_TMPDIR/err"
 	done

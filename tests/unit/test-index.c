@@ -107,18 +107,14 @@ compare_strv(const char *what, const char *id, const char *const *a, size_t na,
 
 static long cand_ports;      /* candidate ports compared, over every store */
 
-/* Identification's candidates: the same entries in the same order, with the same
- * ports (and ranks) and hints. Returns how many ports were compared. */
+/* Two sets of identification's candidates: the same entries in the same order, with the
+ * same ports (and ranks) and hints. Returns how many ports were compared. */
 static long
-compare_candidates(struct pl_store *st, struct pl_index *ix)
+compare_cand_sets(const struct pl_id_candidates *pa, const struct pl_id_candidates *pb)
 {
-	struct pl_id_candidates a, b;
-	struct pl_err err = { 0 };
+	const struct pl_id_candidates a = *pa, b = *pb;
 	long n = 0;
 
-	assert_int_equal(pl_id_candidates_load(st, &a, &err), 0);
-	if (pl__index_candidates(ix, &b, &err) != 0)
-		fail_msg("%s", err.msg);
 	assert_int_equal(a.n, b.n);
 	for (size_t i = 0; i < a.n; i++) {
 		const struct pl_id_candidate *x = &a.v[i], *y = &b.v[i];
@@ -141,9 +137,42 @@ compare_candidates(struct pl_store *st, struct pl_index *ix)
 		compare_strv("cmdline", x->id, x->cmdline, x->ncmdline, y->cmdline, y->ncmdline);
 		compare_strv("banner", x->id, x->banner, x->nbanner, y->banner, y->nbanner);
 	}
+	return n;
+}
+
+/* The store's candidates and the index's. */
+static long
+compare_candidates(struct pl_store *st, struct pl_index *ix)
+{
+	struct pl_id_candidates a, b;
+	struct pl_err err = { 0 };
+	long n;
+
+	assert_int_equal(pl_id_candidates_load(st, &a, &err), 0);
+	if (pl__index_candidates(ix, &b, &err) != 0)
+		fail_msg("%s", err.msg);
+	n = compare_cand_sets(&a, &b);
 	pl_id_candidates_free(&a);
 	pl_id_candidates_free(&b);
 	return n;
+}
+
+/* The candidates of an index in memory: 0, or -PL_EDATA (refused at open or read). */
+static int
+read_candidates(const unsigned char *p, size_t len, struct pl_id_candidates *out)
+{
+	struct pl_index *ix = NULL;
+	struct pl_err err = { 0 };
+	int rc = pl_index_open_mem(&ix, p, len, &err);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 0) {
+		rc = pl__index_candidates(ix, out, &err);
+		pl_index_close(ix);
+	}
+	if (rc != 0)
+		assert_int_equal(rc, -PL_EDATA);
+	return rc;
 }
 
 /* The registry name identification gives a listener on port/proto: the store's query
@@ -444,12 +473,15 @@ test_damaged(void **state)
 	struct pl_index *ix = NULL;
 	struct pl_err err = { 0 };
 	char *good[NCHECK][PL_PROTO_COUNT], *got[NCHECK][PL_PROTO_COUNT];
-	long refused = 0;
+	long refused = 0, cand_refused = 0;
+	struct pl_id_candidates good_cands, cands;
 
 	(void)state;
 	assert_int_equal(pl_index_path(db, path, sizeof(path), &err), 0);
 	p = slurp(path, &len);
 	assert_int_equal(read_all(p, len, good), 0);
+	assert_int_equal(read_candidates(p, len, &good_cands), 0);
+	assert_true(good_cands.n > 100);
 	for (size_t i = 0; i < NCHECK; i++)
 		for (int k = PL_PROTO_TCP; k < PL_PROTO_COUNT; k++)
 			assert_non_null(good[i][k]);
@@ -465,6 +497,12 @@ test_damaged(void **state)
 	for (size_t off = 0; off < len; off += off < 512 ? 1 : 997) {
 		memcpy(q, p, len);
 		q[off] ^= (unsigned char)(1u << (off % 8));
+		/* Identification's candidates, read in one block: the same, or refused. */
+		if (read_candidates(q, len, &cands) != 0)
+			cand_refused++;
+		else
+			compare_cand_sets(&good_cands, &cands);
+		pl_id_candidates_free(&cands);
 		if (read_all(q, len, got) != 0) {
 			refused++;
 			continue;
@@ -482,6 +520,8 @@ test_damaged(void **state)
 	}
 	/* The damage was seen, not only stepped around. */
 	assert_true(refused > 100);
+	assert_true(cand_refused > 100);
+	pl_id_candidates_free(&good_cands);
 	free(q);
 	free_all(good);
 	free(p);

@@ -12,9 +12,10 @@
  *   strings: length, check word, bytes, NUL; each distinct string once;
  *   registry rows of every snapshot, lore entries (with their sources, CVEs, hints,
  *     risk ports and their family's ports), lore ports and nmap rows, each once;
- *   identification's candidates: the entries in lore's order (family, id) and their
- *     lore ports grouped in the same order, each with its rank among its port's uses
- *     (header: entry list, port list);
+ *   identification's candidates in one block with one check word: every entry in
+ *     lore's order (family, id) with its hints by kind and its lore ports, each port
+ *     with its rank among its port's uses, and the strings they name (header: the
+ *     block's offset and length; see w_candidates());
  *   per run of ports with the same facts, an entry: the run's first and last port,
  *     its rows (every snapshot, exact and ranges, in snapshot and file order), its
  *     lore ports (in entry id, then port order) and its nmap rows;
@@ -41,7 +42,7 @@
 #include "registry/store-internal.h"
 
 #define MAGIC "PLINDEX\n"
-#define FORMAT 3
+#define FORMAT 4
 #define HEADER_LEN 256
 #define DBHEAD_LEN 100
 #define VERSION_LEN 32
@@ -51,8 +52,8 @@
 /* Header fields (byte offsets). */
 enum {
 	H_FORMAT = 8, H_LEN = 12, H_DBSIZE = 16, H_DBHEAD = 24, H_VERSION = 124,
-	H_NSNAPS = 156, H_SNAPS = 160, H_CURRENT = 164, H_PORTS = 168, H_ENTRIES = 172,
-	H_CANDPORTS = 176, H_CHECK = 252
+	H_NSNAPS = 156, H_SNAPS = 160, H_CURRENT = 164, H_PORTS = 168, H_IDBLOCK = 172,
+	H_IDLEN = 176, H_CHECK = 252
 };
 
 /* Records, in 32-bit words. */
@@ -68,7 +69,7 @@ struct pl_index {
 	size_t n;
 	void *map;                  /* what to munmap, NULL for an index in memory */
 	uint32_t nsnaps, snaps, current, ports;
-	uint32_t entries, candports;  /* identification's candidates (pl__index_candidates) */
+	uint32_t idblock, idlen;    /* identification's candidates (pl__index_candidates) */
 	char *path;                 /* the index file, for messages */
 	char *store_path;           /* NULL for an index in memory */
 	struct pl_store *st;        /* opened by pl__index_store() */
@@ -584,83 +585,118 @@ w_lore_ports(struct writer *w)
 	return rc == SQLITE_DONE ? 0 : w_fail(w);
 }
 
-static int
-lp_rowid_cmp(const void *a, const void *b)
+/* Appends s with its NUL to the block's strings; its offset there, NONE when out of
+ * memory. */
+static uint32_t
+w_idstr(struct pl_buf *strs, const char *s)
 {
-	const struct wlp *x = *(const struct wlp *const *)a, *y = *(const struct wlp *const *)b;
+	uint32_t off = (uint32_t)strs->len;
 
-	return (x->rowid > y->rowid) - (x->rowid < y->rowid);
+	pl_buf_add(strs, s ? s : "", (s ? strlen(s) : 0) + 1);
+	return pl_buf_error(strs) == 0 ? off : NONE;
 }
 
 /*
- * Identification's candidates (pl__index_candidates), in the order the identifier
- * weighs them, lore's (family, then id), so that a reader sorts nothing: every entry,
- * then every lore port grouped by entry in that order and, within an entry, in the
- * lore files' order. `who` and `ls` name what listens from these without SQLite.
+ * Identification's candidates (pl__index_candidates) as one block, checked by one check
+ * word: `who`, `ls` and a lookup that finds a listener read all of it at every run, so
+ * it is read in one piece, not string by string. The candidates are the store's own
+ * (pl_id_candidates_load(): lore's order, family then id, each with its hints by kind
+ * and its ports with their ranks), so that the two paths cannot differ.
+ *
+ *   ncand, nhint, nport, strings length;
+ *   per candidate (ID_WORDS): id, family, name (offsets in the strings), first hint,
+ *     process, cmdline and banner hint counts, first port, port count;
+ *   per hint: its pattern's offset in the strings;
+ *   per port: lo, hi, protocol (enum pl_proto), rank;
+ *   the strings, each with its NUL, padded with NULs to four bytes; the check word.
+ *
+ * *off is the block's offset, *len its length before the check word.
  */
 static int
-w_candidates(struct writer *w, uint32_t *entries, uint32_t *ports)
+w_candidates(struct writer *w, uint32_t *off, uint32_t *len)
 {
-	sqlite3_stmt *e = w_prepare(w, "SELECT id FROM lore_entry ORDER BY family, id");
-	sqlite3_stmt *p = w_prepare(w, "SELECT p.rowid, p.lo, p.hi, p.use, p.prevalence,"
-	    " (SELECT count(*) FROM lore_source s WHERE s.entry = e.id) FROM lore_port p"
-	    " JOIN lore_entry e ON e.id = p.entry ORDER BY e.family, e.id, p.rowid");
-	const struct wlp **byrow = w->nlps ? malloc(w->nlps * sizeof(*byrow)) : NULL;
-	uint32_t *v = malloc((w->nentries + 2 * w->nlps + 1) * sizeof(*v)), n = 0;
-	int rc = e && p ? SQLITE_DONE : SQLITE_ERROR;
+	struct pl_id_candidates c;
+	struct pl_buf strs = PL_BUF_INIT;
+	uint32_t *sv = NULL, nh = 0, np = 0, k = 0;
+	int rc;
 
-	if ((w->nlps > 0 && byrow == NULL) || v == NULL) {
-		rc = SQLITE_ERROR;
-		pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
+	if ((rc = pl_id_candidates_load(w->st, &c, w->err)) != 0)
+		return rc;
+	for (size_t i = 0; i < c.n; i++) {
+		nh += (uint32_t)(c.v[i].nprocess + c.v[i].ncmdline + c.v[i].nbanner);
+		np += (uint32_t)c.v[i].nports;
 	}
-	while (rc != SQLITE_ERROR && (rc = sqlite3_step(e)) == SQLITE_ROW) {
-		uint32_t off = named_find(w->entries, w->nentries,
-		    (const char *)sqlite3_column_text(e, 0));
+	/* The strings first: 3 per candidate, 1 per hint. */
+	if ((sv = malloc((3 * c.n + nh + 1) * sizeof(*sv))) == NULL) {
+		pl_id_candidates_free(&c);
+		return pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		const struct pl_id_candidate *x = &c.v[i];
+		const char *const *kinds[3] = { x->process, x->cmdline, x->banner };
+		size_t nk[3] = { x->nprocess, x->ncmdline, x->nbanner };
 
-		if (off != 0 && n < w->nentries)
-			v[n++] = off;
+		sv[k++] = w_idstr(&strs, x->id);
+		sv[k++] = w_idstr(&strs, x->family);
+		sv[k++] = w_idstr(&strs, x->name);
+		for (int t = 0; t < 3; t++)
+			for (size_t h = 0; h < nk[t]; h++)
+				sv[k++] = w_idstr(&strs, kinds[t][h]);
 	}
-	if (rc == SQLITE_DONE) {
-		*entries = w_off(w);
-		w_u32(w, n);
-		for (uint32_t i = 0; i < n; i++)
-			w_u32(w, v[i]);
-		w_seal(w, *entries);
-		for (size_t i = 0; i < w->nlps; i++)
-			byrow[i] = &w->lps[i];
-		if (w->nlps > 1)
-			qsort(byrow, w->nlps, sizeof(*byrow), lp_rowid_cmp);
-		n = 0;
+	while (strs.len % 4 != 0)
+		pl_buf_addc(&strs, '\0');
+	if (pl_buf_error(&strs) != 0) {
+		rc = pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
+		goto out;
 	}
-	while (rc == SQLITE_DONE && (rc = sqlite3_step(p)) == SQLITE_ROW) {
-		struct wlp key = { .rowid = sqlite3_column_int64(p, 0) };
-		const struct wlp *kp = &key, **f = w->nlps ? bsearch(&kp, byrow, w->nlps,
-		    sizeof(*byrow), lp_rowid_cmp) : NULL;
+	*off = w_off(w);
+	w_u32(w, (uint32_t)c.n);
+	w_u32(w, nh);
+	w_u32(w, np);
+	w_u32(w, (uint32_t)strs.len);
+	k = 0;
+	for (uint32_t i = 0, hint = 0, port = 0; i < c.n; i++) {
+		const struct pl_id_candidate *x = &c.v[i];
 
-		/* A port the lore ports' pass left out (out of range) is left out here too.
-		 * Its place among its port's uses is set now, not at every run. */
-		if (f != NULL && n < w->nlps) {
-			v[2 * n] = (*f)->off;
-			v[2 * n++ + 1] = (uint32_t)pl_id_port_rank(sqlite3_column_int(p, 1),
-			    sqlite3_column_int(p, 2), (const char *)sqlite3_column_text(p, 3),
-			    (const char *)sqlite3_column_text(p, 4), sqlite3_column_int(p, 5));
+		w_u32(w, sv[k]);
+		w_u32(w, sv[k + 1]);
+		w_u32(w, sv[k + 2]);
+		k += 3 + (uint32_t)(x->nprocess + x->ncmdline + x->nbanner);
+		w_u32(w, hint);
+		w_u32(w, (uint32_t)x->nprocess);
+		w_u32(w, (uint32_t)x->ncmdline);
+		w_u32(w, (uint32_t)x->nbanner);
+		w_u32(w, port);
+		w_u32(w, (uint32_t)x->nports);
+		hint += (uint32_t)(x->nprocess + x->ncmdline + x->nbanner);
+		port += (uint32_t)x->nports;
+	}
+	k = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		size_t nx = c.v[i].nprocess + c.v[i].ncmdline + c.v[i].nbanner;
+
+		for (size_t h = 0; h < nx; h++)
+			w_u32(w, sv[k + 3 + h]);
+		k += 3 + (uint32_t)nx;
+	}
+	for (size_t i = 0; i < c.n; i++)
+		for (size_t q = 0; q < c.v[i].nports; q++) {
+			const struct pl_id_port *x = &c.v[i].ports[q];
+
+			w_u32(w, x->lo);
+			w_u32(w, x->hi);
+			w_u32(w, (uint32_t)x->proto);
+			w_u32(w, (uint32_t)x->rank);
 		}
-		rc = SQLITE_DONE;
-	}
-	if (rc == SQLITE_DONE) {
-		*ports = w_off(w);
-		w_u32(w, n);
-		for (uint32_t i = 0; i < 2 * n; i++)
-			w_u32(w, v[i]);
-		w_seal(w, *ports);
-	}
-	sqlite3_finalize(e);
-	sqlite3_finalize(p);
-	free(byrow);
-	free(v);
-	if (w->err->code != 0)
-		return w->err->code;
-	return rc == SQLITE_DONE && pl_buf_error(&w->b) == 0 ? 0 : w_fail(w);
+	pl_buf_add(&w->b, strs.data, strs.len);
+	*len = w_off(w) - *off;
+	w_seal(w, *off);
+	rc = pl_buf_error(&w->b) == 0 ? 0 : w_fail(w);
+out:
+	free(sv);
+	pl_buf_free(&strs);
+	pl_id_candidates_free(&c);
+	return rc;
 }
 
 static int
@@ -906,8 +942,8 @@ w_build(struct writer *w, const unsigned char dbhead[DBHEAD_LEN], uint64_t dbsiz
 		put32(h + H_SNAPS, snaps);
 		put32(h + H_CURRENT, w->nsnaps ? w->nsnaps - 1 : NONE);
 		put32(h + H_PORTS, ports);
-		put32(h + H_ENTRIES, cands[0]);
-		put32(h + H_CANDPORTS, cands[1]);
+		put32(h + H_IDBLOCK, cands[0]);
+		put32(h + H_IDLEN, cands[1]);
 		put32(h + H_CHECK, check(h, H_CHECK));
 	}
 	return 0;
@@ -1100,8 +1136,8 @@ open_checked(struct pl_index *ix, struct pl_err *err)
 	ix->snaps = v[1];
 	ix->current = v[2];
 	ix->ports = v[3];
-	ix->entries = get32(ix->p + H_ENTRIES);
-	ix->candports = get32(ix->p + H_CANDPORTS);
+	ix->idblock = get32(ix->p + H_IDBLOCK);
+	ix->idlen = get32(ix->p + H_IDLEN);
 	if ((ix->nsnaps > 0 && (ix->snaps < HEADER_LEN || ix->snaps > ix->n ||
 	    (ix->n - ix->snaps) / 8 < ix->nsnaps)) ||
 	    (ix->current != NONE && ix->current >= ix->nsnaps) ||
@@ -1715,144 +1751,84 @@ pl__index_service(struct pl_index *ix, uint16_t port, enum pl_proto proto,
 }
 
 
-/* str_at() for the few strings that recur across records (hint kinds, protocols,
- * uses, prevalences): each offset is checked once. */
-struct strmemo { uint32_t off[32]; const char *s[32]; size_t n; };
-
-static const char *
-str_memo(const struct pl_index *ix, struct strmemo *m, uint32_t off)
-{
-	const char *s;
-
-	for (size_t i = 0; i < m->n; i++)
-		if (m->off[i] == off)
-			return m->s[i];
-	if ((s = str_at(ix, off)) != NULL && m->n < 32) {
-		m->off[m->n] = off;
-		m->s[m->n++] = s;
-	}
-	return s;
-}
-
-/* An entry's hints (cnt pairs from first, their list checked) of the kinds
- * identification weighs, into slots kind by kind, so that each kind's patterns sit
- * side by side; tmp and kind have room for the entry's hints. */
-static int
-cand_hints(const struct pl_index *ix, uint32_t cnt, uint32_t first, struct pl_id_candidate *c,
-    const char **slots, const char **tmp, unsigned char *kind, size_t *used,
-    struct strmemo *memo, struct pl_err *err)
-{
-	static const char *const kinds[3] = { "process", "cmdline", "banner" };
-	const char *const **arr[3] = { &c->process, &c->cmdline, &c->banner };
-	size_t *n[3] = { &c->nprocess, &c->ncmdline, &c->nbanner };
-	uint32_t w[2];
-
-	for (uint32_t i = 0; i < cnt; i++) {
-		const char *k;
-
-		if (!words(ix, first + 8 * i, w, 2) || (k = str_memo(ix, memo, w[0])) == NULL ||
-		    (tmp[i] = str_at(ix, w[1])) == NULL)
-			return bad(ix, err, "hint", first + 8 * i);
-		for (kind[i] = 0; kind[i] < 3 && strcmp(k, kinds[kind[i]]) != 0; kind[i]++)
-			;
-	}
-	for (int k = 0; k < 3; k++) {
-		*arr[k] = slots + *used;
-		for (uint32_t i = 0; i < cnt; i++)
-			if (kind[i] == k) {
-				slots[(*used)++] = tmp[i];
-				(*n[k])++;
-			}
-	}
-	return 0;
-}
+enum { ID_ID, ID_FAMILY, ID_NAME, ID_HINT, ID_NPROCESS, ID_NCMDLINE, ID_NBANNER, ID_PORT,
+	ID_NPORTS, ID_WORDS };
 
 int
 pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out, struct pl_err *err)
 {
-	struct cand { uint32_t id, family, name, nhints, hints; } *cv = NULL;
-	uint32_t ne, fe, nl, fl, nh = 0;
+	uint32_t h[4], off = ix->idblock, len = ix->idlen;
+	uint64_t recs;
+	const unsigned char *rec;
+	const char *strs, **slots = NULL;
 	struct pl_id_port *ports = NULL;
-	const char **slots = NULL;
-	unsigned char *kinds = NULL;
-	struct strmemo memo = { .n = 0 };
-	size_t used = 0, k = 0;
-	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->lent = true;
-	if (!list_at(ix, ix->entries, 1, &ne, &fe) || !list_at(ix, ix->candports, 2, &nl, &fl))
-		return bad(ix, err, "candidate list", ix->entries);
-	if (ne > 0 && (cv = calloc(ne, sizeof(*cv))) == NULL)
+	/* The block whole and its one check word, then every count and offset in it. */
+	if (!words(ix, off, h, 4) || len > ix->n - off || !checked(ix, off, len))
+		return bad(ix, err, "candidate block", off);
+	recs = 16 + 4 * ((uint64_t)h[0] * ID_WORDS + h[1] + 4 * (uint64_t)h[2]);
+	if (recs + h[3] != len || (h[3] > 0 && ix->p[off + len - 1] != '\0'))
+		return bad(ix, err, "candidate block", off);
+	rec = ix->p + off + 16;
+	strs = (const char *)ix->p + off + recs;
+	if ((h[0] && (out->v = calloc(h[0], sizeof(*out->v))) == NULL) ||
+	    (h[1] && (slots = malloc(h[1] * sizeof(*slots))) == NULL) ||
+	    (h[2] && (ports = malloc(h[2] * sizeof(*ports))) == NULL)) {
+		free(out->v);
+		free(slots);
+		out->v = NULL;
 		return nomem(err);
-	/* Each entry's record and hint list checked once; the hints counted, so that one
-	 * block holds every candidate's. */
-	for (uint32_t i = 0; i < ne; i++) {
-		uint32_t off, e[E_WORDS];
-
-		if (!words(ix, fe + 4 * i, &off, 1) || !rec_at(ix, off, e, E_WORDS) ||
-		    !list_at(ix, e[E_HINTS], 2, &cv[i].nhints, &cv[i].hints) ||
-		    cv[i].nhints > 0xffffff - nh) {
-			free(cv);
-			return bad(ix, err, "lore entry", fe + 4 * i);
-		}
-		cv[i].id = e[E_STR];
-		cv[i].family = e[E_STR + 1];
-		cv[i].name = e[E_STR + 3];
-		nh += cv[i].nhints;
 	}
-	out->v = ne ? calloc(ne, sizeof(*out->v)) : NULL;
-	ports = nl ? malloc(nl * sizeof(*ports)) : NULL;
-	slots = nh ? malloc(2 * (size_t)nh * sizeof(*slots)) : NULL;
-	kinds = nh ? malloc(nh) : NULL;
 	out->mem[0] = ports;
 	out->mem[1] = (void *)slots;
-	if ((ne && out->v == NULL) || (nl && ports == NULL) || (nh && (slots == NULL || kinds == NULL))) {
-		free(cv);
-		free(kinds);
-		pl_id_candidates_free(out);
-		return nomem(err);
+	out->n = h[0];
+	for (uint32_t i = 0; i < h[1]; i++) {
+		uint32_t s = get32(rec + 4 * ((size_t)h[0] * ID_WORDS + i));
+
+		if (s >= h[3]) {
+			pl_id_candidates_free(out);
+			return bad(ix, err, "candidate hint", off);
+		}
+		slots[i] = strs + s;
 	}
-	out->n = ne;
-	for (uint32_t i = 0; i < ne && rc == 0; i++) {
+	for (uint32_t i = 0; i < h[2]; i++) {
+		const unsigned char *q = rec + 4 * ((size_t)h[0] * ID_WORDS + h[1] + 4 * (size_t)i);
+		uint32_t lo = get32(q), hi = get32(q + 4), proto = get32(q + 8);
+
+		if (lo > hi || hi > 65535 || proto >= PL_PROTO_COUNT) {
+			pl_id_candidates_free(out);
+			return bad(ix, err, "candidate port", off);
+		}
+		ports[i] = (struct pl_id_port){ (uint16_t)lo, (uint16_t)hi, (enum pl_proto)proto,
+			(int)(int32_t)get32(q + 12) };
+	}
+	for (uint32_t i = 0; i < h[0]; i++) {
 		struct pl_id_candidate *c = &out->v[i];
+		uint32_t v[ID_WORDS];
+		uint64_t nhints;
 
-		if ((c->id = str_at(ix, cv[i].id)) == NULL || (c->family = str_at(ix, cv[i].family)) == NULL ||
-		    (c->name = str_at(ix, cv[i].name)) == NULL)
-			rc = bad(ix, err, "lore entry", fe + 4 * i);
-		else
-			rc = cand_hints(ix, cv[i].nhints, cv[i].hints, c, slots, slots + nh,
-			    kinds, &used, &memo, err);
-	}
-	/* The ports come grouped by entry, in the entries' order, with their ranks. */
-	for (uint32_t i = 0; i < nl && rc == 0; i++) {
-		uint32_t item[2], lp[LP_WORDS], eoff = 0;
-		const char *proto;
-
-		if (!words(ix, fl + 8 * i, item, 2) || !rec_at(ix, item[0], lp, LP_WORDS) ||
-		    (proto = str_memo(ix, &memo, lp[LP_PROTO])) == NULL || lp[LP_LO] > lp[LP_HI] ||
-		    lp[LP_HI] > 65535) {
-			rc = bad(ix, err, "lore port", fl + 8 * i);
-			break;
+		for (int k = 0; k < ID_WORDS; k++)
+			v[k] = get32(rec + 4 * ((size_t)i * ID_WORDS + (size_t)k));
+		nhints = (uint64_t)v[ID_NPROCESS] + v[ID_NCMDLINE] + v[ID_NBANNER];
+		if (v[ID_ID] >= h[3] || v[ID_FAMILY] >= h[3] || v[ID_NAME] >= h[3] ||
+		    v[ID_HINT] > h[1] || nhints > h[1] - v[ID_HINT] || v[ID_PORT] > h[2] ||
+		    v[ID_NPORTS] > h[2] - v[ID_PORT]) {
+			pl_id_candidates_free(out);
+			return bad(ix, err, "candidate", off + 16 + 4 * ID_WORDS * i);
 		}
-		for (; k < ne; k++)
-			if (words(ix, fe + 4 * (uint32_t)k, &eoff, 1) && eoff == lp[LP_ENTRY])
-				break;
-		if (k == ne) {
-			rc = bad(ix, err, "lore port (entry out of order)", item[0]);
-			break;
-		}
-		if (out->v[k].ports == NULL)
-			out->v[k].ports = &ports[i];
-		ports[i] = (struct pl_id_port){ (uint16_t)lp[LP_LO], (uint16_t)lp[LP_HI],
-			pl_proto_parse(proto, strlen(proto)), (int)(int32_t)item[1] };
-		out->v[k].nports++;
-	}
-	free(cv);
-	free(kinds);
-	if (rc != 0) {
-		pl_id_candidates_free(out);
-		return rc;
+		c->id = strs + v[ID_ID];
+		c->family = strs + v[ID_FAMILY];
+		c->name = strs + v[ID_NAME];
+		c->process = slots ? slots + v[ID_HINT] : NULL;
+		c->nprocess = v[ID_NPROCESS];
+		c->cmdline = slots ? c->process + c->nprocess : NULL;
+		c->ncmdline = v[ID_NCMDLINE];
+		c->banner = slots ? c->cmdline + c->ncmdline : NULL;
+		c->nbanner = v[ID_NBANNER];
+		c->ports = v[ID_NPORTS] ? ports + v[ID_PORT] : NULL;
+		c->nports = v[ID_NPORTS];
 	}
 	return 0;
 }

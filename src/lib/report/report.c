@@ -355,7 +355,7 @@ load_sockets(struct pl_store *st, struct pl_index *ix, struct pl_report *r,
 	if (pl_sockets_collect(&q, &r->sockets, &e) != 0)
 		goto out;
 	/* What listens is named from the index's candidates, or else the store's; a
-	 * damaged candidate list leaves it to the store, on a fresh list (the failed pass
+	 * damaged candidate block leaves it to the store, on a fresh list (the failed pass
 	 * may have named some sockets already). */
 	if (ix != NULL && pl_sockets_identify_index(ix, &r->sockets, dpkg_info, &e) == -PL_EDATA) {
 		memset(&e, 0, sizeof(e));
