@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = pl__index_service(ix, ports[i], PL_PROTO_TCP, &name, &err);
 		if ((rc != 0 && rc != -PL_EDATA) || (rc == 0 && name && strlen(name) == (size_t)-1))
 			abort();
-		rc = pl_bind_why_build_index(&w, &none, ports[i], PL_PROTO_TCP, NULL, ix, &err);
+		rc = pl_bind_why_build_index(&w, &none, ports[i], PL_PROTO_TCP, NULL, NULL, ix, &err);
 		if (rc != 0 && rc != -PL_EDATA && rc != -PL_ENOMEM)
 			abort();
 		if (rc == 0)

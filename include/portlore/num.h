@@ -5,11 +5,20 @@
 #ifndef PORTLORE_NUM_H
 #define PORTLORE_NUM_H
 
+#include <stddef.h>
+
 /*
  * Parses s, an optional '-' and decimal digits and nothing else, as a number from min
  * to max. Returns it with *errstr NULL; or returns 0 with *errstr "invalid", "too
  * small" or "too large" (static strings).
  */
 long long pl_strtonum(const char *s, long long min, long long max, const char **errstr);
+
+/*
+ * Unix time t as "YYYY-MM-DDTHH:MM:SSZ" (UTC) in buf (21 bytes hold it), or "?" for a
+ * time before 1970-01-01T00:00:01Z or after year 9999. By arithmetic: the C library's
+ * gmtime_r() reads the time zone file on its first call of the process, for nothing.
+ */
+void pl_utc_iso(char *buf, size_t len, long long t);
 
 #endif

@@ -212,17 +212,20 @@ struct pl_bind_why {
 };
 
 /*
- * Fills w from l (sockets of one port, every state), the host's settings under root,
- * and lore about other systems from st (may be NULL). Returns 0 or a negative code.
+ * Fills w from l (sockets of one port, every state), the host's settings under root
+ * (or those of host, an answer built earlier by the same command: one read of them for
+ * both protocols), and lore about other systems from st (may be NULL). Returns 0 or a
+ * negative code.
  */
 int pl_bind_why_build(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t port,
-    enum pl_proto proto, const char *root, struct pl_store *st, struct pl_err *err);
+    enum pl_proto proto, const char *root, const struct pl_bind_why *host,
+    struct pl_store *st, struct pl_err *err);
 /* The same, with the lore about other systems from the lookup index (index.h): the
  * same entries in the same order, without opening SQLite. -PL_EDATA for a damaged
  * index. */
 int pl_bind_why_build_index(struct pl_bind_why *w, const struct pl_socklist *l,
-    uint16_t port, enum pl_proto proto, const char *root, struct pl_index *ix,
-    struct pl_err *err);
+    uint16_t port, enum pl_proto proto, const char *root, const struct pl_bind_why *host,
+    struct pl_index *ix, struct pl_err *err);
 void pl_bind_why_free(struct pl_bind_why *w);
 
 #endif

@@ -40,13 +40,15 @@ any_listener(const struct pl_socklist *l)
 }
 
 /* Why a bind to the port fails; with lore about other systems when lore is set, from
- * the index while it is sound, else from the store. */
+ * the index while it is sound, else from the store; the host's settings from host (the
+ * other protocol's answer) when it is not NULL. */
 static int
 bind_why(struct pl_bind_why *w, const struct sockets_opts *o, const struct pl_socklist *l,
-    enum pl_proto proto, struct sockets_db *d, bool lore, struct pl_err *err)
+    enum pl_proto proto, const struct pl_bind_why *host, struct sockets_db *d, bool lore,
+    struct pl_err *err)
 {
 	if (lore && d->ix != NULL && !d->ix_bad) {
-		int rc = pl_bind_why_build_index(w, l, o->q.lo, proto, o->q.root, d->ix, err);
+		int rc = pl_bind_why_build_index(w, l, o->q.lo, proto, o->q.root, host, d->ix, err);
 
 		if (rc != -PL_EDATA)
 			return rc;
@@ -54,8 +56,8 @@ bind_why(struct pl_bind_why *w, const struct sockets_opts *o, const struct pl_so
 		d->ix_bad = true;
 		memset(err, 0, sizeof(*err));
 	}
-	return pl_bind_why_build(w, l, o->q.lo, proto, o->q.root, lore ? sockets_db_store(d) : NULL,
-	    err);
+	return pl_bind_why_build(w, l, o->q.lo, proto, o->q.root, host,
+	    lore ? sockets_db_store(d) : NULL, err);
 }
 
 /* Listeners in detail when there are any; otherwise why a bind fails, per protocol. */
@@ -75,8 +77,8 @@ who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
 	/* The text shows why a bind fails only when nothing listens: with a listener, the
 	 * "elsewhere" lore would be looked up for nothing. */
 	for (int k = 0; k < 2 && rc == 0; k++)
-		if (want[k] && (rc = bind_why(&w[k], o, l, k ? PL_PROTO_UDP : PL_PROTO_TCP, d,
-		    !any_listener(l), &err)) == 0)
+		if (want[k] && (rc = bind_why(&w[k], o, l, k ? PL_PROTO_UDP : PL_PROTO_TCP,
+		    k && want[0] ? &w[0] : NULL, d, !any_listener(l), &err)) == 0)
 			*listening |= w[k].nlisteners > 0;
 	if (rc != 0) {
 		pl_bind_why_free(&w[0]);
@@ -114,24 +116,30 @@ who_json(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
 {
 	struct pl_err err = { 0 };
 	struct pl_json j;
+	struct pl_bind_why w, host;
+	bool have_host = false;
 	int rc = 0;
 
 	sockets_json_head(&j, b, "who", argc, argv);
 	pl_sockets_json(&j, l);
 	pl_json_karr(&j, "bind");
 	*listening = false;
-	for (int pi = PL_PROTO_TCP; pi <= PL_PROTO_UDP && rc == 0; pi++) {
-		struct pl_bind_why w;
 
+	for (int pi = PL_PROTO_TCP; pi <= PL_PROTO_UDP && rc == 0; pi++) {
 		if ((pi == PL_PROTO_TCP && o->q.udp && !o->q.tcp) ||
 		    (pi == PL_PROTO_UDP && o->q.tcp && !o->q.udp))
 			continue;
-		if ((rc = bind_why(&w, o, l, (enum pl_proto)pi, d, true, &err)) != 0)
+		if ((rc = bind_why(&w, o, l, (enum pl_proto)pi, have_host ? &host : NULL, d, true,
+		    &err)) != 0)
 			break;
 		*listening |= w.nlisteners > 0;
 		/* One line per protocol, as the list has always been printed. */
 		pl_json_style(&j, PL_JSON_LINE);
 		pl_bind_why_json(&j, &w);
+		/* The host's settings are all the next protocol needs of this one. */
+		host.os = w.os;
+		host.bindv6only = w.bindv6only;
+		have_host = true;
 		pl_bind_why_free(&w);
 	}
 	pl_json_end(&j);

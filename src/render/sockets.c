@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "portlore/json.h"
+#include "portlore/num.h"
 #include "portlore/render-sockets.h"
 
 static void
@@ -23,11 +24,7 @@ addr_only(char *buf, size_t len, int family, const uint8_t *a)
 static void
 iso_time(char *buf, size_t len, long long t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "?");
+	pl_utc_iso(buf, len, t);
 }
 
 static void

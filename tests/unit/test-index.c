@@ -210,8 +210,8 @@ compare_elsewhere(struct pl_store *st, struct pl_index *ix, uint16_t port, enum 
 	struct pl_err err = { 0 };
 	long n = 0;
 
-	assert_int_equal(pl_bind_why_build(&a, &none, port, proto, NULL, st, &err), 0);
-	if (pl_bind_why_build_index(&b, &none, port, proto, NULL, ix, &err) != 0)
+	assert_int_equal(pl_bind_why_build(&a, &none, port, proto, NULL, NULL, st, &err), 0);
+	if (pl_bind_why_build_index(&b, &none, port, proto, NULL, NULL, ix, &err) != 0)
 		fail_msg("%s", err.msg);
 	if (a.nelsewhere != b.nelsewhere)
 		fail_msg("port %u/%s: %zu other-system rows in the store, %zu in the index", port,

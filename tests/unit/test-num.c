@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <time.h>
 
 #include "portlore/num.h"
 
@@ -46,11 +47,45 @@ test_strtonum(void **state)
 	assert_int_equal(pl_strtonum(NULL, 0, 1, &(const char *){ NULL }), 0);
 }
 
+/* pl_utc_iso() agrees with gmtime_r() and strftime() across eras, leap days and
+ * century years, and refuses what it can't print. */
+static void
+test_utc_iso(void **state)
+{
+	static const long long fixed[] = { 1, 59, 86399, 86400, 951782399, 951782400,
+		951868800, 4107542400LL, 4107456000LL, 1798761599, 253402300799LL };
+	char got[32], want[32];
+	unsigned long long x = 88172645463325252ULL;
+
+	(void)state;
+	for (int i = 0; i < 200000; i++) {
+		long long t = i < (int)(sizeof(fixed) / sizeof(*fixed)) ? fixed[i] :
+		    (long long)((x ^= x << 13, x ^= x >> 7, x ^= x << 17) % 253402300799ULL) + 1;
+		time_t tt = (time_t)t;
+		struct tm tm;
+
+		assert_non_null(gmtime_r(&tt, &tm));
+		assert_true(strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0);
+		pl_utc_iso(got, sizeof(got), t);
+		if (strcmp(got, want) != 0)
+			fail_msg("%lld: got %s, gmtime_r says %s", t, got, want);
+	}
+	pl_utc_iso(got, sizeof(got), 0);
+	assert_string_equal(got, "?");
+	pl_utc_iso(got, sizeof(got), -5);
+	assert_string_equal(got, "?");
+	pl_utc_iso(got, sizeof(got), 253402300800LL);
+	assert_string_equal(got, "?");
+	pl_utc_iso(got, 8, 86400);
+	assert_string_equal(got, "1970-01");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strtonum),
+		cmocka_unit_test(test_utc_iso),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
-/* num.c: pl_strtonum, a number in a range from text, or why not. */
+/* num.c: pl_strtonum, a number in a range from text, or why not; pl_utc_iso. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "portlore/num.h"
@@ -30,4 +31,29 @@ pl_strtonum(const char *s, long long min, long long max, const char **errstr)
 	}
 	*errstr = NULL;
 	return v;
+}
+
+void
+pl_utc_iso(char *buf, size_t len, long long t)
+{
+	long long z, era, doe, yoe, doy, mp, y, m, d, s;
+
+	if (t <= 0 || t > 253402300799LL) {        /* 9999-12-31T23:59:59Z */
+		snprintf(buf, len, "?");
+		return;
+	}
+	/* The civil date of day z (days since 1970-01-01), proleptic Gregorian, counted
+	 * in 400-year eras from 0000-03-01 (H. Hinnant's civil_from_days). */
+	s = t % 86400;
+	z = t / 86400 + 719468;
+	era = z / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	snprintf(buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y, m, d, s / 3600,
+	    s / 60 % 60, s % 60);
 }

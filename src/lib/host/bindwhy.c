@@ -83,16 +83,21 @@ load_elsewhere(struct pl_bind_why *w, struct pl_store *st, struct pl_err *err)
 /* What the sockets and the host's settings say, before any lore. */
 static int
 from_host(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t port,
-    enum pl_proto proto, const char *root, struct pl_err *err)
+    enum pl_proto proto, const char *root, const struct pl_bind_why *host, struct pl_err *err)
 {
-	int rc;
+	int rc = 0;
 
 	memset(w, 0, sizeof(*w));
 	w->port = port;
 	w->proto = proto;
-	if ((rc = pl_os_ranges_read(&w->os, root, err)) != 0)
-		return rc;
-	w->bindv6only = pl_plat_bindv6only(root);
+	if (host != NULL) {
+		w->os = host->os;
+		w->bindv6only = host->bindv6only;
+	} else {
+		if ((rc = pl_os_ranges_read(&w->os, root, err)) != 0)
+			return rc;
+		w->bindv6only = pl_plat_bindv6only(root);
+	}
 	for (size_t i = 0; i < l->n && rc == 0; i++) {
 		const struct pl_socket *s = &l->v[i];
 
@@ -114,11 +119,12 @@ from_host(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t port,
 
 int
 pl_bind_why_build(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t port,
-    enum pl_proto proto, const char *root, struct pl_store *st, struct pl_err *err)
+    enum pl_proto proto, const char *root, const struct pl_bind_why *host,
+    struct pl_store *st, struct pl_err *err)
 {
 	int rc;
 
-	if ((rc = from_host(w, l, port, proto, root, err)) != 0)
+	if ((rc = from_host(w, l, port, proto, root, host, err)) != 0)
 		return rc;
 	if (st != NULL && (rc = load_elsewhere(w, st, err)) != 0)
 		pl_bind_why_free(w);
@@ -127,12 +133,12 @@ pl_bind_why_build(struct pl_bind_why *w, const struct pl_socklist *l, uint16_t p
 
 int
 pl_bind_why_build_index(struct pl_bind_why *w, const struct pl_socklist *l,
-    uint16_t port, enum pl_proto proto, const char *root, struct pl_index *ix,
-    struct pl_err *err)
+    uint16_t port, enum pl_proto proto, const char *root, const struct pl_bind_why *host,
+    struct pl_index *ix, struct pl_err *err)
 {
 	int rc;
 
-	if ((rc = from_host(w, l, port, proto, root, err)) != 0)
+	if ((rc = from_host(w, l, port, proto, root, host, err)) != 0)
 		return rc;
 	if ((rc = pl__index_elsewhere(ix, w, err)) != 0)
 		pl_bind_why_free(w);

@@ -804,7 +804,15 @@ run_pass(struct walk *w, int n, bool may_stop)
 static int
 threads_for(size_t procs)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	/* Read once per process (sysconf reads a file each time); every reader writes the
+	 * same number. */
+	static long online;
+	long cpus = __atomic_load_n(&online, __ATOMIC_RELAXED);
+
+	if (cpus == 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		__atomic_store_n(&online, cpus, __ATOMIC_RELAXED);
+	}
 
 	if (cpus < 2 || procs < 2)
 		return 1;
