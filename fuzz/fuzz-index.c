@@ -1,7 +1,8 @@
 /* libFuzzer target: the lookup index reader (registry/index.c). Every offset and length
  * in the file is input; a bad one must read as -PL_EDATA, never outside the buffer.
  * Each input is opened from memory and a few ports' reports (with history) are built
- * and rendered, identification's candidates read and each port's registry name and
+ * and rendered, identification's candidates read (and matched against an sshd, hints by
+ * their stored forms) and each port's registry name and
  * lore about other systems asked for; bytes 200-201 of the header, which the format leaves zero, pick one more port
  * so the fuzzer can steer.
  *
@@ -66,6 +67,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; rc == 0 && i < c.n; i++)
 			if (strlen(c.v[i].id) + strlen(c.v[i].name) + strlen(c.v[i].family) == (size_t)-1)
 				abort();
+		/* And the hints with their stored forms must match without harm. */
+		if (rc == 0) {
+			struct pl_idmatch *m = NULL;
+			struct pl_id_evidence e = { .port = ports[7], .proto = PL_PROTO_TCP,
+				.comm = "sshd", .cmdline = "/usr/sbin/sshd -D", .exe = "/usr/sbin/sshd",
+				.banner = "SSH-2.0-OpenSSH_9.2\r\n", .banner_len = 21 };
+			struct pl_identified id;
+
+			if (pl_idmatch_new_forms(&m, c.v, c.n, c.forms) == 0) {
+				(void)pl_identify(m, &e, &id);
+				pl_idmatch_free(m);
+			}
+		}
 		pl_id_candidates_free(&c);
 	}
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {

@@ -122,6 +122,25 @@ int pl_idmatch_new(struct pl_idmatch **out, const struct pl_id_candidate *c, siz
 void pl_idmatch_free(struct pl_idmatch *m);
 
 /*
+ * How a hint pattern is matched, worked out once ahead (the lookup index stores it):
+ * a plain name is compared as a string (exact, prefix, suffix or substring of lit);
+ * a real expression is compiled, and only for text holding lit (NULL: no such text).
+ */
+enum pl_id_form_kind { PL_ID_FORM_REGEX = 1, PL_ID_FORM_EXACT, PL_ID_FORM_PREFIX,
+	PL_ID_FORM_SUFFIX, PL_ID_FORM_SUBSTR };
+struct pl_id_form {
+	enum pl_id_form_kind kind;
+	const char *lit;
+};
+/* The form of pattern (lines: '^' and '$' also match at line breaks, as for banner
+ * hints); f->lit is allocated, the caller frees it. Returns 0 or -PL_ENOMEM. */
+int pl_id_pattern_form(const char *pattern, bool lines, struct pl_id_form *f);
+/* pl_idmatch_new() with every pattern's form given (forms: one per pattern, candidate
+ * by candidate, process then cmdline then banner hints; lent, kept while m lives). */
+int pl_idmatch_new_forms(struct pl_idmatch **out, const struct pl_id_candidate *c, size_t n,
+    const struct pl_id_form *forms);
+
+/*
  * Weighs e against every candidate and fills out. Candidates that lore does not list on
  * e's port take part only through process, command-line or banner evidence. Returns 0,
  * or -PL_ENOMEM (out is then empty).
@@ -149,9 +168,11 @@ int pl_dpkg_owners(const char *infodir, const char *const *paths, size_t n, char
 struct pl_store;
 struct pl_id_candidates {
 	struct pl_id_candidate *v; size_t n;
-	bool lent;                 /* strings lent by the lookup index; ports and hint
-	                            * arrays in the two blocks of mem */
-	void *mem[2];
+	bool lent;                 /* strings lent by the lookup index; ports, hint
+	                            * arrays and forms in the blocks of mem */
+	void *mem[3];
+	const struct pl_id_form *forms;   /* the index's forms of the patterns, in
+	                                   * pl_idmatch_new_forms() order; NULL: none */
 };
 int pl_id_candidates_load(struct pl_store *st, struct pl_id_candidates *out, struct pl_err *err);
 void pl_id_candidates_free(struct pl_id_candidates *c);

@@ -289,6 +289,20 @@ test_literal_patterns(void **state)
 			fail_msg("'%s' on '%s': matched %d, regexec says %d", t[i].pattern, t[i].text,
 			    id.confidence > PL_ID_PORT_ONLY, want);
 		pl_idmatch_free(m);
+		/* The same with the form worked out ahead, as the lookup index gives it. */
+		{
+			struct pl_id_form f;
+
+			assert_int_equal(pl_id_pattern_form(t[i].pattern, false, &f), 0);
+			assert_int_equal(pl_idmatch_new_forms(&m, c, 1, &f), 0);
+			assert_int_equal(pl_identify(m, &e, &id), 0);
+			if ((id.confidence > PL_ID_PORT_ONLY) != want)
+				fail_msg("'%s' on '%s' (form %d '%s'): matched %d, regexec says %d",
+				    t[i].pattern, t[i].text, f.kind, f.lit ? f.lit : "",
+				    id.confidence > PL_ID_PORT_ONLY, want);
+			pl_idmatch_free(m);
+			free((void *)f.lit);
+		}
 	}
 }
 

@@ -152,6 +152,27 @@ compare_candidates(struct pl_store *st, struct pl_index *ix)
 	if (pl__index_candidates(ix, &b, &err) != 0)
 		fail_msg("%s", err.msg);
 	n = compare_cand_sets(&a, &b);
+	/* Every hint's form, as the matcher would work it out from the pattern. */
+	assert_non_null(b.forms);
+	for (size_t i = 0, k = 0; i < b.n; i++) {
+		const struct pl_id_candidate *y = &b.v[i];
+		size_t nx = y->nprocess + y->ncmdline + y->nbanner;
+
+		for (size_t h = 0; h < nx; h++, k++) {
+			const char *pat = h < y->nprocess ? y->process[h] : h < y->nprocess +
+			    y->ncmdline ? y->cmdline[h - y->nprocess] :
+			    y->banner[h - y->nprocess - y->ncmdline];
+			struct pl_id_form f;
+
+			assert_int_equal(pl_id_pattern_form(pat, h >= y->nprocess + y->ncmdline, &f), 0);
+			if (f.kind != b.forms[k].kind || (f.lit == NULL) != (b.forms[k].lit == NULL) ||
+			    (f.lit && strcmp(f.lit, b.forms[k].lit) != 0))
+				fail_msg("%s: hint '%s' has form %d '%s' in the index, %d '%s' worked out",
+				    y->id, pat, b.forms[k].kind, b.forms[k].lit ? b.forms[k].lit : "",
+				    f.kind, f.lit ? f.lit : "");
+			free((void *)f.lit);
+		}
+	}
 	pl_id_candidates_free(&a);
 	pl_id_candidates_free(&b);
 	return n;

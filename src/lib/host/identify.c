@@ -133,6 +133,13 @@ add_re(struct pl_idmatch *m, const char *pattern)
 int
 pl_idmatch_new(struct pl_idmatch **out, const struct pl_id_candidate *c, size_t n)
 {
+	return pl_idmatch_new_forms(out, c, n, NULL);
+}
+
+int
+pl_idmatch_new_forms(struct pl_idmatch **out, const struct pl_id_candidate *c, size_t n,
+    const struct pl_id_form *forms)
+{
 	struct pl_idmatch *m = calloc(1, sizeof(*m));
 	int rc = 0;
 
@@ -167,6 +174,16 @@ pl_idmatch_new(struct pl_idmatch **out, const struct pl_id_candidate *c, size_t 
 	if (rc != 0) {
 		pl_idmatch_free(m);
 		return rc;
+	}
+	/* Forms worked out ahead: no pattern is parsed here (a real expression still
+	 * compiles on first use). */
+	for (size_t i = 0; forms != NULL && i < m->nres; i++) {
+		struct re *r = &m->res[i];
+
+		r->lit = forms[i].lit;
+		r->litlen = forms[i].lit ? (unsigned)strlen(forms[i].lit) : 0;
+		r->state = forms[i].kind == PL_ID_FORM_REGEX ? RE_PENDING :
+		    RE_EXACT + (forms[i].kind - PL_ID_FORM_EXACT);
 	}
 	*out = m;
 	return 0;
@@ -402,6 +419,24 @@ required_text(const char *p)
 	return best > 0 ? strdup(out) : NULL;
 none:
 	return NULL;
+}
+
+int
+pl_id_pattern_form(const char *pattern, bool lines, struct pl_id_form *f)
+{
+	struct re r = { .pattern = pattern };
+	enum re_state st = literal_of(&r, lines);
+
+	if (st == RE_REGEX) {
+		/* What a regcomp() refusal or a failed allocation also gives: compiled on
+		 * first use, checked for its required text first when it has one. */
+		f->kind = PL_ID_FORM_REGEX;
+		f->lit = required_text(pattern);
+		return 0;
+	}
+	f->kind = PL_ID_FORM_EXACT + (st - RE_EXACT);
+	f->lit = r.lit_owned ? r.lit : strndup(r.lit, r.litlen);
+	return f->lit ? 0 : -PL_ENOMEM;
 }
 
 /* The compiled form of pattern, compiled at most once per matcher; NULL when out of

@@ -242,6 +242,7 @@ pl_id_candidates_free(struct pl_id_candidates *c)
 	if (c->lent) {
 		free(c->mem[0]);
 		free(c->mem[1]);
+		free(c->mem[2]);
 		free(c->v);
 		memset(c, 0, sizeof(*c));
 		return;

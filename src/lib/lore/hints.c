@@ -134,7 +134,7 @@ annotate_lore(struct pl_store *st, struct pl_index *ix, struct pl_socklist *l,
 		free(order);
 		return rc;
 	}
-	if ((rc = pl_idmatch_new(&m, c.v, c.n)) == 0)
+	if ((rc = pl_idmatch_new_forms(&m, c.v, c.n, c.forms)) == 0)
 		rc = packages(l, dpkg_info);
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		struct pl_socket *s = &l->v[order[k].sock];

@@ -42,7 +42,7 @@
 #include "registry/store-internal.h"
 
 #define MAGIC "PLINDEX\n"
-#define FORMAT 4
+#define FORMAT 5
 #define HEADER_LEN 256
 #define DBHEAD_LEN 100
 #define VERSION_LEN 32
@@ -606,7 +606,9 @@ w_idstr(struct pl_buf *strs, const char *s)
  *   ncand, nhint, nport, strings length;
  *   per candidate (ID_WORDS): id, family, name (offsets in the strings), first hint,
  *     process, cmdline and banner hint counts, first port, port count;
- *   per hint: its pattern's offset in the strings;
+ *   per hint: its pattern's offset in the strings, its form (pl_id_pattern_form(): a
+ *     plain name's kind of comparison or a real expression) and the form's literal
+ *     (an offset in the strings, NONE for none), so that no pattern is parsed at a run;
  *   per port: lo, hi, protocol (enum pl_proto), rank;
  *   the strings, each with its NUL, padded with NULs to four bytes; the check word.
  *
@@ -617,7 +619,7 @@ w_candidates(struct writer *w, uint32_t *off, uint32_t *len)
 {
 	struct pl_id_candidates c;
 	struct pl_buf strs = PL_BUF_INIT;
-	uint32_t *sv = NULL, nh = 0, np = 0, k = 0;
+	uint32_t *sv = NULL, *fv = NULL, nh = 0, np = 0, k = 0, f = 0;
 	int rc;
 
 	if ((rc = pl_id_candidates_load(w->st, &c, w->err)) != 0)
@@ -627,7 +629,9 @@ w_candidates(struct writer *w, uint32_t *off, uint32_t *len)
 		np += (uint32_t)c.v[i].nports;
 	}
 	/* The strings first: 3 per candidate, 1 per hint. */
-	if ((sv = malloc((3 * c.n + nh + 1) * sizeof(*sv))) == NULL) {
+	if ((sv = malloc((3 * c.n + nh + 1) * sizeof(*sv))) == NULL ||
+	    (fv = malloc((2 * (size_t)nh + 1) * sizeof(*fv))) == NULL) {
+		free(sv);
 		pl_id_candidates_free(&c);
 		return pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
 	}
@@ -640,8 +644,19 @@ w_candidates(struct writer *w, uint32_t *off, uint32_t *len)
 		sv[k++] = w_idstr(&strs, x->family);
 		sv[k++] = w_idstr(&strs, x->name);
 		for (int t = 0; t < 3; t++)
-			for (size_t h = 0; h < nk[t]; h++)
+			for (size_t h = 0; h < nk[t]; h++) {
+				struct pl_id_form form;
+
 				sv[k++] = w_idstr(&strs, kinds[t][h]);
+				/* Banner hints match line by line ('^' and '$' at line breaks). */
+				if (pl_id_pattern_form(kinds[t][h], t == 2, &form) != 0) {
+					rc = pl_err_set(w->err, -PL_ENOMEM, "index: out of memory");
+					goto out;
+				}
+				fv[f++] = (uint32_t)form.kind;
+				fv[f++] = form.lit ? w_idstr(&strs, form.lit) : NONE;
+				free((void *)form.lit);
+			}
 	}
 	while (strs.len % 4 != 0)
 		pl_buf_addc(&strs, '\0');
@@ -672,11 +687,15 @@ w_candidates(struct writer *w, uint32_t *off, uint32_t *len)
 		port += (uint32_t)x->nports;
 	}
 	k = 0;
+	f = 0;
 	for (size_t i = 0; i < c.n; i++) {
 		size_t nx = c.v[i].nprocess + c.v[i].ncmdline + c.v[i].nbanner;
 
-		for (size_t h = 0; h < nx; h++)
+		for (size_t h = 0; h < nx; h++, f += 2) {
 			w_u32(w, sv[k + 3 + h]);
+			w_u32(w, fv[f]);
+			w_u32(w, fv[f + 1]);
+		}
 		k += 3 + (uint32_t)nx;
 	}
 	for (size_t i = 0; i < c.n; i++)
@@ -694,6 +713,7 @@ w_candidates(struct writer *w, uint32_t *off, uint32_t *len)
 	rc = pl_buf_error(&w->b) == 0 ? 0 : w_fail(w);
 out:
 	free(sv);
+	free(fv);
 	pl_buf_free(&strs);
 	pl_id_candidates_free(&c);
 	return rc;
@@ -1762,39 +1782,50 @@ pl__index_candidates(struct pl_index *ix, struct pl_id_candidates *out, struct p
 	const unsigned char *rec;
 	const char *strs, **slots = NULL;
 	struct pl_id_port *ports = NULL;
+	struct pl_id_form *forms = NULL;
 
 	memset(out, 0, sizeof(*out));
 	out->lent = true;
 	/* The block whole and its one check word, then every count and offset in it. */
 	if (!words(ix, off, h, 4) || len > ix->n - off || !checked(ix, off, len))
 		return bad(ix, err, "candidate block", off);
-	recs = 16 + 4 * ((uint64_t)h[0] * ID_WORDS + h[1] + 4 * (uint64_t)h[2]);
+	recs = 16 + 4 * ((uint64_t)h[0] * ID_WORDS + 3 * (uint64_t)h[1] + 4 * (uint64_t)h[2]);
 	if (recs + h[3] != len || (h[3] > 0 && ix->p[off + len - 1] != '\0'))
 		return bad(ix, err, "candidate block", off);
 	rec = ix->p + off + 16;
 	strs = (const char *)ix->p + off + recs;
 	if ((h[0] && (out->v = calloc(h[0], sizeof(*out->v))) == NULL) ||
-	    (h[1] && (slots = malloc(h[1] * sizeof(*slots))) == NULL) ||
+	    (h[1] && ((slots = malloc(h[1] * sizeof(*slots))) == NULL ||
+	    (forms = malloc(h[1] * sizeof(*forms))) == NULL)) ||
 	    (h[2] && (ports = malloc(h[2] * sizeof(*ports))) == NULL)) {
 		free(out->v);
 		free(slots);
+		free(forms);
 		out->v = NULL;
 		return nomem(err);
 	}
 	out->mem[0] = ports;
 	out->mem[1] = (void *)slots;
+	out->mem[2] = forms;
+	out->forms = forms;
 	out->n = h[0];
 	for (uint32_t i = 0; i < h[1]; i++) {
-		uint32_t s = get32(rec + 4 * ((size_t)h[0] * ID_WORDS + i));
+		const unsigned char *q = rec + 4 * ((size_t)h[0] * ID_WORDS + 3 * (size_t)i);
+		uint32_t s = get32(q), kind = get32(q + 4), lit = get32(q + 8);
 
-		if (s >= h[3]) {
+		/* A plain name's form always has its literal; an expression may have none. */
+		if (s >= h[3] || kind < PL_ID_FORM_REGEX || kind > PL_ID_FORM_SUBSTR ||
+		    (lit == NONE ? kind != PL_ID_FORM_REGEX : lit >= h[3])) {
 			pl_id_candidates_free(out);
 			return bad(ix, err, "candidate hint", off);
 		}
 		slots[i] = strs + s;
+		forms[i] = (struct pl_id_form){ (enum pl_id_form_kind)kind,
+			lit == NONE ? NULL : strs + lit };
 	}
 	for (uint32_t i = 0; i < h[2]; i++) {
-		const unsigned char *q = rec + 4 * ((size_t)h[0] * ID_WORDS + h[1] + 4 * (size_t)i);
+		const unsigned char *q = rec + 4 * ((size_t)h[0] * ID_WORDS + 3 * (size_t)h[1] +
+		    4 * (size_t)i);
 		uint32_t lo = get32(q), hi = get32(q + 4), proto = get32(q + 8);
 
 		if (lo > hi || hi > 65535 || proto >= PL_PROTO_COUNT) {
