@@ -350,6 +350,62 @@ test_shared_patterns(void **state)
 }
 
 static void
+same_answer(const char *what, const struct pl_identified *a, const struct pl_identified *b)
+{
+	if ((a->id == NULL) != (b->id == NULL) || (a->id && strcmp(a->id, b->id) != 0) ||
+	    a->confidence != b->confidence || a->ncand != b->ncand || a->nwhy != b->nwhy ||
+	    strcmp(a->contradiction, b->contradiction) != 0 || a->by_banner != b->by_banner)
+		fail_msg("%s: %s (%s, %zu candidates) on a fresh matcher, %s (%s, %zu) after "
+		    "many calls", what, a->id ? a->id : "none", pl_id_confidence_name(a->confidence),
+		    a->ncand, b->id ? b->id : "none", pl_id_confidence_name(b->confidence), b->ncand);
+	for (size_t k = 0; k < a->ncand; k++)
+		if (strcmp(a->cand[k].id, b->cand[k].id) != 0 || a->cand[k].score != b->cand[k].score)
+			fail_msg("%s: candidate %zu is %s (%d) fresh, %s (%d) after many calls", what,
+			    k, a->cand[k].id, a->cand[k].score, b->cand[k].id, b->cand[k].score);
+	for (size_t k = 0; k < a->nwhy; k++)
+		if (strcmp(a->why[k], b->why[k]) != 0)
+			fail_msg("%s: reason %zu '%s' fresh, '%s' after many calls", what, k,
+			    a->why[k], b->why[k]);
+}
+
+/* A matcher that has answered many calls (ls: one process, thousands of ports) weighs
+ * only the candidates that can score or be on the port; its answers must be those of a
+ * fresh matcher, which weighs every candidate, for every row on every port of the
+ * table and a few others, with and without a banner. */
+static void
+test_many_calls(void **state)
+{
+	static const uint16_t extra[] = { 1, 22, 830, 3333, 8000, 8080, 1024, 65535, 40000 };
+	struct pl_idmatch *m = NULL;
+	long fast = 0;
+
+	(void)state;
+	assert_int_equal(pl_idmatch_new(&m, cands, N(cands)), 0);
+	for (int pass = 0; pass < 3; pass++)
+		for (size_t i = 0; i < N(rows); i++)
+			for (size_t k = 0; k <= N(extra); k++) {
+				struct pl_id_evidence e = rows[i].e;
+				struct pl_idmatch *f = NULL;
+				struct pl_identified a, b;
+
+				if (k < N(extra))
+					e.port = extra[k];
+				if (pass == 1)
+					e.banner = NULL, e.banner_len = 0;
+				if (pass == 2)
+					e.proto = PL_PROTO_UDP;
+				assert_int_equal(pl_idmatch_new(&f, cands, N(cands)), 0);
+				assert_int_equal(pl_identify(f, &e, &a), 0);
+				pl_idmatch_free(f);
+				assert_int_equal(pl_identify(m, &e, &b), 0);
+				same_answer(rows[i].what, &a, &b);
+				fast += e.banner == NULL;
+			}
+	assert_true(fast > 100);
+	pl_idmatch_free(m);
+}
+
+static void
 test_generic_banners(void **state)
 {
 	static const struct { const char *pattern; bool generic; } t[] = {
@@ -410,6 +466,7 @@ main(void)
 		cmocka_unit_test(test_generic_banners),
 		cmocka_unit_test(test_literal_patterns),
 		cmocka_unit_test(test_shared_patterns),
+		cmocka_unit_test(test_many_calls),
 		cmocka_unit_test(test_dpkg),
 	};
 

@@ -72,7 +72,19 @@ struct pl_idmatch {
 	bool have_key;
 	struct rx **rx; size_t nrx, caprx;
 	unsigned gen;              /* one per pl_identify(): the texts it matches */
+	/* For a process that holds many ports (ls): the candidates its facts speak of
+	 * (procev not nothing, ascending), and from the PORT_INDEX_AFTER-th call on, the
+	 * candidates that list each port (pent chains by (protocol, port), each in
+	 * candidate order). Without a banner, no other candidate can score or be here. */
+	size_t *procnz; size_t nprocnz;
+	unsigned calls;
+	uint32_t *phead;           /* PHASH chain heads: an index in pent + 1, 0 for none */
+	struct pent { uint32_t key, cand, next; } *pent;
+	size_t *merged;            /* room for one call's candidates */
 };
+
+#define PHASH 4096
+#define PORT_INDEX_AFTER 16
 
 static const char *const conf_names[] = { "none", "port only", "ambiguous", "likely",
 	"confirmed" };
@@ -206,6 +218,10 @@ pl_idmatch_free(struct pl_idmatch *m)
 	free(m->res);
 	free(m->first);
 	free(m->procev);
+	free(m->procnz);
+	free(m->phead);
+	free(m->pent);
+	free(m->merged);
 	for (int k = 0; k < NKEYS; k++)
 		free(m->key[k]);
 	free(m);
@@ -886,6 +902,76 @@ keep_best(struct pl_identified *out, const struct pl_id_candidate *c, int s)
 	out->cand[at] = (struct pl_id_scored){ c->id, c->name, s };
 }
 
+static uint32_t
+pkey(enum pl_proto proto, unsigned port)
+{
+	return (uint32_t)proto << 16 | port;
+}
+
+/* The port table: every candidate under each port it lists specifically (port_of()'s
+ * rule), chains in candidate order. 0, or -PL_ENOMEM (the caller goes on without). */
+static int
+port_index(struct pl_idmatch *m)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		for (size_t j = 0; j < m->c[i].nports; j++)
+			if (m->c[i].ports[j].hi - m->c[i].ports[j].lo <= 64)
+				n += (size_t)(m->c[i].ports[j].hi - m->c[i].ports[j].lo) + 1;
+	if ((m->phead = calloc(PHASH, sizeof(*m->phead))) == NULL ||
+	    (m->pent = malloc((n + 1) * sizeof(*m->pent))) == NULL ||
+	    (m->merged = malloc((m->n + 1) * sizeof(*m->merged))) == NULL) {
+		free(m->phead);
+		free(m->pent);
+		m->phead = NULL;
+		m->pent = NULL;
+		return -PL_ENOMEM;
+	}
+	/* Last candidate first, each put at its chain's head: chains come out ascending. */
+	for (size_t i = m->n; i-- > 0; )
+		for (size_t j = m->c[i].nports; j-- > 0; ) {
+			const struct pl_id_port *p = &m->c[i].ports[j];
+
+			if (p->hi - p->lo > 64)
+				continue;
+			for (unsigned q = p->lo; q <= p->hi; q++) {
+				uint32_t key = pkey(p->proto, q), b = key % PHASH;
+
+				m->pent[k] = (struct pent){ key, (uint32_t)i, m->phead[b] };
+				m->phead[b] = (uint32_t)++k;
+			}
+		}
+	return 0;
+}
+
+/* The candidates to weigh for e (no banner): those the process's facts speak of and
+ * those listing e's port, ascending, each once; into m->merged. Returns the count. */
+static size_t
+candidates_for(struct pl_idmatch *m, const struct pl_id_evidence *e)
+{
+	uint32_t key = pkey(e->proto, e->port);
+	size_t n = 0, a = 0;
+	uint32_t q = m->phead[key % PHASH];
+
+	for (;;) {
+		size_t next;
+
+		while (q != 0 && m->pent[q - 1].key != key)
+			q = m->pent[q - 1].next;
+		next = q != 0 ? m->pent[q - 1].cand : SIZE_MAX;
+		if (a < m->nprocnz && m->procnz[a] <= next)
+			next = m->procnz[a++];
+		else if (q != 0)
+			q = m->pent[q - 1].next;
+		if (next == SIZE_MAX)
+			break;
+		if (n == 0 || m->merged[n - 1] != next)
+			m->merged[n++] = next;
+	}
+	return n;
+}
+
 int
 pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_identified *out)
 {
@@ -893,7 +979,8 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 	const struct pl_id_candidate *expected = NULL, *first_here = NULL;
 	int here_rank = 0, expected_rank = 0;
 	unsigned best_ev = 0, holder_ev = 0;
-	size_t ties = 0;
+	size_t ties = 0, nweigh = m->n;
+	bool fast;
 	int best = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -902,10 +989,18 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 	m->gen++;                  /* the texts may be new ones at old addresses */
 	if (!same_process(m, e)) {
 		struct procfacts f;
+		size_t *nz = realloc(m->procnz, (m->n + 1) * sizeof(*nz));
 
+		if (nz == NULL) {
+			free(banner);
+			return -PL_ENOMEM;
+		}
+		m->procnz = nz;
+		m->nprocnz = 0;
 		procfacts(&f, e);
 		for (size_t i = 0; i < m->n; i++)
-			m->procev[i] = proc_evidence(m, i, &f);
+			if ((m->procev[i] = proc_evidence(m, i, &f)) != 0)
+				m->procnz[m->nprocnz++] = i;
 		m->have_key = false;
 		for (int k = 0; k < NKEYS; k++)
 			free(m->key[k]);
@@ -915,7 +1010,14 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 		    (!e->exe || m->key[2]) && (!e->package || m->key[3]) && (!e->unit || m->key[4]) &&
 		    (!e->image || m->key[5]);
 	}
-	for (size_t i = 0; i < m->n; i++) {
+	/* Many ports of one process: only the candidates that can score or be here. */
+	if (++m->calls == PORT_INDEX_AFTER && m->phead == NULL)
+		(void)port_index(m);
+	fast = banner == NULL && m->phead != NULL;
+	if (fast)
+		nweigh = candidates_for(m, e);
+	for (size_t w = 0; w < nweigh; w++) {
+		size_t i = fast ? m->merged[w] : w;
 		unsigned ev;
 		int s = score(m, i, e, banner, &ev);
 
