@@ -289,6 +289,42 @@ visited(const struct walk *w, pid_t pid, size_t walked)
 	return (w->start + w->npids - j) % w->npids < walked;
 }
 
+/* One read of the file at path under dirfd into buf, NUL-terminated: its length, or 0
+ * when it can't be opened or read or is empty. */
+static ssize_t
+read_at(int dirfd, const char *path, char *buf, size_t len)
+{
+	ssize_t got;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	got = read(fd, buf, len - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	return got;
+}
+
+/* Appends pid to the growing array *v (*n used of *cap); 0, or -1 out of memory (*v
+ * is left as it was). */
+static int
+push_pid(pid_t **v, size_t *n, size_t *cap, pid_t pid)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		pid_t *p = realloc(*v, c * sizeof(*p));
+
+		if (p == NULL)
+			return -1;
+		*v = p;
+		*cap = c;
+	}
+	(*v)[(*n)++] = pid;
+	return 0;
+}
+
 /* Lists the numeric entries of procdir, sorted. Returns the count or -PL_E*. */
 static long
 list_pids(int procfd, pid_t **out)
@@ -316,17 +352,11 @@ list_pids(int procfd, pid_t **out)
 			pid = pid * 10 + (*c - '0');
 		if (*c != '\0' || pid > 0x7fffffff)
 			continue;
-		if (n == cap) {
-			pid_t *p = realloc(v, (cap = cap ? cap * 2 : 512) * sizeof(*p));
-
-			if (p == NULL) {
-				free(v);
-				closedir(d);
-				return -PL_ENOMEM;
-			}
-			v = p;
+		if (push_pid(&v, &n, &cap, (pid_t)pid) != 0) {
+			free(v);
+			closedir(d);
+			return -PL_ENOMEM;
 		}
-		v[n++] = (pid_t)pid;
 	}
 	closedir(d);
 	/* Linux lists /proc in pid order already: sort only when it did not. */
@@ -388,13 +418,8 @@ pl__kernel_threads(int procfd, pid_t **out)
 	int fd;
 
 	*out = NULL;
-	if ((fd = openat(procfd, "2/stat", O_RDONLY | O_CLOEXEC)) < 0)
+	if (read_at(procfd, "2/stat", buf, sizeof(buf)) == 0)
 		return 0;
-	got = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (got <= 0)
-		return 0;
-	buf[got] = '\0';
 	/* "2 (kthreadd) S 0 0 0 0 -1 FLAGS ...": the flags are the sixth field after ')'. */
 	if (strncmp(buf, "2 (kthreadd) ", 13) != 0 ||
 	    sscanf(buf + 13, "%*c %*d %*d %*d %*d %*d %lu", &flags) != 1 ||
@@ -439,17 +464,11 @@ pl__kernel_threads(int procfd, pid_t **out)
 			free(v);
 			return 0;
 		}
-		if (n == cap) {
-			pid_t *t = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*t));
-
-			if (t == NULL) {
-				free(text);
-				free(v);
-				return -PL_ENOMEM;
-			}
-			v = t;
+		if (push_pid(&v, &n, &cap, (pid_t)pid) != 0) {
+			free(text);
+			free(v);
+			return -PL_ENOMEM;
 		}
-		v[n++] = (pid_t)pid;
 	}
 	free(text);
 	qsort(v, n, sizeof(*v), cmp_pid);
@@ -576,18 +595,11 @@ static pid_t
 parent_of(int procfd, pid_t pid)
 {
 	char path[32], buf[512], *p;
-	ssize_t n;
-	int fd;
 	long pp;
 
 	snprintf(path, sizeof(path), "%d/stat", (int)pid);
-	if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (read_at(procfd, path, buf, sizeof(buf)) == 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %ld", &pp) != 1)
 		return 0;
 	return (pid_t)pp;
@@ -598,17 +610,10 @@ static void
 children_of(int procfd, pid_t pid, pid_t *rel, size_t *n)
 {
 	char path[48], buf[8192], *save = NULL;
-	ssize_t len;
-	int fd;
 
 	snprintf(path, sizeof(path), "%d/task/%d/children", (int)pid, (int)pid);
-	if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (read_at(procfd, path, buf, sizeof(buf)) == 0)
 		return;
-	len = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (len <= 0)
-		return;
-	buf[len] = '\0';
 	for (char *t = strtok_r(buf, " \n", &save); t && *n < MAX_RELATED;
 	    t = strtok_r(NULL, " \n", &save))
 		rel[(*n)++] = (pid_t)strtol(t, NULL, 10);
