@@ -707,7 +707,9 @@ w_candidates(struct writer *w, uint32_t *off, uint32_t *len)
 			w_u32(w, (uint32_t)x->proto);
 			w_u32(w, (uint32_t)x->rank);
 		}
-	pl_buf_add(&w->b, strs.data, strs.len);
+	/* A store without lore has no candidates and no strings (and strs no buffer). */
+	if (strs.len > 0)
+		pl_buf_add(&w->b, strs.data, strs.len);
 	*len = w_off(w) - *off;
 	w_seal(w, *off);
 	rc = pl_buf_error(&w->b) == 0 ? 0 : w_fail(w);
