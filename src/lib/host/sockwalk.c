@@ -696,8 +696,11 @@ make_owners(struct walk *w, const char *root)
 				l->nprocs++;
 			}
 		}
-		/* The same process can hold one socket through several descriptors. */
-		if (s->nowners > 0 && s->owners[s->nowners - 1] == pidx)
+		/* The same process can hold one socket through several descriptors, and a
+		 * process left unfinished by one pass is walked again by the relatives'. */
+		for (o = s->owners; o != NULL && o < s->owners + s->nowners && *o != pidx; o++)
+			;
+		if (o != NULL && o < s->owners + s->nowners)
 			continue;
 		if ((o = realloc(s->owners, (s->nowners + 1) * sizeof(*o))) == NULL)
 			return -PL_ENOMEM;
