@@ -29,7 +29,8 @@ struct pl_os_ranges {
 	bool have_ephemeral;
 	uint16_t eph_lo, eph_hi;           /* ip_local_port_range */
 	bool have_reserved;
-	char reserved[1024];               /* ip_local_reserved_ports as the kernel prints it */
+	unsigned nreserved;                /* ports in ip_local_reserved_ports */
+	uint64_t reserved[65536 / 64];     /* ... one bit each (pl_os_reserved()) */
 	bool have_unpriv;
 	int unpriv_start;                  /* ip_unprivileged_port_start */
 	char reason[256];                  /* why something is missing, "" otherwise */
@@ -42,8 +43,17 @@ struct pl_os_ranges {
  */
 int pl_os_ranges_read(struct pl_os_ranges *os, const char *root, struct pl_err *err);
 
-/* Returns whether port is listed in a reserved-ports string such as "8000-8010,9000". */
-bool pl_port_in_list(const char *list, uint16_t port);
+/* Whether port is listed in this host's ip_local_reserved_ports (false when unread). */
+bool pl_os_reserved(const struct pl_os_ranges *os, uint16_t port);
+/*
+ * Writes the reserved ports as the kernel lists them ("8000-8010,9000"; "" for none)
+ * into buf (len bytes, len > 0). A list that does not fit ends with the ranges that do
+ * and "...". Returns the length of the whole list, as snprintf does: a caller sizes buf
+ * from a first call with len 0 (buf may then be NULL).
+ */
+size_t pl_os_reserved_list(const struct pl_os_ranges *os, char *buf, size_t len);
+/* The same for a line of text: a list that does not fit ends "... (N ports)". */
+void pl_os_reserved_brief(const struct pl_os_ranges *os, char *buf, size_t len);
 
 /* Browsers that refuse to connect to some ports (the Fetch standard's "bad ports"). */
 struct pl_browser_block {

@@ -41,6 +41,9 @@ void pl_identified_json(struct pl_json *j, const struct pl_identified *id, const
 int pl_render_bind_why_text(struct pl_buf *out, const struct pl_bind_why *w,
     const struct pl_socklist *l, const struct pl_text_opts *o);
 void pl_bind_why_json(struct pl_json *j, const struct pl_bind_why *w);
+/* "list": the host's reserved ports as the kernel lists them, whole (the JSON of a
+ * report and of a bind_why share it). */
+void pl_json_kreserved(struct pl_json *j, const struct pl_os_ranges *os);
 int pl_render_bind_why_json(struct pl_buf *out, const struct pl_bind_why *w,
     const struct pl_socklist *l);
 

@@ -289,7 +289,7 @@ range(struct w *w, const struct pl_report *r, struct pl_buf *t)
 	    r->port <= os->eph_hi)
 		w->rc = pl_buf_printf(t, "; inside this host's ephemeral range %u-%u",
 		    (unsigned)os->eph_lo, (unsigned)os->eph_hi);
-	if (w->rc == 0 && r->os_read && os->have_reserved && pl_port_in_list(os->reserved, r->port))
+	if (w->rc == 0 && r->os_read && pl_os_reserved(os, r->port))
 		w->rc = pl_buf_adds(t, "; reserved here (ip_local_reserved_ports)");
 	if (w->rc == 0 && (r->browsers.chromium || r->browsers.firefox))
 		w->rc = pl_buf_adds(t, "; browsers refuse it");

@@ -793,7 +793,7 @@ host_facts(struct w *w, const struct pl_report *r)
 		prov(w, "observed");
 		pl_buf_adds(w->b, "</li>");
 	}
-	if (os->have_reserved && pl_port_in_list(os->reserved, r->port)) {
+	if (pl_os_reserved(os, r->port)) {
 		pl_buf_adds(w->b, "<li>");
 		pl_buf_add_html(w->b, _("It is listed in ip_local_reserved_ports, so the kernel never gives it to "
 		    "an outgoing connection."));

@@ -61,8 +61,8 @@ host_json(struct pl_json *j, const struct pl_report *r)
 	}
 	if (os->have_reserved) {
 		pl_json_kobj(j, "reserved");
-		pl_json_kstr(j, "list", os->reserved);
-		pl_json_kbool(j, "contains", pl_port_in_list(os->reserved, r->port));
+		pl_json_kreserved(j, os);
+		pl_json_kbool(j, "contains", pl_os_reserved(os, r->port));
 		pl_json_kstr(j, "source", "/proc/sys/net/ipv4/ip_local_reserved_ports");
 		pl_json_end(j);
 	} else {

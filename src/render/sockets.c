@@ -409,10 +409,13 @@ pl_render_bind_why_text(struct pl_buf *out, const struct pl_bind_why *b,
 	if (in_eph(b) && b->noutgoing == 0)
 		item(out, o->width, "%u is inside the ephemeral range %u-%u (ip_local_port_range): an "
 		    "outgoing connection may take it at any time.", p, b->os.eph_lo, b->os.eph_hi);
-	if (b->os.have_reserved && pl_port_in_list(b->os.reserved, b->port))
+	if (pl_os_reserved(&b->os, b->port)) {
+		char list[72];
+
+		pl_os_reserved_brief(&b->os, list, sizeof(list));
 		item(out, o->width, "%u is listed in ip_local_reserved_ports (%s): the kernel never hands "
-		    "it out to outgoing connections; an explicit bind still works.", p,
-		    b->os.reserved);
+		    "it out to outgoing connections; an explicit bind still works.", p, list);
+	}
 	if (b->os.have_unpriv && (int)p < b->os.unpriv_start)
 		item(out, o->width, "%u is below ip_unprivileged_port_start (%d): binding needs root or "
 		    "CAP_NET_BIND_SERVICE.", p, b->os.unpriv_start);
@@ -425,6 +428,24 @@ pl_render_bind_why_text(struct pl_buf *out, const struct pl_bind_why *b,
 		item(out, o->width, "elsewhere: on %s, %s (%s). %s [lore]", b->elsewhere[i].system,
 		    b->elsewhere[i].name, b->elsewhere[i].role, b->elsewhere[i].summary);
 	return pl_buf_error(out);
+}
+
+void
+pl_json_kreserved(struct pl_json *j, const struct pl_os_ranges *os)
+{
+	char small[256], *list = small;
+	size_t n = pl_os_reserved_list(os, small, sizeof(small));
+
+	if (n >= sizeof(small)) {
+		if ((list = malloc(n + 1)) == NULL) {
+			pl_buf_fail(j->b, -PL_ENOMEM);
+			return;
+		}
+		pl_os_reserved_list(os, list, n + 1);
+	}
+	pl_json_kstr(j, "list", list);
+	if (list != small)
+		free(list);
 }
 
 void
@@ -450,8 +471,8 @@ pl_bind_why_json(struct pl_json *j, const struct pl_bind_why *b)
 	}
 	if (b->os.have_reserved) {
 		pl_json_kobj(j, "reserved");
-		pl_json_kstr(j, "list", b->os.reserved);
-		pl_json_kbool(j, "contains", pl_port_in_list(b->os.reserved, b->port));
+		pl_json_kreserved(j, &b->os);
+		pl_json_kbool(j, "contains", pl_os_reserved(&b->os, b->port));
 		pl_json_end(j);
 	} else {
 		pl_json_knull(j, "reserved");

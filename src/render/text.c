@@ -267,11 +267,15 @@ ranges(struct out *w, const struct pl_report *r)
 			    "connections (ip_local_port_range)",
 			    r->port >= os->eph_lo && r->port <= os->eph_hi ? "inside" : "outside",
 			    (unsigned)os->eph_lo, (unsigned)os->eph_hi);
-		if (os->have_reserved)
+		if (os->have_reserved) {
+			char list[72];
+
+			pl_os_reserved_brief(os, list, sizeof(list));
 			fact(w, os->have_ephemeral ? NULL : "this host", "observed",
 			    "%s ip_local_reserved_ports (%s)",
-			    pl_port_in_list(os->reserved, r->port) ? "listed in" : "not listed in",
-			    *os->reserved ? os->reserved : "empty");
+			    pl_os_reserved(os, r->port) ? "listed in" : "not listed in",
+			    *list ? list : "empty");
+		}
 		if (os->have_unpriv)
 			fact(w, os->have_ephemeral || os->have_reserved ? NULL : "this host", "observed",
 			    "%s: ip_unprivileged_port_start is %d", (int)r->port < os->unpriv_start ?

@@ -63,6 +63,17 @@ setup() {
 	json_is '.reports[1].ranges.host.reserved.contains' false
 	json_is '.reports[1].ranges.host.privileged.privileged' false
 	json_is '.reports[0].ranges.host.provenance' observed
+	# A list longer than a page (the kernel prints up to every other port) is read
+	# whole: its last port is reserved, the JSON lists it all, the text a short form.
+	seq -s, 10000 2 12000 >"$root/proc/sys/net/ipv4/ip_local_reserved_ports"
+	PORTLORE_PROC_ROOT="$root" run pl --db "$FX" --json 12000/tcp 11999/tcp
+	[ "$status" -eq 0 ]
+	json_is '.reports[0].ranges.host.reserved.contains' true
+	json_is '.reports[1].ranges.host.reserved.contains' false
+	json_is '.reports[0].ranges.host.reserved.list' "$(seq -s, 10000 2 12000)"
+	PORTLORE_PROC_ROOT="$root" run pl --db "$FX" --full 12000/tcp
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(10000,10002,"*"... (1001 ports))"* ]]
 	# The real host: what the kernel says.
 	run pl --db "$FX" --json 3333/tcp
 	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -32,19 +34,6 @@ test_iana_classes(void **state)
 }
 
 static void
-test_port_in_list(void **state)
-{
-	(void)state;
-	assert_true(pl_port_in_list("8000-8010,9000", 8000));
-	assert_true(pl_port_in_list("8000-8010,9000", 8010));
-	assert_true(pl_port_in_list("8000-8010,9000", 9000));
-	assert_false(pl_port_in_list("8000-8010,9000", 8011));
-	assert_false(pl_port_in_list("8000-8010,9000", 7999));
-	assert_false(pl_port_in_list("", 1));
-	assert_false(pl_port_in_list("abc", 1));
-}
-
-static void
 write_proc(const char *root, const char *range, const char *reserved, const char *unpriv)
 {
 	char dir[256];
@@ -67,6 +56,7 @@ test_os_fixture(void **state)
 	const char *root = fx_dir();
 	struct pl_os_ranges os;
 	struct pl_err err = { 0 };
+	char list[64];
 
 	(void)state;
 	write_proc(root, "32768\t60999\n", "8000-8010,9000\n", "1024\n");
@@ -74,9 +64,74 @@ test_os_fixture(void **state)
 	assert_true(os.have_ephemeral && os.have_reserved && os.have_unpriv);
 	assert_int_equal(os.eph_lo, 32768);
 	assert_int_equal(os.eph_hi, 60999);
-	assert_string_equal(os.reserved, "8000-8010,9000");
+	assert_int_equal(os.nreserved, 12);
+	assert_true(pl_os_reserved(&os, 8000) && pl_os_reserved(&os, 8010) && pl_os_reserved(&os, 9000));
+	assert_false(pl_os_reserved(&os, 7999) || pl_os_reserved(&os, 8011) || pl_os_reserved(&os, 1));
+	assert_int_equal(pl_os_reserved_list(&os, list, sizeof(list)), 14);
+	assert_string_equal(list, "8000-8010,9000");
 	assert_int_equal(os.unpriv_start, 1024);
 	assert_string_equal(os.reason, "");
+	fx_rmrf(root);
+	/* Overlapping entries count once; an empty list is read, and lists as "". */
+	root = fx_dir();
+	write_proc(root, "32768\t60999\n", "8000-8010,8005,65535\n", "1024\n");
+	assert_int_equal(pl_os_ranges_read(&os, root, &err), 0);
+	assert_int_equal(os.nreserved, 12);
+	assert_true(pl_os_reserved(&os, 65535));
+	assert_int_equal(pl_os_reserved_list(&os, list, sizeof(list)), 15);
+	assert_string_equal(list, "8000-8010,65535");
+	fx_rmrf(root);
+	root = fx_dir();
+	write_proc(root, "32768\t60999\n", "\n", "1024\n");
+	assert_int_equal(pl_os_ranges_read(&os, root, &err), 0);
+	assert_true(os.have_reserved);
+	assert_int_equal(os.nreserved, 0);
+	assert_false(pl_os_reserved(&os, 8000));
+	assert_int_equal(pl_os_reserved_list(&os, list, sizeof(list)), 0);
+	assert_string_equal(list, "");
+	fx_rmrf(root);
+}
+
+/* A list longer than any fixed buffer (every other port of 10000-30000: some 60 KB) is
+ * read whole, and is shortened only where a caller asks for a short form. */
+static void
+test_os_long_reserved(void **state)
+{
+	const char *root = fx_dir();
+	struct pl_os_ranges os;
+	struct pl_err err = { 0 };
+	size_t len = 0, cap = 128 * 1024, n;
+	char *text = malloc(cap), *whole, small[40];
+
+	(void)state;
+	assert_non_null(text);
+	for (unsigned p = 10000; p <= 30000; p += 2)
+		len += (size_t)snprintf(text + len, cap - len, "%s%u", len ? "," : "", p);
+	assert_true(len > 60000);
+	text[len++] = '\n';
+	text[len] = '\0';
+	write_proc(root, "32768\t60999\n", text, "1024\n");
+	assert_int_equal(pl_os_ranges_read(&os, root, &err), 0);
+	assert_int_equal(os.nreserved, 10001);
+	assert_true(pl_os_reserved(&os, 10000) && pl_os_reserved(&os, 29998) &&
+	    pl_os_reserved(&os, 30000));
+	assert_false(pl_os_reserved(&os, 29999) || pl_os_reserved(&os, 30002));
+	n = pl_os_reserved_list(&os, NULL, 0);
+	assert_int_equal(n, len - 1);
+	assert_non_null(whole = malloc(n + 1));
+	assert_int_equal(pl_os_reserved_list(&os, whole, n + 1), n);
+	text[len - 1] = '\0';
+	assert_string_equal(whole, text);
+	/* The short form: whole ranges, then "...". */
+	assert_int_equal(pl_os_reserved_list(&os, small, sizeof(small)), n);
+	assert_string_equal(small, "10000,10002,10004,10006,10008,10010...");
+	assert_true(strlen(small) < sizeof(small));
+	pl_os_reserved_brief(&os, small, sizeof(small));
+	assert_string_equal(small, "10000,10002,10004... (10001 ports)");
+	pl_os_reserved_brief(&os, whole, n + 1);
+	assert_string_equal(whole, text);
+	free(whole);
+	free(text);
 	fx_rmrf(root);
 }
 
@@ -151,8 +206,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_iana_classes),
-		cmocka_unit_test(test_port_in_list),
 		cmocka_unit_test(test_os_fixture),
+		cmocka_unit_test(test_os_long_reserved),
 		cmocka_unit_test(test_os_missing),
 		cmocka_unit_test(test_os_malformed),
 		cmocka_unit_test(test_browsers),

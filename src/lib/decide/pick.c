@@ -133,11 +133,14 @@ judge_host(const struct host *h, uint16_t port, struct pl_pick_result *res)
 	else if (port < os->eph_lo || port > os->eph_hi)
 		set(res, PL_PICK_NOT_EPHEMERAL, PL_PASS, PL_PROV_OBSERVED, "outside this host's "
 		    "ephemeral range %u-%u (ip_local_port_range)", os->eph_lo, os->eph_hi);
-	else if (os->have_reserved && pl_port_in_list(os->reserved, port))
+	else if (pl_os_reserved(os, port)) {
+		char list[72];
+
+		pl_os_reserved_brief(os, list, sizeof(list));
 		set(res, PL_PICK_NOT_EPHEMERAL, PL_PASS, PL_PROV_OBSERVED, "inside the ephemeral "
-		    "range %u-%u but listed in ip_local_reserved_ports (%s)", os->eph_lo,
-		    os->eph_hi, os->reserved);
-	else
+		    "range %u-%u but listed in ip_local_reserved_ports (%s)", os->eph_lo, os->eph_hi,
+		    list);
+	} else
 		set(res, PL_PICK_NOT_EPHEMERAL, PL_FAIL, PL_PROV_OBSERVED, "inside this host's "
 		    "ephemeral range %u-%u (ip_local_port_range): the kernel may give it to an "
 		    "outgoing connection first", os->eph_lo, os->eph_hi);

@@ -63,26 +63,6 @@ pl_plat_proc_read(struct pl_proc *p, const char *root, pid_t pid)
 }
 
 
-/* Reads a small /proc file into buf (NUL-terminated, trailing newline removed). */
-static int
-read_small(const char *root, const char *name, char *buf, size_t len, char *path, size_t plen)
-{
-	FILE *f;
-	size_t n;
-	int r = snprintf(path, plen, "%s/proc/sys/net/ipv4/%s", root, name);
-
-	if (r < 0 || (size_t)r >= plen)
-		return -ENAMETOOLONG;
-	if ((f = fopen(path, "re")) == NULL)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
 static void
 note_missing(struct pl_os_ranges *os, const char *name, int rc)
 {
@@ -93,20 +73,111 @@ note_missing(struct pl_os_ranges *os, const char *name, int rc)
 		    used ? "; " : "", name, strerror(-rc));
 }
 
+/*
+ * Reads a /proc/sys/net/ipv4 file into buf (NUL-terminated, trailing newline removed) in
+ * one read(): the kernel prints a sysctl only from offset 0, so a second read() finds
+ * the end, not the rest. Returns the length, -errno, or -EFBIG when the text may not
+ * have fit (it filled the buffer).
+ */
+static ssize_t
+read_sysctl(const char *root, const char *name, char *buf, size_t len, char *path, size_t plen)
+{
+	ssize_t n;
+	int fd, r = snprintf(path, plen, "%s/proc/sys/net/ipv4/%s", root, name);
+
+	if (r < 0 || (size_t)r >= plen)
+		return -ENAMETOOLONG;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	if ((size_t)n == len - 1)
+		return -EFBIG;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return n;
+}
+
+/*
+ * ip_local_reserved_ports into os->reserved, one bit per port: "8000-8010,9000", or
+ * empty. The list is usually a few ranges and read into buf; a long one (up to every
+ * other port: some 200 KB) is read again into a buffer of its full size.
+ */
+static int
+read_reserved(struct pl_os_ranges *os, const char *root, char *buf, size_t len, char *path,
+    size_t plen, struct pl_err *err)
+{
+	/* 32,768 ranges of one five-digit port and a comma, and room to spare. */
+	const size_t most = 256 * 1024;
+	char *big = NULL;
+	const char *p;
+	ssize_t n = read_sysctl(root, "ip_local_reserved_ports", buf, len, path, plen);
+	long lo, hi;
+	int rc = 0;
+
+	if (n == -EFBIG) {
+		if ((big = malloc(most)) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		n = read_sysctl(root, "ip_local_reserved_ports", big, most, path, plen);
+		buf = big;
+	}
+	if (n < 0) {
+		note_missing(os, "ip_local_reserved_ports", (int)n);
+		free(big);
+		return 0;
+	}
+	memset(os->reserved, 0, sizeof(os->reserved));
+	os->nreserved = 0;
+	for (p = buf; *p != '\0';) {
+		if ((lo = pl__port_num(&p, 65535)) < 0)
+			goto bad;
+		hi = lo;
+		if (*p == '-') {
+			p++;
+			if ((hi = pl__port_num(&p, 65535)) < 0 || hi < lo)
+				goto bad;
+		}
+		for (long v = lo; v <= hi; v++) {
+			if (!(os->reserved[v / 64] >> (v % 64) & 1))
+				os->nreserved++;
+			os->reserved[v / 64] |= (uint64_t)1 << (v % 64);
+		}
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			goto bad;
+	}
+	os->have_reserved = true;
+	free(big);
+	return 0;
+bad:
+	rc = pl_err_set(err, -PL_EDATA, "%s: expected a list of ports and ranges, read '%.60s'",
+	    path, buf);
+	free(big);
+	return rc;
+}
+
+
 int
 pl_plat_ranges(struct pl_os_ranges *os, const char *root, struct pl_err *err)
 {
-	char buf[1024], path[4096];
+	char buf[4096], path[4096];
 	const char *p;
 	long lo, hi, v;
+	ssize_t n;
 	int rc;
 
 	memset(os, 0, sizeof(*os));
 	if (root == NULL)
 		root = "";
 
-	if ((rc = read_small(root, "ip_local_port_range", buf, sizeof(buf), path, sizeof(path))) != 0) {
-		note_missing(os, "ip_local_port_range", rc);
+	if ((n = read_sysctl(root, "ip_local_port_range", buf, sizeof(buf), path, sizeof(path))) < 0) {
+		note_missing(os, "ip_local_port_range", (int)n);
 	} else {
 		/* The kernel prints "32768\t60999". */
 		p = buf;
@@ -122,29 +193,11 @@ pl_plat_ranges(struct pl_os_ranges *os, const char *root, struct pl_err *err)
 		os->eph_hi = (uint16_t)hi;
 	}
 
-	if ((rc = read_small(root, "ip_local_reserved_ports", buf, sizeof(buf), path, sizeof(path))) != 0) {
-		note_missing(os, "ip_local_reserved_ports", rc);
-	} else {
-		/* "8000-8010,9000" or empty. */
-		for (p = buf; *p != '\0';) {
-			if ((lo = pl__port_num(&p, 65535)) < 0)
-				goto bad_list;
-			if (*p == '-') {
-				p++;
-				if ((hi = pl__port_num(&p, 65535)) < 0 || hi < lo)
-					goto bad_list;
-			}
-			if (*p == ',')
-				p++;
-			else if (*p != '\0')
-				goto bad_list;
-		}
-		os->have_reserved = true;
-		snprintf(os->reserved, sizeof(os->reserved), "%s", buf);
-	}
+	if ((rc = read_reserved(os, root, buf, sizeof(buf), path, sizeof(path), err)) != 0)
+		return rc;
 
-	if ((rc = read_small(root, "ip_unprivileged_port_start", buf, sizeof(buf), path, sizeof(path))) != 0) {
-		note_missing(os, "ip_unprivileged_port_start", rc);
+	if ((n = read_sysctl(root, "ip_unprivileged_port_start", buf, sizeof(buf), path, sizeof(path))) < 0) {
+		note_missing(os, "ip_unprivileged_port_start", (int)n);
 	} else {
 		p = buf;
 		if ((v = pl__port_num(&p, 65536)) < 0 || *p != '\0')
@@ -153,9 +206,6 @@ pl_plat_ranges(struct pl_os_ranges *os, const char *root, struct pl_err *err)
 		os->unpriv_start = (int)v;
 	}
 	return 0;
-bad_list:
-	return pl_err_set(err, -PL_EDATA, "%s: expected a list of ports and ranges, read '%.60s'",
-	    path, buf);
 }
 
 

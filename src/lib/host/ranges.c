@@ -50,27 +50,66 @@ pl_os_ranges_read(struct pl_os_ranges *os, const char *root, struct pl_err *err)
 }
 
 bool
-pl_port_in_list(const char *list, uint16_t port)
+pl_os_reserved(const struct pl_os_ranges *os, uint16_t port)
 {
-	const char *p = list;
-	long lo, hi;
+	return os->have_reserved && (os->reserved[port / 64] >> (port % 64) & 1) != 0;
+}
 
-	while (*p != '\0') {
-		if ((lo = pl__port_num(&p, 65535)) < 0)
-			return false;
-		hi = lo;
-		if (*p == '-') {
-			p++;
-			if ((hi = pl__port_num(&p, 65535)) < 0)
-				return false;
+size_t
+pl_os_reserved_list(const struct pl_os_ranges *os, char *buf, size_t len)
+{
+	char one[16];
+	size_t total = 0, used = 0, safe = 0;
+	bool cut = false;
+	unsigned p = 0, lo;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (!os->have_reserved)
+		return 0;
+	while (p < 65536) {
+		/* A word at a time over the ports nobody reserved. */
+		if ((p % 64) == 0 && os->reserved[p / 64] == 0) {
+			p += 64;
+			continue;
 		}
-		if (port >= lo && port <= hi)
-			return true;
-		if (*p != ',')
-			return false;
-		p++;
+		if (!pl_os_reserved(os, (uint16_t)p)) {
+			p++;
+			continue;
+		}
+		for (lo = p; p < 65536 && pl_os_reserved(os, (uint16_t)p); p++)
+			;
+		int n = lo == p - 1 ? snprintf(one, sizeof(one), "%s%u", total ? "," : "", lo) :
+		    snprintf(one, sizeof(one), "%s%u-%u", total ? "," : "", lo, p - 1);
+		total += (size_t)n;
+		if (cut || len == 0)
+			continue;
+		if (used + (size_t)n < len) {
+			memcpy(buf + used, one, (size_t)n + 1);
+			used += (size_t)n;
+			if (used + 3 < len)         /* a "..." still fits after this range */
+				safe = used;
+		} else {
+			cut = true;
+			if (safe + 4 <= len)
+				memcpy(buf + safe, "...", 4);
+			else
+				buf[safe] = '\0';
+		}
 	}
-	return false;
+	return total;
+}
+
+void
+pl_os_reserved_brief(const struct pl_os_ranges *os, char *buf, size_t len)
+{
+	char tail[32];
+	int n = snprintf(tail, sizeof(tail), " (%u ports)", os->nreserved);
+
+	if (pl_os_reserved_list(os, buf, len) < len || len <= (size_t)n + 4)
+		return;
+	pl_os_reserved_list(os, buf, len - (size_t)n);
+	memcpy(buf + strlen(buf), tail, (size_t)n + 1);
 }
 
 /*
