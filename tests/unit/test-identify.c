@@ -405,6 +405,75 @@ test_many_calls(void **state)
 	pl_idmatch_free(m);
 }
 
+/* The forms the lookup index gives, for every pattern of cands in the matcher's order
+ * (process, command line, banner). */
+static struct pl_id_form *
+forms_of(const struct pl_id_candidate *c, size_t n, size_t *nforms)
+{
+	struct pl_id_form *f;
+	size_t k = 0, total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		total += c[i].nprocess + c[i].ncmdline + c[i].nbanner;
+	assert_non_null(f = calloc(total + 1, sizeof(*f)));
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < c[i].nprocess; j++)
+			assert_int_equal(pl_id_pattern_form(c[i].process[j], false, &f[k++]), 0);
+		for (size_t j = 0; j < c[i].ncmdline; j++)
+			assert_int_equal(pl_id_pattern_form(c[i].cmdline[j], false, &f[k++]), 0);
+		for (size_t j = 0; j < c[i].nbanner; j++)
+			assert_int_equal(pl_id_pattern_form(c[i].banner[j], true, &f[k++]), 0);
+	}
+	*nforms = k;
+	return f;
+}
+
+/* With forms, exact names are looked up in a table and command-line hints are passed
+ * over when the line lacks one of their byte pairs: the answers must be those of a
+ * matcher without forms, which compares every hint, for every row on every port of
+ * the table and a few others, on a fresh matcher and on one that answered before. */
+static void
+test_forms_same_answers(void **state)
+{
+	static const uint16_t extra[] = { 1, 22, 830, 3333, 8000, 8080, 6379, 40000 };
+	/* Command lines that hold some of a hint's byte pairs but not the hint. */
+	static const char *const lines[] = { NULL, "python3 -m http.serve 8000",
+		"python3 manage.py runserve", "python3 manage.py runserver 0:8000",
+		"sshd: /usr/sbin/ssh -D", "airflo webserver", "x --listen 0", "/usr/sbin/sshd -D" };
+	struct pl_id_form *f;
+	struct pl_idmatch *kept = NULL;
+	size_t nf;
+
+	(void)state;
+	f = forms_of(cands, N(cands), &nf);
+	assert_int_equal(pl_idmatch_new_forms(&kept, cands, N(cands), f), 0);
+	for (size_t i = 0; i < N(rows); i++)
+		for (size_t l = 0; l < N(lines); l++)
+			for (size_t k = 0; k <= N(extra); k++) {
+				struct pl_id_evidence e = rows[i].e;
+				struct pl_idmatch *plain = NULL, *fresh = NULL;
+				struct pl_identified a, b, c;
+
+				if (k < N(extra))
+					e.port = extra[k];
+				if (l > 0)
+					e.cmdline = lines[l];
+				assert_int_equal(pl_idmatch_new(&plain, cands, N(cands)), 0);
+				assert_int_equal(pl_idmatch_new_forms(&fresh, cands, N(cands), f), 0);
+				assert_int_equal(pl_identify(plain, &e, &a), 0);
+				assert_int_equal(pl_identify(fresh, &e, &b), 0);
+				assert_int_equal(pl_identify(kept, &e, &c), 0);
+				same_answer(rows[i].what, &a, &b);
+				same_answer(rows[i].what, &a, &c);
+				pl_idmatch_free(plain);
+				pl_idmatch_free(fresh);
+			}
+	pl_idmatch_free(kept);
+	for (size_t i = 0; i < nf; i++)
+		free((void *)f[i].lit);
+	free(f);
+}
+
 static void
 test_generic_banners(void **state)
 {
@@ -467,6 +536,7 @@ main(void)
 		cmocka_unit_test(test_literal_patterns),
 		cmocka_unit_test(test_shared_patterns),
 		cmocka_unit_test(test_many_calls),
+		cmocka_unit_test(test_forms_same_answers),
 		cmocka_unit_test(test_dpkg),
 	};
 

@@ -78,6 +78,10 @@ struct pl_idmatch {
 	 * candidate order). Without a banner, no other candidate can score or be here. */
 	size_t *procnz; size_t nprocnz;
 	unsigned calls;
+	/* The byte pairs of the process's command line (a bit per hashed pair): a
+	 * command-line hint with a pair the line lacks is not looked for in it. */
+	const char *pairs_text;
+	uint64_t pairs[64];
 	uint32_t *phead;           /* PHASH chain heads: an index in pent + 1, 0 for none */
 	struct pent { uint32_t key, cand, next; } *pent;
 	size_t *merged;            /* room for one call's candidates */
@@ -85,6 +89,40 @@ struct pl_idmatch {
 
 #define PHASH 4096
 #define PORT_INDEX_AFTER 16
+
+/* A pair of bytes, hashed to one of 4096 bits. */
+static unsigned
+pair_bit(const char *p)
+{
+	return ((unsigned)(unsigned char)p[0] << 5 ^ (unsigned char)p[1] ^
+	    (unsigned)(unsigned char)p[0] >> 3) & 4095;
+}
+
+/* Whether every byte pair of lit (up to its first eight) is in m's command line. */
+static bool
+pairs_hold(const struct pl_idmatch *m, const char *lit, size_t len)
+{
+	for (size_t i = 0; i + 1 < len && i < 8; i++) {
+		unsigned b = pair_bit(lit + i);
+
+		if (!(m->pairs[b / 64] >> (b % 64) & 1))
+			return false;
+	}
+	return true;
+}
+
+/* The pairs of text, which pat_match() then rules literals out by. */
+static void
+pairs_of(struct pl_idmatch *m, const char *text)
+{
+	memset(m->pairs, 0, sizeof(m->pairs));
+	m->pairs_text = text;
+	for (const char *p = text; p && p[0] && p[1]; p++) {
+		unsigned b = pair_bit(p);
+
+		m->pairs[b / 64] |= (uint64_t)1 << (b % 64);
+	}
+}
 
 static const char *const conf_names[] = { "none", "port only", "ambiguous", "likely",
 	"confirmed" };
@@ -508,6 +546,11 @@ pat_match(struct pl_idmatch *m, struct re *r, const char *text, bool lines)
 		r->lit = required_text(r->pattern);
 		r->lit_owned = r->lit != NULL;
 	}
+	/* A literal with a byte pair the command line lacks is not in it. */
+	if (text == m->pairs_text && r->lit != NULL && r->state != RE_EXACT &&
+	    r->state != RE_PREFIX && r->state != RE_SUFFIX && r->state != RE_BAD &&
+	    !pairs_hold(m, r->lit, r->litlen ? r->litlen : strlen(r->lit)))
+		return false;
 	/* Compiled only for a text that could match: most processes are ruled out first. */
 	if ((r->state == RE_PENDING || r->state == RE_REGEX) && r->lit != NULL &&
 	    *r->lit != '\0' && strstr(text, r->lit) == NULL)
@@ -998,9 +1041,11 @@ pl_identify(struct pl_idmatch *m, const struct pl_id_evidence *e, struct pl_iden
 		m->procnz = nz;
 		m->nprocnz = 0;
 		procfacts(&f, e);
+		pairs_of(m, f.cmdline);
 		for (size_t i = 0; i < m->n; i++)
 			if ((m->procev[i] = proc_evidence(m, i, &f)) != 0)
 				m->procnz[m->nprocnz++] = i;
+		m->pairs_text = NULL;       /* the line may be freed before the next call */
 		m->have_key = false;
 		for (int k = 0; k < NKEYS; k++)
 			free(m->key[k]);
