@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <cmocka.h>
 #include <sys/socket.h>
 
@@ -293,6 +295,48 @@ cgroups(void **state)
 	}
 }
 
+/* Owners of the ncidd socket (3333/tcp) when pid 2's stat says stat2: kthreadd's
+ * children hold no descriptors and are not walked, so a "kernel thread" that holds one
+ * is not named; pid 2 that is not kthreadd (a PID namespace's) leaves its children to
+ * the walk. */
+static size_t
+owners_with_pid2(const char *stat2)
+{
+	struct pl_sock_query q = { .root = root, .tcp = true, .owners = true };
+	struct pl_socklist l;
+	struct pl_err err = { 0 };
+	const struct pl_socket *s;
+	size_t n;
+
+	put("proc/2/stat", stat2, 0);
+	assert_int_equal(pl_sockets_collect(&q, &l, &err), 0);
+	assert_non_null(s = find(&l, PL_PROTO_TCP, AF_INET, 3333, PL_TCP_LISTEN));
+	n = s->nowners;
+	for (size_t i = 0; i < n; i++)
+		assert_int_not_equal(l.procs[s->owners[i]].pid, 2);
+	pl_socklist_free(&l);
+	return n;
+}
+
+static void
+kernel_threads(void **state)
+{
+	static const char kthreadd[] = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "5 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 1 0 0 0 0 0\n";
+	static const char plain[] = "2 (kthreadd) S 0 0 0 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 "
+	    "5 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 1 0 0 0 0 0\n";
+	char cmd[600];
+
+	(void)state;
+	mkdirs(fx_dir_path("proc/2/task/2"));
+	put("proc/2/task/2/children", "4500 ", 0);
+	fake_proc(4500, "kworker\n", "", 0, "0::/\n", 2, 3109390);
+	assert_int_equal(owners_with_pid2(kthreadd), 2);         /* 4242 and 4243 */
+	assert_int_equal(owners_with_pid2(plain), 3);            /* and 4500 */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/proc/2' '%s/proc/4500'", root, root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -302,6 +346,7 @@ main(void)
 		cmocka_unit_test(owners),
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(cgroups),
+		cmocka_unit_test(kernel_threads),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

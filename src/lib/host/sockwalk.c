@@ -476,6 +476,34 @@ pl__kernel_threads(int procfd, pid_t **out)
 	return (long)n;
 }
 
+/*
+ * Removes the kernel threads (pl__kernel_threads()) from the sorted pids, keeping
+ * kthreadd itself: they hold no descriptors, and their namespace is kthreadd's, so
+ * neither the namespace search nor the descriptor walk need look at them (on a quiet
+ * host most processes are kernel threads, and each costs a directory read). Returns
+ * the new count, or -PL_ENOMEM.
+ */
+static long
+drop_kernel_threads(int procfd, pid_t *pids, size_t npids)
+{
+	pid_t *kt = NULL;
+	long nkt = pl__kernel_threads(procfd, &kt);
+	size_t j = 0, n = 0;
+
+	if (nkt <= 0)
+		return nkt < 0 ? nkt : (long)npids;
+	for (size_t i = 0; i < npids; i++) {
+		/* Both lists are sorted. */
+		while (j < (size_t)nkt && kt[j] < pids[i])
+			j++;
+		if (j < (size_t)nkt && kt[j] == pids[i])
+			continue;
+		pids[n++] = pids[i];
+	}
+	free(kt);
+	return (long)n;
+}
+
 /* Netlink inside the namespace pid is in (root only); -1 when that can't be done. */
 static int
 nl_in_ns(const struct pl_sock_query *q, struct pl_socklist *l, int procfd, pid_t pid,
@@ -512,38 +540,26 @@ static int
 find_namespaces(const struct pl_sock_query *q, const struct pl_socklist *l, int procfd,
     const pid_t *pids, size_t npids, struct pl_netns_memo *m)
 {
-	pid_t *kt = NULL;
-	long nkt;
-	size_t j = 0;
-
 	if (m->filled)
 		return 0;
-	if ((nkt = pl__kernel_threads(procfd, &kt)) < 0)
-		return (int)nkt;
+	/* pids holds no kernel thread (drop_kernel_threads()): each is in kthreadd's
+	 * namespace, which pid 2 stands for. */
 	for (size_t i = 0; i < npids; i++) {
 		uint64_t ns;
 		bool known;
 		struct pl_netns_memo_ns *p;
 
-		/* Both lists are sorted: a kernel thread is in kthreadd's namespace. */
-		while (j < (size_t)nkt && kt[j] < pids[i])
-			j++;
-		if (j < (size_t)nkt && kt[j] == pids[i])
-			continue;
 		ns = netns_of(procfd, pids[i]);
 		known = ns == 0 || ns == l->own_netns;
 		for (size_t k = 0; k < m->n && !known; k++)
 			known = m->v[k].ns == ns;
 		if (known)
 			continue;
-		if ((p = realloc(m->v, (m->n + 1) * sizeof(*p))) == NULL) {
-			free(kt);
+		if ((p = realloc(m->v, (m->n + 1) * sizeof(*p))) == NULL)
 			return -PL_ENOMEM;
-		}
 		m->v = p;
 		m->v[m->n++] = (struct pl_netns_memo_ns){ pids[i], ns };
 	}
-	free(kt);
 	/* Kept only for the caller's memo (q's); a private one is filled anew each time. */
 	m->filled = q->netns_memo == m;
 	return 0;
@@ -886,7 +902,8 @@ pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procd
 	 * or owners to find. A port nobody listens on costs no directory read. */
 	if (q->other_netns && l->own_netns != 0) {
 		if (!(q->netns_memo && q->netns_memo->filled) &&
-		    (npids = list_pids(w.procfd, &pids)) < 0)
+		    ((npids = list_pids(w.procfd, &pids)) < 0 ||
+		    (npids = drop_kernel_threads(w.procfd, pids, (size_t)npids)) < 0))
 			goto nolist;
 		rc = other_namespaces(q, l, w.procfd, procdir, pids, (size_t)npids, cap, err);
 	}
@@ -899,7 +916,8 @@ pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procd
 				w.wanted++;
 			}
 		if (rc == 0 && w.wanted > 0 && pids == NULL &&
-		    (npids = list_pids(w.procfd, &pids)) < 0)
+		    ((npids = list_pids(w.procfd, &pids)) < 0 ||
+		    (npids = drop_kernel_threads(w.procfd, pids, (size_t)npids)) < 0))
 			goto nolist;
 		if (rc == 0 && w.wanted > 0)
 			rc = fd_pass(q, &w, pids, (size_t)npids);
@@ -920,6 +938,7 @@ pl__walk(const struct pl_sock_query *q, struct pl_socklist *l, const char *procd
 	close(w.procfd);
 	return rc;
 nolist:
+	free(pids);
 	free(w.map.k);
 	free(w.map.v);
 	free(w.owned);
