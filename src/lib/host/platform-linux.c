@@ -131,8 +131,7 @@ read_reserved(struct pl_os_ranges *os, const char *root, char *buf, size_t len, 
 		free(big);
 		return 0;
 	}
-	memset(os->reserved, 0, sizeof(os->reserved));
-	os->nreserved = 0;
+	/* os was cleared by the caller. */
 	for (p = buf; *p != '\0';) {
 		if ((lo = pl__port_num(&p, 65535)) < 0)
 			goto bad;

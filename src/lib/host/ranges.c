@@ -65,7 +65,7 @@ pl_os_reserved_list(const struct pl_os_ranges *os, char *buf, size_t len)
 
 	if (len > 0)
 		buf[0] = '\0';
-	if (!os->have_reserved)
+	if (!os->have_reserved || os->nreserved == 0)
 		return 0;
 	while (p < 65536) {
 		/* A word at a time over the ports nobody reserved. */

@@ -872,8 +872,10 @@ fd_pass(const struct pl_sock_query *q, struct walk *w, const pid_t *pids, size_t
 	for (size_t i = 0, self = (size_t)getpid(); w->stop_early && i < npids &&
 	    (size_t)w->pids[i] <= self; i++)
 		w->start = i;
-	/* A few dozen processes are walked faster than a thread starts. */
-	if ((rc = run_pass(w, npids < 64 ? 1 : threads_for(npids), q->stop_early)) != 0)
+	/* Helpers start only once HELP_AFTER_FDS descriptors are walked (call_helpers()):
+	 * a small walk runs on this thread alone whatever the count of processes, and a
+	 * big one gets help even among few (kernel threads are no longer counted). */
+	if ((rc = run_pass(w, threads_for(npids), q->stop_early)) != 0)
 		return rc;
 	/* Per process, in pid order: owners come out in a stable order. */
 	if (w->nhits > 0)
