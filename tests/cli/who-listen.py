@@ -39,6 +39,12 @@ def main():
             if os.fork() == 0:
                 time.sleep(60)
                 os._exit(0)
+        if len(sys.argv) > 4 and sys.argv[4] == "stdin":
+            # The socket on descriptor 0 only, as inetd and systemd's
+            # StandardInput=socket hand it over.
+            os.dup2(s.fileno(), 0)
+            keep.remove(s)
+            s.close()
     elif mode == "prefork":
         n, pad = int(sys.argv[2]), int(sys.argv[3])
         s = socket.socket()

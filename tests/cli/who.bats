@@ -250,6 +250,20 @@ need_root() {
 	[[ "$output" == *"network namespace: $ns (not this shell's)"* ]]
 }
 
+@test "who and ls: a listener held on descriptor 0 only (inetd, StandardInput=socket)" {
+	# The walk reads descriptor 0 before listing the others (a process that refuses
+	# one refuses all); it must still count as one of them.
+	start python3 "$HELPER" listen tcp 127.0.0.1 stdin
+	[[ "$(readlink "/proc/$LASTPID/fd/0")" == socket:* ]]
+	run pl who --json "$PORT/tcp"
+	[ "$status" -eq 0 ]
+	json_is ".observed.sockets[0].pids[0]" "$LASTPID"
+	json_is '.observed.sockets | length' 1
+	run pl ls --json
+	[ "$status" -eq 0 ]
+	json_is "[.observed.sockets[] | select(.local.port == $PORT) | .pids[0]] | .[0]" "$LASTPID"
+}
+
 @test "who: a listener of another user; without root, what is hidden is said" {
 	need_root
 	start setpriv --reuid=nobody --regid=nogroup --clear-groups "$PY" "$HELPER" listen tcp 127.0.0.1
