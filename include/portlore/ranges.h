@@ -30,10 +30,12 @@ struct pl_os_ranges {
 	uint16_t eph_lo, eph_hi;           /* ip_local_port_range */
 	bool have_reserved;
 	unsigned nreserved;                /* ports in ip_local_reserved_ports */
-	uint64_t reserved[65536 / 64];     /* ... one bit each (pl_os_reserved()) */
 	bool have_unpriv;
 	int unpriv_start;                  /* ip_unprivileged_port_start */
 	char reason[256];                  /* why something is missing, "" otherwise */
+	/* The reserved ports, one bit each (pl_os_reserved()); last, and written only
+	 * when nreserved > 0, so that a host without any never touches its 8 KiB. */
+	uint64_t reserved[65536 / 64];
 };
 
 /*

@@ -87,7 +87,10 @@ struct pl_report {
 
 	/* range facts */
 	const struct pl_iana_range *iana_range;
-	struct pl_os_ranges os;
+	/* This host's settings: the caller's (pl_report_opts.os), or read for this report
+	 * alone into os_own; NULL when not asked for (os_read false). */
+	const struct pl_os_ranges *os;
+	struct pl_os_ranges *os_own;
 	bool os_read;                  /* false when the host's settings were not asked for */
 	struct pl_browser_block browsers;
 

@@ -278,7 +278,7 @@ static void
 range(struct w *w, const struct pl_report *r, struct pl_buf *t)
 {
 	const struct pl_iana_range *ir = r->iana_range;
-	const struct pl_os_ranges *os = &r->os;
+	const struct pl_os_ranges *os = r->os;
 
 	pl_buf_reset(t);
 	w->rc = w->rc ? w->rc : pl_buf_printf(t, "%s %u-%u", ir->name, (unsigned)ir->lo,

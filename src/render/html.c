@@ -777,7 +777,7 @@ range_text(struct w *w, enum pl_iana_class c)
 static void
 host_facts(struct w *w, const struct pl_report *r)
 {
-	const struct pl_os_ranges *os = &r->os;
+	const struct pl_os_ranges *os = r->os;
 
 	if (!w->h->host || !r->os_read)
 		return;

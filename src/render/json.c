@@ -39,7 +39,7 @@ strv_json(struct pl_json *j, const char *key, char *const *v, size_t n)
 static void
 host_json(struct pl_json *j, const struct pl_report *r)
 {
-	const struct pl_os_ranges *os = &r->os;
+	const struct pl_os_ranges *os = r->os;
 
 	pl_json_key(j, "host");
 	if (!r->os_read) {

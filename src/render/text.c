@@ -257,7 +257,7 @@ static void
 ranges(struct out *w, const struct pl_report *r)
 {
 	const struct pl_iana_range *ir = r->iana_range;
-	const struct pl_os_ranges *os = &r->os;
+	const struct pl_os_ranges *os = r->os;
 
 	fact(w, "range", "iana", "%s %u-%u (%u,%03u ports; RFC 6335)", ir->name, (unsigned)ir->lo,
 	    (unsigned)ir->hi, ir->size / 1000, ir->size % 1000);

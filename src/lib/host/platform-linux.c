@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,9 @@ read_reserved(struct pl_os_ranges *os, const char *root, char *buf, size_t len, 
 		free(big);
 		return 0;
 	}
-	/* os was cleared by the caller. */
+	/* The bitmap is cleared only for a list that has something. */
+	if (*buf != '\0')
+		memset(os->reserved, 0, sizeof(os->reserved));
 	for (p = buf; *p != '\0';) {
 		if ((lo = pl__port_num(&p, 65535)) < 0)
 			goto bad;
@@ -165,13 +168,13 @@ bad:
 int
 pl_plat_ranges(struct pl_os_ranges *os, const char *root, struct pl_err *err)
 {
-	char buf[4096], path[4096];
+	char buf[1024], path[4096];
 	const char *p;
 	long lo, hi, v;
 	ssize_t n;
 	int rc;
 
-	memset(os, 0, sizeof(*os));
+	memset(os, 0, offsetof(struct pl_os_ranges, reserved));
 	if (root == NULL)
 		root = "";
 

@@ -52,7 +52,8 @@ pl_os_ranges_read(struct pl_os_ranges *os, const char *root, struct pl_err *err)
 bool
 pl_os_reserved(const struct pl_os_ranges *os, uint16_t port)
 {
-	return os->have_reserved && (os->reserved[port / 64] >> (port % 64) & 1) != 0;
+	return os->have_reserved && os->nreserved > 0 &&
+	    (os->reserved[port / 64] >> (port % 64) & 1) != 0;
 }
 
 size_t

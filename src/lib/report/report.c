@@ -399,11 +399,17 @@ build(struct pl_store *st, struct pl_index *ix, uint16_t port, enum pl_proto pro
 	r->iana_range = pl_iana_range_of(port);
 	pl_browser_block_of(port, &r->browsers);
 	if (opts != NULL && !opts->no_host && opts->os != NULL) {
-		r->os = *opts->os;
+		r->os = opts->os;
 		r->os_read = true;
 	} else if (opts == NULL || !opts->no_host) {
-		if ((rc = pl_os_ranges_read(&r->os, opts ? opts->proc_root : NULL, err)) != 0)
+		if ((r->os_own = malloc(sizeof(*r->os_own))) == NULL)
+			return pl_err_set(err, -PL_ENOMEM, "out of memory");
+		if ((rc = pl_os_ranges_read(r->os_own, opts ? opts->proc_root : NULL, err)) != 0) {
+			free(r->os_own);
+			r->os_own = NULL;
 			return rc;
+		}
+		r->os = r->os_own;
 		r->os_read = true;
 	}
 	if ((rc = ix ? pl__index_facts(ix, r, err) : load_facts(st, r, err)) != 0) {
@@ -494,6 +500,7 @@ pl_report_free(struct pl_report *r)
 	sfree(r->nmap.name);
 	sfree(r->snapshot);
 	pl_socklist_free(&r->sockets);
+	free(r->os_own);
 	memset(r, 0, sizeof(*r));
 }
 
