@@ -96,6 +96,8 @@ struct pl_socklist {
 	size_t namespaces;         /* other network namespaces that were looked into */
 	long pids_seen;            /* processes walked */
 	long pids_denied;          /* processes whose descriptors could not be read */
+	long pids_refused;         /* ... listed, but refused one by one (ptrace access
+	                            * rules, even to root: a sandbox's supervisor) */
 	size_t unowned;            /* sockets (with an inode) whose owner was not found */
 	bool hidepid;              /* /proc is mounted with hidepid */
 	bool early_stop;           /* the walk stopped once every wanted socket had an owner */

@@ -83,7 +83,7 @@ struct hit { size_t sock; pid_t pid; };
 struct worker {
 	struct walk *w;
 	struct hit *hits; size_t nhits, caphits;
-	long seen, denied;
+	long seen, denied, refused;
 	long fds, budget;                /* descriptors looked at; call for help at budget */
 	int rc;
 	bool may_stop;                   /* stop inside a process once all are owned */
@@ -166,6 +166,7 @@ merge(struct walk *w, struct worker *k)
 
 	w->l->pids_seen += k->seen;
 	w->l->pids_denied += k->denied;
+	w->l->pids_refused += k->refused;
 	if (k->left != 0 && w->nleft < MAX_THREADS)
 		w->left[w->nleft++] = k->left;
 	if (k->nhits > 0) {
@@ -218,8 +219,10 @@ look(struct worker *k, int dfd, const char *name, pid_t pid)
 	/* Listing a process's descriptors can be allowed while reading them is not
 	 * (ptrace access mode, as for PID 1 in some sandboxes): the first refusal speaks
 	 * for all of them. */
-	if (n < 0 && (errno == EACCES || errno == EPERM))
+	if (n < 0 && (errno == EACCES || errno == EPERM)) {
+		k->refused++;
 		return 1;
+	}
 	return look_link(k, link, n, pid);
 }
 
@@ -252,6 +255,7 @@ walk_fds(struct worker *k, pid_t pid)
 	 * millisecond for nothing. */
 	n0 = readlinkat(dfd, "0", buf.b, 63);
 	if (n0 < 0 && (errno == EACCES || errno == EPERM)) {
+		k->refused++;
 		close(dfd);
 		return 0;
 	}
@@ -788,8 +792,11 @@ add_notes(struct pl_socklist *l, const char *procdir)
 		pl__note(l, "The descriptors of %ld processes could not be read (other users'; "
 		    "run as root to see them).", l->pids_denied);
 	if (l->unowned > 0)
-		pl__note(l, "%zu socket%s no visible owner (held by a process outside this "
-		    "PID namespace, or just closed).", l->unowned, l->unowned == 1 ? " has" : "s have");
+		pl__note(l, "%zu socket%s no visible owner (held by a process %s, or just "
+		    "closed).", l->unowned, l->unowned == 1 ? " has" : "s have",
+		    l->pids_refused > 0 ? "whose descriptors the kernel would not show "
+		    "(ptrace access rules), by one outside this PID namespace" :
+		    "outside this PID namespace");
 }
 
 /* One thread of the pass: takes the next process until none is left, or until every
