@@ -2,8 +2,10 @@
  * a root folder whose proc/sys/net/ipv4 holds ip_local_port_range,
  * ip_local_reserved_ports and ip_unprivileged_port_start: the input is those three
  * files in that order, separated by lines of "%%" (missing ones are absent). For a
- * reserved list that is accepted, pl_port_in_list is checked at and beside each of
- * its numbers against a plain reading of "A,B-C,...". */
+ * reserved list that is accepted, pl_os_reserved() is checked on every port against a
+ * plain reading of "A,B-C,...", and so is the list pl_os_reserved_list() writes back;
+ * the short form must fit its buffer. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +61,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *p = data, *end = data + size;
 	struct pl_os_ranges os;
 	struct pl_err err = { 0 };
-	static uint8_t set[65536 / 8];
+	static uint8_t set[65536 / 8], back_set[65536 / 8];
+	const uint8_t *rtext = NULL;
+	size_t rlen = 0;
 	int rc;
 
 	if (root[0] == '\0') {
@@ -87,6 +91,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				break;
 			}
 		put(files[i], p, sep ? (size_t)(sep - p) : (size_t)(end - p));
+		if (i == 1) {
+			rtext = p;
+			rlen = sep ? (size_t)(sep - p) : (size_t)(end - p);
+		}
 		p = sep ? sep + 4 : NULL;
 	}
 
@@ -96,28 +104,50 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (memchr(os.reason, '\0', sizeof(os.reason)) == NULL ||
-	    memchr(os.reserved, '\0', sizeof(os.reserved)) == NULL)
+	if (memchr(os.reason, '\0', sizeof(os.reason)) == NULL)
 		abort();
 	if (os.have_ephemeral && os.eph_lo > os.eph_hi)
 		abort();
 	if (os.have_unpriv && (os.unpriv_start < 0 || os.unpriv_start > 65536))
 		abort();
 	if (os.have_reserved) {
-		reference(os.reserved, set);
-		/* The ports at and beside every number of the list, and both ends. */
-		for (const char *q = os.reserved; *q; ) {
-			unsigned long n = strtoul(q, (char **)&q, 10);
+		char *text = NULL, *back, brief[72];
+		size_t n = 0, count = 0;
 
-			for (unsigned long v = n ? n - 1 : 0; v <= n + 1 && v < 65536; v++)
-				if (pl_port_in_list(os.reserved, (uint16_t)v) !=
-				    ((set[v / 8] >> (v % 8)) & 1))
-					abort();
-			if (*q)
-				q++;
+		/* The file as the reader takes it: the bytes up to the first NUL, without the
+		 * trailing newlines and blanks. */
+		if (rtext != NULL) {
+			if ((text = malloc(rlen + 1)) == NULL)
+				return 0;
+			memcpy(text, rtext, rlen);
+			n = rlen;
+			text[n] = '\0';
+			while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+				text[--n] = '\0';
 		}
-		if (pl_port_in_list(os.reserved, 0) != (set[0] & 1) ||
-		    pl_port_in_list(os.reserved, 65535) != (set[8191] >> 7))
+		reference(text ? text : "", set);
+		free(text);
+		for (unsigned v = 0; v < 65536; v++) {
+			bool want = (set[v / 8] >> (v % 8)) & 1;
+
+			if (pl_os_reserved(&os, (uint16_t)v) != want)
+				abort();
+			count += want;
+		}
+		if (os.nreserved != count)
+			abort();
+		/* Written back whole, the list names the same ports. */
+		n = pl_os_reserved_list(&os, NULL, 0);
+		if ((back = malloc(n + 1)) == NULL)
+			return 0;
+		if (pl_os_reserved_list(&os, back, n + 1) != n || strlen(back) != n)
+			abort();
+		reference(back, back_set);
+		free(back);
+		if (memcmp(set, back_set, sizeof(back_set)) != 0)
+			abort();
+		pl_os_reserved_brief(&os, brief, sizeof(brief));
+		if (strlen(brief) >= sizeof(brief))
 			abort();
 	}
 	return 0;
