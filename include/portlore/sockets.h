@@ -126,6 +126,10 @@ struct pl_netns_memo {
 	bool filled;
 	size_t n;
 	struct pl_netns_memo_ns { int pid; uint64_t ns; } *v;
+	/* Kept between the command's collects on the live system: its sock_diag socket
+	 * (a struct mnl_socket) and this process's network namespace (0: not read yet). */
+	void *nl;
+	uint64_t own_netns;
 };
 void pl_netns_memo_free(struct pl_netns_memo *m);
 

@@ -31,8 +31,12 @@ pl_plat_sockets(const struct pl_sock_query *q, struct pl_socklist *l, const char
 	struct stat sb;
 
 	snprintf(procdir, sizeof(procdir), "%s/proc", root);
-	if (!*root && stat("/proc/self/ns/net", &sb) == 0)
+	if (!*root && q->netns_memo && q->netns_memo->own_netns != 0)
+		l->own_netns = q->netns_memo->own_netns;
+	else if (!*root && stat("/proc/self/ns/net", &sb) == 0)
 		l->own_netns = (uint64_t)sb.st_ino;
+	if (!*root && q->netns_memo)
+		q->netns_memo->own_netns = l->own_netns;
 	return pl__collect_own(q, l, procdir, cap, err);
 }
 

@@ -452,15 +452,19 @@ int
 pl__collect_own(const struct pl_sock_query *q, struct pl_socklist *l, const char *procdir,
     size_t *cap, struct pl_err *err)
 {
-	struct mnl_socket *nl = NULL;
+	struct pl_netns_memo *m = q->no_netlink ? NULL : q->netns_memo;
+	struct mnl_socket *nl = m ? m->nl : NULL;
 	bool used_nl = false, used_proc = false;
 	int rc = 0;
 
-	if (!q->no_netlink && (nl = mnl_socket_open(NETLINK_SOCK_DIAG)) != NULL &&
+	if (nl == NULL && !q->no_netlink && (nl = mnl_socket_open(NETLINK_SOCK_DIAG)) != NULL &&
 	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		mnl_socket_close(nl);
 		nl = NULL;
 	}
+	/* The command's next collect uses the same socket (pl_netns_memo_free() closes it). */
+	if (m != NULL)
+		m->nl = nl;
 	for (int pi = 0; pi < 2 && rc == 0; pi++) {
 		enum pl_proto proto = pi == 0 ? PL_PROTO_TCP : PL_PROTO_UDP;
 
@@ -484,7 +488,7 @@ pl__collect_own(const struct pl_sock_query *q, struct pl_socklist *l, const char
 			used_proc = true;
 		}
 	}
-	if (nl != NULL)
+	if (nl != NULL && m == NULL)
 		mnl_socket_close(nl);
 	l->source = used_nl && used_proc ? "netlink and /proc/net" : used_nl ? "netlink" :
 	    "/proc/net";

@@ -558,6 +558,8 @@ nl_in_ns(const struct pl_sock_query *q, struct pl_socklist *l, int procfd, pid_t
 void
 pl_netns_memo_free(struct pl_netns_memo *m)
 {
+	if (m->nl != NULL)
+		mnl_socket_close(m->nl);
 	free(m->v);
 	memset(m, 0, sizeof(*m));
 }
