@@ -168,7 +168,6 @@ bad:
 	return rc;
 }
 
-
 int
 pl_plat_ranges(struct pl_os_ranges *os, const char *root, struct pl_err *err)
 {
