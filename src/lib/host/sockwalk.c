@@ -353,40 +353,46 @@ push_pid(pid_t **v, size_t *n, size_t *cap, pid_t pid)
 	return 0;
 }
 
-/* Lists the numeric entries of procdir, sorted. Returns the count or -PL_E*. */
+/*
+ * Lists the numeric entries of procdir, sorted. Returns the count or -PL_E*. Read with
+ * getdents64() on procfd itself (from its start) into a buffer on the stack: readdir()
+ * would dup the descriptor, stat it and allocate a 32 KiB buffer of fresh pages, all
+ * for a listing of a few dozen entries on most hosts.
+ */
 static long
 list_pids(int procfd, pid_t **out)
 {
-	DIR *d;
-	struct dirent *e;
+	union { char b[8192]; struct dirent64 align; } buf;
 	pid_t *v = NULL;
 	size_t n = 0, cap = 0;
-	int fd = dup(procfd);
+	ssize_t got;
 
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (lseek(procfd, 0, SEEK_SET) != 0)
 		return -PL_ESYS;
-	}
-	rewinddir(d);
-	while ((e = readdir(d)) != NULL && n < MAX_PIDS) {
-		const char *c = e->d_name;
-		long pid = 0;
+	while ((got = getdents64(procfd, buf.b, sizeof(buf.b))) > 0 && n < MAX_PIDS) {
+		for (ssize_t off = 0; off < got && n < MAX_PIDS; ) {
+			struct dirent64 *e = (struct dirent64 *)(buf.b + off);
+			const char *c = e->d_name;
+			long pid = 0;
 
-		/* Digits only, no sign or blank (strtol per entry was a third of this). */
-		if (*c < '1' || *c > '9')
-			continue;
-		for (; *c >= '0' && *c <= '9' && pid <= 0x7fffffff; c++)
-			pid = pid * 10 + (*c - '0');
-		if (*c != '\0' || pid > 0x7fffffff)
-			continue;
-		if (push_pid(&v, &n, &cap, (pid_t)pid) != 0) {
-			free(v);
-			closedir(d);
-			return -PL_ENOMEM;
+			off += e->d_reclen;
+			/* Digits only, no sign or blank (strtol per entry was a third of this). */
+			if (*c < '1' || *c > '9')
+				continue;
+			for (; *c >= '0' && *c <= '9' && pid <= 0x7fffffff; c++)
+				pid = pid * 10 + (*c - '0');
+			if (*c != '\0' || pid > 0x7fffffff)
+				continue;
+			if (push_pid(&v, &n, &cap, (pid_t)pid) != 0) {
+				free(v);
+				return -PL_ENOMEM;
+			}
 		}
 	}
-	closedir(d);
+	if (got < 0) {
+		free(v);
+		return -PL_ESYS;
+	}
 	/* Linux lists /proc in pid order already: sort only when it did not. */
 	for (size_t i = 1; i < n; i++)
 		if (v[i - 1] > v[i]) {
