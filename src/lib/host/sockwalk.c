@@ -799,12 +799,14 @@ add_notes(struct pl_socklist *l, const char *procdir)
 	if (l->pids_denied > 0)
 		pl__note(l, "The descriptors of %ld processes could not be read (other users'; "
 		    "run as root to see them).", l->pids_denied);
-	if (l->unowned > 0)
-		pl__note(l, "%zu socket%s no visible owner (held by a process %s, or just "
-		    "closed).", l->unowned, l->unowned == 1 ? " has" : "s have",
-		    l->pids_refused > 0 ? "whose descriptors the kernel would not show "
-		    "(ptrace access rules), by one outside this PID namespace" :
-		    "outside this PID namespace");
+	if (l->unowned > 0 && l->pids_refused > 0)
+		pl__note(l, "%zu socket%s no visible owner: held by a process whose descriptors "
+		    "the kernel refuses to show under its ptrace access rules, by one outside "
+		    "this PID namespace, or just closed.", l->unowned,
+		    l->unowned == 1 ? " has" : "s have");
+	else if (l->unowned > 0)
+		pl__note(l, "%zu socket%s no visible owner (held by a process outside this "
+		    "PID namespace, or just closed).", l->unowned, l->unowned == 1 ? " has" : "s have");
 }
 
 /* One thread of the pass: takes the next process until none is left, or until every
