@@ -95,6 +95,8 @@ struct pl_socklist {
 	uint64_t own_netns;        /* inode of the collector's network namespace */
 	size_t namespaces;         /* other network namespaces that were looked into */
 	long pids_seen;            /* processes walked */
+	long fds_seen;             /* descriptors read, a process left unfinished and
+	                            * walked again counted twice */
 	long pids_denied;          /* processes whose descriptors could not be read */
 	long pids_refused;         /* ... listed, but refused one by one (ptrace access
 	                            * rules, even to root: a sandbox's supervisor) */

@@ -157,6 +157,7 @@ pl_sockets_json(struct pl_json *j, const struct pl_socklist *l)
 	pl_json_kstr(j, "source", l->source);
 	pl_json_kstr(j, "unavailable", *l->notes ? l->notes : NULL);
 	pl_json_kint(j, "processes_walked", l->pids_seen);
+	pl_json_kint(j, "descriptors_read", l->fds_seen);
 	pl_json_kint(j, "processes_denied", l->pids_denied);
 	pl_json_kint(j, "processes_refused", l->pids_refused);
 	pl_json_kbool(j, "stopped_early", l->early_stop);

@@ -3,6 +3,10 @@
 # signals the init of any PID namespace, and signals a process of another PID namespace
 # only when its namespace was named and the user confirmed. Listeners run in a named
 # namespace made here (ip netns) and in unshare sandboxes; all are stopped by PID.
+# Nothing here may signal a process the test did not start: a port that is asked about
+# in this namespace while its listener is elsewhere is first reserved here
+# (who-listen.py reserve), and such a kill runs without --yes, so that one that finds
+# something unexpected asks (status 2) instead of acting.
 
 load helpers
 
@@ -44,16 +48,24 @@ child_of() {
 	return 1
 }
 
+# reserve: sets PORT to a TCP port that no listener of this namespace can take.
+reserve() {
+	"$PY" "$HELPER" reserve >"$BATS_TEST_TMPDIR/r" &
+	PIDS+=("$!")
+	started "$BATS_TEST_TMPDIR/r"
+}
+
 @test "kill: a listener in another network namespace is not touched without --netns" {
 	ip netns add "$NETNS" || skip "cannot add a network namespace"
 	ip netns exec "$NETNS" ip link set lo up
-	ip netns exec "$NETNS" "$PY" "$HELPER" listen tcp 127.0.0.1 >"$BATS_TEST_TMPDIR/p" &
+	reserve
+	ip netns exec "$NETNS" "$PY" "$HELPER" listen tcp 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/p" &
 	PIDS+=("$!")
 	started "$BATS_TEST_TMPDIR/p"
-	lst=$(pgrep -f "who-listen.py listen tcp 127.0.0.1" -n)
-	run pl kill --yes "$PORT"
+	lst=$(pgrep -f "who-listen.py listen tcp 127.0.0.1 $PORT" -n)
+	run pl kill "$PORT/tcp" </dev/null
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"nothing listens on $PORT in this network namespace"* ]]
+	[[ "$output" == *"nothing listens on $PORT/tcp in this network namespace"* ]]
 	[[ "$output" == *"listeners in other network namespaces ($NETNS)"* ]]
 	[[ "$output" != *"is free"* ]]
 	kill -0 "$lst"
@@ -80,13 +92,14 @@ child_of() {
 
 @test "kill: never signals the init of a PID namespace, even with --netns and KILL" {
 	unshare --net --pid --fork true 2>/dev/null || skip "cannot unshare here"
+	reserve
 	unshare --net --pid --fork --kill-child sh -c \
-		"ip link set lo up; exec $PY $HELPER listen tcp 127.0.0.1" >"$BATS_TEST_TMPDIR/p" &
+		"ip link set lo up; exec $PY $HELPER listen tcp 127.0.0.1 $PORT" >"$BATS_TEST_TMPDIR/p" &
 	PIDS+=("$!")
 	started "$BATS_TEST_TMPDIR/p"
-	init=$(child_of "${PIDS[0]}")
+	init=$(child_of "${PIDS[1]}")
 	[ "$(awk '/^NSpid:/ {print $NF}' "/proc/$init/status")" = 1 ]
-	run pl kill --yes --signal KILL "$PORT"
+	run pl kill --signal KILL "$PORT/tcp" </dev/null
 	[ "$status" -eq 1 ]
 	run pl kill --yes --signal KILL --netns "/proc/$init/ns/net" "$PORT"
 	[ "$status" -eq 1 ]
@@ -108,15 +121,15 @@ child_of() {
 	started "$BATS_TEST_TMPDIR/p"
 	sh=$(child_of "${PIDS[0]}")
 	lst=$(child_of "$sh")
-	run pl kill --yes "$PORT"
+	run pl kill --yes "$PORT/tcp"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"skip $lst/python3"*"in another PID namespace"* ]]
 	kill -0 "$lst"
-	run pl kill --netns "/proc/$lst/ns/net" "$PORT" </dev/null
+	run pl kill --netns "/proc/$lst/ns/net" "$PORT/tcp" </dev/null
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"add --yes"* ]]
 	kill -0 "$lst"
-	run pl kill --yes --netns "/proc/$lst/ns/net" "$PORT"
+	run pl kill --yes --netns "/proc/$lst/ns/net" "$PORT/tcp"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"sent Terminated to $lst/python3"*"(not yours)"* ]]
 }

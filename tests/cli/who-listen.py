@@ -2,7 +2,11 @@
 """who-listen.py: sockets for who.bats. Binds port 0 (the kernel picks a free port),
 prints the port on one line, then sleeps at most 60 s so that nothing outlives a test.
 
-  who-listen.py listen tcp|udp ADDRESS [fork]   a listener (fork: shared with a child)
+  who-listen.py listen tcp|udp ADDRESS [fork|stdin] [PORT]
+                                                 a listener (fork: shared with a child),
+                                                 on PORT when given
+  who-listen.py reserve                          a TCP port no listener can take here:
+                                                 bound on 0.0.0.0 and [::], not listening
   who-listen.py prefork N PAD                    a TCP loopback listener shared with N
                                                  forked workers; the last (the newest
                                                  process) holds it only behind PAD other
@@ -30,7 +34,7 @@ def main():
         s = socket.socket(family(addr), kind)
         if family(addr) == socket.AF_INET6:
             s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        s.bind((addr, 0))
+        s.bind((addr, next((int(a) for a in sys.argv[4:] if a.isdigit()), 0)))
         if proto == "tcp":
             s.listen(16)
         keep.append(s)
@@ -62,6 +66,16 @@ def main():
                     s.close()
                 time.sleep(60)
                 os._exit(0)
+    elif mode == "reserve":
+        # Without SO_REUSEADDR, no other socket of this network namespace can bind
+        # the port on any address while these hold it; neither listens.
+        s = socket.socket()
+        s.bind(("0.0.0.0", 0))
+        port = s.getsockname()[1]
+        s6 = socket.socket(socket.AF_INET6)
+        s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s6.bind(("::", port))
+        keep += [s, s6]
     elif mode == "connect":
         addr = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
         c = socket.create_connection((addr, int(sys.argv[2])))

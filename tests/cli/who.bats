@@ -37,6 +37,19 @@ start() {
 	return 1
 }
 
+# start_alone CMD...: start, retried (at most 20 times) until the helper's socket is the
+# only one of any protocol and family on its port: a test that counts the sockets on
+# that number must not meet another program's (a machine with thousands of listeners).
+start_alone() {
+	for _ in $(seq 20); do
+		start "$@"
+		[ "$(ss -Htuan "sport = :$PORT" | wc -l)" -le 1 ] && return 0
+		kill "$LASTPID" 2>/dev/null || true
+	done
+	echo "no port without other sockets: $*" >&2
+	return 1
+}
+
 # The system's python: a per-user one (pyenv) may be out of another user's reach.
 PY=$(command -v /usr/bin/python3 || command -v python3)
 
@@ -71,7 +84,7 @@ need_root() {
 	run pl who "$PORT/udp"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"udp UNCONN"*"*:$PORT"*"all interfaces"*"/python3"* ]]
-	start python3 "$HELPER" listen udp ::1
+	start_alone python3 "$HELPER" listen udp ::1
 	run pl who --json "$PORT"
 	[ "$status" -eq 0 ]
 	json_is '.observed.sockets[0].protocol' udp
@@ -145,7 +158,7 @@ need_root() {
 }
 
 @test "ls: filters by protocol, family, user and port" {
-	start python3 "$HELPER" listen tcp ::1
+	start_alone python3 "$HELPER" listen tcp ::1
 	tcp=$PORT
 	run pl ls --json --udp "$tcp"
 	json_is '.observed.sockets | length' 0
@@ -239,7 +252,9 @@ need_root() {
 	NETNS="plwho$$"
 	ip netns add "$NETNS"
 	ip -n "$NETNS" link set lo up
-	start ip netns exec "$NETNS" python3 "$HELPER" listen tcp 127.0.0.1
+	# The port reserved here first: no listener of this namespace shares its number.
+	start python3 "$HELPER" reserve
+	start ip netns exec "$NETNS" python3 "$HELPER" listen tcp 127.0.0.1 "$PORT"
 	ns=$(readlink "/proc/$LASTPID/ns/net")
 	[ "$ns" != "$(readlink /proc/self/ns/net)" ]
 	run pl who --json "$PORT/tcp"
@@ -292,7 +307,7 @@ need_root() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"would send"*"$srv/python3"* ]]
 	kill -0 "$srv"
-	run pl kill --yes --json "$lport"
+	run pl kill --yes --json "$lport/tcp"
 	[ "$status" -eq 0 ]
 	json_is '.freed' true
 	json_is '.actions[0].pid' "$srv"
@@ -300,7 +315,7 @@ need_root() {
 	json_is '.actions | length' 1
 	! kill -0 "$srv" 2>/dev/null || { sleep 0.2; ! kill -0 "$srv" 2>/dev/null; }
 	kill -0 "$cli"
-	run pl kill --yes "$lport"
+	run pl kill --yes "$lport/tcp"
 	[ "$status" -eq 1 ]
 }
 
@@ -323,7 +338,9 @@ need_root() {
 	run pl kill --all 22
 	[ "$status" -eq 2 ]
 	start python3 "$HELPER" timewait
-	run pl kill --yes "$PORT/udp"
+	# Without --yes: should a socket of another program hold this number on UDP, kill
+	# asks (status 2) instead of signalling it.
+	run pl kill "$PORT/udp" </dev/null
 	[ "$status" -eq 1 ]
 }
 

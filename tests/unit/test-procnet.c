@@ -5,6 +5,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -337,6 +338,100 @@ kernel_threads(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Gives pid descriptors 8..7+n, each a socket nobody asked about but the one at
+ * descriptor at, which holds inode ino. */
+static void
+pad_fds(int pid, int n, int at, unsigned long long ino)
+{
+	char path[600], link[64];
+
+	for (int fd = 8; fd < 8 + n; fd++) {
+		snprintf(path, sizeof(path), "%s/proc/%d/fd/%d", root, pid, fd);
+		snprintf(link, sizeof(link), "socket:[%llu]", fd == at ? ino : 5000000ull + fd);
+		assert_int_equal(symlink(link, path), 0);
+	}
+}
+
+/* Owners of the socket at port on AF_INET (3333) or AF_INET6 (8080), as pids in the
+ * order the list gives them, into out (at most 8); returns how many. */
+static size_t
+owner_pids(const struct pl_socklist *l, int family, uint16_t port, int *out)
+{
+	const struct pl_socket *s = find(l, PL_PROTO_TCP, family, port, PL_TCP_LISTEN);
+	size_t n = 0;
+
+	assert_non_null(s);
+	for (size_t i = 0; i < s->nowners && n < 8; i++)
+		out[n++] = l->procs[s->owners[i]].pid;
+	return n;
+}
+
+static bool
+has_pid(const int *v, size_t n, int pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == pid)
+			return true;
+	return false;
+}
+
+/* Processes of hundreds of descriptors, listed in several batches and looked at by
+ * every thread of the walk at once: each holder is found, the whole walk names all of
+ * them, and a one-port walk names the holder and its relatives. */
+static void
+many_descriptors(void **state)
+{
+	struct pl_sock_query q = { .root = root, .tcp = true, .owners = true };
+	struct pl_socklist l;
+	struct pl_err err = { 0 };
+	int pids[8];
+	size_t n;
+	char cmd[1024];
+
+	(void)state;
+	fake_proc(4600, "master\n", "master\0", 7, "0::/\n", 1, 1);
+	fake_proc(4601, "worker\n", "worker\0", 7, "0::/\n", 4600, 2);
+	fake_proc(4602, "other\n", "other\0", 6, "0::/\n", 1, 3);
+	mkdirs(fx_dir_path("proc/4600/task/4600"));
+	put("proc/4600/task/4600/children", "4601 ", 0);
+	pad_fds(4600, 900, 600, 3109390);
+	pad_fds(4601, 900, 907, 3109390);          /* the very last descriptor */
+	pad_fds(4602, 900, 899, 3109391);
+
+	assert_int_equal(pl_sockets_collect(&q, &l, &err), 0);
+	assert_int_equal(owner_pids(&l, AF_INET, 3333, pids), 4);
+	assert_int_equal(pids[0], 4242);
+	assert_int_equal(pids[1], 4243);
+	assert_int_equal(pids[2], 4600);
+	assert_int_equal(pids[3], 4601);
+	assert_int_equal(owner_pids(&l, AF_INET6, 8080, pids), 2);
+	assert_int_equal(pids[0], 4250);
+	assert_int_equal(pids[1], 4602);
+	assert_int_equal(l.unowned, 0);
+	/* Every descriptor once: two in each of the four small processes, 902 in each
+	 * of the three large ones. */
+	assert_int_equal(l.fds_seen, 4 * 2 + 3 * 902);
+	pl_socklist_free(&l);
+
+	q.lo = q.hi = 3333;
+	q.stop_early = true;
+	for (int round = 0; round < 20; round++) {
+		assert_int_equal(pl_sockets_collect(&q, &l, &err), 0);
+		n = owner_pids(&l, AF_INET, 3333, pids);
+		/* Which holder is met first depends on the threads; the master and
+		 * its worker are each other's relatives, so both are always named. */
+		assert_true(has_pid(pids, n, 4600));
+		assert_true(has_pid(pids, n, 4601));
+		for (size_t i = 0; i < n; i++)
+			assert_true(pids[i] == 4242 || pids[i] == 4243 || pids[i] == 4600 ||
+			    pids[i] == 4601);
+		pl_socklist_free(&l);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/proc/4600' '%s/proc/4601' '%s/proc/4602'",
+	    root, root, root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -347,6 +442,7 @@ main(void)
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(cgroups),
 		cmocka_unit_test(kernel_threads),
+		cmocka_unit_test(many_descriptors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

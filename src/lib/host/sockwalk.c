@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,37 @@ inomap_get(const struct inomap *m, uint64_t ino)
 
 struct hit { size_t sock; pid_t pid; };
 
+/* The directory listing of one process's descriptors: getdents64() batches, growing
+ * from 4 KiB (a walk that stops early lists little) to BATCH_MAX. */
+#define BATCH_MIN 4096
+#define BATCH_MAX 32768
+#define CHUNK_FDS 32                /* descriptors a thread takes at a time */
+
+/* Bits of struct shared's flags. */
+#define SH_DONE 1                   /* this process's answer is known: it held the last
+                                     * wanted socket, or its descriptors are refused */
+#define SH_OTHERS 2                 /* another process held the last wanted socket */
+#define SH_REFUSED 4                /* counted as refused (once, by whoever saw it) */
+
+/*
+ * One batch of a process's descriptors, listed by the thread that opened its folder
+ * (the batch's owner) and looked at in chunks of CHUNK_FDS by the owner and by any
+ * thread with no process left to take: a few processes with thousands of descriptors
+ * each (a pre-forking server's workers) keep every thread busy to the end. Written by
+ * the owner before it publishes the batch (worker.pub); the owner unpublishes it and
+ * waits for `active` to fall to 0 before it reads the next batch or closes dfd.
+ */
+struct shared {
+	char *buf;                       /* the batch: getdents64() records */
+	uint16_t *off;                   /* offsets of the names to look at, n of them */
+	size_t n, next;                  /* next: the next chunk's first (atomic) */
+	size_t resume;                   /* the first left unlooked at after a stop caused
+	                                  * elsewhere: all before it were looked at (atomic) */
+	pid_t pid;
+	int dfd;
+	int flags, active;               /* atomic */
+};
+
 /* What one thread of the walk found. */
 struct worker {
 	struct walk *w;
@@ -88,6 +120,10 @@ struct worker {
 	int rc;
 	bool may_stop;                   /* stop inside a process once all are owned */
 	pid_t left;                      /* a process left unfinished: others found all */
+	int left_from;                   /* its descriptors below this were looked at */
+	struct shared sh;                /* the batch this thread lists and shares */
+	struct shared *pub;              /* &sh while others may help with it (atomic) */
+	bool listing;                    /* walking a process: more batches may come (atomic) */
 };
 
 struct walk {
@@ -103,6 +139,7 @@ struct walk {
 	size_t start;                    /* an early-stopping walk begins at pids[start] */
 	struct pass *pass;               /* the threads of the pass under way */
 	pid_t left[MAX_THREADS];         /* processes the first pass left unfinished */
+	int left_from[MAX_THREADS];      /* ... and their descriptors looked at, below */
 	int nleft;
 };
 
@@ -165,10 +202,13 @@ merge(struct walk *w, struct worker *k)
 	struct hit *p;
 
 	w->l->pids_seen += k->seen;
+	w->l->fds_seen += k->fds;
 	w->l->pids_denied += k->denied;
 	w->l->pids_refused += k->refused;
-	if (k->left != 0 && w->nleft < MAX_THREADS)
+	if (k->left != 0 && w->nleft < MAX_THREADS) {
+		w->left_from[w->nleft] = k->left_from;
 		w->left[w->nleft++] = k->left;
+	}
 	if (k->nhits > 0) {
 		if ((p = realloc(w->hits, (w->nhits + k->nhits) * sizeof(*p))) == NULL)
 			return -PL_ENOMEM;
@@ -177,6 +217,8 @@ merge(struct walk *w, struct worker *k)
 		w->nhits += k->nhits;
 	}
 	free(k->hits);
+	free(k->sh.buf);
+	k->sh.buf = NULL;
 	k->hits = NULL;
 	k->nhits = k->caphits = 0;
 	return k->rc;
@@ -207,39 +249,79 @@ look_link(struct worker *k, char *link, ssize_t n, pid_t pid)
 }
 
 /*
- * Reads one socket descriptor's inode and records a hit when it is wanted. Returns 1
- * to stop looking at this process, 0 to go on, or -PL_ENOMEM.
+ * Looks at sh's descriptors a chunk at a time until none is left or this process's
+ * answer is known (see the SH_ flags). Called by the batch's owner and by helpers.
  */
-static int
-look(struct worker *k, int dfd, const char *name, pid_t pid)
+static void
+look_chunks(struct worker *k, struct shared *sh)
 {
-	char link[64];
-	ssize_t n = readlinkat(dfd, name, link, sizeof(link) - 1);
+	struct walk *w = k->w;
+	size_t i, end;
 
-	/* Listing a process's descriptors can be allowed while reading them is not
-	 * (ptrace access mode, as for PID 1 in some sandboxes): the first refusal speaks
-	 * for all of them. */
-	if (n < 0 && (errno == EACCES || errno == EPERM)) {
-		k->refused++;
-		return 1;
+	while (k->rc == 0 && __atomic_load_n(&sh->flags, __ATOMIC_RELAXED) == 0 &&
+	    (i = __atomic_fetch_add(&sh->next, CHUNK_FDS, __ATOMIC_RELAXED)) < sh->n) {
+		for (end = i + CHUNK_FDS < sh->n ? i + CHUNK_FDS : sh->n; i < end; i++) {
+			char link[64];
+			ssize_t n = readlinkat(sh->dfd, sh->buf + sh->off[i], link, sizeof(link) - 1);
+			int r;
+
+			k->fds++;
+			/* Listing a process's descriptors can be allowed while reading them
+			 * is not (ptrace access mode): the first refusal speaks for all. */
+			if (n < 0 && (errno == EACCES || errno == EPERM)) {
+				if (!(__atomic_fetch_or(&sh->flags, SH_DONE | SH_REFUSED,
+				    __ATOMIC_RELAXED) & SH_REFUSED))
+					k->refused++;
+				break;
+			}
+			if ((r = look_link(k, link, n, sh->pid)) < 0) {
+				k->rc = r;
+				break;
+			}
+			if (r == 1) {
+				__atomic_fetch_or(&sh->flags, SH_DONE, __ATOMIC_RELAXED);
+				break;
+			}
+			/* Another process held the last wanted socket: the rest of this one
+			 * can't change the answer, unless it is a relative of an owner, which
+			 * the relatives pass walks again. */
+			if (k->may_stop && __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted) {
+				size_t at = __atomic_load_n(&sh->resume, __ATOMIC_RELAXED);
+
+				while (i + 1 < at && !__atomic_compare_exchange_n(&sh->resume, &at,
+				    i + 1, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+					;
+				__atomic_fetch_or(&sh->flags, SH_OTHERS, __ATOMIC_RELAXED);
+				break;
+			}
+			if (k->budget > 0 && k->fds >= k->budget)
+				call_helpers(w);
+		}
 	}
-	return look_link(k, link, n, pid);
 }
 
 /*
- * Looks at every descriptor of pid. Returns 0 or -PL_ENOMEM. The directory is read
- * with getdents64() into a small buffer rather than through readdir(): the kernel
- * builds an entry per descriptor it lists, and a walk that stops early (or a process
- * whose descriptors are refused) should not pay for hundreds it never looks at.
+ * Looks at every descriptor of pid, sharing them with idle threads (struct shared).
+ * Returns 0 or -PL_ENOMEM. The directory is read with getdents64() in batches rather
+ * than through readdir(): the kernel builds an entry per descriptor it lists, and a
+ * walk that stops early (or a process whose descriptors are refused) should not pay
+ * for hundreds it never looks at.
  */
 static int
 walk_fds(struct worker *k, pid_t pid)
 {
 	struct walk *w = k->w;
-	char path[32];
-	union { char b[4096]; struct dirent64 align; } buf;
-	int dfd, rc = 0;
-	ssize_t got, n0;
+	struct shared *sh = &k->sh;
+	char path[32], link[64];
+	size_t batch = BATCH_MIN;
+	int dfd, rc = 0, flags = 0, from = 0, last = -1;
+	bool ordered = true;             /* the listing so far in descriptor order */
+	ssize_t got, n0 = -1;
+
+	/* A process an earlier pass left unfinished goes on where it stopped. */
+	for (int j = 0; j < w->nleft; j++)
+		if (w->left[j] == pid)
+			from = w->left_from[j];
 
 	snprintf(path, sizeof(path), "%d/fd", (int)pid);
 	if ((dfd = openat(w->procfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -253,40 +335,112 @@ walk_fds(struct worker *k, pid_t pid)
 	 * descriptors are refused (ptrace access mode, as for PID 1 in some sandboxes)
 	 * refuses each alike, and listing its hundreds would cost a tenth of a
 	 * millisecond for nothing. */
-	n0 = readlinkat(dfd, "0", buf.b, 63);
-	if (n0 < 0 && (errno == EACCES || errno == EPERM)) {
+	if (from == 0)
+		n0 = readlinkat(dfd, "0", link, sizeof(link) - 1);
+	if (from == 0 && n0 < 0 && (errno == EACCES || errno == EPERM)) {
 		k->refused++;
 		close(dfd);
 		return 0;
 	}
 	if (n0 >= 0) {
 		k->fds++;
-		rc = look_link(k, buf.b, n0, pid);
+		if ((rc = look_link(k, link, n0, pid)) < 0)
+			goto out;
+		flags = rc == 1 ? SH_DONE : 0;
 	}
-	while (rc == 0 && (got = getdents64(dfd, buf.b, sizeof(buf.b))) > 0) {
-		for (ssize_t off = 0; rc == 0 && off < got; ) {
-			struct dirent64 *e = (struct dirent64 *)(buf.b + off);
+	if (sh->buf == NULL) {
+		if ((sh->buf = malloc(BATCH_MAX + (BATCH_MAX / 24 + 1) * sizeof(*sh->off))) == NULL) {
+			rc = -PL_ENOMEM;
+			goto out;
+		}
+		sh->off = (uint16_t *)(void *)(sh->buf + BATCH_MAX);
+	}
+	sh->pid = pid;
+	sh->dfd = dfd;
+	__atomic_store_n(&k->listing, true, __ATOMIC_RELEASE);
+	while (flags == 0 && k->rc == 0 && (got = getdents64(dfd, sh->buf, batch)) > 0) {
+		sh->n = 0;
+		for (ssize_t off = 0; off < got; ) {
+			struct dirent64 *e = (struct dirent64 *)(void *)(sh->buf + off);
+			int fd;
 
 			off += e->d_reclen;
-			/* "." and "..", and descriptor 0 when it was read above. */
-			if (e->d_name[0] != '.' && !(n0 >= 0 && strcmp(e->d_name, "0") == 0)) {
-				k->fds++;
-				rc = look(k, dfd, e->d_name, pid);
-				/* Another thread found the last owner: the rest of this
-				 * process can't change the answer, unless it is a relative
-				 * of an owner, which the relatives pass walks again. */
-				if (rc == 0 && k->may_stop &&
-				    __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted) {
-					k->left = pid;
-					rc = 1;
-				}
-				if (k->budget > 0 && k->fds >= k->budget)
-					call_helpers(w);
-			}
+			/* "." and "..", and descriptor 0 when it was read above; a record
+			 * is at least 24 bytes, so BATCH_MAX / 24 offsets hold a batch. */
+			if (e->d_name[0] == '.' || (n0 >= 0 && strcmp(e->d_name, "0") == 0))
+				continue;
+			fd = atoi(e->d_name);
+			ordered = ordered && fd > last;
+			last = fd;
+			if (fd >= from)
+				sh->off[sh->n++] = (uint16_t)(e->d_name - sh->buf);
 		}
+		sh->next = 0;
+		sh->resume = SIZE_MAX;
+		sh->flags = 0;
+		/* Help comes as soon as one process shows more descriptors than a batch
+		 * holds, when all of them will be looked at, or more than two batches
+		 * (some 850), when the walk may stop at the next one. */
+		if (k->budget > 0 && (size_t)got + 256 > batch && (!k->may_stop || batch > BATCH_MIN))
+			call_helpers(w);
+		__atomic_store_n(&k->pub, sh, __ATOMIC_SEQ_CST);
+		look_chunks(k, sh);
+		/* No helper may be inside the batch once it is taken back (see help()). */
+		__atomic_store_n(&k->pub, NULL, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&sh->active, __ATOMIC_SEQ_CST) != 0)
+			sched_yield();
+		flags = __atomic_load_n(&sh->flags, __ATOMIC_RELAXED);
+		batch = batch * 4 < BATCH_MAX ? batch * 4 : BATCH_MAX;
 	}
+	__atomic_store_n(&k->listing, false, __ATOMIC_RELEASE);
+	/* Left unfinished: when /proc listed them in their order, as it does, the
+	 * descriptors before the first not looked at need not be read again. */
+	if ((flags & SH_OTHERS) && !(flags & SH_DONE)) {
+		k->left = pid;
+		k->left_from = !ordered ? 0 : sh->resume < sh->n ?
+		    atoi(sh->buf + sh->off[sh->resume]) : last + 1;
+	}
+	rc = 0;
+out:
 	close(dfd);
-	return rc < 0 ? rc : 0;
+	return rc < 0 ? rc : k->rc;
+}
+
+/*
+ * A thread with no process left to take helps with the batches others are looking at,
+ * until no thread is listing one. Entering a batch is announced in its `active`
+ * before the batch is checked to be still published, and its owner takes it back
+ * before it waits for `active` to fall to 0: of the two, one sees the other.
+ */
+static void
+help(struct worker *k)
+{
+	struct walk *w = k->w;
+	struct pass *p = w->pass;
+
+	for (;;) {
+		bool listing = false;
+
+		for (int i = 0; i < p->n; i++) {
+			struct worker *o = &p->k[i];
+			struct shared *sh;
+
+			if (o == k || !__atomic_load_n(&o->listing, __ATOMIC_ACQUIRE))
+				continue;
+			listing = true;
+			if ((sh = __atomic_load_n(&o->pub, __ATOMIC_SEQ_CST)) == NULL)
+				continue;
+			__atomic_add_fetch(&sh->active, 1, __ATOMIC_SEQ_CST);
+			if (__atomic_load_n(&o->pub, __ATOMIC_SEQ_CST) == sh)
+				look_chunks(k, sh);
+			__atomic_sub_fetch(&sh->active, 1, __ATOMIC_SEQ_CST);
+		}
+		if (!listing || k->rc != 0 || (w->stop_early &&
+		    __atomic_load_n(&w->found, __ATOMIC_RELAXED) == w->wanted))
+			return;
+		/* The owners are between two batches. */
+		sched_yield();
+	}
 }
 
 static int
@@ -828,6 +982,8 @@ work(void *arg)
 			break;
 		k->rc = walk_fds(k, w->pids[order(w, i)]);
 	}
+	if (k->rc == 0 && w->pass->n > 1)
+		help(k);
 	return NULL;
 }
 
