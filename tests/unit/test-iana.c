@@ -2,8 +2,10 @@
  * malformed files that must be refused with file:line, leaving the store as it was. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -222,6 +224,65 @@ test_missing_file(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
 }
 
+/* Whether a library whose path holds name is mapped into this process. */
+static bool
+mapped(const char *name)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, name) != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The sanitizers' runtime links libm itself. */
+#if defined(__SANITIZE_ADDRESS__)
+#define LIBM_AT_START 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define LIBM_AT_START 1
+#endif
+#endif
+#ifndef LIBM_AT_START
+#define LIBM_AT_START 0
+#endif
+
+/* SQLite's SQL math functions reach libm through the store's trampolines: libm is not
+ * loaded at start, and each function answers as libm does once called. */
+static void
+test_sql_math(void **state)
+{
+	static const char sql[] = "SELECT acos(0.5), acosh(2), asin(0.5), asinh(1), atan(1), "
+	    "atanh(0.5), cos(0), cosh(1), exp(1), ln(1), sin(0), sinh(1), sqrt(16), tan(0), "
+	    "tanh(0.5), trunc(2.7), atan2(1, 1), mod(7, 3), pow(2, 10)";
+	static const double want[] = { 1.0471975511965979, 1.3169578969248166,
+	    0.5235987755982989, 0.881373587019543, 0.7853981633974483, 0.5493061443340548,
+	    1.0, 1.5430806348152437, 2.718281828459045, 0.0, 0.0, 1.1752011936438014, 4.0,
+	    0.0, 0.46211715726000974, 2.0, 0.7853981633974483, 1.0, 1024.0 };
+	sqlite3 *h;
+	sqlite3_stmt *s;
+
+	(void)state;
+	assert_true(LIBM_AT_START || !mapped("/libm.so"));
+	assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_count(s), (int)(sizeof(want) / sizeof(want[0])));
+	for (int i = 0; i < sqlite3_column_count(s); i++) {
+		double got = sqlite3_column_double(s, i);
+
+		if (!(got > want[i] - 1e-12 && got < want[i] + 1e-12))
+			fail_msg("%s: column %d is %.17g, want %.17g", sql, i, got, want[i]);
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	assert_true(mapped("/libm.so"));
+}
+
 int
 main(void)
 {
@@ -230,6 +291,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_old_header_lf_and_snapshots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+		cmocka_unit_test(test_sql_math),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -352,3 +352,51 @@ pl_store_rollback(struct pl_store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	pl__store_refresh(st, NULL);
 }
+
+/*
+ * libm, loaded on first use. Debian's SQLite is built with its SQL math functions
+ * (acos() to trunc()), and they are the only users of libm in portlore: linking it
+ * made every process load it at start, 55 us on our machines (a program linked to
+ * libm against one linked to libc alone, bench/pairtime), for functions no query of
+ * portlore calls. Each is defined here, before SQLite's archive is searched, and
+ * calls libm's through dlopen() the first time; linked --as-needed, libm is then not
+ * loaded at start. Without libm (it ships with libc) the answer is NaN.
+ */
+#include <dlfcn.h>
+#include <math.h>
+
+static void *
+libm_sym(const char *name)
+{
+	static void *lib;
+	void *h = __atomic_load_n(&lib, __ATOMIC_ACQUIRE);
+
+	if (h == NULL && (h = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL)) != NULL)
+		__atomic_store_n(&lib, h, __ATOMIC_RELEASE);
+	return h ? dlsym(h, name) : NULL;
+}
+
+#define LIBM1(name)                                                               \
+	double name(double x)                                                     \
+	{                                                                         \
+		static double (*f)(double);                                       \
+		double (*g)(double) = __atomic_load_n(&f, __ATOMIC_ACQUIRE);      \
+                                                                                  \
+		if (g == NULL && (*(void **)&g = libm_sym(#name)) != NULL)        \
+			__atomic_store_n(&f, g, __ATOMIC_RELEASE);                \
+		return g ? g(x) : NAN;                                            \
+	}
+#define LIBM2(name)                                                               \
+	double name(double x, double y)                                           \
+	{                                                                         \
+		static double (*f)(double, double);                               \
+		double (*g)(double, double) = __atomic_load_n(&f, __ATOMIC_ACQUIRE); \
+                                                                                  \
+		if (g == NULL && (*(void **)&g = libm_sym(#name)) != NULL)        \
+			__atomic_store_n(&f, g, __ATOMIC_RELEASE);                \
+		return g ? g(x, y) : NAN;                                         \
+	}
+LIBM1(acos) LIBM1(acosh) LIBM1(asin) LIBM1(asinh) LIBM1(atan) LIBM1(atanh)
+LIBM1(cos) LIBM1(cosh) LIBM1(exp) LIBM1(log) LIBM1(sin) LIBM1(sinh) LIBM1(sqrt)
+LIBM1(tan) LIBM1(tanh) LIBM1(trunc)
+LIBM2(atan2) LIBM2(fmod) LIBM2(pow)
