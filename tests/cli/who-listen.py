@@ -69,13 +69,23 @@ def main():
     elif mode == "reserve":
         # Without SO_REUSEADDR, no other socket of this network namespace can bind
         # the port on any address while these hold it; neither listens.
-        s = socket.socket()
-        s.bind(("0.0.0.0", 0))
-        port = s.getsockname()[1]
-        s6 = socket.socket(socket.AF_INET6)
-        s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        s6.bind(("::", port))
-        keep += [s, s6]
+        for _ in range(20):
+            s = socket.socket()
+            s.bind(("0.0.0.0", 0))
+            port = s.getsockname()[1]
+            s6 = socket.socket(socket.AF_INET6)
+            s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                s6.bind(("::", port))
+            except OSError:
+                # Taken on IPv6 only: another port.
+                s.close()
+                s6.close()
+                continue
+            keep += [s, s6]
+            break
+        else:
+            sys.exit(1)
     elif mode == "connect":
         addr = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
         c = socket.create_connection((addr, int(sys.argv[2])))
