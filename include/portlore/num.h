@@ -21,4 +21,11 @@ long long pl_strtonum(const char *s, long long min, long long max, const char **
  */
 void pl_utc_iso(char *buf, size_t len, long long t);
 
+/*
+ * How many CPUs this process may run on: its affinity mask, so that a container or
+ * `taskset` given 2 CPUs of 64 counts 2; at least 1. sysconf(_SC_NPROCESSORS_ONLN)
+ * counts every online CPU, reading a file under /sys to do it.
+ */
+int pl_cpus(void);
+
 #endif

@@ -322,9 +322,9 @@ load_catalogs(struct pl_server *s, const char *dir)
 static unsigned
 default_threads(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = pl_cpus();
 
-	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+	return n > 64 ? 64 : (unsigned)n;
 }
 
 /* Raises the soft file-descriptor limit to the hard one; returns the limit. */

@@ -1,4 +1,5 @@
 /* pl_strtonum: a number in a range, or why not (table-driven). */
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,12 +81,36 @@ test_utc_iso(void **state)
 	assert_string_equal(got, "1970-01");
 }
 
+/* pl_cpus() counts the CPUs the affinity mask allows, not those online: pinned to one,
+ * it says 1. */
+static void
+test_cpus(void **state)
+{
+	cpu_set_t all, one;
+	int first = -1;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(pl_cpus(), CPU_COUNT(&all));
+	for (int i = 0; i < CPU_SETSIZE && first < 0; i++)
+		if (CPU_ISSET(i, &all))
+			first = i;
+	assert_true(first >= 0);
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_int_equal(pl_cpus(), 1);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(pl_cpus(), CPU_COUNT(&all));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strtonum),
 		cmocka_unit_test(test_utc_iso),
+		cmocka_unit_test(test_cpus),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,10 @@
-/* num.c: pl_strtonum, a number in a range from text, or why not; pl_utc_iso. */
+/* num.c: pl_strtonum, a number in a range from text, or why not; pl_utc_iso; pl_cpus. */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "portlore/num.h"
 
@@ -56,4 +58,17 @@ pl_utc_iso(char *buf, size_t len, long long t)
 	y = yoe + era * 400 + (m <= 2);
 	snprintf(buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", y, m, d, s / 3600,
 	    s / 60 % 60, s % 60);
+}
+
+int
+pl_cpus(void)
+{
+	cpu_set_t set;
+	long n;
+
+	/* A mask too small for the machine's CPUs (over 1,024) is refused: count them. */
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && (n = CPU_COUNT(&set)) > 0)
+		return (int)n;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > 4096 ? 4096 : (int)n;
 }

@@ -21,6 +21,8 @@
 
 #include <libmnl/libmnl.h>
 
+#include "portlore/num.h"
+
 #include "host/sockets-internal.h"
 
 #define MAX_PIDS (1 << 22)          /* pid_max can't exceed 2^22 (PID_MAX_LIMIT) */
@@ -1025,14 +1027,13 @@ run_pass(struct walk *w, int n, bool may_stop)
 static int
 threads_for(size_t procs)
 {
-	/* Read once per process (sysconf reads a file each time); every reader writes the
-	 * same number. */
-	static long online;
-	long cpus = __atomic_load_n(&online, __ATOMIC_RELAXED);
+	/* Read once per process; every reader writes the same number. */
+	static long usable;
+	long cpus = __atomic_load_n(&usable, __ATOMIC_RELAXED);
 
 	if (cpus == 0) {
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		__atomic_store_n(&online, cpus, __ATOMIC_RELAXED);
+		cpus = pl_cpus();
+		__atomic_store_n(&usable, cpus, __ATOMIC_RELAXED);
 	}
 
 	if (cpus < 2 || procs < 2)

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "portlore/num.h"
 #include "portlore/probe.h"
 
 #define WINDOW_START 32
@@ -745,8 +746,8 @@ engine_thread(void *arg)
 static int
 thread_count(uint64_t planned, const struct pl_probe_opts *o)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	long n = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : cpus;
+	long cpus = pl_cpus();
+	long n = cpus > MAX_THREADS ? MAX_THREADS : cpus;
 
 	if (planned < 4096 || o->concurrency < 64 * n || (o->rate != 0 && o->rate < 1000.0 * (double)n))
 		return 1;
