@@ -71,6 +71,12 @@ need_root() {
 	json_is ".observed.sockets[0].pids[0]" "$LASTPID"
 	json_is ".observed.processes[0].user" "$(id -un)"
 	json_is '.bind[0].listening' true
+	# Its start, as ps works it out: /proc/stat's btime and the clock ticks after boot
+	# in the process's stat (the 22nd field; its name may hold spaces).
+	btime=$(awk '/^btime / {print $2}' /proc/stat)
+	ticks=$(sed 's/.*) //' "/proc/$LASTPID/stat" | awk '{print $20}')
+	json_is ".observed.processes[0].start" \
+		"$(date -u -d "@$((btime + ticks / $(getconf CLK_TCK)))" +%Y-%m-%dT%H:%M:%SZ)"
 }
 
 @test "who: TCP IPv6 wildcard (IPv4 too), UDP IPv4 wildcard and UDP IPv6 loopback" {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host/sockets-internal.h"
@@ -76,12 +77,28 @@ read_stat(struct pl_proc *p, const char *procdir, long long btime)
 	free(s);
 }
 
+/*
+ * When the system booted, in Unix seconds: /proc/stat's btime. On the live system it is
+ * the real-time clock less the time since boot, which is how the kernel works out btime;
+ * reading the clocks saves making the kernel print every CPU's counters into /proc/stat
+ * once per process named (9 us each on 2 CPUs, more with more). The boot clock is read
+ * before and after the real-time one, so that the two readings' distance cancels out.
+ */
 static long long
 boot_time(const char *procdir)
 {
 	char path[4200], *s, *b;
 	long long t = 0;
+	struct timespec b1, r, b2;
 
+	if (strcmp(procdir, "/proc") == 0 && clock_gettime(CLOCK_BOOTTIME, &b1) == 0 &&
+	    clock_gettime(CLOCK_REALTIME, &r) == 0 && clock_gettime(CLOCK_BOOTTIME, &b2) == 0) {
+		long long up = ((long long)b1.tv_sec * 1000000000 + b1.tv_nsec +
+		    (long long)b2.tv_sec * 1000000000 + b2.tv_nsec) / 2;
+		long long d = (long long)r.tv_sec * 1000000000 + r.tv_nsec - up;
+
+		return d >= 0 ? d / 1000000000 : 0;
+	}
 	snprintf(path, sizeof(path), "%s/stat", procdir);
 	if ((s = pl__read_file(path, NULL)) == NULL)
 		return 0;
