@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,57 @@ boot_time(const char *procdir)
 	return t;
 }
 
+/*
+ * User names by uid, each kept for a second by the thread that looked it up: `ls` names
+ * the user of every process it shows, most of them the same few, and the C library
+ * asks nscd and reads /etc/passwd again at each call. A second bounds how long a
+ * renamed user keeps the old name in a long-running server.
+ */
+#define USER_CACHE 8
+static _Thread_local struct user_entry {
+	long long until;              /* CLOCK_MONOTONIC_COARSE ns; 0: empty */
+	uid_t uid;
+	char name[64];
+} user_cache[USER_CACHE];
+static _Thread_local unsigned user_next;
+
+static long long
+coarse_ns(void)
+{
+	struct timespec t;
+
+	if (clock_gettime(CLOCK_MONOTONIC_COARSE, &t) != 0)
+		return 0;
+	return (long long)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static bool
+user_cached(uid_t uid, char *name, size_t len)
+{
+	long long now = coarse_ns();
+
+	for (int i = 0; i < USER_CACHE; i++)
+		if (user_cache[i].until > now && user_cache[i].uid == uid) {
+			snprintf(name, len, "%s", user_cache[i].name);
+			return true;
+		}
+	return false;
+}
+
+/* Names too long for an entry are looked up each time. */
+static void
+user_keep(uid_t uid, const char *name)
+{
+	struct user_entry *e = &user_cache[user_next++ % USER_CACHE];
+	long long now = coarse_ns();
+
+	if (now == 0 || strlen(name) >= sizeof(e->name))
+		return;
+	e->uid = uid;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	e->until = now + 1000000000;
+}
+
 static void
 read_uid(struct pl_proc *p, const char *procdir)
 {
@@ -122,9 +174,12 @@ read_uid(struct pl_proc *p, const char *procdir)
 	free(s);
 	if (p->uid == (uid_t)-1)
 		return;
-	if (getpwuid_r(p->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+	if (user_cached(p->uid, name, sizeof(name)))
+		;
+	else if (getpwuid_r(p->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
 		snprintf(name, sizeof(name), "%s", res->pw_name);
-	else
+		user_keep(p->uid, name);
+	} else
 		snprintf(name, sizeof(name), "%u", (unsigned)p->uid);
 	p->user = strdup(name);
 }
