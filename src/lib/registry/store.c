@@ -1,5 +1,7 @@
 /* store.c: opening the SQLite store, its schema, and small shared helpers. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,8 +364,6 @@ pl_store_rollback(struct pl_store *st)
  * calls libm's through dlopen() the first time; linked --as-needed, libm is then not
  * loaded at start. Without libm (it ships with libc) the answer is NaN.
  */
-#include <dlfcn.h>
-#include <math.h>
 
 static void *
 libm_sym(const char *name)
