@@ -511,7 +511,7 @@ test_damaged(void **state)
 		assert_int_equal(pl_index_open_mem(&ix, p, cut, &err), -PL_EDATA);
 		assert_null(ix);
 	}
-	/* One byte changed: every byte of the header and the first strings, then a byte
+	/* One byte changed: every byte of the header and the port table's start, then a byte
 	 * every 997 (a prime, so every field of the records is hit somewhere). */
 	q = malloc(len);
 	assert_non_null(q);

@@ -3,13 +3,13 @@
  * import and read by a lookup without opening SQLite.
  *
  * The file, all numbers 32-bit little-endian, every reference a byte offset from the
- * start of the file:
+ * start of the file. Its records:
  *
  *   header (256 bytes): magic, format, file length, the store's size and the first
  *     100 bytes of its SQLite header (change counter, page count, schema cookie and
  *     the user_version nonce set when the index is written), portlore's version,
  *     the snapshot table, the current snapshot, the port table, a check word;
- *   strings: length, check word, bytes, NUL; each distinct string once;
+ *   strings: length, check word, bytes, NUL;
  *   registry rows of every snapshot, lore entries (with their sources, CVEs, hints,
  *     risk ports and their family's ports), lore ports and nmap rows, each once;
  *   identification's candidates in one block with one check word: every entry in
@@ -20,6 +20,10 @@
  *     its rows (every snapshot, exact and ranges, in snapshot and file order), its
  *     lore ports (in entry id, then port order) and its nmap rows;
  *   the port table: 65,536 entry offsets (0: nothing known).
+ *
+ * In the file, in this order: the header, the port table, then each port entry
+ * followed by what it leads to that no entry before it did (its strings near it),
+ * the snapshot table, and the candidates' block (relayout()).
  *
  * Every record, list, entry and the snapshot table end with the check word of their
  * bytes (check()). The reader checks every offset and length against the file before
@@ -909,6 +913,272 @@ out:
 	return w->err->code == 0 ? off : 0;
 }
 
+/*
+ * The records as w_build() first writes them sit where the writer met them: strings
+ * at their first use, lore entries in the store's order, each once. `portlore 3333`
+ * then read 57 different 4 KiB pages spread over 2.5 MB, and each page fault maps the
+ * 64 KiB around it. relayout() writes the file again in the order lookups read it:
+ * the port table, then for each port entry (in port order) the entry and, depth
+ * first, every record it leads to that no earlier entry led to: its registry rows,
+ * lore ports with their entries, sources, hints and family lists, nmap rows. A record
+ * is still written once. A string is written again when its last copy is neither in
+ * the current entry's part nor within NEAR bytes before it: a date or an assignee
+ * shared with a port far away would otherwise send the lookup there (the file grows
+ * by 5 %). Then the snapshot table and identification's block, whole. The format is
+ * the same: only where the records sit changes (docs/performance.md, "The index laid
+ * out as lookups read it").
+ */
+#define NEAR 16384
+
+enum kind { K_STR, K_ROW, K_LP, K_ENTRY, K_NM, K_PORT, K_SNAPS, K_SOURCES, K_CVES,
+	K_HINTS, K_RISK, K_FAMILY };
+
+struct relayout {
+	const unsigned char *old;
+	size_t oldn;
+	uint32_t nsnaps;
+	struct pl_buf out;
+	uint32_t *key, *val;        /* old offset to new, open addressing, key 0: empty */
+	size_t cap, n;
+	uint32_t part;              /* where the current port entry's part starts */
+	bool bad, nomem;            /* stopped: out of memory, or a record at bad_at runs
+	                             * outside the file (a fault of the writer's) */
+	uint32_t bad_at;
+};
+
+static size_t
+rl_slot(const struct relayout *r, uint32_t old)
+{
+	size_t k = (old * 0x9e3779b1u) & (r->cap - 1);
+
+	while (r->key[k] != 0 && r->key[k] != old)
+		k = (k + 1) & (r->cap - 1);
+	return k;
+}
+
+static bool
+rl_put(struct relayout *r, uint32_t old, uint32_t at)
+{
+	size_t k;
+
+	if (r->n * 2 >= r->cap) {
+		size_t ocap = r->cap;
+		uint32_t *okey = r->key, *oval = r->val;
+
+		r->cap = ocap ? 2 * ocap : 1 << 16;
+		r->key = calloc(r->cap, sizeof(*r->key));
+		r->val = malloc(r->cap * sizeof(*r->val));
+		if (r->key == NULL || r->val == NULL) {
+			free(r->key);
+			free(r->val);
+			r->key = okey, r->val = oval, r->cap = ocap;
+			return false;
+		}
+		for (size_t i = 0; i < ocap; i++)
+			if (okey[i] != 0) {
+				k = rl_slot(r, okey[i]);
+				r->key[k] = okey[i];
+				r->val[k] = oval[i];
+			}
+		free(okey);
+		free(oval);
+	}
+	k = rl_slot(r, old);
+	if (r->key[k] == 0)
+		r->n++;
+	r->key[k] = old;
+	r->val[k] = at;
+	return true;
+}
+
+/* A list kind's items: words per item, and which of them are numbers (a bit each). */
+static void
+list_shape(enum kind kind, uint32_t *k, unsigned *ints)
+{
+	static const struct { uint32_t k; unsigned ints; } shape[] = {
+		[K_SOURCES] = { 6, 0 }, [K_CVES] = { 1, 0 }, [K_HINTS] = { 2, 0 },
+		[K_RISK] = { 1, 1 }, [K_FAMILY] = { 6, 3 },
+	};
+
+	*k = shape[kind].k;
+	*ints = shape[kind].ints;
+}
+
+/* The length of the record of kind at old, check word included; 0 when it runs out
+ * of the file. */
+static size_t
+rl_len(const struct relayout *r, enum kind kind, uint32_t old)
+{
+	const unsigned char *p = r->old + old;
+	size_t left = r->oldn - old, n = 0;
+	uint32_t k;
+	unsigned ints;
+
+	if (old < HEADER_LEN || old >= r->oldn || left < 8)
+		return 0;
+	switch (kind) {
+	case K_STR: n = 8 + (size_t)get32(p) + 1; break;
+	case K_ROW: n = 4 * ROW_WORDS + 4; break;
+	case K_LP: n = 4 * LP_WORDS + 4; break;
+	case K_ENTRY: n = 4 * E_WORDS + 4; break;
+	case K_NM: n = 4 * NM_WORDS + 4; break;
+	case K_SNAPS: n = 8 * (size_t)r->nsnaps + 4; break;
+	case K_PORT:
+		n = 8;
+		for (int l = 0; l < 3; l++) {
+			if (n + 4 > left)
+				return 0;
+			n += 4 + 4 * (size_t)get32(p + n);
+		}
+		n += 4;
+		break;
+	default:
+		list_shape(kind, &k, &ints);
+		n = 4 + 4 * (size_t)get32(p) * k + 4;
+		break;
+	}
+	return n <= left ? n : 0;
+}
+
+/* The kind of record word i of a record of kind points to; -1 for a number. */
+static int
+rl_points(enum kind kind, const unsigned char *rec, size_t i)
+{
+	uint32_t k;
+	unsigned ints;
+
+	switch (kind) {
+	case K_ROW:
+		return (i >= ROW_STR && i < ROW_STR + 10) || i == ROW_PROTO ? K_STR : -1;
+	case K_LP:
+		return i == LP_ENTRY ? K_ENTRY : i >= LP_PROTO ? K_STR : -1;
+	case K_ENTRY:
+		if (i < E_YFROM)
+			return K_STR;
+		return i == E_SOURCES ? K_SOURCES : i == E_CVES ? K_CVES : i == E_HINTS ?
+		    K_HINTS : i == E_RISKPORTS ? K_RISK : i == E_FAMILY ? K_FAMILY : -1;
+	case K_NM:
+		return i == NM_PROTO || i == NM_NAME ? K_STR : -1;
+	case K_SNAPS:
+		return K_STR;
+	case K_PORT: {
+		/* lo, hi, then three lists (count, items): rows, lore ports, nmap rows. */
+		size_t at = 2;
+
+		if (i < at)
+			return -1;
+		for (int l = 0; l < 3; l++) {
+			size_t n = get32(rec + 4 * at);
+
+			if (i == at)
+				return -1;
+			if (i <= at + n)
+				return l == 0 ? K_ROW : l == 1 ? K_LP : K_NM;
+			at += n + 1;
+		}
+		return -1;
+	}
+	default:
+		list_shape(kind, &k, &ints);
+		return i == 0 || ints & 1u << ((i - 1) % k) ? -1 : K_STR;
+	}
+}
+
+/* Writes the record of kind at old (and what it leads to) unless it is written
+ * already; its new offset, 0 for none or on failure. */
+static uint32_t
+rl_place(struct relayout *r, enum kind kind, uint32_t old)
+{
+	size_t len, k;
+	uint32_t at;
+
+	if (old == 0 || r->bad)
+		return 0;
+	if (r->cap != 0 && r->key[k = rl_slot(r, old)] == old &&
+	    (kind != K_STR || r->val[k] >= r->part || r->out.len - r->val[k] <= NEAR))
+		return r->val[k];
+	if ((len = rl_len(r, kind, old)) == 0) {
+		r->bad = true;
+		r->bad_at = old;
+		return 0;
+	}
+	at = (uint32_t)r->out.len;
+	if (pl_buf_add(&r->out, r->old + old, len) != 0 || !rl_put(r, old, at)) {
+		r->bad = r->nomem = true;
+		return 0;
+	}
+	if (kind == K_STR)
+		return at;
+	for (size_t i = 0; i < (len - 4) / 4; i++) {
+		int to = rl_points(kind, r->old + old, i);
+		uint32_t v;
+
+		if (to < 0)
+			continue;
+		v = rl_place(r, (enum kind)to, get32(r->old + old + 4 * i));
+		if (r->bad)
+			return 0;
+		put32((unsigned char *)r->out.data + at + 4 * i, v);
+	}
+	put32((unsigned char *)r->out.data + at + len - 4,
+	    check((const unsigned char *)r->out.data + at, len - 4));
+	return at;
+}
+
+/* Writes w's finished index again in lookup order (above); 0 or -PL_ENOMEM. */
+static int
+relayout(struct writer *w)
+{
+	const unsigned char *old = (const unsigned char *)w->b.data;
+	struct relayout r = { .old = old, .oldn = w->b.len, .nsnaps = get32(old + H_NSNAPS) };
+	uint32_t ports = get32(old + H_PORTS), table, idblock = get32(old + H_IDBLOCK),
+	    idlen = get32(old + H_IDLEN), snaps = 0, cands = 0;
+	unsigned char *h;
+
+	pl_buf_init(&r.out, (size_t)1 << 31);
+	pl_buf_add(&r.out, old, HEADER_LEN);
+	table = (uint32_t)r.out.len;
+	for (uint32_t p = 0; p < NPORTS; p++)
+		pl_buf_add(&r.out, "\0\0\0", 4);
+	for (uint32_t p = 0; p < NPORTS && !r.bad; p++) {
+		/* A run of ports shares its entry: placed at the run's first port. */
+		uint32_t at;
+
+		r.part = (uint32_t)r.out.len;
+		/* Placed before the table is written to: placing moves the buffer. */
+		at = rl_place(&r, K_PORT, get32(old + ports + 4 * p));
+		put32((unsigned char *)r.out.data + table + 4 * p, at);
+	}
+	if (r.nsnaps > 0) {
+		r.part = (uint32_t)r.out.len;
+		snaps = rl_place(&r, K_SNAPS, get32(old + H_SNAPS));
+	}
+	if (!r.bad && idblock != 0) {
+		cands = (uint32_t)r.out.len;
+		pl_buf_add(&r.out, old + idblock, (size_t)idlen + 4);
+	}
+	free(r.key);
+	free(r.val);
+	if (r.bad || pl_buf_error(&r.out) != 0 || r.out.len > 0xffffffffu) {
+		int rc = pl_buf_error(&r.out) != 0 || r.nomem ?
+		    pl_err_set(w->err, -PL_ENOMEM, "index: out of memory") :
+		    pl_err_set(w->err, -PL_EIO, "index: a record runs out of the file at "
+		    "offset %u, or the file grew past 4 GiB", r.bad_at);
+
+		pl_buf_free(&r.out);
+		return rc;
+	}
+	h = (unsigned char *)r.out.data;
+	put32(h + H_LEN, (uint32_t)r.out.len);
+	put32(h + H_SNAPS, snaps);
+	put32(h + H_PORTS, table);
+	put32(h + H_IDBLOCK, cands);
+	put32(h + H_CHECK, check(h, H_CHECK));
+	pl_buf_free(&w->b);
+	w->b = r.out;
+	return 0;
+}
+
 static int
 w_build(struct writer *w, const unsigned char dbhead[DBHEAD_LEN], uint64_t dbsize)
 {
@@ -968,7 +1238,7 @@ w_build(struct writer *w, const unsigned char dbhead[DBHEAD_LEN], uint64_t dbsiz
 		put32(h + H_IDLEN, cands[1]);
 		put32(h + H_CHECK, check(h, H_CHECK));
 	}
-	return 0;
+	return relayout(w);
 }
 
 static void
