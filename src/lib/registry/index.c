@@ -1125,7 +1125,8 @@ rl_place(struct relayout *r, enum kind kind, uint32_t old)
 	return at;
 }
 
-/* Writes w's finished index again in lookup order (above); 0 or -PL_ENOMEM. */
+/* Writes w's finished index again in lookup order (above); 0, or -PL_ENOMEM, or
+ * -PL_EIO when a record of its own runs out of the file (a writer's bug). */
 static int
 relayout(struct writer *w)
 {
