@@ -10,7 +10,8 @@
  * is not opened, a cut-short or damaged one is refused or reads as an error, never a
  * crash. Identification (`who`, `ls`) reads its candidates and the registry names of
  * listeners from the index too: both must be the store's, entry by entry and port by
- * port.
+ * port. And the file is laid out as lookups read it: each port entry's records near
+ * it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -549,6 +550,84 @@ test_damaged(void **state)
 	fx_rmrf(dir);
 }
 
+static uint32_t
+le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+/*
+ * The layout lookups depend on for their speed (relayout() in index.c): the port
+ * entries in port order, and every registry row, lore port and nmap row that an entry
+ * is the first to name written between it and the next entry, so that one port's
+ * lookup reads one part of the file. Read from the file itself: the header's port
+ * table (offset 168) and each entry's three lists (lo, hi, then count and offsets).
+ */
+static void
+test_layout(void **state)
+{
+	const char *db = getenv("PORTLORE_STORE");
+	char path[4096];
+	size_t len, nent = 0, checked = 0;
+	unsigned char *p, *seen;
+	uint32_t *ents, ports;
+	struct pl_err err = { 0 };
+
+	(void)state;
+	if (db == NULL)
+		skip();
+	assert_int_equal(pl_index_path(db, path, sizeof(path), &err), 0);
+	p = slurp(path, &len);
+	ports = le32(p + 168);
+	assert_true(ports >= 256 && ports + 4 * 65536 <= len);
+	ents = malloc(65537 * sizeof(*ents));
+	seen = calloc(len / 8 + 1, 1);
+	assert_non_null(ents);
+	assert_non_null(seen);
+	for (uint32_t port = 0; port < 65536; port++) {
+		uint32_t e = le32(p + ports + 4 * port);
+
+		if (e != 0 && (nent == 0 || e != ents[nent - 1])) {
+			/* A new entry: after every earlier one. */
+			if (nent > 0 && e <= ents[nent - 1])
+				fail_msg("the entry of port %u (offset %u) is not after the one "
+				    "before it (%u)", port, e, ents[nent - 1]);
+			ents[nent++] = e;
+		}
+	}
+	assert_true(nent > 1000);
+	ents[nent] = (uint32_t)len;
+	for (size_t i = 0; i < nent; i++) {
+		size_t at = ents[i] + 8;
+
+		for (int l = 0; l < 3; l++) {
+			uint32_t n = le32(p + at);
+
+			assert_true(at + 4 + 4 * (size_t)n <= len);
+			for (uint32_t k = 0; k < n; k++) {
+				uint32_t off = le32(p + at + 4 + 4 * k);
+
+				assert_true(off < len);
+				if (seen[off / 8] & 1u << (off % 8))
+					continue;
+				seen[off / 8] |= (unsigned char)(1u << (off % 8));
+				if (off <= ents[i] || off >= ents[i + 1])
+					fail_msg("a record (offset %u) first named by the entry at %u "
+					    "is not between it and the next entry (%u)", off, ents[i],
+					    ents[i + 1]);
+				checked++;
+			}
+			at += 4 + 4 * (size_t)n;
+		}
+	}
+	/* Every row of the build's registry and every lore port was looked at. */
+	assert_true(checked > 10000);
+	free(seen);
+	free(ents);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -557,6 +636,7 @@ main(void)
 		cmocka_unit_test(test_two_snapshots),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_damaged),
+		cmocka_unit_test(test_layout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
