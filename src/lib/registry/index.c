@@ -916,7 +916,7 @@ out:
 /*
  * The records as w_build() first writes them sit where the writer met them: strings
  * at their first use, lore entries in the store's order, each once. `portlore 3333`
- * then read 57 different 4 KiB pages spread over 2.5 MB, and each page fault maps the
+ * then read 57 different 4 KiB pages spread over 5 MB, and each page fault maps the
  * 64 KiB around it. relayout() writes the file again in the order lookups read it:
  * the port table, then for each port entry (in port order) the entry and, depth
  * first, every record it leads to that no earlier entry led to: its registry rows,
