@@ -52,6 +52,12 @@ void pl_index_close(struct pl_index *ix);
  * opened (or for an index opened from memory). */
 struct pl_store *pl_index_store(struct pl_index *ix, struct pl_err *err);
 
+/* -PL_EDATA (err names the file) when another program cut the index file short while
+ * ix had it mapped: its pages past the new end then read as zeros, never as a crash,
+ * and every report built or rendered from ix since it was opened is suspect, the
+ * caller's to discard. Else 0. */
+int pl_index_check(const struct pl_index *ix, struct pl_err *err);
+
 /* Lent: the current snapshot's label, or NULL when the store had none. */
 const char *pl_index_snapshot(const struct pl_index *ix);
 

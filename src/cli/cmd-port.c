@@ -100,6 +100,15 @@ emit(struct pl_buf *b, struct pl_json *j, const struct pl_report *r,
 	return pl_buf_error(b);
 }
 
+/* Reports built from an index that another program cut short meanwhile may hold
+ * strings turned to zeros (pl_index_check()): not shown; the store answers instead
+ * when nothing was printed yet. */
+static int
+index_intact(const struct source *s, struct pl_err *err)
+{
+	return s->ix != NULL ? pl_index_check(s->ix, err) : 0;
+}
+
 /* One screen per port number: the reports of its protocols together (brief.c). */
 static int
 run_brief(struct source *s, const struct pl_target *t, long n,
@@ -123,6 +132,8 @@ run_brief(struct source *s, const struct pl_target *t, long n,
 			rc = pl_buf_addc(b, '\n');
 		if (rc == 0)
 			rc = pl_render_brief(b, rp, k, to);
+		if (rc == 0)
+			rc = index_intact(s, err);
 		for (size_t j = 0; j < k; j++)
 			pl_report_free(&r[j]);
 		if (rc == 0 && b->len > 1 << 16) {
@@ -186,6 +197,8 @@ run(struct source *s, const struct pl_portspec *spec, const struct port_opts *o,
 		if ((rc = build(s, &t[i], &ro, &r, &err)) != 0)
 			break;
 		rc = emit(&b, &j, &r, o, &to, i);
+		if (rc == 0)
+			rc = index_intact(s, &err);
 		pl_report_free(&r);
 		/* Stream: a range of thousands of ports never piles up in memory. */
 		if (rc == 0 && b.len > 1 << 16) {

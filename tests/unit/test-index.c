@@ -13,11 +13,15 @@
  * port. And the file is laid out as lookups read it: each port entry's records near
  * it.
  */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 #include <sqlite3.h>
 
@@ -412,6 +416,64 @@ test_stale(void **state)
 	fx_rmrf(dir);
 }
 
+/*
+ * An index cut short in place by another program while it is mapped (`cp` over it):
+ * the reads past the new end are an error that names the file, not SIGBUS; and a
+ * SIGBUS of another mapping still ends the process as it would have without an index
+ * open.
+ */
+static void
+test_cut_while_mapped(void **state)
+{
+	const char *dir = fx_dir(), *db = small_store(dir);
+	char path[300], other[300];
+	struct pl_index *ix = NULL;
+	struct pl_err err = { 0 };
+	bool extra[PL_PROTO_COUNT];
+	int status, fd;
+	pid_t pid;
+
+	(void)state;
+	/* Another file's mapping, cut short, in a child with the default action for
+	 * SIGBUS and an index open: the fault is not the index's to absorb. */
+	snprintf(other, sizeof(other), "%s/other", dir);
+	fd = open(other, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 8192), 0);
+	if ((pid = fork()) == 0) {
+		volatile const char *m;
+
+		signal(SIGBUS, SIG_DFL);
+		if (pl_index_open(&ix, db, &err) != 0 ||
+		    (m = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0)) == MAP_FAILED ||
+		    ftruncate(fd, 0) != 0)
+			_exit(2);
+		(void)m[4096];
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGBUS);
+	close(fd);
+	/* The index itself cut short: the header and the port table's first page stay
+	 * (slots of ports 0 to 959), port 22's entry is past them and reads as damage;
+	 * port 1000's slot reads as "nothing known", which only pl_index_check() tells
+	 * from the truth. */
+	assert_int_equal(pl_index_open(&ix, db, &err), 0);
+	assert_int_equal(pl_index_check(ix, &err), 0);
+	assert_int_equal(pl_index_path(db, path, sizeof(path), &err), 0);
+	assert_int_equal(truncate(path, 4096), 0);
+	assert_int_equal(pl__index_protos(ix, 22, extra, &err), -PL_EDATA);
+	assert_int_equal(pl__index_protos(ix, 1000, extra, &err), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(pl_index_check(ix, &err), -PL_EDATA);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "cut short"));
+	pl_index_close(ix);
+	fx_rmrf(dir);
+}
+
 /* Reads an index whole into memory. */
 static unsigned char *
 slurp(const char *path, size_t *len)
@@ -635,6 +697,7 @@ main(void)
 		cmocka_unit_test(test_build_store),
 		cmocka_unit_test(test_two_snapshots),
 		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_cut_while_mapped),
 		cmocka_unit_test(test_damaged),
 		cmocka_unit_test(test_layout),
 	};

@@ -32,6 +32,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,7 @@ struct pl_index {
 	const unsigned char *p;
 	size_t n;
 	void *map;                  /* what to munmap, NULL for an index in memory */
+	int guard;                  /* its slot in guards[], -1 for none */
 	uint32_t nsnaps, snaps, current, ports;
 	uint32_t idblock, idlen;    /* identification's candidates (pl__index_candidates) */
 	char *path;                 /* the index file, for messages */
@@ -116,6 +119,99 @@ check(const unsigned char *p, size_t n)
 		h = (h ^ p[i]) * 0x100000001b3ull;
 	h ^= h >> 32;
 	return (uint32_t)h;
+}
+
+/*
+ * A mapped file that another program cuts short (`cp` or `meson install` over it:
+ * portlore itself replaces the index by rename) turns every later read of the pages
+ * past its new end into SIGBUS, which would kill a lookup. The handler puts a page of
+ * zeros in place of the one that faulted and notes it: the read goes on, the index's
+ * check words no longer match (-PL_EDATA), and pl_index_check() tells the caller
+ * that strings it was lent may have turned to zeros. A fault outside every index is
+ * given back to the handler that was there before.
+ */
+#define NGUARD 8
+
+static struct guard {
+	_Atomic uintptr_t lo, hi;   /* the mapping; lo 0: a free slot */
+	atomic_int changed;
+} guards[NGUARD];
+static struct sigaction guard_prev;
+static uintptr_t guard_page;
+
+static void
+on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+	uintptr_t a = (uintptr_t)si->si_addr, page = guard_page;
+
+	for (int i = 0; i < NGUARD; i++) {
+		uintptr_t lo = atomic_load(&guards[i].lo), hi = atomic_load(&guards[i].hi);
+
+		if (lo != 0 && a >= lo && a < hi &&
+		    mmap((void *)(a & ~(page - 1)), page, PROT_READ,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+			atomic_store(&guards[i].changed, 1);
+			return;
+		}
+	}
+	/* Not an index's: as if this handler had not been there. */
+	if (guard_prev.sa_flags & SA_SIGINFO)
+		guard_prev.sa_sigaction(sig, si, ctx);
+	else if (guard_prev.sa_handler != SIG_DFL && guard_prev.sa_handler != SIG_IGN)
+		guard_prev.sa_handler(sig);
+	else {
+		/* Faults again on return, now with the default action. */
+		sigaction(SIGBUS, &guard_prev, NULL);
+	}
+}
+
+/* A slot for the mapping [p, p + n); -1 when none is free (no guard: as before). The
+ * handler is put back when something replaced it since (a test framework does). */
+static int
+guard_add(const void *p, size_t n)
+{
+	struct sigaction cur, sa;
+
+	if (sigaction(SIGBUS, NULL, &cur) != 0)
+		return -1;
+	if (!(cur.sa_flags & SA_SIGINFO) || cur.sa_sigaction != on_sigbus) {
+		guard_page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_sigbus;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		guard_prev = cur;
+		if (sigaction(SIGBUS, &sa, NULL) != 0)
+			return -1;
+	}
+	for (int i = 0; i < NGUARD; i++) {
+		uintptr_t free_slot = 0;
+
+		if (atomic_compare_exchange_strong(&guards[i].lo, &free_slot, (uintptr_t)p)) {
+			atomic_store(&guards[i].changed, 0);
+			atomic_store(&guards[i].hi, (uintptr_t)p + n);
+			return i;
+		}
+	}
+	return -1;
+}
+
+static void
+guard_drop(int i)
+{
+	if (i < 0)
+		return;
+	atomic_store(&guards[i].hi, 0);
+	atomic_store(&guards[i].lo, 0);
+}
+
+int
+pl_index_check(const struct pl_index *ix, struct pl_err *err)
+{
+	if (ix != NULL && ix->guard >= 0 && atomic_load(&guards[ix->guard].changed))
+		return pl_err_set(err, -PL_EDATA, "index %s: cut short by another program "
+		    "while it was read", ix->path);
+	return 0;
 }
 
 int
@@ -1456,6 +1552,7 @@ pl_index_open_mem(struct pl_index **out, const void *data, size_t len, struct pl
 	}
 	ix->p = data;
 	ix->n = len;
+	ix->guard = -1;
 	if (len > 0xffffffffu)
 		rc = pl_err_set(err, -PL_EDATA, "index %s: too large", ix->path);
 	else
@@ -1487,7 +1584,9 @@ pl_index_open(struct pl_index **out, const char *store_path, struct pl_err *err)
 		    fd < 0 ? strerror(errno) : "not a regular file");
 		goto fail;
 	}
-	if ((ix = calloc(1, sizeof(*ix))) == NULL || (ix->path = strdup(path)) == NULL ||
+	if ((ix = calloc(1, sizeof(*ix))) != NULL)
+		ix->guard = -1;
+	if (ix == NULL || (ix->path = strdup(path)) == NULL ||
 	    (ix->store_path = strdup(store_path)) == NULL) {
 		rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
 		goto fail;
@@ -1504,6 +1603,7 @@ pl_index_open(struct pl_index **out, const char *store_path, struct pl_err *err)
 		goto fail;
 	}
 	ix->p = ix->map;
+	ix->guard = guard_add(ix->map, ix->n);
 	close(fd);
 	fd = -1;
 	/* Another build's layout is out of date, not damaged: the store answers. */
@@ -1536,6 +1636,7 @@ pl_index_close(struct pl_index *ix)
 {
 	if (ix == NULL)
 		return;
+	guard_drop(ix->guard);
 	if (ix->map != NULL)
 		munmap(ix->map, ix->n);
 	pl_store_close(ix->st);
