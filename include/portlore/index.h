@@ -52,10 +52,10 @@ void pl_index_close(struct pl_index *ix);
  * opened (or for an index opened from memory). */
 struct pl_store *pl_index_store(struct pl_index *ix, struct pl_err *err);
 
-/* -PL_EDATA (err names the file) when another program cut the index file short while
- * ix had it mapped: its pages past the new end then read as zeros, never as a crash,
- * and every report built or rendered from ix since it was opened is suspect, the
- * caller's to discard. Else 0. */
+/* -PL_EDATA (err names the file) when another program changed the index file in
+ * place while ix had it mapped (cut short: its pages past the new end then read as
+ * zeros, never as a crash; or written over): every report built or rendered from ix
+ * since it was opened is then suspect, the caller's to discard. Else 0. */
 int pl_index_check(const struct pl_index *ix, struct pl_err *err);
 
 /* Lent: the current snapshot's label, or NULL when the store had none. */

@@ -75,6 +75,8 @@ struct pl_index {
 	size_t n;
 	void *map;                  /* what to munmap, NULL for an index in memory */
 	int guard;                  /* its slot in guards[], -1 for none */
+	int fd;                     /* the file mapped, -1 for an index in memory */
+	struct timespec mtime;      /* its modification time when it was opened */
 	uint32_t nsnaps, snaps, current, ports;
 	uint32_t idblock, idlen;    /* identification's candidates (pl__index_candidates) */
 	char *path;                 /* the index file, for messages */
@@ -127,8 +129,9 @@ check(const unsigned char *p, size_t n)
  * past its new end into SIGBUS, which would kill a lookup. The handler puts a page of
  * zeros in place of the one that faulted and notes it: the read goes on, the index's
  * check words no longer match (-PL_EDATA), and pl_index_check() tells the caller
- * that strings it was lent may have turned to zeros. A fault outside every index is
- * given back to the handler that was there before.
+ * that strings it was lent may have turned to zeros (or, for a file written over
+ * without shrinking, which faults nothing, that its size or time changed). A fault
+ * outside every index is given back to the handler that was there before.
  */
 #define NGUARD 8
 
@@ -208,8 +211,17 @@ guard_drop(int i)
 int
 pl_index_check(const struct pl_index *ix, struct pl_err *err)
 {
-	if (ix != NULL && ix->guard >= 0 && atomic_load(&guards[ix->guard].changed))
+	struct stat sb;
+
+	if (ix == NULL)
+		return 0;
+	if (ix->guard >= 0 && atomic_load(&guards[ix->guard].changed))
 		return pl_err_set(err, -PL_EDATA, "index %s: cut short by another program "
+		    "while it was read", ix->path);
+	/* Written over in place without shrinking: the mapping shows the new bytes. */
+	if (ix->fd >= 0 && (fstat(ix->fd, &sb) != 0 || (size_t)sb.st_size != ix->n ||
+	    sb.st_mtim.tv_sec != ix->mtime.tv_sec || sb.st_mtim.tv_nsec != ix->mtime.tv_nsec))
+		return pl_err_set(err, -PL_EDATA, "index %s: changed by another program "
 		    "while it was read", ix->path);
 	return 0;
 }
@@ -1553,6 +1565,7 @@ pl_index_open_mem(struct pl_index **out, const void *data, size_t len, struct pl
 	ix->p = data;
 	ix->n = len;
 	ix->guard = -1;
+	ix->fd = -1;
 	if (len > 0xffffffffu)
 		rc = pl_err_set(err, -PL_EDATA, "index %s: too large", ix->path);
 	else
@@ -1585,7 +1598,7 @@ pl_index_open(struct pl_index **out, const char *store_path, struct pl_err *err)
 		goto fail;
 	}
 	if ((ix = calloc(1, sizeof(*ix))) != NULL)
-		ix->guard = -1;
+		ix->guard = ix->fd = -1;
 	if (ix == NULL || (ix->path = strdup(path)) == NULL ||
 	    (ix->store_path = strdup(store_path)) == NULL) {
 		rc = pl_err_set(err, -PL_ENOMEM, "out of memory");
@@ -1604,7 +1617,9 @@ pl_index_open(struct pl_index **out, const char *store_path, struct pl_err *err)
 	}
 	ix->p = ix->map;
 	ix->guard = guard_add(ix->map, ix->n);
-	close(fd);
+	/* Kept open for pl_index_check(). */
+	ix->fd = fd;
+	ix->mtime = sb.st_mtim;
 	fd = -1;
 	/* Another build's layout is out of date, not damaged: the store answers. */
 	if (memcmp(ix->p, MAGIC, 8) == 0 && get32(ix->p + H_FORMAT) != FORMAT) {
@@ -1639,6 +1654,8 @@ pl_index_close(struct pl_index *ix)
 	guard_drop(ix->guard);
 	if (ix->map != NULL)
 		munmap(ix->map, ix->n);
+	if (ix->fd >= 0)
+		close(ix->fd);
 	pl_store_close(ix->st);
 	free(ix->path);
 	free(ix->store_path);
