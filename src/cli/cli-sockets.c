@@ -161,7 +161,7 @@ sockets_collect(struct sockets_opts *o, struct sockets_db *d, struct pl_socklist
 	pl_sock_filter_apply(&o->f, l);
 	rc = d->ix && !d->ix_bad ? pl_sockets_identify_index(d->ix, l, dpkg, &err) :
 	    pl_sockets_identify(sockets_db_store(d), l, dpkg, &err);
-	/* An index cut short meanwhile may have lent names turned to zeros. */
+	/* An index changed meanwhile may have lent names turned to zeros or other bytes. */
 	if (rc == 0 && d->ix != NULL && !d->ix_bad)
 		rc = pl_index_check(d->ix, &err);
 	/* A damaged index: the store names them instead, on a fresh list (the failed pass

@@ -100,9 +100,9 @@ emit(struct pl_buf *b, struct pl_json *j, const struct pl_report *r,
 	return pl_buf_error(b);
 }
 
-/* Reports built from an index that another program cut short meanwhile may hold
- * strings turned to zeros (pl_index_check()): not shown; the store answers instead
- * when nothing was printed yet. */
+/* Reports built from an index that another program changed meanwhile may hold
+ * strings turned to zeros or to other bytes (pl_index_check()): not shown; the store
+ * answers instead when nothing was printed yet. */
 static int
 index_intact(const struct source *s, struct pl_err *err)
 {
