@@ -217,12 +217,12 @@ pl_index_check(const struct pl_index *ix, struct pl_err *err)
 		return 0;
 	if (ix->guard >= 0 && atomic_load(&guards[ix->guard].changed))
 		return pl_err_set(err, -PL_EDATA, "index %s: cut short by another program "
-		    "while it was read", ix->path);
+		    "while it was read (run the command again once it is written)", ix->path);
 	/* Written over in place without shrinking: the mapping shows the new bytes. */
 	if (ix->fd >= 0 && (fstat(ix->fd, &sb) != 0 || (size_t)sb.st_size != ix->n ||
 	    sb.st_mtim.tv_sec != ix->mtime.tv_sec || sb.st_mtim.tv_nsec != ix->mtime.tv_nsec))
 		return pl_err_set(err, -PL_EDATA, "index %s: changed by another program "
-		    "while it was read", ix->path);
+		    "while it was read (run the command again once it is written)", ix->path);
 	return 0;
 }
 
