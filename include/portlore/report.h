@@ -141,6 +141,11 @@ struct pl_index;
 int pl_report_build_index(struct pl_index *ix, uint16_t port, enum pl_proto proto,
     const struct pl_report_opts *opts, struct pl_report *out, struct pl_err *err);
 void pl_report_free(struct pl_report *r);
+/* The risk level of use u on its report's port, as every output shows it: lore's
+ * level, or "none" when the entry scopes its risk to other ports (a management
+ * interface's CVEs on 443 are not its SSH port's). JSON keeps lore's level with
+ * "applies_here". */
+const char *pl_use_risk(const struct pl_lore_use *u);
 
 /*
  * Expands a parsed spec into (port, proto) pairs, resolving names through the store,

@@ -385,8 +385,10 @@ uses(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 	for (size_t k = 0; k < n; k++) {
 		for (size_t i = 0; i < r[k]->nuses; i++) {
 			const struct pl_lore_use *u = &r[k]->uses[i];
-			/* High and critical risks stand out in colour. */
-			bool bad = strcmp(u->risk, "critical") == 0 || strcmp(u->risk, "high") == 0;
+			/* The risk on this port (none when lore scopes it to the entry's other
+			 * ports); high and critical stand out in colour. */
+			const char *risk = pl_use_risk(u);
+			bool bad = strcmp(risk, "critical") == 0 || strcmp(risk, "high") == 0;
 
 			if (u->broad || listed_before(r, k, u)) {
 				left += u->broad;
@@ -399,7 +401,7 @@ uses(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 			pl_buf_reset(t);
 			/* The risk in a column of its own, so that a long name never hides it. */
 			w->rc = w->rc ? w->rc : pl_buf_printf(t, "%zu. %-8s %s%s%s: %s", shown + 1,
-			    u->risk, u->name, k > 0 ? " on " : "", k > 0 ? pl_proto_name(r[k]->proto) :
+			    risk, u->name, k > 0 ? " on " : "", k > 0 ? pl_proto_name(r[k]->proto) :
 			    "", u->role);
 			tline(w, shown++ ? NULL : "uses", pl_buf_str(t), bad ? "\033[31m" : NULL);
 		}

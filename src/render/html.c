@@ -405,13 +405,12 @@ risk_badge(struct w *w, const char *level)
 	pl_buf_adds(w->b, "</span>");
 }
 
-/* The risk of a use on this port: lore's risk, unless the entry says the risk concerns
- * other ports only (a management interface's CVEs are not its HA port's). */
+/* The risk of a use on this port (pl_use_risk()). */
 static const char *
 use_risk(const struct pl_lore_use *u, uint16_t port)
 {
 	(void)port;
-	return u->risk_here ? u->risk : "none";
+	return pl_use_risk(u);
 }
 
 /* --- port page: what it is ---------------------------------------------------- */

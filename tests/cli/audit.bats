@@ -45,6 +45,19 @@ s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(); print('up', flush=True); ti
 	json_is '[.listeners[] | select(.port == 2375 and .own_netns) | .findings[]] | length' 0
 }
 
+@test "a risk lore scopes to an entry's other ports is no finding on this one" {
+	# NetScaler management's CVEs concern the Gateway/AAA endpoints on 443; its entry
+	# also lists 3010, where the HA pair's own risk applies and the management's must
+	# not (it was reported as a high finding naming 443's exploits).
+	ss -Htln 'sport = :3010' | grep -q . && skip "3010 is in use here"
+	listen 0.0.0.0 3010
+	run pl audit --db "$DB" --json
+	[ "$status" -eq 0 ]
+	json_is '[.listeners[] | select(.port == 3010 and .own_netns) | .findings[] | .lore] | index("citrix-netscaler-ha") != null' true
+	json_is '[.listeners[] | select(.port == 3010 and .own_netns) | .findings[] | .lore] | index("citrix-netscaler-mgmt")' null
+	json_is '[.listeners[] | select(.port == 3010 and .own_netns) | .findings[] | .reason] | map(select(test("443"))) | length' 0
+}
+
 @test "an unknown service on all interfaces is a low finding" {
 	# A free port that neither the registry assigns nor lore knows.
 	port=""

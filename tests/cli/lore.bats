@@ -107,6 +107,21 @@ has_use() {
 	[[ "$output" == *"[fetch-standard]"* ]]
 }
 
+@test "the one-screen answer shows a scoped risk only on the ports it concerns" {
+	# The first screen put lore's level beside every use, in red when high: 3008 showed
+	# NetScaler management as "critical" for CVEs of its 443 endpoints.
+	run pl --db "$DB" 3008/tcp
+	[ "$status" -eq 0 ]
+	line=$(printf '%s\n' "$output" | grep 'NetScaler management')
+	[[ "$line" == *". none "* ]]
+	[[ "$line" != *critical* ]]
+	# Where the risk applies, it is shown: RouterOS's on Winbox (8291), not on its SSH.
+	run pl --db "$DB" 8291/tcp
+	[[ "$(printf '%s\n' "$output" | grep 'RouterOS IP services')" == *". critical "* ]]
+	run pl --db "$DB" --full 22/tcp
+	[[ "$output" == *"risk on its other ports: critical"* ]]
+}
+
 @test "a risk that lore scopes to some ports is not shown on the entry's others" {
 	# NetScaler management's CVEs concern the Gateway/AAA endpoints on 443, not 3008.
 	run pl --db "$DB" 3008/tcp --json

@@ -88,7 +88,8 @@ judge_lore(struct pl_audit_listener *al, const struct pl_report *r, const char *
 
 	for (size_t i = 0; i < r->nuses; i++) {
 		const struct pl_lore_use *u = &r->uses[i];
-		int risk = pl_sev_parse(u->risk);
+		/* A risk lore scopes to the entry's other ports is not this port's. */
+		int risk = pl_sev_parse(pl_use_risk(u));
 		bool matched = s->lore_id != NULL && strcmp(s->lore_id, u->id) == 0;
 
 		*specific += !u->broad;
@@ -119,7 +120,7 @@ judge_lore(struct pl_audit_listener *al, const struct pl_report *r, const char *
 		} else
 			continue;
 		snprintf(f->lore_id, sizeof(f->lore_id), "%s", u->id);
-		snprintf(f->lore_risk, sizeof(f->lore_risk), "%s", u->risk);
+		snprintf(f->lore_risk, sizeof(f->lore_risk), "%s", pl_use_risk(u));
 	}
 	return 0;
 }

@@ -25,6 +25,12 @@ pl_reg_status_name(enum pl_reg_status s)
 	return (unsigned)s < 4 ? status_names[s] : "";
 }
 
+const char *
+pl_use_risk(const struct pl_lore_use *u)
+{
+	return u->risk_here ? u->risk : "none";
+}
+
 static const char *const sql[PL_STMT_LAST] = {
 	[PL_STMT_RECORDS] = "SELECT " PL__ROW_COLS " FROM record WHERE snapshot = ?1"
 	    " AND lo = ?2 AND hi = ?2 AND (proto = ?3 OR proto = '') ORDER BY line",
