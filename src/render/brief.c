@@ -1,6 +1,7 @@
 /*
  * brief.c: one port on one screen. The reports of one port number (tcp, udp, ...) become
- * one block: a headline (the top use and what holds the port here), the registry rows
+ * one block: a headline (the use identified as holding the port, else the top use, and
+ * what holds it here), the registry rows
  * (protocols with the same row merged), the range in one line, the listeners with what
  * they were identified as, the top uses one line each with their risk, and how to see
  * the rest (--full, which is text.c's whole report). Lines never pass the width.
@@ -141,7 +142,8 @@ any_socket(const struct pl_report *const *r, size_t n)
 	return false;
 }
 
-/* "22/tcp ssh: OpenSSH sshd, here: sshd (pid 812, systemd ssh.service)" */
+/* "22/tcp ssh: OpenSSH sshd (dominant), here: nothing listens", or with a holder it
+ * identifies "22/tcp ssh: OpenSSH sshd (confirmed), here: sshd (pid 812, systemd ssh.service)" */
 static void
 headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 {
@@ -149,6 +151,7 @@ headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf 
 	const struct pl_lore_use *u = NULL;
 	const struct pl_socklist *l = NULL;
 	const struct pl_socket *s = first_listener(r, n, &l);
+	const struct pl_identified *id = NULL;
 	bool read = false;
 
 	/* The protocol that has the most to say leads: a listener, else lore. */
@@ -170,6 +173,12 @@ headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf 
 	if (s) {
 		const struct pl_proc *p = &l->procs[s->owners[0]];
 
+		/* What holds the port, when identification singles it out, is what the
+		 * headline names rather than the port's most usual use. */
+		if (s->ident && s->ident->name && !*s->ident->contradiction &&
+		    s->ident->confidence >= PL_ID_LIKELY)
+			id = s->ident;
+
 		snprintf(tail, sizeof(tail), ", here: %s (pid %d%s%s%s%s%s%.60s)", p->comm, (int)p->pid,
 		    p->unit ? ", systemd " : "", p->unit ? p->unit : "",
 		    p->container_kind ? ", container " : "", p->container_kind ? p->container_kind : "",
@@ -187,16 +196,18 @@ headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf 
 		    h->status == PL_REG_UNASSIGNED ? " (unassigned)" : "");
 	/* The use's name gives way to what is here: cut the name, keep the tail. */
 	room = w->o->width - (int)strlen(pl_buf_str(t)) - (int)strlen(tail) - 2;
-	if (u && room >= 12) {
+	if ((u || id) && room >= 12) {
 		struct w tw = { t, w->o, w->rc };
-		const char *prev = pl_prevalence_name(u->prevalence);
+		const char *prev = id ? pl_id_confidence_name(id->confidence) :
+		    pl_prevalence_name(u->prevalence);
 		char tag[32] = "";
 
-		/* "OpenSSH sshd (dominant)": the name gives way, the prevalence stays. */
+		/* "OpenSSH sshd (dominant)": the name gives way, the prevalence stays;
+		 * "python -m http.server (confirmed)" when that is what holds the port. */
 		if (*prev)
 			snprintf(tag, sizeof(tag), " (%s)", prev);
 		adds(&tw, ": ");
-		add_cut(&tw, u->name, room - (int)strlen(tag));
+		add_cut(&tw, id ? id->name : u->name, room - (int)strlen(tag));
 		adds(&tw, tag);
 		w->rc = tw.rc;
 	}

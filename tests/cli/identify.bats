@@ -98,7 +98,8 @@ busy() { ss -Htln "sport = :$1" | grep -q .; }
 	run pl ls 8080
 	[[ "$output" == *"= python -m http.server (SimpleHTTPServer) (confirmed)"* ]]
 	run pl -w 200 8080/tcp
-	[[ "$output" == *"8080/tcp http-alt"*", here: python3 (pid "* ]]
+	# The headline names what holds the port, not the port's most usual use.
+	[[ "${lines[0]}" == "8080/tcp http-alt: python -m http.server (SimpleHTTPServer) (confirmed), here: python3 (pid "* ]]
 	[[ "$output" == *"= python -m http.server (SimpleHTTPServer) (confirmed)"* ]]
 }
 
