@@ -1325,6 +1325,39 @@ proc_cell(struct w *w, const struct pl_socklist *l, const struct pl_socket *so)
 		pl_buf_adds(w->b, "-");
 }
 
+/* Identification's confidence words (identify.h), as interface text. */
+static const char *const id_conf_words[] = { N_("none"), N_("port only"), N_("ambiguous"),
+	N_("likely"), N_("confirmed") };
+
+/* What identification made of a listener's holder, as the command line says it: the use
+ * with its confidence ("python -m http.server (confirmed)"), the two best when it could
+ * not choose, or a flag when the holder fits none of the port's uses. False when it
+ * says nothing. */
+static bool
+ident_text(struct w *w, const struct pl_socket *so)
+{
+	const struct pl_identified *id = so->ident;
+
+	if (id == NULL)
+		return false;
+	if (*id->contradiction) {
+		pl_buf_add_html(w->b, _("none of the uses lore expects on this port"));
+		return true;
+	}
+	if (id->name != NULL)
+		data(w, id->name);
+	else if (id->confidence == PL_ID_AMBIGUOUS && id->ncand > 1)
+		escf(w, _("%s or %s"), id->cand[0].name, id->cand[1].name);
+	else
+		return false;
+	if ((unsigned)id->confidence < sizeof(id_conf_words) / sizeof(id_conf_words[0])) {
+		pl_buf_adds(w->b, " (");
+		pl_buf_add_html(w->b, tr(w, id_conf_words[id->confidence]));
+		pl_buf_adds(w->b, ")");
+	}
+	return true;
+}
+
 static void
 here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, bool first)
 {
@@ -1337,6 +1370,8 @@ here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, b
 		pl_buf_add_html(w->b, _("Address"));
 		pl_buf_adds(w->b, "</th><th scope=\"col\">");
 		pl_buf_add_html(w->b, _("Process"));
+		pl_buf_adds(w->b, "</th><th scope=\"col\">");
+		pl_buf_add_html(w->b, _("Identified as"));
 		pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 	}
 	pl_sock_addr(addr, sizeof(addr), so->family, so->laddr, so->lport);
@@ -1348,6 +1383,9 @@ here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, b
 	prov(w, "observed");
 	pl_buf_adds(w->b, "</td><td>");
 	proc_cell(w, l, so);
+	pl_buf_adds(w->b, "</td><td>");
+	if (!ident_text(w, so))
+		pl_buf_adds(w->b, "-");
 	pl_buf_adds(w->b, "</td></tr>");
 }
 
@@ -1579,6 +1617,13 @@ here_line(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	pl_buf_add_html(w->b, pl_proto_name(first->proto));
 	pl_buf_adds(w->b, ": ");
 	proc_cell(w, fl, first);
+	/* What it was identified as, when identification says: the page's first answer to
+	 * what runs here. */
+	if (first->ident != NULL && (first->ident->name != NULL || *first->ident->contradiction ||
+	    (first->ident->confidence == PL_ID_AMBIGUOUS && first->ident->ncand > 1))) {
+		pl_buf_adds(w->b, " · ");
+		ident_text(w, first);
+	}
 	if (count > 1) {
 		pl_buf_adds(w->b, " ");
 		escf(w, "(+%zu)", count - 1);

@@ -291,6 +291,21 @@ vote() {
 	json_is "[.reports[].on_this_machine.processes[].pid] | index($SERVER_PID) != null" true
 }
 
+@test "on loopback, the page says what the listener was identified as" {
+	ss -Htln 'sport = :8000' | grep -q . && skip "8000 is busy on this machine"
+	python3 -m http.server 8000 --bind 127.0.0.1 >/dev/null 2>&1 &
+	OTHER_PID=$!
+	for _ in $(seq 100); do ss -Htln 'sport = :8000' | grep -q . && break; sleep 0.05; done
+	start_server
+	run curl -s --max-time 10 "${URL}port/8000?lang=en"
+	# The summary's "Here" line and the table, as the command line says it.
+	[[ "$output" == *'<th scope="col">Identified as</th>'* ]]
+	[[ "$output" == *"(pid $OTHER_PID, "*" · "*"python -m http.server (SimpleHTTPServer)"*" (confirmed)"* ]]
+	run curl -s --max-time 10 "${URL}port/8000?lang=de"
+	[[ "$output" == *"Erkannt als"* ]]
+	[[ "$output" == *"(bestätigt)"* ]]
+}
+
 @test "the registry's history of a port is a section of its page" {
 	DB=$(fixture_store)
 	start_server
