@@ -410,10 +410,11 @@ uses(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 				continue;
 			}
 			pl_buf_reset(t);
-			/* The risk in a column of its own, so that a long name never hides it. */
-			w->rc = w->rc ? w->rc : pl_buf_printf(t, "%zu. %-8s %s%s%s: %s", shown + 1,
-			    risk, u->name, k > 0 ? " on " : "", k > 0 ? pl_proto_name(r[k]->proto) :
-			    "", u->role);
+			/* The risk in a column of its own, and another protocol's tag before the
+			 * name, so that a long name hides neither. */
+			w->rc = w->rc ? w->rc : pl_buf_printf(t, "%zu. %-8s %s%s%s%s: %s", shown + 1,
+			    risk, k > 0 ? "[" : "", k > 0 ? pl_proto_name(r[k]->proto) : "",
+			    k > 0 ? "] " : "", u->name, u->role);
 			tline(w, shown++ ? NULL : "uses", pl_buf_str(t), bad ? "\033[31m" : NULL);
 		}
 	}

@@ -122,6 +122,14 @@ has_use() {
 	[[ "$output" == *"risk on its other ports: critical"* ]]
 }
 
+@test "the one-screen answer tags another protocol's uses before their name" {
+	# "... on udp" after the name was cut off with it: 1433/tcp showed the UDP twins
+	# entry as if it were a use of 1433/tcp.
+	run pl --db "$DB" -w 80 1433
+	[ "$status" -eq 0 ]
+	[[ "$(printf '%s\n' "$output" | grep 'UDP twins')" == *". none     [udp] UDP twins"* ]]
+}
+
 @test "a risk that lore scopes to some ports is not shown on the entry's others" {
 	# NetScaler management's CVEs concern the Gateway/AAA endpoints on 443, not 3008.
 	run pl --db "$DB" 3008/tcp --json
