@@ -1,10 +1,10 @@
 /*
  * brief.c: one port on one screen. The reports of one port number (tcp, udp, ...) become
  * one block: a headline (the use identified as holding the port, else the top use, and
- * what holds it here), the registry rows
- * (protocols with the same row merged), the range in one line, the listeners with what
- * they were identified as, the top uses one line each with their risk, and how to see
- * the rest (--full, which is text.c's whole report). Lines never pass the width.
+ * what holds it here), the registry rows (protocols with the same row merged), the
+ * range in one line, the listeners with what they were identified as, the top uses one
+ * line each with their risk on this port, and how to see the rest (--full, which is
+ * text.c's whole report). Lines never pass the width.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -142,8 +142,9 @@ any_socket(const struct pl_report *const *r, size_t n)
 	return false;
 }
 
-/* "22/tcp ssh: OpenSSH sshd (dominant), here: nothing listens", or with a holder it
- * identifies "22/tcp ssh: OpenSSH sshd (confirmed), here: sshd (pid 812, systemd ssh.service)" */
+/* "22/tcp ssh: OpenSSH sshd (dominant), here: nothing listens"; with a holder it
+ * identifies, "22/tcp ssh: OpenSSH sshd (confirmed), here: sshd (pid 812, systemd
+ * ssh.service)". */
 static void
 headline(struct w *w, const struct pl_report *const *r, size_t n, struct pl_buf *t)
 {

@@ -1329,27 +1329,28 @@ proc_cell(struct w *w, const struct pl_socklist *l, const struct pl_socket *so)
 static const char *const id_conf_words[] = { N_("none"), N_("port only"), N_("ambiguous"),
 	N_("likely"), N_("confirmed") };
 
-/* What identification made of a listener's holder, as the command line says it: the use
- * with its confidence ("python -m http.server (confirmed)"), the two best when it could
- * not choose, or a flag when the holder fits none of the port's uses. False when it
- * says nothing. */
+/* What identification made of a listener's holder, as the command line says it, after
+ * `before`: the use with its confidence ("python -m http.server (confirmed)"), the two
+ * best when it could not choose, or a flag when the holder fits none of the port's uses.
+ * False, with nothing written, when it says nothing. */
 static bool
-ident_text(struct w *w, const struct pl_socket *so)
+ident_text(struct w *w, const struct pl_socket *so, const char *before)
 {
 	const struct pl_identified *id = so->ident;
+	bool two = id != NULL && id->name == NULL && id->confidence == PL_ID_AMBIGUOUS &&
+	    id->ncand > 1;
 
-	if (id == NULL)
+	if (id == NULL || (!*id->contradiction && id->name == NULL && !two))
 		return false;
+	pl_buf_adds(w->b, before);
 	if (*id->contradiction) {
 		pl_buf_add_html(w->b, _("none of the uses lore expects on this port"));
 		return true;
 	}
-	if (id->name != NULL)
-		data(w, id->name);
-	else if (id->confidence == PL_ID_AMBIGUOUS && id->ncand > 1)
+	if (two)
 		escf(w, _("%s or %s"), id->cand[0].name, id->cand[1].name);
 	else
-		return false;
+		data(w, id->name);
 	if ((unsigned)id->confidence < sizeof(id_conf_words) / sizeof(id_conf_words[0])) {
 		pl_buf_adds(w->b, " (");
 		pl_buf_add_html(w->b, tr(w, id_conf_words[id->confidence]));
@@ -1384,7 +1385,7 @@ here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, b
 	pl_buf_adds(w->b, "</td><td>");
 	proc_cell(w, l, so);
 	pl_buf_adds(w->b, "</td><td>");
-	if (!ident_text(w, so))
+	if (!ident_text(w, so, ""))
 		pl_buf_adds(w->b, "-");
 	pl_buf_adds(w->b, "</td></tr>");
 }
@@ -1619,11 +1620,7 @@ here_line(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	proc_cell(w, fl, first);
 	/* What it was identified as, when identification says: the page's first answer to
 	 * what runs here. */
-	if (first->ident != NULL && (first->ident->name != NULL || *first->ident->contradiction ||
-	    (first->ident->confidence == PL_ID_AMBIGUOUS && first->ident->ncand > 1))) {
-		pl_buf_adds(w->b, " · ");
-		ident_text(w, first);
-	}
+	ident_text(w, first, " · ");
 	if (count > 1) {
 		pl_buf_adds(w->b, " ");
 		escf(w, "(+%zu)", count - 1);
