@@ -31,20 +31,21 @@ cli_usage(const char *name, int status)
 {
 	FILE *f = status == 0 ? stdout : stderr;
 
+	/* A command's own usage; without one, an overview that fits a screen: the default
+	 * command's usage, the commands one line each, and where each one's options are. */
 	for (const struct cmd *c = cli_cmds; c->name; c++) {
-		if (name != NULL && strcmp(c->name, name) != 0)
+		if (name != NULL ? strcmp(c->name, name) != 0 : strcmp(c->name, "port") != 0)
 			continue;
 		fprintf(f, "usage: %s\n", c->usage);
 		if (name != NULL)
 			return status;
 	}
-	if (name == NULL) {
-		fprintf(f, "\ncommands:\n");
-		for (const struct cmd *c = cli_cmds; c->name; c++)
-			fprintf(f, "  %-8s %s\n", c->name, c->summary);
-		fprintf(f, "\nPORTSPEC: 3333, 3333/tcp, 3000-3010, ssh, 22,80,443, http/udp.\n"
-		    "See portlore(1).\n");
-	}
+	fprintf(f, "       portlore COMMAND [OPTIONS] [ARGS...]\n"
+	    "\nPORTSPEC: 3333, 3333/tcp, 3000-3010, ssh, 22,80,443, http/udp.\n"
+	    "\ncommands:\n");
+	for (const struct cmd *c = cli_cmds; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fprintf(f, "\nA command's options: portlore help COMMAND. See portlore(1).\n");
 	return status;
 }
 

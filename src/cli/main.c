@@ -19,7 +19,7 @@ const struct cmd cli_cmds[] = {
 	  "portlore [port] [-j] [--db PATH] [--color WHEN] [-w COLS] [--no-host] [-v|--full]\n"
 	  "       PORTSPEC...\n"
 	  "       portlore [port] [options] -",
-	  "report what a port is: registry, ranges, lore (the default command)",
+	  "what a port is and what holds it here: registry, lore, host (the default)",
 	  .run = cmd_port_run, .optstring = "d:jC:w:hHv", .longopts = cmd_port_longopts,
 	  .option = cmd_port_option, .check = cmd_port_check, .done = cmd_port_done,
 	  /* cmd_port_run opens the lookup index, or the store when there is none. */
@@ -122,7 +122,7 @@ const struct cmd cli_cmds[] = {
 	  .run = cmd_audit_run, .optstring = "d:jC:w:hF:", .longopts = cmd_audit_longopts,
 	  .option = cmd_audit_option,
 	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
-	{ "help", cmd_help, "portlore help [COMMAND]", "show usage", .run = NULL },
+	{ "help", cmd_help, "portlore help [COMMAND]", "this overview, or a command's usage and options", .run = NULL },
 	{ "version", cmd_version, "portlore version", "print the version", .run = NULL },
 	{ NULL, NULL, NULL, NULL, .run = NULL }
 };

@@ -82,6 +82,13 @@ setup() {
 	run pl --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"commands:"* ]]
+	# An overview that fits a screen: the default command's usage, the commands one
+	# line each; each command's options are in `portlore help COMMAND`.
+	[ "${#lines[@]}" -le 30 ]
+	[[ "$output" == *"portlore help COMMAND"* ]]
+	[[ "$output" != *"usage: portlore search"* ]]
+	run pl help search
+	[[ "$output" == "usage: portlore search"* ]]
 	run pl search --limit 0 x
 	[ "$status" -eq 2 ]
 }
