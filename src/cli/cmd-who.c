@@ -66,6 +66,7 @@ who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
     bool *listening)
 {
 	struct pl_bind_why w[2];
+	struct pl_buf why[2] = { PL_BUF_INIT, PL_BUF_INIT };
 	struct pl_text_opts to;
 	struct pl_err err = { 0 };
 	bool want[2] = { !(o->q.udp && !o->q.tcp), !(o->q.tcp && !o->q.udp) };
@@ -101,8 +102,21 @@ who_text(struct pl_buf *b, struct sockets_opts *o, struct pl_socklist *l, struct
 			rc = pl_render_sockets_text(b, &one, false, &to);
 		}
 		if (!*listening && rc == 0)
-			rc = pl_render_bind_why_text(b, &w[k], l, &to);
+			rc = pl_render_bind_why_text(&why[k], &w[k], l, &to);
 	}
+	/* Nothing listens: the two protocols' reasons, once when they are the same. */
+	if (rc == 0 && !*listening) {
+		const char *t = pl_buf_str(&why[0]), *u = pl_buf_str(&why[1]);
+		const char *tr = strchr(t, '\n'), *ur = strchr(u, '\n');
+
+		if (want[0] && want[1] && tr && ur && strcmp(tr, ur) == 0)
+			rc = pl_buf_printf(b, "nothing listens on %u/tcp or %u/udp here.%s",
+			    (unsigned)o->q.lo, (unsigned)o->q.lo, tr);
+		else
+			rc = pl_buf_printf(b, "%s%s", t, u);
+	}
+	pl_buf_free(&why[0]);
+	pl_buf_free(&why[1]);
 	if (rc == 0 && *l->notes)
 		rc = pl_buf_printf(b, "note: %s\n", l->notes);
 	pl_bind_why_free(&w[0]);

@@ -253,6 +253,21 @@ need_root() {
 	fi
 }
 
+@test "who: when tcp and udp say the same of a free port, it is said once" {
+	# Port 1 is below ip_unprivileged_port_start on a default host: both protocols give
+	# that reason, and the fixture store knows no other system on it.
+	unpriv=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+	[ "$unpriv" -gt 1 ] || skip "ip_unprivileged_port_start is $unpriv"
+	ss -Htuln 'sport = :1' | grep -q . && skip "something holds port 1 here"
+	run pl who --db "$(fixture_store)" 1
+	[ "$status" -eq 1 ]
+	[ "${lines[0]}" = "nothing listens on 1/tcp or 1/udp here." ]
+	[ "$(printf '%s\n' "$output" | grep -c 'below ip_unprivileged_port_start')" -eq 1 ]
+	# Asked for one protocol, it names that one.
+	run pl who --db "$(fixture_store)" 1/udp
+	[ "${lines[0]}" = "nothing listens on 1/udp here." ]
+}
+
 @test "who: a listener in a network namespace made here" {
 	need_root
 	NETNS="plwho$$"
