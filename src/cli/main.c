@@ -122,7 +122,8 @@ const struct cmd cli_cmds[] = {
 	  .run = cmd_audit_run, .optstring = "d:jC:w:hF:", .longopts = cmd_audit_longopts,
 	  .option = cmd_audit_option,
 	  .min_args = 0, .max_args = 0, .store = CLI_STORE_READ },
-	{ "help", cmd_help, "portlore help [COMMAND]", "this overview, or a command's usage and options", .run = NULL },
+	{ "help", cmd_help, "portlore help [COMMAND]",
+	  "this overview, or a command's usage and options", .run = NULL },
 	{ "version", cmd_version, "portlore version", "print the version", .run = NULL },
 	{ NULL, NULL, NULL, NULL, .run = NULL }
 };
