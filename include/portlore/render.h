@@ -74,5 +74,8 @@ void pl_feedback_json(struct pl_json *j, const struct pl_feedback_total *t, long
 
 /* Wraps text at width columns, indenting continuation lines by indent spaces. */
 int pl_wrap(struct pl_buf *out, const char *text, int indent, int first_col, int width);
+/* Appends s cut to at most width display columns (code points), "..." marking a cut;
+ * nothing of a cut s when width is below 3. */
+int pl_cut(struct pl_buf *out, const char *s, int width);
 
 #endif

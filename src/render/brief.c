@@ -36,28 +36,12 @@ sgr(struct w *w, const char *code)
 		adds(w, code);
 }
 
-/* Appends s cut to at most cols display columns (code points), "..." marking a cut. */
+/* Appends s cut to at most cols display columns (pl_cut()). */
 static void
 add_cut(struct w *w, const char *s, int cols)
 {
-	int n = 0;
-	size_t i = 0, cut = 0;
-
-	for (; s[i]; i++) {
-		if (((unsigned char)s[i] & 0xC0) == 0x80)
-			continue;
-		if (n == cols - 3)
-			cut = i;
-		if (++n > cols)
-			break;
-	}
-	if (s[i] == '\0') {
-		adds(w, s);
-		return;
-	}
 	if (w->rc == 0)
-		w->rc = pl_buf_add(w->b, s, cols >= 3 ? cut : 0);
-	adds(w, cols >= 3 ? "..." : "");
+		w->rc = pl_cut(w->b, s, cols);
 }
 
 /* A fact line: the label in its column (cyan), then text cut to the width, in tone

@@ -78,6 +78,30 @@ pl_wrap(struct pl_buf *out, const char *text, int indent, int first_col, int wid
 	return rc;
 }
 
+int
+pl_cut(struct pl_buf *out, const char *s, int width)
+{
+	int n = 0, rc;
+	size_t i = 0, cut = 0;
+
+	for (; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xC0) == 0x80)
+			continue;
+		if (n == width - 3)
+			cut = i;
+		if (++n > width)
+			break;
+	}
+	if (s[i] == '\0')
+		return pl_buf_adds(out, s);
+	/* "name ..." reads as a cut word; the blank goes. */
+	while (width >= 3 && cut > 0 && s[cut - 1] == ' ')
+		cut--;
+	if ((rc = pl_buf_add(out, s, width >= 3 ? cut : 0)) != 0)
+		return rc;
+	return pl_buf_adds(out, width >= 3 ? "..." : "");
+}
+
 /* Columns on the buffer's last line. */
 static int
 line_cols(const struct pl_buf *b)
@@ -482,6 +506,28 @@ pl_render_text(struct pl_buf *b, const struct pl_report *r, const struct pl_text
 	return pl_buf_error(w.b);
 }
 
+/* Appends a ", "-separated list cut to at most width columns at an item's end, ", ..."
+ * marking the cut (never inside an item: "2200-22..." would read as another range). */
+static void
+cut_list(struct pl_buf *b, const char *list, int width)
+{
+	size_t keep = 0;
+
+	if (cols(list, strlen(list)) <= width) {
+		pl_buf_adds(b, list);
+		return;
+	}
+	for (const char *c = strstr(list, ", "); c != NULL; c = strstr(c + 2, ", "))
+		if (cols(list, (size_t)(c - list)) + 5 <= width)
+			keep = (size_t)(c - list);
+	if (keep > 0) {
+		pl_buf_add(b, list, keep);
+		pl_buf_adds(b, ", ...");
+	} else {
+		pl_cut(b, list, width);
+	}
+}
+
 int
 pl_render_hits_text(struct pl_buf *b, const struct pl_hit *hits, int n, const char *query,
     const struct pl_text_opts *o)
@@ -490,15 +536,32 @@ pl_render_hits_text(struct pl_buf *b, const struct pl_hit *hits, int n, const ch
 
 	for (int i = 0; i < n; i++) {
 		const struct pl_hit *h = &hits[i];
+		bool lore = strcmp(h->source, "lore") == 0;
+		const char *ports = *h->ports ? h->ports : "(no port)";
+		/* The line fits the width (the number takes 4 columns, the two gaps 4, the
+		 * brackets 2): the title gives way first, down to half the room (at most 24
+		 * columns), then the ports, at an item's end. */
+		int room = o->width - 10 - cols(h->source, strlen(h->source)) -
+		    (lore ? 1 + cols(h->ref, strlen(h->ref)) : 0);
+		int tc = cols(h->title, strlen(h->title)), pc = cols(ports, strlen(ports));
+		int tmin = room / 2 < 24 ? room / 2 : 24;
+		struct pl_buf pt = PL_BUF_INIT;
 
+		if (tc + pc > room && room >= 20 && room - pc < tmin)
+			cut_list(&pt, ports, room - (tc < tmin ? tc : tmin));
+		else
+			pl_buf_adds(&pt, ports);
 		pl_buf_printf(w.b, "%2d. ", i + 1);
 		color(&w, C_BOLD);
-		pl_buf_adds(w.b, h->title);
+		if (room >= 20)
+			pl_cut(w.b, h->title, room - cols(pl_buf_str(&pt), pt.len));
+		else
+			pl_buf_adds(w.b, h->title);
 		color(&w, C_NONE);
-		pl_buf_printf(w.b, "  %s", *h->ports ? h->ports : "(no port)");
+		pl_buf_printf(w.b, "  %s", pl_buf_str(&pt));
+		pl_buf_free(&pt);
 		color(&w, C_DIM);
-		pl_buf_printf(w.b, "  [%s%s%s]", h->source, strcmp(h->source, "lore") == 0 ? " " : "",
-		    strcmp(h->source, "lore") == 0 ? h->ref : "");
+		pl_buf_printf(w.b, "  [%s%s%s]", h->source, lore ? " " : "", lore ? h->ref : "");
 		color(&w, C_NONE);
 		pl_buf_adds(w.b, "\n    ");
 		pl_wrap(b, h->snippet, 4, 4, o->width);

@@ -85,3 +85,19 @@ setup() {
 	run pl --db "$DB" search redis
 	[[ "$output" == *"«"* ]]
 }
+
+@test "search: each hit's first line fits the width; a list of ports is cut between ports" {
+	# A long title, many ports and a long lore id ran past 80 columns (145 for
+	# NetScaler management's five ports). The title gives way first, then the ports,
+	# at an item's end: "2200-22..." would read as another range.
+	for q in ssh mirai "windows rpc" netscaler; do
+		run pl --db "$DB" -w 80 search $q
+		[ "$status" -eq 0 ]
+		long=$(printf '%s\n' "$output" | python3 -c 'import sys; print(sum(len(l) > 80 for l in sys.stdin.read().split("\n")))')
+		[ "$long" -eq 0 ] || { echo "$q: $long lines past 80 columns"; printf '%s\n' "$output"; false; }
+		! printf '%s\n' "$output" | grep -qE '^ ?[0-9]+\. .*[0-9]\.\.\.  \['
+	done
+	# The whole line where there is room.
+	run pl --db "$DB" -w 200 search netscaler
+	[[ "$output" == *"80/tcp, 443/tcp, 22/tcp, 3010/tcp, 3008/tcp  [lore citrix-netscaler-mgmt]"* ]]
+}
