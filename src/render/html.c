@@ -405,14 +405,6 @@ risk_badge(struct w *w, const char *level)
 	pl_buf_adds(w->b, "</span>");
 }
 
-/* The risk of a use on this port (pl_use_risk()). */
-static const char *
-use_risk(const struct pl_lore_use *u, uint16_t port)
-{
-	(void)port;
-	return pl_use_risk(u);
-}
-
 /* --- port page: what it is ---------------------------------------------------- */
 
 static const struct pl_record *
@@ -945,9 +937,9 @@ use_block(struct w *w, uint16_t port, const struct pl_report *r, size_t n,
 	pl_buf_adds(w->b, "\"><h3>");
 	data(w, u->name);
 	pl_buf_adds(w->b, "</h3>");
-	if (risk_rank(use_risk(u, port)) > 0) {
+	if (risk_rank(pl_use_risk(u)) > 0) {
 		pl_buf_adds(w->b, "<p class=\"use-risk\">");
-		risk_badge(w, use_risk(u, port));
+		risk_badge(w, pl_use_risk(u));
 		pl_buf_adds(w->b, "</p>");
 	}
 	pl_buf_adds(w->b, "<p>");
@@ -1062,23 +1054,23 @@ runs_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 
 /* The most serious risk lore records for the port itself, or NULL when there is none. */
 static const struct pl_lore_use *
-worst_use(const struct pl_report *r, size_t n, uint16_t port)
+worst_use(const struct pl_report *r, size_t n)
 {
 	const struct pl_lore_use *worst = NULL;
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < r[i].nuses; j++)
 			if (!r[i].uses[j].broad && (worst == NULL ||
-			    risk_rank(use_risk(&r[i].uses[j], port)) > risk_rank(use_risk(worst, port))))
+			    risk_rank(pl_use_risk(&r[i].uses[j])) > risk_rank(pl_use_risk(worst))))
 				worst = &r[i].uses[j];
-	return worst && risk_rank(use_risk(worst, port)) > 0 ? worst : NULL;
+	return worst && risk_rank(pl_use_risk(worst)) > 0 ? worst : NULL;
 }
 
 static void
-risk_item(struct w *w, const struct pl_lore_use *u, uint16_t port)
+risk_item(struct w *w, const struct pl_lore_use *u)
 {
 	pl_buf_adds(w->b, "<li>");
-	risk_badge(w, use_risk(u, port));
+	risk_badge(w, pl_use_risk(u));
 	pl_buf_adds(w->b, " <strong>");
 	data(w, u->name);
 	pl_buf_adds(w->b, "</strong>: ");
@@ -1121,7 +1113,7 @@ open_advice(struct w *w, uint16_t port, const struct pl_lore_use *first,
 		pl_buf_adds(w->b, " ");
 		escf(w, _("The most serious case recorded here is %s:"), worst->name);
 		pl_buf_adds(w->b, " ");
-		risk_badge(w, use_risk(worst, port));
+		risk_badge(w, pl_use_risk(worst));
 		pl_buf_adds(w->b, ".");
 	}
 	pl_buf_adds(w->b, "</p>");
@@ -1145,17 +1137,17 @@ security_section(struct w *w, uint16_t port, const struct pl_report *r, size_t n
 	size_t nv = specific_uses(r, n, &v), items = 0, risky = 0;
 
 	section(w, "security", _("Security notes"));
-	open_advice(w, port, nv ? v[0] : NULL, worst_use(r, n, port));
+	open_advice(w, port, nv ? v[0] : NULL, worst_use(r, n));
 	for (size_t k = 0; k < nv; k++)
-		if (risk_rank(use_risk(v[k], port)) > 0)
+		if (risk_rank(pl_use_risk(v[k])) > 0)
 			v[risky++] = v[k];
-	/* Most serious first. use_risk() is the lore risk or "none", so sorting by the lore
+	/* Most serious first. pl_use_risk() is the lore risk or "none", so sorting by the lore
 	 * risk orders the kept ones by what the page shows. */
 	if (risky > 1)          /* v is NULL when there is no use */
 		qsort(v, risky, sizeof(*v), by_risk);
 	pl_buf_adds(w->b, "<ul class=\"security\">");
 	for (size_t k = 0; k < risky; k++, items++)
-		risk_item(w, v[k], port);
+		risk_item(w, v[k]);
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < r[i].nrecords; k++)
 			if (*r[i].records[k].unauthorized) {
@@ -1329,34 +1321,42 @@ proc_cell(struct w *w, const struct pl_socklist *l, const struct pl_socket *so)
 static const char *const id_conf_words[] = { N_("none"), N_("port only"), N_("ambiguous"),
 	N_("likely"), N_("confirmed") };
 
+/* Whether identification has something to say of a listener's holder: a use named, two
+ * it could not choose between, or a holder that fits none of the port's uses. */
+static bool
+ident_says(const struct pl_socket *so)
+{
+	const struct pl_identified *id = so->ident;
+
+	return id != NULL && (*id->contradiction || id->name != NULL ||
+	    (id->confidence == PL_ID_AMBIGUOUS && id->ncand > 1));
+}
+
 /* What identification made of a listener's holder, as the command line says it, after
  * `before`: the use with its confidence ("python -m http.server (confirmed)"), the two
  * best when it could not choose, or a flag when the holder fits none of the port's uses.
- * False, with nothing written, when it says nothing. */
-static bool
+ * Nothing when it says nothing (ident_says()). */
+static void
 ident_text(struct w *w, const struct pl_socket *so, const char *before)
 {
 	const struct pl_identified *id = so->ident;
-	bool two = id != NULL && id->name == NULL && id->confidence == PL_ID_AMBIGUOUS &&
-	    id->ncand > 1;
 
-	if (id == NULL || (!*id->contradiction && id->name == NULL && !two))
-		return false;
+	if (!ident_says(so))
+		return;
 	pl_buf_adds(w->b, before);
 	if (*id->contradiction) {
 		pl_buf_add_html(w->b, _("none of the uses lore expects on this port"));
-		return true;
+		return;
 	}
-	if (two)
-		escf(w, _("%s or %s"), id->cand[0].name, id->cand[1].name);
-	else
+	if (id->name != NULL)
 		data(w, id->name);
+	else
+		escf(w, _("%s or %s"), id->cand[0].name, id->cand[1].name);
 	if ((unsigned)id->confidence < sizeof(id_conf_words) / sizeof(id_conf_words[0])) {
 		pl_buf_adds(w->b, " (");
 		pl_buf_add_html(w->b, tr(w, id_conf_words[id->confidence]));
 		pl_buf_adds(w->b, ")");
 	}
-	return true;
 }
 
 static void
@@ -1371,8 +1371,6 @@ here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, b
 		pl_buf_add_html(w->b, _("Address"));
 		pl_buf_adds(w->b, "</th><th scope=\"col\">");
 		pl_buf_add_html(w->b, _("Process"));
-		pl_buf_adds(w->b, "</th><th scope=\"col\">");
-		pl_buf_add_html(w->b, _("Identified as"));
 		pl_buf_adds(w->b, "</th></tr></thead><tbody>");
 	}
 	pl_sock_addr(addr, sizeof(addr), so->family, so->laddr, so->lport);
@@ -1384,9 +1382,14 @@ here_row(struct w *w, const struct pl_socklist *l, const struct pl_socket *so, b
 	prov(w, "observed");
 	pl_buf_adds(w->b, "</td><td>");
 	proc_cell(w, l, so);
-	pl_buf_adds(w->b, "</td><td>");
-	if (!ident_text(w, so, ""))
-		pl_buf_adds(w->b, "-");
+	/* Under the process rather than in a column of its own: a fourth column does not
+	 * fit a phone's width without scrolling the table. */
+	if (ident_says(so)) {
+		pl_buf_adds(w->b, "<br><span class=\"muted\">");
+		pl_buf_add_html(w->b, _("Identified as"));
+		ident_text(w, so, ": ");
+		pl_buf_adds(w->b, "</span>");
+	}
 	pl_buf_adds(w->b, "</td></tr>");
 }
 
@@ -1476,7 +1479,7 @@ static void
 faq_uses(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 {
 	struct pl_buf names = PL_BUF_INIT;
-	const struct pl_lore_use *worst = worst_use(r, n, port);
+	const struct pl_lore_use *worst = worst_use(r, n);
 	char q[160];
 
 	use_names(r, n, &names);
@@ -1491,7 +1494,7 @@ faq_uses(struct w *w, uint16_t port, const struct pl_report *r, size_t n)
 	qa_begin(w, q);
 	if (worst != NULL)
 		escf(w, _("The highest risk recorded for it is %s, for %s: %s"),
-		    tr(w, risk_words[risk_rank(use_risk(worst, port))]), worst->name, worst->risk_why);
+		    tr(w, risk_words[risk_rank(pl_use_risk(worst))]), worst->name, worst->risk_why);
 	else
 		pl_buf_add_html(w->b, _("Nothing in the registry or the lore marks this port as risky. What matters "
 		    "is the program that listens on it."));
@@ -1679,14 +1682,14 @@ registry_line(struct w *w, const struct pl_report *r, size_t n)
  * the port. A critical appliance flaw in a niche use of port 22 is in the security
  * notes, but it is not what a reader of port 22 should see first. */
 static const struct pl_lore_use *
-summary_risk(const struct pl_lore_use *const *v, size_t nv, uint16_t port)
+summary_risk(const struct pl_lore_use *const *v, size_t nv)
 {
 	const struct pl_lore_use *worst = NULL;
 
 	for (size_t k = 0; k < nv; k++)
 		if ((v[k]->prevalence == PL_PREV_DOMINANT || v[k]->prevalence == PL_PREV_COMMON) &&
-		    risk_rank(use_risk(v[k], port)) > 0 &&
-		    (worst == NULL || risk_rank(use_risk(v[k], port)) > risk_rank(use_risk(worst, port))))
+		    risk_rank(pl_use_risk(v[k])) > 0 &&
+		    (worst == NULL || risk_rank(pl_use_risk(v[k])) > risk_rank(pl_use_risk(worst))))
 			worst = v[k];
 	return worst;
 }
@@ -1698,7 +1701,7 @@ summary_box(struct w *w, uint16_t port, const struct pl_report *r, size_t n, boo
 {
 	const struct pl_lore_use **v;
 	size_t nv = specific_uses(r, n, &v);
-	const struct pl_lore_use *worst = summary_risk(v, nv, port);
+	const struct pl_lore_use *worst = summary_risk(v, nv);
 
 	pl_buf_adds(w->b, "<section id=\"summary\" class=\"summary\" aria-label=\"");
 	pl_buf_add_html(w->b, _("In short"));
@@ -1717,9 +1720,9 @@ summary_box(struct w *w, uint16_t port, const struct pl_report *r, size_t n, boo
 			pl_buf_adds(w->b, "\">");
 			data(w, v[k]->name);
 			pl_buf_adds(w->b, "</a>");
-			if (risk_rank(use_risk(v[k], port)) > 0) {
+			if (risk_rank(pl_use_risk(v[k])) > 0) {
 				pl_buf_adds(w->b, " ");
-				risk_badge(w, use_risk(v[k], port));
+				risk_badge(w, pl_use_risk(v[k]));
 			}
 			pl_buf_adds(w->b, "</li>");
 		}
@@ -1732,7 +1735,7 @@ summary_box(struct w *w, uint16_t port, const struct pl_report *r, size_t n, boo
 		pl_buf_adds(w->b, "<dt>");
 		pl_buf_add_html(w->b, _("Highest risk"));
 		pl_buf_adds(w->b, "</dt><dd>");
-		risk_badge(w, use_risk(worst, port));
+		risk_badge(w, pl_use_risk(worst));
 		pl_buf_adds(w->b, " <a href=\"#security\">");
 		data(w, worst->name);
 		pl_buf_adds(w->b, "</a></dd>");

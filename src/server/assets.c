@@ -95,6 +95,7 @@ const char srv_css[] =
 "pre:focus-visible{outline:2px solid var(--accent)}\n"
 "table.ports td:last-child{min-width:16rem}table.ports td,table.ports th{white-space:nowrap}"
 "table.ports td:last-child{white-space:normal}\n"
+"table.here td:last-child{overflow-wrap:anywhere}\n"
 "th button.sort{all:unset;cursor:pointer;font-weight:600}th button.sort:focus-visible{"
 "outline:2px solid var(--accent)}th[aria-sort=ascending] button::after{content:\" ▲\"}"
 "th[aria-sort=descending] button::after{content:\" ▼\"}\n";

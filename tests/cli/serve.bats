@@ -298,8 +298,9 @@ vote() {
 	for _ in $(seq 100); do ss -Htln 'sport = :8000' | grep -q . && break; sleep 0.05; done
 	start_server
 	run curl -s --max-time 10 "${URL}port/8000?lang=en"
-	# The summary's "Here" line and the table, as the command line says it.
-	[[ "$output" == *'<th scope="col">Identified as</th>'* ]]
+	# The summary's "Here" line and the table (under the process, so that the table
+	# fits a phone), as the command line says it.
+	[[ "$output" == *'<span class="muted">Identified as: '*'python -m http.server (SimpleHTTPServer)'*' (confirmed)</span>'* ]]
 	[[ "$output" == *"(pid $OTHER_PID, "*" · "*"python -m http.server (SimpleHTTPServer)"*" (confirmed)"* ]]
 	run curl -s --max-time 10 "${URL}port/8000?lang=de"
 	[[ "$output" == *"Erkannt als"* ]]
